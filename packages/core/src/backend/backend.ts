@@ -1,0 +1,27 @@
+import type { Node } from '../graph/graph.js';
+import type { KernelContext, OpDef } from '../ops/op.js';
+import type { DataType } from '../tensor/dtype.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+export interface BackendOptions {
+  /** Compute threads; undefined = the backend's default (all cores). */
+  readonly threads?: number;
+}
+
+/** One operator invocation handed to a backend. */
+export interface KernelCall extends KernelContext {
+  readonly op: OpDef;
+}
+
+/**
+ * A compute backend. The planner asks `supports` once per node and input-type signature, and falls
+ * back to the reference backend for anything a backend does not claim.
+ */
+export interface Backend {
+  readonly name: string;
+  /** Prepares the backend (loads binaries, starts threads). Called once per session. */
+  init?(options: BackendOptions): Promise<void> | void;
+  supports(node: Node, inputTypes: readonly (DataType | undefined)[], opset: number): boolean;
+  run(call: KernelCall): Tensor[] | Promise<Tensor[]>;
+  dispose?(): Promise<void> | void;
+}

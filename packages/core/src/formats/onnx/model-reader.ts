@@ -1,0 +1,307 @@
+/**
+ * Reads an ONNX ModelProto into our Graph without loading weight payloads: the top-level graph is
+ * walked field by field; nodes and value infos (small) are decoded with protobufjs, initializers
+ * are recorded as (file, offset, length) and read when their operator runs. External data
+ * (`location`/`offset`/`length`) is recorded the same way.
+ */
+import { ModelFormatError } from '../../errors.js';
+import { checkRelativePath, type ModelFiles } from '../../files/model-files.js';
+import type { AttrValue, Dim, Graph, Node, ValueInfo, WeightRef } from '../../graph/graph.js';
+import { DTYPES, dataTypeFromOnnx } from '../../tensor/dtype.js';
+import { shapeSize } from '../../tensor/shape.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { isEagerWeight, weightTensor } from '../weights.js';
+import {
+  type AttributeObject,
+  decodeMessage,
+  type GraphProtoObject,
+  NodeProto,
+  type NodeObject,
+  type StringStringEntry,
+  type TensorProtoObject,
+  TensorProto,
+  type ValueInfoObject,
+  ValueInfoProto,
+} from './schema.js';
+import { tensorFromProto } from './tensor-proto.js';
+import { WIRE_LEN, WIRE_VARINT, WireCursor } from './wire.js';
+
+const utf8 = new TextDecoder();
+
+/** Reads `entry` (an .onnx file in `files`) into a Graph. */
+export async function readOnnxModel(files: ModelFiles, entry: string): Promise<Graph> {
+  const fail = (msg: string): never => {
+    throw new ModelFormatError(entry, msg);
+  };
+  let size: number;
+  try {
+    size = await files.size(entry);
+  } catch (e) {
+    return fail(`cannot read: ${(e as Error).message}`);
+  }
+  try {
+    const top = new WireCursor(files, entry, 0, size);
+    const opsets = new Map<string, number>();
+    let graphRange: [number, number] | undefined;
+    while (!top.done) {
+      const [field, wire] = await top.key();
+      if (field === 8 && wire === WIRE_LEN) {
+        const bytes = await top.bytes(await top.length());
+        const o = decodeOpset(bytes);
+        opsets.set(o.domain === 'ai.onnx' ? '' : o.domain, o.version);
+      } else if (field === 7 && wire === WIRE_LEN) {
+        const n = await top.length();
+        graphRange = [top.pos, top.pos + n];
+        top.pos += n;
+      } else await top.skip(wire);
+    }
+    if (!graphRange) return fail('not an ONNX model: no graph found (is the file corrupt or not an .onnx?)');
+    // IR < 3 models predate opset_import: they are opset 1.
+    if (!opsets.has('')) opsets.set('', 1);
+    return await readGraph(files, entry, graphRange, opsets);
+  } catch (e) {
+    if (e instanceof ModelFormatError) throw e;
+    return fail(`corrupt ONNX model: ${(e as Error).message}`);
+  }
+}
+
+function decodeOpset(bytes: Uint8Array): { domain: string; version: number } {
+  const o = decodeMessage<{ domain?: string; version?: string }>(OPSET, bytes);
+  return { domain: o.domain ?? '', version: Number(o.version ?? 0) };
+}
+
+const OPSET = NodeProto.root.lookupType('onnx.OperatorSetIdProto');
+
+async function readGraph(
+  files: ModelFiles,
+  entry: string,
+  [start, end]: [number, number],
+  opsets: Map<string, number>,
+): Promise<Graph> {
+  const c = new WireCursor(files, entry, start, end);
+  const nodes: Node[] = [];
+  const inputs: ValueInfo[] = [];
+  const outputs: ValueInfo[] = [];
+  const valueInfo = new Map<string, ValueInfo>();
+  const weights = new Map<string, WeightRef>();
+  const constants = new Map<string, Tensor>();
+  let name = '';
+  const pendingEager: WeightRef[] = [];
+  while (!c.done) {
+    const [field, wire] = await c.key();
+    if (wire !== WIRE_LEN) {
+      await c.skip(wire);
+      continue;
+    }
+    const n = await c.length();
+    switch (field) {
+      case 1:
+        nodes.push(convertNode(decodeMessage<NodeObject>(NodeProto, await c.bytes(n)), nodes.length, opsets));
+        break;
+      case 2:
+        name = utf8.decode(await c.bytes(n));
+        break;
+      case 5: {
+        const init = await scanInitializer(c, n, entry);
+        if ('tensor' in init) constants.set(init.name, init.tensor);
+        else if (isEagerWeight(init.ref)) pendingEager.push(init.ref);
+        else weights.set(init.ref.name, init.ref);
+        break;
+      }
+      case 11:
+        inputs.push(convertValueInfo(decodeMessage<ValueInfoObject>(ValueInfoProto, await c.bytes(n))));
+        break;
+      case 12:
+        outputs.push(convertValueInfo(decodeMessage<ValueInfoObject>(ValueInfoProto, await c.bytes(n))));
+        break;
+      case 13: {
+        const v = convertValueInfo(decodeMessage<ValueInfoObject>(ValueInfoProto, await c.bytes(n)));
+        valueInfo.set(v.name, v);
+        break;
+      }
+      default:
+        c.pos += n;
+    }
+  }
+  for (const ref of pendingEager) constants.set(ref.name, await readWeight(files, ref));
+  return {
+    name,
+    nodes,
+    // IR < 4 lists initializers among the inputs too; those are weights, not feeds.
+    inputs: inputs.filter((i) => !weights.has(i.name) && !constants.has(i.name)),
+    outputs,
+    valueInfo,
+    weights,
+    constants,
+    opsets,
+    format: 'onnx',
+  };
+}
+
+async function readWeight(files: ModelFiles, ref: WeightRef): Promise<Tensor> {
+  return weightTensor(ref, await files.read(ref.file, ref.offset, ref.byteLength));
+}
+
+type ScannedInitializer = { name: string; tensor: Tensor } | { name: string; ref: WeightRef };
+
+/**
+ * Reads a TensorProto's header fields, recording where raw_data lies instead of reading it.
+ * Tensors with typed inline data (float_data, int64_data, ...) are decoded whole.
+ */
+async function scanInitializer(c: WireCursor, n: number, entry: string): Promise<ScannedInitializer> {
+  const start = c.pos;
+  const end = start + n;
+  const dims: number[] = [];
+  let dataType = 0;
+  let name = '';
+  let raw: [number, number] | undefined;
+  let location = 0;
+  const external: StringStringEntry[] = [];
+  let inline = false;
+  while (c.pos < end) {
+    const [field, wire] = await c.key();
+    if (field === 1 && wire === WIRE_VARINT) dims.push(await c.varint());
+    else if (field === 1 && wire === WIRE_LEN) {
+      const stop = c.pos + (await c.length());
+      while (c.pos < stop) dims.push(await c.varint());
+    } else if (field === 2 && wire === WIRE_VARINT) dataType = await c.varint();
+    else if (field === 8 && wire === WIRE_LEN) name = utf8.decode(await c.bytes(await c.length()));
+    else if (field === 9 && wire === WIRE_LEN) {
+      const len = await c.length();
+      raw = [c.pos, len];
+      c.pos += len;
+    } else if (field === 13 && wire === WIRE_LEN) {
+      external.push(decodeMessage<StringStringEntry>(ENTRY, await c.bytes(await c.length())));
+    } else if (field === 14 && wire === WIRE_VARINT) location = await c.varint();
+    else {
+      if ([4, 5, 6, 7, 10, 11].includes(field)) inline = true;
+      await c.skip(wire);
+    }
+  }
+  if (c.pos !== end) throw new Error(`initializer '${name}' overruns its message`);
+  const type = dataTypeFromOnnx(dataType);
+  const count = shapeSize(dims);
+  const traits = DTYPES[type];
+  const byteLength = traits.bits < 8 ? Math.ceil((count * traits.bits) / 8) : count * traits.bytes;
+  const packed = traits.bits < 8 || undefined;
+  if (location === 1 || external.length > 0) {
+    const kv = new Map(external.map((e) => [e.key ?? '', e.value ?? '']));
+    const file = kv.get('location');
+    if (!file) throw new Error(`initializer '${name}' has external data without a location`);
+    const offset = Number(kv.get('offset') ?? 0);
+    const length = kv.has('length') ? Number(kv.get('length')) : byteLength;
+    if (length !== byteLength) {
+      throw new Error(`initializer '${name}': external length ${length} does not match its shape (${byteLength} bytes)`);
+    }
+    return { name, ref: { name, file: checkRelativePath(file, entry), offset, byteLength, type, dims, packed } };
+  }
+  if (inline || type === 'string' || !raw) {
+    const all = await readRange(c, start, end);
+    return { name, tensor: tensorFromProto(decodeMessage<TensorProtoObject>(TensorProto, all)) };
+  }
+  if (raw[1] !== byteLength) {
+    throw new Error(`initializer '${name}' has ${raw[1]} bytes of raw data, its shape needs ${byteLength}`);
+  }
+  return { name, ref: { name, file: c.path, offset: raw[0], byteLength, type, dims, packed } };
+}
+
+const ENTRY = NodeProto.root.lookupType('onnx.StringStringEntryProto');
+
+async function readRange(c: WireCursor, start: number, end: number): Promise<Uint8Array> {
+  return c.files.read(c.path, start, end - start);
+}
+
+function convertValueInfo(v: ValueInfoObject): ValueInfo {
+  const tt = v.type?.tensor_type;
+  const name = v.name ?? '';
+  if (!tt) return { name };
+  const type = tt.elem_type ? dataTypeFromOnnx(tt.elem_type) : undefined;
+  const dims: Dim[] | undefined = tt.shape ? (tt.shape.dim ?? []).map(convertDim) : undefined;
+  return { name, type, dims };
+}
+
+function convertDim(d: { dim_value?: string | number; dim_param?: string }): Dim {
+  if (d.dim_value !== undefined) return Number(d.dim_value);
+  if (d.dim_param) return d.dim_param;
+  return null;
+}
+
+/** Converts a decoded NodeProto. Exported for subgraphs and tests. */
+export function convertNode(p: NodeObject, index: number, opsets: ReadonlyMap<string, number>): Node {
+  const opType = p.op_type ?? '';
+  const domain = p.domain === 'ai.onnx' ? '' : (p.domain ?? '');
+  const attributes = new Map<string, AttrValue>();
+  for (const a of p.attribute ?? []) attributes.set(a.name ?? '', convertAttribute(a, opsets));
+  return {
+    name: p.name || `${opType}_${index}`,
+    opType,
+    domain,
+    inputs: p.input ?? [],
+    outputs: p.output ?? [],
+    attributes,
+  };
+}
+
+function convertAttribute(a: AttributeObject, opsets: ReadonlyMap<string, number>): AttrValue {
+  const type = a.type ?? inferAttributeType(a);
+  switch (type) {
+    case 1:
+      return { type: 'float', value: a.f ?? 0 };
+    case 2:
+      return { type: 'int', value: Number(a.i ?? 0) };
+    case 3:
+      return { type: 'string', value: utf8.decode(a.s ?? new Uint8Array()) };
+    case 4:
+      return { type: 'tensor', value: tensorFromProto(a.t ?? {}) };
+    case 5:
+      return { type: 'graph', value: convertSubgraph(a.g ?? {}, opsets) };
+    case 6:
+      return { type: 'floats', value: a.floats ?? [] };
+    case 7:
+      return { type: 'ints', value: (a.ints ?? []).map(Number) };
+    case 8:
+      return { type: 'strings', value: (a.strings ?? []).map((s) => utf8.decode(s)) };
+    case 9:
+      return { type: 'tensors', value: (a.tensors ?? []).map(tensorFromProto) };
+    case 10:
+      return { type: 'graphs', value: (a.graphs ?? []).map((g) => convertSubgraph(g, opsets)) };
+    default:
+      throw new Error(`attribute '${a.name}' has unsupported type ${type}`);
+  }
+}
+
+function inferAttributeType(a: AttributeObject): number {
+  if (a.f !== undefined) return 1;
+  if (a.i !== undefined) return 2;
+  if (a.s !== undefined) return 3;
+  if (a.t !== undefined) return 4;
+  if (a.g !== undefined) return 5;
+  if (a.floats?.length) return 6;
+  if (a.ints?.length) return 7;
+  if (a.strings?.length) return 8;
+  if (a.tensors?.length) return 9;
+  if (a.graphs?.length) return 10;
+  return 0;
+}
+
+/** A subgraph (If/Loop/Scan body): decoded whole, its initializers kept as in-memory constants. */
+export function convertSubgraph(g: GraphProtoObject, opsets: ReadonlyMap<string, number>): Graph {
+  const constants = new Map<string, Tensor>();
+  for (const t of g.initializer ?? []) constants.set(t.name ?? '', tensorFromProto(t));
+  const valueInfo = new Map<string, ValueInfo>();
+  for (const v of g.value_info ?? []) {
+    const info = convertValueInfo(v);
+    valueInfo.set(info.name, info);
+  }
+  return {
+    name: g.name ?? '',
+    nodes: (g.node ?? []).map((n, i) => convertNode(n, i, opsets)),
+    inputs: (g.input ?? []).map(convertValueInfo).filter((i) => !constants.has(i.name)),
+    outputs: (g.output ?? []).map(convertValueInfo),
+    valueInfo,
+    weights: new Map(),
+    constants,
+    opsets,
+    format: 'onnx',
+  };
+}

@@ -1,0 +1,113 @@
+import type { DataType } from '../tensor/dtype.js';
+import type { Quantization, Tensor } from '../tensor/tensor.js';
+
+/** The default ONNX domain is the empty string (`ai.onnx`). */
+export const ONNX_DOMAIN = '';
+
+/** One dimension of a declared shape: a number, a symbolic name, or unknown. */
+export type Dim = number | string | null;
+
+/** A graph input or output as the model declares it. */
+export interface ValueInfo {
+  readonly name: string;
+  readonly type?: DataType;
+  /** Undefined when the model does not say. */
+  readonly dims?: readonly Dim[];
+}
+
+/**
+ * A weight that lives in the model's files and is streamed when its operator runs.
+ * `file` is relative to the model folder; the provider reads `byteLength` bytes at `offset`.
+ */
+export interface WeightRef {
+  /** Value name in the graph. */
+  readonly name: string;
+  readonly file: string;
+  readonly offset: number;
+  readonly byteLength: number;
+  readonly type: DataType;
+  readonly dims: readonly number[];
+  readonly quant?: Quantization;
+  /** Sub-byte ONNX types (int4, float4...) are stored packed in files. */
+  readonly packed?: boolean;
+}
+
+export type AttrType =
+  | 'int'
+  | 'float'
+  | 'string'
+  | 'ints'
+  | 'floats'
+  | 'strings'
+  | 'tensor'
+  | 'tensors'
+  | 'graph'
+  | 'graphs'
+  /** OnnxStream model.txt values: untyped text, parsed by the op's accessor. */
+  | 'text';
+
+export type AttrValue =
+  | { readonly type: 'int'; readonly value: number }
+  | { readonly type: 'float'; readonly value: number }
+  | { readonly type: 'string'; readonly value: string }
+  | { readonly type: 'ints'; readonly value: readonly number[] }
+  | { readonly type: 'floats'; readonly value: readonly number[] }
+  | { readonly type: 'strings'; readonly value: readonly string[] }
+  | { readonly type: 'tensor'; readonly value: Tensor }
+  | { readonly type: 'tensors'; readonly value: readonly Tensor[] }
+  | { readonly type: 'graph'; readonly value: Graph }
+  | { readonly type: 'graphs'; readonly value: readonly Graph[] }
+  | { readonly type: 'text'; readonly value: string };
+
+export interface Node {
+  /** Node name (may be synthetic when the model gives none). */
+  readonly name: string;
+  readonly opType: string;
+  readonly domain: string;
+  /** Value names; '' marks an omitted optional input. */
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+  readonly attributes: ReadonlyMap<string, AttrValue>;
+  /** Where the node came from, for error messages (e.g. `model.txt:12`). */
+  readonly source?: string;
+}
+
+/**
+ * The one internal graph both model formats load into. Values are named; weights stream from files,
+ * constants are small tensors held in memory.
+ */
+export interface Graph {
+  readonly name: string;
+  /** Topologically ordered. */
+  readonly nodes: readonly Node[];
+  readonly inputs: readonly ValueInfo[];
+  readonly outputs: readonly ValueInfo[];
+  /** Declared types and shapes of intermediate values, when the model has them. */
+  readonly valueInfo: ReadonlyMap<string, ValueInfo>;
+  readonly weights: ReadonlyMap<string, WeightRef>;
+  readonly constants: ReadonlyMap<string, Tensor>;
+  /** Opset version per domain ('' is ai.onnx). */
+  readonly opsets: ReadonlyMap<string, number>;
+  /** OnnxStream model.txt semantics: outputs are what is left unconsumed. */
+  readonly format: 'onnx' | 'onnxstream';
+}
+
+/** Names a subgraph reads from enclosing scopes (used by If/Loop/Scan lifetimes). */
+export function outerScopeNames(graph: Graph): Set<string> {
+  const defined = new Set<string>([
+    ...graph.inputs.map((i) => i.name),
+    ...graph.weights.keys(),
+    ...graph.constants.keys(),
+  ]);
+  const free = new Set<string>();
+  for (const node of graph.nodes) {
+    for (const name of node.inputs) if (name && !defined.has(name)) free.add(name);
+    for (const attr of node.attributes.values()) {
+      const subs = attr.type === 'graph' ? [attr.value] : attr.type === 'graphs' ? attr.value : [];
+      for (const sub of subs) for (const name of outerScopeNames(sub)) if (!defined.has(name)) free.add(name);
+    }
+    for (const name of node.outputs) if (name) defined.add(name);
+  }
+  for (const o of graph.outputs) if (!defined.has(o.name)) free.add(o.name);
+  return free;
+}

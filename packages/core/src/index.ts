@@ -1,0 +1,38 @@
+export type { Backend, BackendOptions, KernelCall } from './backend/backend.js';
+export { referenceBackend } from './backend/reference.js';
+export { registerBackend, registeredBackends, resolveBackend } from './backend/registry.js';
+export {
+  errorMessage,
+  InputError,
+  ModelFormatError,
+  OnnxStreamError,
+  OperatorError,
+  WeightsError,
+} from './errors.js';
+export type { OpTime, RunProgress, RunStats } from './executor/executor.js';
+export { alignedBytes, checkRelativePath, MemoryFiles, type ModelFiles } from './files/model-files.js';
+export { readOnnxModel } from './formats/onnx/model-reader.js';
+export { decodeTensorProtoBytes, encodeTensorProtoBytes } from './formats/onnx/tensor-proto.js';
+export { readModelTxt } from './formats/onnxstream/model-txt.js';
+export { escapeName, unescapeName } from './formats/onnxstream/names.js';
+export { isEagerWeight, weightTensor } from './formats/weights.js';
+export type { AttrValue, Dim, Graph, Node, ValueInfo, WeightRef } from './graph/graph.js';
+export { Attributes } from './ops/attributes.js';
+export { findOp, OPS, supportedOps } from './ops/index.js';
+export type { InferContext, KernelContext, OpDef, ValueMeta } from './ops/op.js';
+export type { Plan, Step } from './planner/plan.js';
+export { planGraph } from './planner/plan.js';
+export type { WeightsProvider } from './provider/weights-provider.js';
+export {
+  type FeedsType,
+  InferenceSession,
+  type ModelSource,
+  type ReturnType,
+  type RunOptions,
+  type SessionOptions,
+  type ValueMetadata,
+} from './session/inference-session.js';
+export { asFloat32, asNumbers, fromNumbers } from './tensor/convert.js';
+export { type DataType, type DataTypeMap, DTYPES, isDataType, type TensorData } from './tensor/dtype.js';
+export { float32ToHalf, fromBfloat16, fromHalf, halfToFloat32, toBfloat16, toHalf } from './tensor/float16.js';
+export { type Quantization, Tensor, type TensorLocation } from './tensor/tensor.js';

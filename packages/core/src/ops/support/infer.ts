@@ -1,0 +1,59 @@
+/**
+ * Shape-inference helpers shared by operator definitions.
+ */
+import type { Dim } from '../../graph/graph.js';
+import type { DataType } from '../../tensor/dtype.js';
+import type { InferContext, ValueMeta } from '../op.js';
+
+/** Output 0 has input 0's type and shape (unary elementwise operators). */
+export function sameAsInput(ctx: InferContext, i = 0): ValueMeta[] {
+  const x = ctx.inputs[i];
+  return [{ type: x?.type, dims: x?.dims }];
+}
+
+/** Output 0 has input 0's shape and the given type. */
+export function shapeOfInputWithType(ctx: InferContext, type: DataType | undefined, i = 0): ValueMeta[] {
+  return [{ type, dims: ctx.inputs[i]?.dims }];
+}
+
+/** Numpy broadcasting on possibly unknown dims. Returns undefined when a rank is unknown. */
+export function broadcastDims(shapes: readonly (readonly Dim[] | undefined)[]): Dim[] | undefined {
+  if (shapes.some((s) => s === undefined)) return undefined;
+  const list = shapes as readonly (readonly Dim[])[];
+  const rank = Math.max(0, ...list.map((s) => s.length));
+  const out: Dim[] = [];
+  for (let o = 0; o < rank; o++) {
+    let d: Dim = 1;
+    for (const s of list) {
+      const i = o - (rank - s.length);
+      if (i < 0) continue;
+      const v = s[i];
+      if (v === 1) continue;
+      if (d === 1) d = v;
+      else if (v !== d) {
+        if (typeof v === 'number' && typeof d === 'number') {
+          throw new Error(`shapes [${list.map((x) => x.join(',')).join('] and [')}] cannot be broadcast`);
+        }
+        d = typeof d === 'number' ? d : typeof v === 'number' ? v : null;
+      }
+    }
+    out.push(d);
+  }
+  return out;
+}
+
+/** The dims as numbers when they are all known. */
+export function knownDims(dims: readonly Dim[] | undefined): number[] | undefined {
+  if (!dims || dims.some((d) => typeof d !== 'number')) return undefined;
+  return dims as number[];
+}
+
+/** Rank of a meta when known. */
+export function rankOf(meta: ValueMeta | undefined): number | undefined {
+  return meta?.dims?.length;
+}
+
+/** Unknown rank/shape with a known type. */
+export function unknownShape(type: DataType | undefined): ValueMeta {
+  return { type };
+}

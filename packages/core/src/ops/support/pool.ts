@@ -1,0 +1,68 @@
+/**
+ * Generic N-d pooling loop: for every (batch, channel, output position) it visits the window's
+ * in-bounds input positions. MaxPool, AveragePool and LpPool supply the reduction.
+ */
+import type { Dim } from '../../graph/graph.js';
+import { shapeSize, stridesOf } from '../../tensor/shape.js';
+import type { Attributes } from '../attributes.js';
+import type { InferContext, ValueMeta } from '../op.js';
+import { knownDims } from './infer.js';
+import { type WindowGeometry, windowGeometry } from './window.js';
+
+export function poolGeometry(attrs: Attributes, dims: readonly number[]): WindowGeometry {
+  return windowGeometry(attrs, dims.slice(2), attrs.ints('kernel_shape'), { ceilMode: attrs.int('ceil_mode', 0) === 1 });
+}
+
+export function inferPool(ctx: InferContext, outputs = 1): ValueMeta[] {
+  const x = ctx.inputs[0];
+  const d = knownDims(x?.dims);
+  let dims: Dim[] | undefined;
+  if (d) dims = [d[0], d[1], ...poolGeometry(ctx.attrs, d).out];
+  else if (x?.dims) dims = [x.dims[0], x.dims[1], ...x.dims.slice(2).map(() => null)];
+  const metas: ValueMeta[] = [{ type: x?.type, dims }];
+  if (outputs > 1) metas.push({ type: 'int64', dims });
+  return metas;
+}
+
+/**
+ * Visits each output element. `visit(outIndex, planeOffset, taps)` receives the flat input indices
+ * (within the channel plane) of the window's in-bounds taps and the count of taps the window would
+ * have including padding.
+ */
+export function forEachWindow(
+  dims: readonly number[],
+  g: WindowGeometry,
+  visit: (outIndex: number, planeOffset: number, taps: readonly number[], paddedCount: number) => void,
+): void {
+  const [n, c] = dims;
+  const sp = dims.slice(2);
+  const r = sp.length;
+  const xStr = stridesOf(sp);
+  const oStr = stridesOf(g.out);
+  const kStr = stridesOf(g.kernel);
+  const oPlane = shapeSize(g.out);
+  const xPlane = shapeSize(sp);
+  const kSize = shapeSize(g.kernel);
+  const taps: number[] = [];
+  // For each output position, the window may extend into padding; count taps inside the padded extent.
+  for (let op = 0; op < oPlane; op++) {
+    taps.length = 0;
+    let padded = 0;
+    for (let k = 0; k < kSize; k++) {
+      let off = 0;
+      let inside = true;
+      let inPadded = true;
+      for (let d = 0; d < r; d++) {
+        const o = Math.floor(op / oStr[d]) % g.out[d];
+        const kk = Math.floor(k / kStr[d]) % g.kernel[d];
+        const p = o * g.strides[d] - g.padsBegin[d] + kk * g.dilations[d];
+        if (p < 0 || p >= sp[d]) inside = false;
+        if (p < -g.padsBegin[d] || p >= sp[d] + g.padsEnd[d]) inPadded = false;
+        off += p * xStr[d];
+      }
+      if (inPadded) padded++;
+      if (inside) taps.push(off);
+    }
+    for (let b = 0; b < n * c; b++) visit(b * oPlane + op, b * xPlane, taps, padded);
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Sliding-window geometry shared by Conv, ConvTranspose and the pooling operators: output sizes
+ * and begin/end pads from kernel, strides, dilations, pads, auto_pad and ceil_mode.
+ */
+import type { Attributes } from '../attributes.js';
+import { check } from '../op.js';
+
+export interface WindowGeometry {
+  readonly kernel: readonly number[];
+  readonly strides: readonly number[];
+  readonly dilations: readonly number[];
+  readonly padsBegin: readonly number[];
+  readonly padsEnd: readonly number[];
+  readonly out: readonly number[];
+}
+
+/**
+ * Computes the window geometry over `spatial` input sizes. `kernel` comes from the attribute or
+ * the weight shape.
+ */
+export function windowGeometry(
+  attrs: Attributes,
+  spatial: readonly number[],
+  kernel: readonly number[],
+  options: { ceilMode?: boolean } = {},
+): WindowGeometry {
+  const n = spatial.length;
+  const strides = attrs.ints('strides', new Array(n).fill(1));
+  const dilations = attrs.ints('dilations', new Array(n).fill(1));
+  const autoPad = attrs.string('auto_pad', 'NOTSET');
+  check(kernel.length === n, () => `kernel_shape has ${kernel.length} dims, input has ${n} spatial dims`);
+  check(strides.length === n && dilations.length === n, 'strides and dilations must have one value per spatial axis');
+  const padsBegin: number[] = [];
+  const padsEnd: number[] = [];
+  const out: number[] = [];
+  const pads = attrs.ints('pads', new Array(2 * n).fill(0));
+  for (let i = 0; i < n; i++) {
+    const s = strides[i];
+    const ek = (kernel[i] - 1) * dilations[i] + 1;
+    check(s > 0 && dilations[i] > 0, 'strides and dilations must be positive');
+    if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
+      const o = Math.ceil(spatial[i] / s);
+      const total = Math.max(0, (o - 1) * s + ek - spatial[i]);
+      const small = Math.floor(total / 2);
+      padsBegin.push(autoPad === 'SAME_UPPER' ? small : total - small);
+      padsEnd.push(autoPad === 'SAME_UPPER' ? total - small : small);
+      out.push(o);
+    } else if (autoPad === 'VALID') {
+      padsBegin.push(0);
+      padsEnd.push(0);
+      out.push(Math.floor((spatial[i] - ek) / s) + 1);
+    } else {
+      check(autoPad === 'NOTSET', () => `unknown auto_pad '${autoPad}'`);
+      check(pads.length === 2 * n, () => `pads must have ${2 * n} values, has ${pads.length}`);
+      const pb = pads[i];
+      const pe = pads[i + n];
+      const span = spatial[i] + pb + pe - ek;
+      let o = options.ceilMode ? Math.ceil(span / s) + 1 : Math.floor(span / s) + 1;
+      // With ceil_mode the last window must start inside the input or its begin padding.
+      if (options.ceilMode && (o - 1) * s >= spatial[i] + pb) o--;
+      padsBegin.push(pb);
+      padsEnd.push(pe);
+      out.push(o);
+    }
+    check(out[i] >= 0, () => `window of ${ek} does not fit input size ${spatial[i]}`);
+  }
+  return { kernel, strides, dilations, padsBegin, padsEnd, out };
+}

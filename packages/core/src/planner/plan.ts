@@ -1,0 +1,324 @@
+/**
+ * Planning: from a Graph and the metadata of one run's feeds to an ordered list of steps.
+ *
+ * 1. Order nodes topologically.
+ * 2. Walk them with shape inference; a node whose inputs are all known constants is folded (run
+ *    now with the reference kernel), which removes the Shape -> Gather -> Unsqueeze -> Concat
+ *    arithmetic that torch exports carry.
+ * 3. Keep only the nodes the requested outputs need.
+ * 4. Give each runtime value a slot and find its last use, so the executor frees it right after.
+ * 5. Record the order in which weights will be requested (the provider contract).
+ */
+import { OperatorError } from '../errors.js';
+import type { Backend } from '../backend/backend.js';
+import { referenceBackend } from '../backend/reference.js';
+import { type Dim, type Graph, type Node, outerScopeNames, type WeightRef } from '../graph/graph.js';
+import { Attributes } from '../ops/attributes.js';
+import { findOp } from '../ops/index.js';
+import type { OpDef, ValueMeta } from '../ops/op.js';
+import { formatShape } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+/** Folded outputs larger than this many elements are computed at run time instead of kept. */
+const FOLD_LIMIT = 1 << 22;
+
+export type Slot =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'value'; readonly id: number }
+  | { readonly kind: 'const'; readonly tensor: Tensor }
+  | { readonly kind: 'weight'; readonly ref: WeightRef };
+
+export interface Step {
+  readonly node: Node;
+  readonly op: OpDef;
+  readonly attrs: Attributes;
+  readonly opset: number;
+  readonly backend: Backend;
+  readonly inputs: readonly Slot[];
+  /** Values a subgraph reads from this scope (If/Loop/Scan), by name. */
+  readonly scope: readonly (readonly [string, Slot])[];
+  /** Value id per node output; -1 where the output is not needed. */
+  readonly outputs: readonly number[];
+  /** Value ids whose last use is this step. */
+  readonly free: readonly number[];
+  /** Weights of this step, in request order. */
+  readonly weights: readonly WeightRef[];
+  /** Output shapes the model declares (checked after the kernel runs). */
+  readonly declared: readonly (readonly Dim[] | undefined)[];
+}
+
+export interface Plan {
+  readonly steps: readonly Step[];
+  /** Slot per feed name. */
+  readonly feeds: ReadonlyMap<string, number>;
+  /** Where each requested output comes from. */
+  readonly outputs: ReadonlyMap<string, Slot>;
+  readonly valueCount: number;
+  readonly valueNames: readonly string[];
+  /** Every weight request of one run, in order (duplicates included). */
+  readonly weightOrder: readonly WeightRef[];
+  /** Inferred metadata of every value (for `info`, tests and tools). */
+  readonly metas: ReadonlyMap<string, ValueMeta>;
+  /** Nodes folded into constants at plan time. */
+  readonly folded: number;
+}
+
+export interface PlanOptions {
+  /** Metadata of the values available before the graph runs (feeds, outer-scope values). */
+  readonly feeds: ReadonlyMap<string, ValueMeta>;
+  readonly outputs: readonly string[];
+  readonly backend?: Backend;
+  /** Fold constant subgraphs (default true). */
+  readonly fold?: boolean;
+}
+
+export async function planGraph(graph: Graph, options: PlanOptions): Promise<Plan> {
+  const backend = options.backend ?? referenceBackend;
+  const nodes = topologicalOrder(graph, options.feeds);
+  const metas = new Map<string, ValueMeta>();
+  for (const [name, t] of graph.constants) metas.set(name, { type: t.type, dims: t.dims, value: t });
+  for (const [name, w] of graph.weights) metas.set(name, { type: w.type, dims: w.dims });
+  for (const [name, m] of options.feeds) metas.set(name, m);
+
+  // Shape inference and constant folding.
+  const live: Node[] = [];
+  let folded = 0;
+  for (const node of nodes) {
+    const op = opFor(node);
+    const opset = graph.opsets.get(node.domain) ?? graph.opsets.get('') ?? 1;
+    const attrs = new Attributes(node.attributes);
+    const inputs = node.inputs.map((n) => (n ? metas.get(n) : undefined));
+    for (let i = 0; i < node.inputs.length; i++) {
+      if (node.inputs[i] && !inputs[i]) {
+        throw nodeError(node, `input '${node.inputs[i]}' is not produced by any earlier operator, a weight or a feed`);
+      }
+    }
+    let outs: ValueMeta[];
+    try {
+      outs = op.infer({ inputs, attrs, opset, outputCount: node.outputs.length, node });
+    } catch (e) {
+      throw nodeError(node, (e as Error).message, e);
+    }
+    const foldable =
+      options.fold !== false &&
+      !op.nondeterministic &&
+      !hasSubgraph(node) &&
+      inputs.every((m, i) => !node.inputs[i] || m?.value !== undefined);
+    if (foldable) {
+      const values = await foldNode(node, op, attrs, opset, inputs);
+      if (values) {
+        node.outputs.forEach((name, i) => {
+          if (name) metas.set(name, { type: values[i].type, dims: values[i].dims, value: values[i] });
+        });
+        folded++;
+        continue;
+      }
+    }
+    node.outputs.forEach((name, i) => {
+      if (!name) return;
+      const m = outs[i] ?? {};
+      checkDeclared(graph, node, name, m.dims);
+      metas.set(name, m);
+    });
+    live.push(node);
+  }
+
+  // Keep what the requested outputs need.
+  const needed = new Set<string>(options.outputs);
+  const kept: Node[] = [];
+  for (let i = live.length - 1; i >= 0; i--) {
+    const node = live[i];
+    if (!node.outputs.some((o) => o && needed.has(o))) continue;
+    kept.push(node);
+    for (const n of node.inputs) if (n) needed.add(n);
+    for (const n of implicitInputs(node)) needed.add(n);
+  }
+  kept.reverse();
+
+  // Slots and lifetimes.
+  const ids = new Map<string, number>();
+  const valueNames: string[] = [];
+  const idOf = (name: string) => {
+    let id = ids.get(name);
+    if (id === undefined) {
+      id = valueNames.length;
+      ids.set(name, id);
+      valueNames.push(name);
+    }
+    return id;
+  };
+  const feeds = new Map<string, number>();
+  for (const name of options.feeds.keys()) if (needed.has(name)) feeds.set(name, idOf(name));
+  const slotOf = (name: string): Slot => {
+    if (!name) return { kind: 'none' };
+    const m = metas.get(name);
+    if (m?.value) return { kind: 'const', tensor: m.value };
+    const w = graph.weights.get(name);
+    if (w && !options.feeds.has(name)) return { kind: 'weight', ref: w };
+    return { kind: 'value', id: idOf(name) };
+  };
+  const lastUse = new Map<number, number>();
+  const partial = kept.map((node, index) => {
+    const inputs = node.inputs.map(slotOf);
+    const scope = implicitInputs(node).map((n) => [n, slotOf(n)] as const);
+    for (const s of [...inputs, ...scope.map(([, s]) => s)]) if (s.kind === 'value') lastUse.set(s.id, index);
+    const outputs = node.outputs.map((o) => (o && needed.has(o) ? idOf(o) : -1));
+    const weights: WeightRef[] = [];
+    for (const s of [...inputs, ...scope.map(([, s]) => s)]) {
+      if (s.kind === 'weight' && !weights.includes(s.ref)) weights.push(s.ref);
+    }
+    return { node, inputs, scope, outputs, weights };
+  });
+  const outputs = new Map<string, Slot>();
+  for (const name of options.outputs) {
+    const s = slotOf(name);
+    if (s.kind === 'value' && !kept.some((n) => n.outputs.includes(name)) && !options.feeds.has(name)) {
+      throw new Error(`output '${name}' is not produced by the model`);
+    }
+    outputs.set(name, s);
+    if (s.kind === 'value') lastUse.set(s.id, Number.POSITIVE_INFINITY);
+  }
+  const frees = new Map<number, number[]>();
+  for (const [id, index] of lastUse) {
+    if (!Number.isFinite(index)) continue;
+    const list = frees.get(index) ?? [];
+    list.push(id);
+    frees.set(index, list);
+  }
+  // A produced value nobody reads (an unneeded extra output of a kept node) is freed at once.
+  partial.forEach((p, index) => {
+    for (const id of p.outputs) if (id >= 0 && !lastUse.has(id)) (frees.get(index) ?? frees.set(index, []).get(index)!).push(id);
+  });
+
+  const steps: Step[] = partial.map((p, index) => {
+    const opset = graph.opsets.get(p.node.domain) ?? graph.opsets.get('') ?? 1;
+    const types = p.node.inputs.map((n) => (n ? metas.get(n)?.type : undefined));
+    return {
+      ...p,
+      op: opFor(p.node),
+      attrs: new Attributes(p.node.attributes),
+      opset,
+      backend: backend.supports(p.node, types, opset) ? backend : referenceBackend,
+      free: frees.get(index) ?? [],
+      declared: p.node.outputs.map((o) => (graph.format === 'onnxstream' ? graph.valueInfo.get(o)?.dims : undefined)),
+    };
+  });
+  return {
+    steps,
+    feeds,
+    outputs,
+    valueCount: valueNames.length,
+    valueNames,
+    weightOrder: steps.flatMap((s) => s.weights),
+    metas,
+    folded,
+  };
+}
+
+function opFor(node: Node): OpDef {
+  const op = findOp(node.domain, node.opType);
+  if (!op) {
+    throw new OperatorError(
+      node.opType,
+      node.name,
+      `operator not implemented${node.domain ? ` (domain '${node.domain}')` : ''}`,
+      node.source,
+    );
+  }
+  return op;
+}
+
+function nodeError(node: Node, message: string, cause?: unknown): OperatorError {
+  return new OperatorError(node.opType, node.name, message, node.source, { cause });
+}
+
+function hasSubgraph(node: Node): boolean {
+  for (const a of node.attributes.values()) if (a.type === 'graph' || a.type === 'graphs') return true;
+  return false;
+}
+
+const implicitCache = new WeakMap<Node, string[]>();
+
+/** Outer-scope names a node's subgraphs read. */
+export function implicitInputs(node: Node): string[] {
+  let names = implicitCache.get(node);
+  if (!names) {
+    const set = new Set<string>();
+    for (const a of node.attributes.values()) {
+      const subs = a.type === 'graph' ? [a.value] : a.type === 'graphs' ? a.value : [];
+      for (const g of subs) for (const n of outerScopeNames(g)) set.add(n);
+    }
+    names = [...set];
+    implicitCache.set(node, names);
+  }
+  return names;
+}
+
+async function foldNode(
+  node: Node,
+  op: OpDef,
+  attrs: Attributes,
+  opset: number,
+  inputs: readonly (ValueMeta | undefined)[],
+): Promise<Tensor[] | undefined> {
+  let out: Tensor[];
+  try {
+    out = await op.run({
+      inputs: inputs.map((m) => m?.value),
+      attrs,
+      opset,
+      outputCount: node.outputs.length,
+      node,
+      runSubgraph: () => Promise.reject(new Error('subgraphs are not folded')),
+    });
+  } catch (e) {
+    throw nodeError(node, (e as Error).message, e);
+  }
+  if (out.some((t) => t.size > FOLD_LIMIT)) return undefined;
+  return out;
+}
+
+/** Orders nodes so every input is produced before use; keeps the file order when it already is. */
+export function topologicalOrder(graph: Graph, feeds: ReadonlyMap<string, unknown>): Node[] {
+  const available = new Set<string>([...graph.constants.keys(), ...graph.weights.keys(), ...feeds.keys()]);
+  const ready = (n: Node) =>
+    n.inputs.every((i) => !i || available.has(i)) && implicitInputs(n).every((i) => available.has(i));
+  if (graph.nodes.every((n) => {
+    const ok = ready(n);
+    for (const o of n.outputs) if (o) available.add(o);
+    return ok;
+  })) {
+    return [...graph.nodes];
+  }
+  // Kahn's algorithm, preferring file order.
+  available.clear();
+  for (const n of [...graph.constants.keys(), ...graph.weights.keys(), ...feeds.keys()]) available.add(n);
+  const pending = [...graph.nodes];
+  const order: Node[] = [];
+  let progress = true;
+  while (pending.length && progress) {
+    progress = false;
+    for (let i = 0; i < pending.length; ) {
+      if (ready(pending[i])) {
+        const n = pending.splice(i, 1)[0];
+        for (const o of n.outputs) if (o) available.add(o);
+        order.push(n);
+        progress = true;
+      } else i++;
+    }
+  }
+  // Whatever is left has an input nothing provides; inference reports which.
+  return [...order, ...pending];
+}
+
+function checkDeclared(graph: Graph, node: Node, name: string, dims: readonly Dim[] | undefined): void {
+  if (graph.format !== 'onnxstream' || !dims) return;
+  const declared = graph.valueInfo.get(name)?.dims;
+  if (!declared) return;
+  const mismatch =
+    declared.length !== dims.length ||
+    declared.some((d, i) => typeof d === 'number' && typeof dims[i] === 'number' && d !== dims[i]);
+  if (mismatch) {
+    throw nodeError(node, `output '${name}' is declared ${formatShape(declared)} but computes ${formatShape(dims)}`);
+  }
+}

@@ -1,0 +1,235 @@
+/**
+ * InferenceSession: the public entry point, shaped like onnxruntime's.
+ *
+ *   const session = await InferenceSession.create('model_folder', { weightsProvider, backend });
+ *   const outputs = await session.run({ images: tensor });
+ */
+import { openModelPath } from '#platform';
+import type { Backend } from '../backend/backend.js';
+import { resolveBackend } from '../backend/registry.js';
+import { InputError, OnnxStreamError } from '../errors.js';
+import { executePlan, type RunProgress, type RunStats, signature } from '../executor/executor.js';
+import { MemoryFiles, type ModelFiles } from '../files/model-files.js';
+import { readOnnxModel } from '../formats/onnx/model-reader.js';
+import { readModelTxt } from '../formats/onnxstream/model-txt.js';
+import { escapeName } from '../formats/onnxstream/names.js';
+import { weightTensor } from '../formats/weights.js';
+import type { Dim, Graph } from '../graph/graph.js';
+import type { ValueMeta } from '../ops/op.js';
+import { type Plan, planGraph } from '../planner/plan.js';
+import type { WeightsProvider } from '../provider/weights-provider.js';
+import type { DataType } from '../tensor/dtype.js';
+import { formatShape } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+export interface SessionOptions {
+  /** 'auto' (default), a registered backend name ('reference', 'native', 'wasm'), or a Backend object. */
+  backend?: string | Backend;
+  /** onnxruntime spelling of `backend`: the first entry is used. */
+  executionProviders?: readonly (string | Backend)[];
+  /** Compute threads for backends that use them (default: all cores). */
+  threads?: number;
+  /** onnxruntime spelling of `threads`. */
+  intraOpNumThreads?: number;
+  /** Where weights come from while the model runs (default: read each weight from the model's files when needed). */
+  weightsProvider?: WeightsProvider;
+  /** Force the model format when it cannot be told from the path or bytes. */
+  format?: 'onnx' | 'onnxstream';
+  /** Fold constant subgraphs at plan time (default true). */
+  foldConstants?: boolean;
+}
+
+export interface RunOptions {
+  /** Output names to return; default: the model's outputs. Any intermediate value may be named. */
+  outputs?: readonly string[];
+  signal?: AbortSignal;
+  onProgress?: (e: RunProgress) => void;
+  /** Collect per-operator-type times in `lastRunStats.opTimes`. */
+  profile?: boolean;
+}
+
+export type FeedsType = Readonly<Record<string, Tensor>>;
+export type ReturnType = Record<string, Tensor>;
+
+export interface ValueMetadata {
+  readonly name: string;
+  readonly isTensor: true;
+  readonly type?: DataType;
+  readonly shape?: readonly Dim[];
+}
+
+/** A source of model bytes or files. A string is a path (folder, model.txt or .onnx) in Node. */
+export type ModelSource = string | Uint8Array | ArrayBuffer | { files: ModelFiles; entry: string };
+
+export class InferenceSession {
+  readonly #graph: Graph;
+  readonly #files: ModelFiles;
+  readonly #backend: Backend;
+  readonly #provider: WeightsProvider;
+  readonly #fold: boolean;
+  readonly #plans = new Map<string, Plan>();
+  #released = false;
+  #running: Promise<unknown> = Promise.resolve();
+  /** Statistics of the last completed run. */
+  lastRunStats: RunStats | undefined;
+
+  private constructor(graph: Graph, files: ModelFiles, backend: Backend, provider: WeightsProvider, fold: boolean) {
+    this.#graph = graph;
+    this.#files = files;
+    this.#backend = backend;
+    this.#provider = provider;
+    this.#fold = fold;
+  }
+
+  /** Loads a model's structure (never its weight payloads) and prepares the backend and provider. */
+  static async create(source: ModelSource, options: SessionOptions = {}): Promise<InferenceSession> {
+    const { files, entry, format } = await openSource(source, options.format);
+    const graph = format === 'onnxstream' ? await readModelTxt(files, entry) : await readOnnxModel(files, entry);
+    const backend = resolveBackend(options.backend ?? options.executionProviders?.[0]);
+    await backend.init?.({ threads: options.threads ?? options.intraOpNumThreads });
+    const provider = options.weightsProvider ?? readOnRequest(files);
+    await provider.init?.(files, [...graph.weights.values()]);
+    return new InferenceSession(graph, files, backend, provider, options.foldConstants !== false);
+  }
+
+  get inputNames(): readonly string[] {
+    return this.#graph.inputs.map((i) => i.name);
+  }
+
+  get outputNames(): readonly string[] {
+    return this.#graph.outputs.map((o) => o.name);
+  }
+
+  get inputMetadata(): readonly ValueMetadata[] {
+    return this.#graph.inputs.map((i) => ({ name: i.name, isTensor: true, type: i.type, shape: i.dims }));
+  }
+
+  get outputMetadata(): readonly ValueMetadata[] {
+    return this.#graph.outputs.map((o) => ({ name: o.name, isTensor: true, type: o.type, shape: o.dims }));
+  }
+
+  /** The loaded graph (read-only), for tools such as `onnxstream info`. */
+  get graph(): Graph {
+    return this.#graph;
+  }
+
+  get backendName(): string {
+    return this.#backend.name;
+  }
+
+  /**
+   * Runs the model. `fetches` may be a list of output names (onnxruntime style) or run options.
+   * Runs on one session are serialised.
+   */
+  run(feeds: FeedsType, fetches?: readonly string[] | RunOptions, options?: RunOptions): Promise<ReturnType> {
+    const opts: RunOptions = Array.isArray(fetches) ? { ...options, outputs: fetches } : { ...(fetches as RunOptions), ...options };
+    const result = this.#running.then(() => this.#run(feeds, opts));
+    this.#running = result.catch(() => {});
+    return result;
+  }
+
+  async #run(feeds: FeedsType, options: RunOptions): Promise<ReturnType> {
+    if (this.#released) throw new OnnxStreamError('session was released');
+    const named = this.#checkFeeds(feeds);
+    const outputs = (options.outputs ?? this.outputNames).map((n) => this.#resolveName(n));
+    const plan = await this.plan(named, outputs);
+    const { outputs: result, stats } = await executePlan(plan, named, {
+      provider: this.#provider,
+      backend: this.#backend,
+      signal: options.signal,
+      onProgress: options.onProgress,
+      profile: options.profile,
+    });
+    this.lastRunStats = stats;
+    return Object.fromEntries(result);
+  }
+
+  /** The execution plan for feeds of these types and shapes (cached per signature). */
+  async plan(feeds: ReadonlyMap<string, Tensor>, outputs: readonly string[] = this.outputNames): Promise<Plan> {
+    const key = `${signature(feeds)}=>${outputs.join('|')}`;
+    let plan = this.#plans.get(key);
+    if (!plan) {
+      const metas = new Map<string, ValueMeta>([...feeds].map(([n, t]) => [n, { type: t.type, dims: t.dims }]));
+      plan = await planGraph(this.#graph, { feeds: metas, outputs, backend: this.#backend, fold: this.#fold });
+      this.#plans.set(key, plan);
+    }
+    return plan;
+  }
+
+  /** Model names are used as given; for OnnxStream models the unescaped ONNX name works too. */
+  #resolveName(name: string): string {
+    if (this.#graph.format !== 'onnxstream') return name;
+    const known = (n: string) =>
+      this.#graph.valueInfo.has(n) || this.#graph.inputs.some((i) => i.name === n) || this.#graph.weights.has(n);
+    if (known(name)) return name;
+    const escaped = escapeName(name);
+    return known(escaped) ? escaped : name;
+  }
+
+  #checkFeeds(feeds: FeedsType): Map<string, Tensor> {
+    const declared = new Map(this.#graph.inputs.map((i) => [i.name, i]));
+    const named = new Map<string, Tensor>();
+    for (const [given, tensor] of Object.entries(feeds)) {
+      const name = this.#resolveName(given);
+      const info = declared.get(name);
+      if (!info) {
+        throw new InputError(`unknown input '${given}'; the model's inputs are: ${this.inputNames.join(', ')}`);
+      }
+      if (info.type && info.type !== tensor.type) {
+        throw new InputError(`input '${given}' must be ${info.type}, got ${tensor.type}`);
+      }
+      if (info.dims) {
+        const d = info.dims;
+        const bad = d.length !== tensor.dims.length || d.some((x, i) => typeof x === 'number' && x !== tensor.dims[i]);
+        if (bad) {
+          throw new InputError(`input '${given}' must have shape ${formatShape(d)}, got ${formatShape(tensor.dims)}`);
+        }
+      }
+      named.set(name, tensor);
+    }
+    const missing = this.#graph.inputs.filter((i) => !named.has(i.name)).map((i) => i.name);
+    if (missing.length) throw new InputError(`missing input${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
+    return named;
+  }
+
+  /** Releases the provider, the backend's session resources and open files. */
+  async release(): Promise<void> {
+    if (this.#released) return;
+    this.#released = true;
+    await this.#running;
+    await this.#provider.dispose?.();
+    await this.#files.close?.();
+    this.#plans.clear();
+  }
+}
+
+async function openSource(
+  source: ModelSource,
+  format: 'onnx' | 'onnxstream' | undefined,
+): Promise<{ files: ModelFiles; entry: string; format: 'onnx' | 'onnxstream' }> {
+  if (typeof source === 'string') {
+    const opened = await openModelPath(source);
+    return { ...opened, format: format ?? opened.format };
+  }
+  if (source instanceof Uint8Array || source instanceof ArrayBuffer) {
+    const bytes = source instanceof Uint8Array ? source : new Uint8Array(source);
+    const f = format ?? (looksLikeModelTxt(bytes) ? 'onnxstream' : 'onnx');
+    const entry = f === 'onnxstream' ? 'model.txt' : 'model.onnx';
+    return { files: new MemoryFiles([[entry, bytes]]), entry, format: f };
+  }
+  const f = format ?? (source.entry.toLowerCase().endsWith('.txt') ? 'onnxstream' : 'onnx');
+  return { files: source.files, entry: source.entry, format: f };
+}
+
+function looksLikeModelTxt(bytes: Uint8Array): boolean {
+  const head = new TextDecoder().decode(bytes.subarray(0, 4096));
+  return head.includes('*input:') && head.includes('*output:');
+}
+
+/** The default provider: reads each weight from the model's files when its operator needs it, keeps nothing. */
+function readOnRequest(files: ModelFiles): WeightsProvider {
+  return {
+    name: 'read-on-request',
+    get: async (ref) => weightTensor(ref, await files.read(ref.file, ref.offset, ref.byteLength)),
+  };
+}

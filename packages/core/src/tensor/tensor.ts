@@ -1,0 +1,139 @@
+import { allocData, type DataType, type DataTypeMap, DTYPES, dataTypeOfArray, isDataType } from './dtype.js';
+import { formatShape, shapeSize } from './shape.js';
+
+/** Per-tensor asymmetric uint8 quantisation, as OnnxStream's `uint8[scale,zero]`: real = (q - zeroPoint) * scale. */
+export interface Quantization {
+  readonly scale: number;
+  readonly zeroPoint: number;
+}
+
+/** Where a tensor's data lives. Only CPU memory (JavaScript or native external buffers) for now. */
+export type TensorLocation = 'cpu';
+
+type DataInput<D extends DataType> =
+  | DataTypeMap[D]
+  | (D extends 'string' ? readonly string[] : D extends 'int64' | 'uint64' ? readonly bigint[] : readonly number[]);
+
+/**
+ * An n-dimensional array, shaped like onnxruntime-common's `Tensor`:
+ * `new Tensor('float32', data, dims)` or `new Tensor(float32Array, dims)`.
+ * float16 and bfloat16 data are Uint16Array bit patterns; int64/uint64 are BigInt64Array/BigUint64Array;
+ * bool is a Uint8Array of 0/1.
+ */
+export class Tensor<D extends DataType = DataType> {
+  readonly type: D;
+  readonly dims: readonly number[];
+  readonly size: number;
+  /** Set for quantised uint8 tensors (OnnxStream `uint8[s,z]`). */
+  readonly quant: Quantization | undefined;
+  readonly location: TensorLocation = 'cpu';
+  #data: DataTypeMap[D] | undefined;
+  #onDispose: (() => void) | undefined;
+
+  constructor(type: D, data: DataInput<D>, dims?: readonly number[], quant?: Quantization);
+  constructor(data: DataTypeMap[D], dims?: readonly number[]);
+  constructor(
+    a: D | DataTypeMap[D],
+    b?: DataInput<D> | readonly number[],
+    c?: readonly number[],
+    quant?: Quantization,
+  ) {
+    let type: D;
+    let data: DataTypeMap[D];
+    let dims: readonly number[] | undefined;
+    if (typeof a === 'string') {
+      if (!isDataType(a)) throw new TypeError(`unknown tensor type '${a}'`);
+      type = a;
+      data = toTypedData(type, b as DataInput<D>);
+      dims = c;
+    } else {
+      type = dataTypeOfArray(a) as D;
+      data = a;
+      dims = b as readonly number[] | undefined;
+    }
+    const length = data.length;
+    const shape = dims ?? [length];
+    for (const d of shape) {
+      if (!Number.isInteger(d) || d < 0) throw new RangeError(`invalid tensor dims ${formatShape(shape)}`);
+    }
+    const size = shapeSize(shape);
+    if (size !== length) {
+      throw new RangeError(`tensor data has ${length} elements but dims ${formatShape(shape)} need ${size}`);
+    }
+    this.type = type;
+    this.dims = Object.freeze([...shape]);
+    this.size = size;
+    this.#data = data;
+    if (quant && type !== 'uint8') throw new TypeError('only uint8 tensors can carry a quantisation');
+    this.quant = quant ? { scale: quant.scale, zeroPoint: quant.zeroPoint } : undefined;
+  }
+
+  /** A zero-filled tensor. */
+  static zeros<T extends DataType>(type: T, dims: readonly number[]): Tensor<T> {
+    return new Tensor<T>(type, allocData(type, shapeSize(dims)) as DataTypeMap[T], dims);
+  }
+
+  /** The element data. Throws after `dispose()`. */
+  get data(): DataTypeMap[D] {
+    if (this.#data === undefined) throw new Error('tensor data was disposed');
+    return this.#data;
+  }
+
+  /** Bytes of element data held in memory. */
+  get byteLength(): number {
+    return this.type === 'string' ? 0 : this.size * DTYPES[this.type].bytes;
+  }
+
+  get disposed(): boolean {
+    return this.#data === undefined;
+  }
+
+  /** onnxruntime-compatible accessor. */
+  async getData(releaseData?: boolean): Promise<DataTypeMap[D]> {
+    const data = this.data;
+    if (releaseData) this.dispose();
+    return data;
+  }
+
+  /** A tensor sharing this one's data with other dims (same element count). */
+  reshape(dims: readonly number[]): Tensor<D> {
+    return new Tensor<D>(this.type, this.data as DataInput<D>, dims, this.quant);
+  }
+
+  /** Registers a hook that frees backing memory owned elsewhere (native buffers). */
+  setDisposer(fn: () => void): void {
+    this.#onDispose = fn;
+  }
+
+  /** Drops the data reference (and frees native memory when a backend owns it). Idempotent. */
+  dispose(): void {
+    this.#data = undefined;
+    const fn = this.#onDispose;
+    this.#onDispose = undefined;
+    fn?.();
+  }
+
+  toString(): string {
+    return `Tensor(${this.type}${this.quant ? `[${this.quant.scale},${this.quant.zeroPoint}]` : ''}, ${formatShape(this.dims)})`;
+  }
+}
+
+function toTypedData<D extends DataType>(type: D, data: DataInput<D> | undefined): DataTypeMap[D] {
+  if (data === undefined) throw new TypeError('tensor data is required');
+  if (type === 'string') {
+    if (!Array.isArray(data)) throw new TypeError('string tensors take an array of strings');
+    return [...(data as string[])] as DataTypeMap[D];
+  }
+  const ctor = DTYPES[type].array!;
+  if (data instanceof ctor) return data as DataTypeMap[D];
+  if (type === 'bool' && (data instanceof Uint8Array || Array.isArray(data))) {
+    return Uint8Array.from(data as ArrayLike<number>, (v) => (v ? 1 : 0)) as DataTypeMap[D];
+  }
+  if (Array.isArray(data)) {
+    if (DTYPES[type].big) {
+      return (ctor as BigInt64ArrayConstructor).from(data as unknown as (bigint | number)[], (v) => BigInt(v)) as DataTypeMap[D];
+    }
+    return (ctor as Float32ArrayConstructor).from(data as unknown as number[]) as DataTypeMap[D];
+  }
+  throw new TypeError(`data of a '${type}' tensor must be a ${ctor.name} or an array`);
+}
