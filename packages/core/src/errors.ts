@@ -32,6 +32,11 @@ export class OperatorError extends OnnxStreamError {
   }
 }
 
+/** Something the engine does not implement (an operator, a data type, a non-tensor value). */
+export class UnsupportedError extends OperatorError {
+  override name = 'UnsupportedError';
+}
+
 /** Feeds that do not match what the model declares. */
 export class InputError extends OnnxStreamError {
   override name = 'InputError';

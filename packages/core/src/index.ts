@@ -7,6 +7,7 @@ export {
   ModelFormatError,
   OnnxStreamError,
   OperatorError,
+  UnsupportedError,
   WeightsError,
 } from './errors.js';
 export type { OpTime, RunProgress, RunStats } from './executor/executor.js';
@@ -15,6 +16,7 @@ export { readOnnxModel } from './formats/onnx/model-reader.js';
 export { decodeTensorProtoBytes, encodeTensorProtoBytes } from './formats/onnx/tensor-proto.js';
 export { readModelTxt } from './formats/onnxstream/model-txt.js';
 export { escapeName, unescapeName } from './formats/onnxstream/names.js';
+export { encodeNpy, NpyError, parseNpy } from './formats/npy/npy.js';
 export { isEagerWeight, weightTensor } from './formats/weights.js';
 export type { AttrValue, Dim, Graph, Node, ValueInfo, WeightRef } from './graph/graph.js';
 export { Attributes } from './ops/attributes.js';

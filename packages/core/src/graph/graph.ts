@@ -13,6 +13,8 @@ export interface ValueInfo {
   readonly type?: DataType;
   /** Undefined when the model does not say. */
   readonly dims?: readonly Dim[];
+  /** Set for ONNX values that are not tensors (sequences, optionals, maps), which the engine does not run. */
+  readonly nonTensor?: 'sequence' | 'optional' | 'map';
 }
 
 /**

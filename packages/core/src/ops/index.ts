@@ -1,43 +1,21 @@
 /**
  * The operator registry: every operator the engine knows, keyed by domain and op_type.
- * Adding an operator = one file in this folder and one line here.
+ * Adding an operator = one file in this folder and one line in its group list.
  */
-import { Add } from './add.js';
-import { Concat } from './concat.js';
-import { Conv } from './conv.js';
-import { Div } from './div.js';
-import { MaxPool } from './max-pool.js';
-import { Mul } from './mul.js';
+import { CONTROL_OPS } from './groups/control.js';
+import { ELEMENTWISE_OPS } from './groups/elementwise.js';
+import { NN_OPS } from './groups/nn.js';
+import { TENSOR_OPS } from './groups/tensor.js';
 import type { OpDef } from './op.js';
-import { Reshape } from './reshape.js';
-import { Resize } from './resize.js';
-import { Sigmoid } from './sigmoid.js';
-import { Slice } from './slice.js';
-import { Softmax } from './softmax.js';
-import { Split } from './split.js';
-import { Sub } from './sub.js';
-import { Transpose } from './transpose.js';
-import { Upsample } from './upsample.js';
 
-export const OPS: readonly OpDef[] = [
-  Add,
-  Concat,
-  Conv,
-  Div,
-  MaxPool,
-  Mul,
-  Reshape,
-  Resize,
-  Sigmoid,
-  Slice,
-  Softmax,
-  Split,
-  Sub,
-  Transpose,
-  Upsample,
-];
+export const OPS: readonly OpDef[] = [...ELEMENTWISE_OPS, ...NN_OPS, ...TENSOR_OPS, ...CONTROL_OPS];
 
-const byKey = new Map<string, OpDef>(OPS.map((op) => [`${op.domain ?? ''}::${op.type}`, op]));
+const byKey = new Map<string, OpDef>();
+for (const op of OPS) {
+  const key = `${op.domain ?? ''}::${op.type}`;
+  if (byKey.has(key)) throw new Error(`operator ${key} is registered twice`);
+  byKey.set(key, op);
+}
 
 /** The operator for (domain, op_type); 'ai.onnx' and '' are the same domain. */
 export function findOp(domain: string, type: string): OpDef | undefined {

@@ -9,7 +9,7 @@
  * 4. Give each runtime value a slot and find its last use, so the executor frees it right after.
  * 5. Record the order in which weights will be requested (the provider contract).
  */
-import { OperatorError } from '../errors.js';
+import { OperatorError, UnsupportedError } from '../errors.js';
 import type { Backend } from '../backend/backend.js';
 import { referenceBackend } from '../backend/reference.js';
 import { type Dim, type Graph, type Node, outerScopeNames, type WeightRef } from '../graph/graph.js';
@@ -218,7 +218,7 @@ export async function planGraph(graph: Graph, options: PlanOptions): Promise<Pla
 function opFor(node: Node): OpDef {
   const op = findOp(node.domain, node.opType);
   if (!op) {
-    throw new OperatorError(
+    throw new UnsupportedError(
       node.opType,
       node.name,
       `operator not implemented${node.domain ? ` (domain '${node.domain}')` : ''}`,

@@ -214,6 +214,9 @@ async function readRange(c: WireCursor, start: number, end: number): Promise<Uin
 function convertValueInfo(v: ValueInfoObject): ValueInfo {
   const tt = v.type?.tensor_type;
   const name = v.name ?? '';
+  if (v.type?.sequence_type) return { name, nonTensor: 'sequence' };
+  if (v.type?.optional_type) return { name, nonTensor: 'optional' };
+  if (v.type?.map_type) return { name, nonTensor: 'map' };
   if (!tt) return { name };
   const type = tt.elem_type ? dataTypeFromOnnx(tt.elem_type) : undefined;
   const dims: Dim[] | undefined = tt.shape ? (tt.shape.dim ?? []).map(convertDim) : undefined;

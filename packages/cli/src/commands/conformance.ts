@@ -1,0 +1,34 @@
+import { type CaseResult, countsByOp, isDirectory, runConformance, summary } from '../conformance.js';
+import { UsageError } from '../usage.js';
+
+export interface ConformanceCommandOptions {
+  backend: string;
+  json?: boolean;
+  filter?: string;
+}
+
+/** `onnxstream conformance <dir>`: per-operator counts and a final `N passed, M failed, K unsupported` line. */
+export async function conformanceCommand(dir: string, opts: ConformanceCommandOptions): Promise<number> {
+  if (!(await isDirectory(dir))) throw new UsageError(`conformance: '${dir}' is not a folder`);
+  const results = await runConformance(dir, {
+    backend: opts.backend,
+    filter: opts.filter ? new RegExp(opts.filter) : undefined,
+  });
+  const s = summary(results);
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify({ backend: opts.backend, summary: s, cases: results }, null, 1)}\n`);
+  } else {
+    printTable(results);
+  }
+  process.stdout.write(`${s.passed} passed, ${s.failed} failed, ${s.unsupported} unsupported\n`);
+  return 0;
+}
+
+function printTable(results: readonly CaseResult[]): void {
+  const rows = [...countsByOp(results)];
+  const width = Math.max(8, ...rows.map(([op]) => op.length));
+  const line = (a: string, b: string, c: string, d: string) =>
+    `${a.padEnd(width)}  ${b.padStart(6)}  ${c.padStart(6)}  ${d.padStart(11)}\n`;
+  process.stdout.write(line('operator', 'passed', 'failed', 'unsupported'));
+  for (const [op, c] of rows) process.stdout.write(line(op, String(c.passed), String(c.failed), String(c.unsupported)));
+}
