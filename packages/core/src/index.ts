@@ -13,6 +13,14 @@ export {
 export type { OpTime, RunProgress, RunStats } from './executor/executor.js';
 export { alignedBytes, checkRelativePath, MemoryFiles, type ModelFiles } from './files/model-files.js';
 export { readOnnxModel } from './formats/onnx/model-reader.js';
+export {
+  type EncodedOnnxModel,
+  encodeOnnxModel,
+  type OnnxAttr,
+  type OnnxModelSpec,
+  type OnnxNodeSpec,
+  type OnnxValueSpec,
+} from './formats/onnx/builder.js';
 export { decodeTensorProtoBytes, encodeTensorProtoBytes } from './formats/onnx/tensor-proto.js';
 export { readModelTxt } from './formats/onnxstream/model-txt.js';
 export { escapeName, unescapeName } from './formats/onnxstream/names.js';
@@ -23,6 +31,7 @@ export { Attributes } from './ops/attributes.js';
 export { findOp, OPS, supportedOps } from './ops/index.js';
 export type { InferContext, KernelContext, OpDef, ValueMeta } from './ops/op.js';
 export type { Plan, Step } from './planner/plan.js';
+export { estimatePeak, type PeakEstimate } from './planner/estimate.js';
 export { planGraph } from './planner/plan.js';
 export type { WeightsProvider } from './provider/weights-provider.js';
 export {

@@ -18,3 +18,23 @@ export async function readFloat32(path: string): Promise<Float32Array> {
   new Uint8Array(out.buffer).set(b);
   return out;
 }
+
+/** Asserts |a - e| <= atol + rtol * |e| elementwise; the message names the worst element. */
+export function closeness(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, atol: number) {
+  if (actual.length !== expected.length) return `length ${actual.length}, expected ${expected.length}`;
+  let worst = -1;
+  let ratio = 0;
+  let bad = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const tol = atol + rtol * Math.abs(expected[i]);
+    const err = Math.abs(actual[i] - expected[i]);
+    if (!(err <= tol)) bad++;
+    if (!(err / tol <= ratio)) {
+      ratio = err / tol;
+      worst = i;
+    }
+  }
+  return bad === 0
+    ? undefined
+    : `${bad} of ${expected.length} elements off; worst at ${worst}: ${actual[worst]} vs ${expected[worst]} (${ratio.toFixed(1)}x tolerance)`;
+}

@@ -1,0 +1,32 @@
+/** Parsing helpers for repeatable NAME=VALUE options. */
+import { UsageError } from './usage.js';
+
+/** commander collector for repeatable options. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** Splits NAME=VALUE at the first '='. */
+export function splitAssignment(text: string, flag: string): [string, string] {
+  const i = text.indexOf('=');
+  if (i <= 0 || i === text.length - 1) throw new UsageError(`${flag} expects NAME=VALUE, got '${text}'`);
+  return [text.slice(0, i), text.slice(i + 1)];
+}
+
+export function positiveInt(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} expects a positive integer, got '${value}'`);
+    return n;
+  };
+}
+
+/** A tensor/file-system-safe file name for a tensor name: path characters become '_'. */
+export function safeFileName(name: string, taken: Set<string>): string {
+  let base = name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_');
+  if (base === '') base = '_';
+  let candidate = base;
+  for (let k = 1; taken.has(candidate.toLowerCase()); k++) candidate = `${base}_${k}`;
+  taken.add(candidate.toLowerCase());
+  return candidate;
+}
