@@ -14,18 +14,24 @@ const program = new Command()
   .exitOverride();
 
 const backendOption = () =>
-  new Option('--backend <name>', 'compute backend').choices(['auto', 'reference', 'native', 'wasm']).default('auto');
+  new Option('--backend <name>', 'compute backend')
+    .choices(['auto', 'reference', 'native', 'wasm'])
+    .default('auto');
 
 program
   .command('run')
-  .description('run a model (OnnxStream folder, model.txt or .onnx) on .npy inputs; writes one .npy per output')
+  .description(
+    'run a model (OnnxStream folder, model.txt or .onnx) on .npy inputs; writes one .npy per output',
+  )
   .argument('<model>', 'OnnxStream model folder, model.txt, or .onnx file')
   .option('--input <NAME=FILE.npy>', 'an input tensor (repeatable)', collect)
   .option('--output <NAME>', 'an output to write (repeatable; default: the model outputs)', collect)
   .option('--output-dir <DIR>', 'where to write <output>.npy files', '.')
   .addOption(backendOption())
   .addOption(
-    new Option('--provider <name>', 'weights provider').choices(['prefetch', 'nocache', 'ram']).default('prefetch'),
+    new Option('--provider <name>', 'weights provider')
+      .choices(['prefetch', 'nocache', 'ram'])
+      .default('prefetch'),
   )
   .option('--threads <N>', 'compute threads (default: all cores)', positiveInt('--threads'))
   .option('--repeat <N>', 'run N times (RAM provider and timings)', positiveInt('--repeat'), 1)
@@ -39,7 +45,11 @@ program
   .command('info')
   .description('show inputs, outputs, operator histogram, weight bytes and estimated peak memory')
   .argument('<model>', 'OnnxStream model folder, model.txt, or .onnx file')
-  .option('--shape <NAME=D1,D2,...>', 'input shape for the estimate when the model leaves dims open (repeatable)', collect)
+  .option(
+    '--shape <NAME=D1,D2,...>',
+    'input shape for the estimate when the model leaves dims open (repeatable)',
+    collect,
+  )
   .option('--json', 'print the report as JSON')
   .action(async (model: string, opts) => {
     process.exitCode = await infoCommand(model, opts);

@@ -11,9 +11,9 @@ import {
   decodeTensorProtoBytes,
   errorMessage,
   InferenceSession,
+  MemoryFiles,
   readOnnxModel,
   type Tensor,
-  MemoryFiles,
   UnsupportedError,
 } from '@onnxstream/core';
 
@@ -65,7 +65,11 @@ export async function runConformance(dir: string, options: ConformanceOptions = 
   return results;
 }
 
-export async function runCase(caseDir: string, name: string, backend?: string | Backend): Promise<CaseResult> {
+export async function runCase(
+  caseDir: string,
+  name: string,
+  backend?: string | Backend,
+): Promise<CaseResult> {
   const t0 = performance.now();
   let ops: string[] = [];
   const done = (status: CaseStatus, message?: string): CaseResult => ({
@@ -81,7 +85,8 @@ export async function runCase(caseDir: string, name: string, backend?: string | 
     const graph = await readOnnxModel(new MemoryFiles([['model.onnx', modelBytes]]), 'model.onnx');
     ops = [...new Set(graph.nodes.map((n) => (n.domain ? `${n.domain}::${n.opType}` : n.opType)))].sort();
     const nonTensor = [...graph.inputs, ...graph.outputs].find((v) => v.nonTensor);
-    if (nonTensor) return done('unsupported', `'${nonTensor.name}' is a ${nonTensor.nonTensor}, not a tensor`);
+    if (nonTensor)
+      return done('unsupported', `'${nonTensor.name}' is a ${nonTensor.nonTensor}, not a tensor`);
   } catch (e) {
     return done(isUnsupported(e) ? 'unsupported' : 'failed', errorMessage(e));
   }

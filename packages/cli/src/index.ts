@@ -1,8 +1,8 @@
 export {
   type CaseResult,
   type CaseStatus,
-  compareTensors,
   type ConformanceOptions,
+  compareTensors,
   countsByOp,
   findCases,
   runCase,

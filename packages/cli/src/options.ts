@@ -16,7 +16,8 @@ export function splitAssignment(text: string, flag: string): [string, string] {
 export function positiveInt(flag: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} expects a positive integer, got '${value}'`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new UsageError(`${flag} expects a positive integer, got '${value}'`);
     return n;
   };
 }

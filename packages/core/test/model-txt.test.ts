@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InferenceSession, MemoryFiles, ModelFormatError, readModelTxt, Tensor } from '../src/index.js';
 import { parseModelTxt } from '../src/formats/onnxstream/model-txt.js';
+import { InferenceSession, MemoryFiles, ModelFormatError, readModelTxt, Tensor } from '../src/index.js';
 
 const enc = new TextEncoder();
 const f32 = (...v: number[]) => new Uint8Array(new Float32Array(v).buffer);
@@ -12,7 +12,8 @@ function folder(text: string, files: Record<string, Uint8Array> = {}) {
 
 describe('model.txt grammar', () => {
   it('splits lines on CR, LF and CRLF and skips blank lines', () => {
-    const text = 'a:Relu*input:x(2)*output:y(2)\r\n\r\nb:Relu*input:y(2)*output:z(2)\rc:Relu*input:z(2)*output:w(2)\n\n';
+    const text =
+      'a:Relu*input:x(2)*output:y(2)\r\n\r\nb:Relu*input:y(2)*output:z(2)\rc:Relu*input:z(2)*output:w(2)\n\n';
     expect(parseModelTxt(text).map((o) => o.name)).toEqual(['a', 'b', 'c']);
   });
 
@@ -57,10 +58,13 @@ describe('model folders', () => {
   it('derives inputs (first use) and outputs (never consumed), and streams big weights', async () => {
     const w = new Float32Array(32).map((_, i) => i / 8);
     const g = await readModelTxt(
-      folder('m:Mul*input:x(32);w.bin(float32:32)*output:y(32)\na:Add*input:y(32);b.bin(float32:)*output:z(32)', {
-        'w.bin': new Uint8Array(w.buffer),
-        'b.bin': f32(0.5),
-      }),
+      folder(
+        'm:Mul*input:x(32);w.bin(float32:32)*output:y(32)\na:Add*input:y(32);b.bin(float32:)*output:z(32)',
+        {
+          'w.bin': new Uint8Array(w.buffer),
+          'b.bin': f32(0.5),
+        },
+      ),
       'model.txt',
     );
     expect(g.inputs.map((i) => [i.name, i.dims])).toEqual([['x', [32]]]);
@@ -76,15 +80,26 @@ describe('model folders', () => {
     const ohwi = new Float32Array(24);
     for (let o = 0; o < 2; o++)
       for (let i = 0; i < 3; i++)
-        for (let h = 0; h < 2; h++) for (let x = 0; x < 2; x++) ohwi[((o * 2 + h) * 2 + x) * 3 + i] = oihw[((o * 3 + i) * 2 + h) * 2 + x];
+        for (let h = 0; h < 2; h++)
+          for (let x = 0; x < 2; x++)
+            ohwi[((o * 2 + h) * 2 + x) * 3 + i] = oihw[((o * 3 + i) * 2 + h) * 2 + x];
     const text =
       'c:Conv*input:x(1,3,3,3);w_nchw.bin(float32:2,3,2,2)*output:y(1,2,2,2)*dilations:1,1;group:1;kernel_shape:2,2;pads:0,0,0,0;strides:1,1';
-    const x = new Tensor('float32', new Float32Array(27).map((_, i) => (i % 5) - 2), [1, 3, 3, 3]);
+    const x = new Tensor(
+      'float32',
+      new Float32Array(27).map((_, i) => (i % 5) - 2),
+      [1, 3, 3, 3],
+    );
     const viaNhwc = await InferenceSession.create({
-      files: folder(text, { 'w_nhwc.bin': new Uint8Array(ohwi.buffer), 'w_nchw.bin': new Uint8Array(24 * 4) }),
+      files: folder(text, {
+        'w_nhwc.bin': new Uint8Array(ohwi.buffer),
+        'w_nchw.bin': new Uint8Array(24 * 4),
+      }),
       entry: 'model.txt',
     });
-    expect([...viaNhwc.graph.weights.keys()]).toEqual(['w_nhwc.bin']);
+    expect([...viaNhwc.graph.weights.values()].map((w) => [w.name, w.file, w.dims])).toEqual([
+      ['w_nchw.bin', 'w_nhwc.bin', [2, 3, 2, 2]],
+    ]);
     const viaNchw = await InferenceSession.create({
       files: folder(text, { 'w_nchw.bin': new Uint8Array(oihw.buffer) }),
       entry: 'model.txt',
@@ -102,7 +117,9 @@ describe('model folders', () => {
 
   it('returns an output that a later op also consumes when asked for it by name', async () => {
     const s = await InferenceSession.create({
-      files: folder('a:Add*input:x(2);one.bin(float32:)*output:y(2)\nb:Mul*input:y(2);y(2)*output:z(2)', { 'one.bin': f32(1) }),
+      files: folder('a:Add*input:x(2);one.bin(float32:)*output:y(2)\nb:Mul*input:y(2);y(2)*output:z(2)', {
+        'one.bin': f32(1),
+      }),
       entry: 'model.txt',
     });
     expect(s.outputNames).toEqual(['z']);
@@ -115,7 +132,9 @@ describe('model folders', () => {
 
   it('accepts unescaped ONNX names for escaped model.txt inputs', async () => {
     const s = await InferenceSession.create({
-      files: folder('a:Add*input:input_5F_ids(2);one.bin(float32:)*output:out_5F_0(2)', { 'one.bin': f32(1) }),
+      files: folder('a:Add*input:input_5F_ids(2);one.bin(float32:)*output:out_5F_0(2)', {
+        'one.bin': f32(1),
+      }),
       entry: 'model.txt',
     });
     const x = new Tensor('float32', [1, 2], [2]);
@@ -143,8 +162,8 @@ describe('model folders', () => {
   });
 
   it('refuses weight names that leave the model folder', async () => {
-    await expect(readModelTxt(folder('m:Mul*input:x(1);../up.bin(float32:)*output:y(1)'), 'model.txt')).rejects.toThrow(
-      /'\.\.\/up\.bin' refused: '\.\.' would leave the model folder/,
-    );
+    await expect(
+      readModelTxt(folder('m:Mul*input:x(1);../up.bin(float32:)*output:y(1)'), 'model.txt'),
+    ).rejects.toThrow(/'\.\.\/up\.bin' refused: '\.\.' would leave the model folder/);
   });
 });

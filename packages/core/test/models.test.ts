@@ -3,7 +3,7 @@ import jpeg from 'jpeg-js';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { decodeTensorProtoBytes, InferenceSession, Tensor } from '../src/index.js';
-import { closeness, readFloat32, testdata } from './shared.js';
+import { closeness, readFloat32, testdata } from '../src/testing/index.js';
 
 const model = (...p: string[]) => testdata('models', ...p);
 
@@ -15,7 +15,12 @@ async function pb(path: string): Promise<Tensor> {
 async function ortRun(path: string, feeds: Record<string, Tensor>): Promise<Record<string, Float32Array>> {
   const s = await ort.InferenceSession.create(path);
   const out = await s.run(
-    Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, new ort.Tensor('float32', t.data as Float32Array, [...t.dims])])),
+    Object.fromEntries(
+      Object.entries(feeds).map(([k, t]) => [
+        k,
+        new ort.Tensor('float32', t.data as Float32Array, [...t.dims]),
+      ]),
+    ),
   );
   await s.release();
   return Object.fromEntries(Object.entries(out).map(([k, t]) => [k, t.data as Float32Array]));
@@ -57,12 +62,18 @@ describe('real ONNX models on the reference backend', () => {
 
   it('mnist PyTorch opset 18: inline and external-data copies agree with onnxruntime and read 0, 3, 3, 7', async () => {
     const inline = await InferenceSession.create(model('mnist-pytorch-opset18', 'mnist.onnx'));
-    const external = await InferenceSession.create(model('mnist-pytorch-opset18', 'mnist-external', 'mnist.onnx'));
+    const external = await InferenceSession.create(
+      model('mnist-pytorch-opset18', 'mnist-external', 'mnist.onnx'),
+    );
     expect(external.graph.weights.size).toBeGreaterThan(0);
     expect([...external.graph.weights.values()].every((w) => w.file === 'mnist.onnx.data')).toBe(true);
     const digits = [];
     for (const f of ['0.jpg', '3.jpg', '5.jpg', '7.jpg']) {
-      const x = new Tensor('float32', (await digit(f)).map((v) => (v - 0.1307) / 0.3081), [1, 1, 28, 28]);
+      const x = new Tensor(
+        'float32',
+        (await digit(f)).map((v) => (v - 0.1307) / 0.3081),
+        [1, 1, 28, 28],
+      );
       const a = (await inline.run({ input: x })).logits.data as Float32Array;
       const b = (await external.run({ input: x })).logits.data as Float32Array;
       expect([...b]).toEqual([...a]);
@@ -95,7 +106,11 @@ describe('real ONNX models on the reference backend', () => {
   it('UltraFace RFB-320 matches onnxruntime on a synthetic image', async () => {
     const path = model('ultraface-rfb-320', 'version-RFB-320.onnx');
     const s = await InferenceSession.create(path);
-    const x = new Tensor('float32', Float32Array.from({ length: 3 * 240 * 320 }, (_, i) => ((i * 37) % 255 - 127) / 128), [1, 3, 240, 320]);
+    const x = new Tensor(
+      'float32',
+      Float32Array.from({ length: 3 * 240 * 320 }, (_, i) => (((i * 37) % 255) - 127) / 128),
+      [1, 3, 240, 320],
+    );
     const out = await s.run({ input: x });
     const ref = await ortRun(path, { input: x });
     expect(out.scores.dims).toEqual([1, 4420, 2]);
@@ -105,9 +120,15 @@ describe('real ONNX models on the reference backend', () => {
 
   it('YOLOv8n as plain ONNX (opset 14) matches OnnxStream output0', async () => {
     const s = await InferenceSession.create(testdata('yolov8n-onnx', 'yolov8n.onnx'));
-    const images = new Tensor('float32', await readFloat32(testdata('yolov8n-onnxstream-reference/synthetic_input_images.f32')), [1, 3, 640, 640]);
+    const images = new Tensor(
+      'float32',
+      await readFloat32(testdata('yolov8n-onnxstream-reference/synthetic_input_images.f32')),
+      [1, 3, 640, 640],
+    );
     const got = (await s.run({ images })).output0.data as Float32Array;
-    const ref = await readFloat32(testdata('yolov8n-onnxstream-reference/synthetic_output0_onnxstream_fp32.f32'));
+    const ref = await readFloat32(
+      testdata('yolov8n-onnxstream-reference/synthetic_output0_onnxstream_fp32.f32'),
+    );
     expect(closeness(got, ref, 1e-3, 1e-4)).toBeUndefined();
   });
 });

@@ -78,7 +78,12 @@ describe('ONNX model reader', () => {
       initializers: { a: new Tensor('float32', a, [3000]), b: new Tensor('float32', b, [3000]) },
       external: 'weights.data',
     });
-    const files = new SpyFiles(new MemoryFiles([['m.onnx', model], ['weights.data', externalData!]]));
+    const files = new SpyFiles(
+      new MemoryFiles([
+        ['m.onnx', model],
+        ['weights.data', externalData!],
+      ]),
+    );
     const session = await InferenceSession.create({ files, entry: 'm.onnx' });
     expect(files.reads.every((r) => r.path === 'm.onnx')).toBe(true);
     const { y } = await session.run({ x: new Tensor('float32', new Float32Array(3000).fill(3), [3000]) });
@@ -101,8 +106,12 @@ describe('ONNX model reader', () => {
 
   it('names the file for corrupt and truncated models', async () => {
     const garbage = new Uint8Array(64).map((_, i) => (i * 37 + 11) & 0xff);
-    await expect(readOnnxModel(new MemoryFiles([['bad.onnx', garbage]]), 'bad.onnx')).rejects.toThrow(ModelFormatError);
-    await expect(readOnnxModel(new MemoryFiles([['bad.onnx', garbage]]), 'bad.onnx')).rejects.toThrow(/^bad\.onnx: /);
+    await expect(readOnnxModel(new MemoryFiles([['bad.onnx', garbage]]), 'bad.onnx')).rejects.toThrow(
+      ModelFormatError,
+    );
+    await expect(readOnnxModel(new MemoryFiles([['bad.onnx', garbage]]), 'bad.onnx')).rejects.toThrow(
+      /^bad\.onnx: /,
+    );
     const { model } = encodeOnnxModel({
       inputs: [{ name: 'x', type: 'float32', dims: [4] }],
       outputs: [{ name: 'y', type: 'float32' }],
@@ -132,7 +141,9 @@ describe('ONNX model reader', () => {
     const total = e.reduce((a, b) => a + b);
     expect((await run(11)).map((v) => +v.toFixed(6))).toEqual(e.map((v) => +(v / total).toFixed(6)));
     expect((await run(13)).map((v) => +v.toFixed(6))).toEqual(
-      [e[0] / (e[0] + e[2]), e[1] / (e[1] + e[3]), e[2] / (e[0] + e[2]), e[3] / (e[1] + e[3])].map((v) => +v.toFixed(6)),
+      [e[0] / (e[0] + e[2]), e[1] / (e[1] + e[3]), e[2] / (e[0] + e[2]), e[3] / (e[1] + e[3])].map(
+        (v) => +v.toFixed(6),
+      ),
     );
   });
 });
@@ -194,7 +205,9 @@ describe('planner and executor', () => {
         { op: 'Mul', inputs: ['a', 'w1'], outputs: ['b'], name: 'n1' },
         { op: 'Mul', inputs: ['b', 'w2'], outputs: ['y'], name: 'n2' },
       ],
-      initializers: Object.fromEntries(['w0', 'w1', 'w2'].map((k) => [k, new Tensor('float32', ramp(n), [n])])),
+      initializers: Object.fromEntries(
+        ['w0', 'w1', 'w2'].map((k) => [k, new Tensor('float32', ramp(n), [n])]),
+      ),
     });
     const events: string[] = [];
     const files = new MemoryFiles([['m.onnx', model]]);
@@ -217,9 +230,21 @@ describe('planner and executor', () => {
         return referenceBackend.run(call);
       },
     };
-    const s = await InferenceSession.create({ files, entry: 'm.onnx' }, { weightsProvider: provider, backend });
+    const s = await InferenceSession.create(
+      { files, entry: 'm.onnx' },
+      { weightsProvider: provider, backend },
+    );
     await s.run({ x: new Tensor('float32', new Float32Array(n).fill(1), [n]) });
-    expect(events).toEqual(['begin:w0,w1,w2', 'get:w0', 'get:w1', 'run:n0', 'get:w2', 'run:n1', 'run:n2', 'end']);
+    expect(events).toEqual([
+      'begin:w0,w1,w2',
+      'get:w0',
+      'get:w1',
+      'run:n0',
+      'get:w2',
+      'run:n1',
+      'run:n2',
+      'end',
+    ]);
   });
 
   it('validates feeds: names, types and shapes', async () => {
@@ -236,7 +261,9 @@ describe('planner and executor', () => {
       "input 'x' must be float32, got int32",
     );
     await expect(s.run({})).rejects.toThrow('missing input: x');
-    await expect(s.run({ z: new Tensor('float32', [1], [1]) })).rejects.toThrow("unknown input 'z'; the model's inputs are: x");
+    await expect(s.run({ z: new Tensor('float32', [1], [1]) })).rejects.toThrow(
+      "unknown input 'z'; the model's inputs are: x",
+    );
     const ok = await s.run({ x: new Tensor('float32', [1, 2, 3, 4, 5, 6], [2, 3]) });
     expect(ok.y.data).toEqual(new Float32Array([2, 4, 6, 8, 10, 12]));
   });
@@ -252,7 +279,10 @@ describe('planner and executor', () => {
     });
     const s = await InferenceSession.create(model);
     await expect(
-      s.run({ a: new Tensor('float32', new Float32Array(6), [2, 3]), b: new Tensor('float32', new Float32Array(4), [4]) }),
+      s.run({
+        a: new Tensor('float32', new Float32Array(6), [2, 3]),
+        b: new Tensor('float32', new Float32Array(4), [4]),
+      }),
     ).rejects.toThrow(/^Add 'the_add': shapes \[2,3\] and \[4\] cannot be broadcast/);
   });
 });

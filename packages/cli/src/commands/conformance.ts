@@ -16,7 +16,9 @@ export async function conformanceCommand(dir: string, opts: ConformanceCommandOp
   });
   const s = summary(results);
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify({ backend: opts.backend, summary: s, cases: results }, null, 1)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ backend: opts.backend, summary: s, cases: results }, null, 1)}\n`,
+    );
   } else {
     printTable(results);
   }
@@ -30,5 +32,6 @@ function printTable(results: readonly CaseResult[]): void {
   const line = (a: string, b: string, c: string, d: string) =>
     `${a.padEnd(width)}  ${b.padStart(6)}  ${c.padStart(6)}  ${d.padStart(11)}\n`;
   process.stdout.write(line('operator', 'passed', 'failed', 'unsupported'));
-  for (const [op, c] of rows) process.stdout.write(line(op, String(c.passed), String(c.failed), String(c.unsupported)));
+  for (const [op, c] of rows)
+    process.stdout.write(line(op, String(c.passed), String(c.failed), String(c.unsupported)));
 }

@@ -1,4 +1,11 @@
-import { type Dim, errorMessage, estimatePeak, InferenceSession, planGraph, type ValueMeta } from '@onnxstream/core';
+import {
+  type Dim,
+  errorMessage,
+  estimatePeak,
+  InferenceSession,
+  planGraph,
+  type ValueMeta,
+} from '@onnxstream/core';
 import { splitAssignment } from '../options.js';
 import { UsageError } from '../usage.js';
 import { formatBytes } from './run.js';
@@ -10,8 +17,8 @@ export interface InfoCommandOptions {
 
 interface InfoReport {
   format: 'onnx' | 'onnxstream';
-  inputs: { name: string; dtype: string | null; shape: Dim[] | null }[];
-  outputs: { name: string; dtype: string | null; shape: Dim[] | null }[];
+  inputs: { name: string; dtype: string | null; shape: readonly Dim[] | null }[];
+  outputs: { name: string; dtype: string | null; shape: readonly Dim[] | null }[];
   nodes: number;
   ops: Record<string, number>;
   weights: number;
@@ -22,6 +29,7 @@ interface InfoReport {
   foldedNodes: number | null;
   estimatedPeakBytes: number | null;
   estimatedPeakExact: boolean;
+  estimatedPeakTypesAssumed: boolean;
   estimateError?: string;
 }
 
@@ -34,7 +42,8 @@ export async function infoCommand(model: string, opts: InfoCommandOptions): Prom
     for (const s of opts.shape ?? []) {
       const [name, dims] = splitAssignment(s, '--shape');
       const parsed = dims.split(',').map(Number);
-      if (parsed.some((d) => !Number.isInteger(d) || d < 0)) throw new UsageError(`--shape ${name}: bad dims '${dims}'`);
+      if (parsed.some((d) => !Number.isInteger(d) || d < 0))
+        throw new UsageError(`--shape ${name}: bad dims '${dims}'`);
       overrides.set(name, parsed);
     }
     const ops: Record<string, number> = {};
@@ -42,8 +51,16 @@ export async function infoCommand(model: string, opts: InfoCommandOptions): Prom
     const weights = [...g.weights.values()];
     const report: InfoReport = {
       format: g.format,
-      inputs: g.inputs.map((i) => ({ name: i.name, dtype: i.type ?? null, shape: overrides.get(i.name) ?? i.dims ?? null })),
-      outputs: g.outputs.map((o) => ({ name: o.name, dtype: o.type ?? null, shape: o.dims ? [...o.dims] : null })),
+      inputs: g.inputs.map((i) => ({
+        name: i.name,
+        dtype: i.type ?? null,
+        shape: overrides.get(i.name) ?? i.dims ?? null,
+      })),
+      outputs: g.outputs.map((o) => ({
+        name: o.name,
+        dtype: o.type ?? null,
+        shape: o.dims ? [...o.dims] : null,
+      })),
       nodes: g.nodes.length,
       ops: Object.fromEntries(Object.entries(ops).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))),
       weights: weights.length,
@@ -54,16 +71,21 @@ export async function infoCommand(model: string, opts: InfoCommandOptions): Prom
       foldedNodes: null,
       estimatedPeakBytes: null,
       estimatedPeakExact: false,
+      estimatedPeakTypesAssumed: false,
     };
     try {
       const feeds = new Map<string, ValueMeta>(
-        report.inputs.map((i) => [i.name, { type: g.inputs.find((x) => x.name === i.name)?.type, dims: i.shape ?? undefined }]),
+        report.inputs.map((i) => [
+          i.name,
+          { type: g.inputs.find((x) => x.name === i.name)?.type, dims: i.shape ?? undefined },
+        ]),
       );
       const plan = await planGraph(g, { feeds, outputs: g.outputs.map((o) => o.name) });
       const est = estimatePeak(plan);
       report.foldedNodes = plan.folded;
       report.estimatedPeakBytes = est.peakBytes;
       report.estimatedPeakExact = est.exact;
+      report.estimatedPeakTypesAssumed = est.typesAssumed;
     } catch (e) {
       report.estimateError = errorMessage(e);
     }
@@ -75,7 +97,7 @@ export async function infoCommand(model: string, opts: InfoCommandOptions): Prom
   }
 }
 
-function shapeText(s: Dim[] | null): string {
+function shapeText(s: readonly Dim[] | null): string {
   return s ? `[${s.map((d) => (d === null ? '?' : String(d))).join(',')}]` : '[?]';
 }
 
@@ -88,11 +110,17 @@ function printInfo(r: InfoReport): void {
   for (const o of r.outputs) out.write(`  ${o.name}  ${o.dtype ?? '?'}${shapeText(o.shape)}\n`);
   out.write(`operators: ${r.nodes}\n`);
   for (const [op, n] of Object.entries(r.ops)) out.write(`  ${op.padEnd(28)} ${String(n).padStart(6)}\n`);
-  out.write(`streamed weights: ${r.weights} (${formatBytes(r.weightBytes)}, largest ${formatBytes(r.largestWeightBytes)})\n`);
+  out.write(
+    `streamed weights: ${r.weights} (${formatBytes(r.weightBytes)}, largest ${formatBytes(r.largestWeightBytes)})\n`,
+  );
   out.write(`constants in memory: ${r.constants} (${formatBytes(r.constantBytes)})\n`);
   if (r.estimatedPeakBytes !== null) {
+    const notes = [
+      ...(r.estimatedPeakExact ? [] : ['some shapes unknown before running: a lower bound']),
+      ...(r.estimatedPeakTypesAssumed ? ['value types unknown before running: 4-byte elements assumed'] : []),
+    ];
     out.write(
-      `estimated peak tensor memory: ${formatBytes(r.estimatedPeakBytes)}${r.estimatedPeakExact ? '' : ' (some shapes unknown before running; lower bound)'}; ${r.foldedNodes} operators folded at load\n`,
+      `estimated peak tensor memory: ${formatBytes(r.estimatedPeakBytes)}${notes.length ? ` (${notes.join('; ')})` : ''}; ${r.foldedNodes} operators folded into constants\n`,
     );
   } else out.write(`estimated peak tensor memory: unavailable (${r.estimateError})\n`);
 }

@@ -96,13 +96,17 @@ function printReport(r: RunReport, backend: string, profiled: RunStats | undefin
   for (const o of r.outputs) out.write(`${o.name}  ${o.dtype}[${o.shape.join(',')}]  -> ${o.file}\n`);
   const times = r.runs.map((x) => `${x.ms} ms`).join(', ');
   out.write(`backend ${backend}; ${r.runs.length} run${r.runs.length > 1 ? 's' : ''}: ${times}\n`);
-  out.write(`peak tensor memory ${formatBytes(r.peakTensorBytes)}, peak RSS ${formatBytes(r.peakRssBytes)}\n`);
+  out.write(
+    `peak tensor memory ${formatBytes(r.peakTensorBytes)}, peak RSS ${formatBytes(r.peakRssBytes)}\n`,
+  );
   if (profiled?.opTimes) {
     const total = profiled.opTimes.reduce((s, t) => s + t.ms, 0);
     out.write('time per operator type (last run):\n');
     for (const t of profiled.opTimes) {
       const pct = total > 0 ? (100 * t.ms) / total : 0;
-      out.write(`  ${t.opType.padEnd(28)} ${t.ms.toFixed(2).padStart(10)} ms  ${pct.toFixed(1).padStart(5)} %  x${t.count}\n`);
+      out.write(
+        `  ${t.opType.padEnd(28)} ${t.ms.toFixed(2).padStart(10)} ms  ${pct.toFixed(1).padStart(5)} %  x${t.count}\n`,
+      );
     }
   }
 }

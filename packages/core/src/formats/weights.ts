@@ -2,8 +2,9 @@
  * Turning weight bytes into tensors, shared by the model readers and the weights providers.
  */
 import type { WeightRef } from '../graph/graph.js';
-import { DTYPES, isFloat, viewData } from '../tensor/dtype.js';
+import { allocData, DTYPES, isFloat, viewData } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
+import { transposeData } from '../tensor/transpose.js';
 import { tensorFromRaw } from './onnx/tensor-proto.js';
 
 /**
@@ -23,9 +24,17 @@ export function isEagerWeight(ref: WeightRef): boolean {
  */
 export function weightTensor(ref: WeightRef, bytes: Uint8Array): Tensor {
   if (bytes.byteLength !== ref.byteLength) {
-    throw new Error(`weight '${ref.name}' (${ref.file}): expected ${ref.byteLength} bytes, got ${bytes.byteLength}`);
+    throw new Error(
+      `weight '${ref.name}' (${ref.file}): expected ${ref.byteLength} bytes, got ${bytes.byteLength}`,
+    );
   }
   const count = ref.dims.reduce((a, b) => a * b, 1);
+  if (ref.fileLayout) {
+    const stored = weightTensor({ ...ref, dims: ref.fileLayout.dims, fileLayout: undefined }, bytes);
+    const out = allocData(ref.type, count);
+    transposeData(stored.data as Float32Array, ref.fileLayout.dims, ref.fileLayout.perm, out as Float32Array);
+    return new Tensor(ref.type, out as never, ref.dims, ref.quant);
+  }
   if (ref.packed || bytes.byteOffset % Math.max(1, DTYPES[ref.type].bytes) !== 0) {
     const t = tensorFromRaw(ref.type, ref.dims, bytes);
     return ref.quant ? new Tensor('uint8', t.data as Uint8Array, ref.dims, ref.quant) : t;

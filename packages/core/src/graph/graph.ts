@@ -32,6 +32,11 @@ export interface WeightRef {
   readonly quant?: Quantization;
   /** Sub-byte ONNX types (int4, float4...) are stored packed in files. */
   readonly packed?: boolean;
+  /**
+   * The file holds the data in another axis order: an array of `fileLayout.dims` that becomes `dims`
+   * when transposed by `fileLayout.perm` (OnnxStream's `_nhwc.bin` conv weights: OHWI, perm 0,3,1,2).
+   */
+  readonly fileLayout?: { readonly dims: readonly number[]; readonly perm: readonly number[] };
 }
 
 export type AttrType =

@@ -9,22 +9,26 @@ export interface PeakEstimate {
   readonly peakBytes: number;
   /** Index of the step at the peak. */
   readonly peakStep: number;
-  /** False when some value's shape or type is unknown before running (then it counts as 0 bytes / 4-byte elements). */
+  /** False when some value's shape is unknown before running (it then counts as 0 bytes: a lower bound). */
   readonly exact: boolean;
+  /** Some value types are unknown before running (model.txt declares none): 4-byte elements were assumed. */
+  readonly typesAssumed: boolean;
   /** The largest single step's weight bytes. */
   readonly maxStepWeightBytes: number;
 }
 
 export function estimatePeak(plan: Plan): PeakEstimate {
   let exact = true;
+  let typesAssumed = false;
   const bytesOf = (id: number): number => {
     const m = plan.metas.get(plan.valueNames[id]);
-    if (!m?.dims || m.dims.some((d) => typeof d !== 'number') || !m.type) {
+    if (!m?.dims || m.dims.some((d) => typeof d !== 'number')) {
       exact = false;
-      if (!m?.dims || m.dims.some((d) => typeof d !== 'number')) return 0;
+      return 0;
     }
-    const count = (m!.dims as number[]).reduce((a, b) => a * b, 1);
-    return count * (m!.type ? DTYPES[m!.type].bytes : 4);
+    if (!m.type) typesAssumed = true;
+    const count = (m.dims as number[]).reduce((a, b) => a * b, 1);
+    return count * (m.type ? DTYPES[m.type].bytes : 4);
   };
   let live = 0;
   for (const id of plan.feeds.values()) live += bytesOf(id);
@@ -41,5 +45,5 @@ export function estimatePeak(plan: Plan): PeakEstimate {
     }
     for (const id of step.free) live -= bytesOf(id);
   });
-  return { peakBytes: peak, peakStep, exact, maxStepWeightBytes };
+  return { peakBytes: peak, peakStep, exact, typesAssumed, maxStepWeightBytes };
 }

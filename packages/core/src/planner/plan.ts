@@ -9,9 +9,10 @@
  * 4. Give each runtime value a slot and find its last use, so the executor frees it right after.
  * 5. Record the order in which weights will be requested (the provider contract).
  */
-import { OperatorError, UnsupportedError } from '../errors.js';
+
 import type { Backend } from '../backend/backend.js';
 import { referenceBackend } from '../backend/reference.js';
+import { OperatorError, UnsupportedError } from '../errors.js';
 import { type Dim, type Graph, type Node, outerScopeNames, type WeightRef } from '../graph/graph.js';
 import { Attributes } from '../ops/attributes.js';
 import { findOp } from '../ops/index.js';
@@ -90,7 +91,10 @@ export async function planGraph(graph: Graph, options: PlanOptions): Promise<Pla
     const inputs = node.inputs.map((n) => (n ? metas.get(n) : undefined));
     for (let i = 0; i < node.inputs.length; i++) {
       if (node.inputs[i] && !inputs[i]) {
-        throw nodeError(node, `input '${node.inputs[i]}' is not produced by any earlier operator, a weight or a feed`);
+        throw nodeError(
+          node,
+          `input '${node.inputs[i]}' is not produced by any earlier operator, a weight or a feed`,
+        );
       }
     }
     let outs: ValueMeta[];
@@ -187,7 +191,8 @@ export async function planGraph(graph: Graph, options: PlanOptions): Promise<Pla
   }
   // A produced value nobody reads (an unneeded extra output of a kept node) is freed at once.
   partial.forEach((p, index) => {
-    for (const id of p.outputs) if (id >= 0 && !lastUse.has(id)) (frees.get(index) ?? frees.set(index, []).get(index)!).push(id);
+    for (const id of p.outputs)
+      if (id >= 0 && !lastUse.has(id)) (frees.get(index) ?? frees.set(index, []).get(index)!).push(id);
   });
 
   const steps: Step[] = partial.map((p, index) => {
@@ -200,7 +205,9 @@ export async function planGraph(graph: Graph, options: PlanOptions): Promise<Pla
       opset,
       backend: backend.supports(p.node, types, opset) ? backend : referenceBackend,
       free: frees.get(index) ?? [],
-      declared: p.node.outputs.map((o) => (graph.format === 'onnxstream' ? graph.valueInfo.get(o)?.dims : undefined)),
+      declared: p.node.outputs.map((o) =>
+        graph.format === 'onnxstream' ? graph.valueInfo.get(o)?.dims : undefined,
+      ),
     };
   });
   return {
@@ -283,11 +290,13 @@ export function topologicalOrder(graph: Graph, feeds: ReadonlyMap<string, unknow
   const available = new Set<string>([...graph.constants.keys(), ...graph.weights.keys(), ...feeds.keys()]);
   const ready = (n: Node) =>
     n.inputs.every((i) => !i || available.has(i)) && implicitInputs(n).every((i) => available.has(i));
-  if (graph.nodes.every((n) => {
-    const ok = ready(n);
-    for (const o of n.outputs) if (o) available.add(o);
-    return ok;
-  })) {
+  if (
+    graph.nodes.every((n) => {
+      const ok = ready(n);
+      for (const o of n.outputs) if (o) available.add(o);
+      return ok;
+    })
+  ) {
     return [...graph.nodes];
   }
   // Kahn's algorithm, preferring file order.
@@ -319,6 +328,9 @@ function checkDeclared(graph: Graph, node: Node, name: string, dims: readonly Di
     declared.length !== dims.length ||
     declared.some((d, i) => typeof d === 'number' && typeof dims[i] === 'number' && d !== dims[i]);
   if (mismatch) {
-    throw nodeError(node, `output '${name}' is declared ${formatShape(declared)} but computes ${formatShape(dims)}`);
+    throw nodeError(
+      node,
+      `output '${name}' is declared ${formatShape(declared)} but computes ${formatShape(dims)}`,
+    );
   }
 }

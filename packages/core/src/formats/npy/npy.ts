@@ -36,7 +36,8 @@ export class NpyError extends Error {
 
 /** Parses .npy bytes. `what` names the file in error messages. */
 export function parseNpy(bytes: Uint8Array, what = 'npy data'): Tensor {
-  if (bytes.byteLength < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw new NpyError(`${what}: not a .npy file`);
+  if (bytes.byteLength < 10 || MAGIC.some((b, i) => bytes[i] !== b))
+    throw new NpyError(`${what}: not a .npy file`);
   const major = bytes[6];
   let headerLen: number;
   let start: number;
@@ -48,11 +49,14 @@ export function parseNpy(bytes: Uint8Array, what = 'npy data'): Tensor {
     headerLen = dv.getUint32(8, true);
     start = 12;
   } else throw new NpyError(`${what}: unsupported .npy version ${major}`);
-  const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(start, start + headerLen));
+  const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(
+    bytes.subarray(start, start + headerLen),
+  );
   const descr = /'descr'\s*:\s*'([^']+)'/.exec(header)?.[1];
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (!descr || !fortran || shapeText === undefined) throw new NpyError(`${what}: malformed header ${header.trim()}`);
+  if (!descr || !fortran || shapeText === undefined)
+    throw new NpyError(`${what}: malformed header ${header.trim()}`);
   const type = FROM_DESCR.get(descr);
   if (!type) {
     throw new NpyError(
@@ -64,12 +68,15 @@ export function parseNpy(bytes: Uint8Array, what = 'npy data'): Tensor {
     .map((s) => s.trim())
     .filter((s) => s !== '')
     .map(Number);
-  if (dims.some((d) => !Number.isInteger(d) || d < 0)) throw new NpyError(`${what}: bad shape (${shapeText})`);
+  if (dims.some((d) => !Number.isInteger(d) || d < 0))
+    throw new NpyError(`${what}: bad shape (${shapeText})`);
   const count = shapeSize(dims);
   const dataStart = start + headerLen;
   const need = count * DTYPES[type].bytes;
   if (bytes.byteLength - dataStart < need) {
-    throw new NpyError(`${what}: truncated, shape (${dims.join(', ')}) needs ${need} bytes of data, has ${bytes.byteLength - dataStart}`);
+    throw new NpyError(
+      `${what}: truncated, shape (${dims.join(', ')}) needs ${need} bytes of data, has ${bytes.byteLength - dataStart}`,
+    );
   }
   const copy = new Uint8Array(need);
   copy.set(bytes.subarray(dataStart, dataStart + need));

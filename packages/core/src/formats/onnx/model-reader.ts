@@ -14,12 +14,13 @@ import { isEagerWeight, weightTensor } from '../weights.js';
 import {
   type AttributeObject,
   decodeMessage,
+  FunctionProto,
   type GraphProtoObject,
-  NodeProto,
   type NodeObject,
+  NodeProto,
   type StringStringEntry,
-  type TensorProtoObject,
   TensorProto,
+  type TensorProtoObject,
   type ValueInfoObject,
   ValueInfoProto,
 } from './schema.js';
@@ -42,6 +43,7 @@ export async function readOnnxModel(files: ModelFiles, entry: string): Promise<G
   try {
     const top = new WireCursor(files, entry, 0, size);
     const opsets = new Map<string, number>();
+    const functions: FunctionObject[] = [];
     let graphRange: [number, number] | undefined;
     while (!top.done) {
       const [field, wire] = await top.key();
@@ -49,6 +51,8 @@ export async function readOnnxModel(files: ModelFiles, entry: string): Promise<G
         const bytes = await top.bytes(await top.length());
         const o = decodeOpset(bytes);
         opsets.set(o.domain === 'ai.onnx' ? '' : o.domain, o.version);
+      } else if (field === 25 && wire === WIRE_LEN) {
+        functions.push(decodeMessage<FunctionObject>(FunctionProto, await top.bytes(await top.length())));
       } else if (field === 7 && wire === WIRE_LEN) {
         const n = await top.length();
         graphRange = [top.pos, top.pos + n];
@@ -58,7 +62,7 @@ export async function readOnnxModel(files: ModelFiles, entry: string): Promise<G
     if (!graphRange) return fail('not an ONNX model: no graph found (is the file corrupt or not an .onnx?)');
     // IR < 3 models predate opset_import: they are opset 1.
     if (!opsets.has('')) opsets.set('', 1);
-    return await readGraph(files, entry, graphRange, opsets);
+    return await readGraph(files, entry, graphRange, opsets, functionLibrary(functions, opsets));
   } catch (e) {
     if (e instanceof ModelFormatError) throw e;
     return fail(`corrupt ONNX model: ${(e as Error).message}`);
@@ -77,6 +81,7 @@ async function readGraph(
   entry: string,
   [start, end]: [number, number],
   opsets: Map<string, number>,
+  functions: FunctionLibrary,
 ): Promise<Graph> {
   const c = new WireCursor(files, entry, start, end);
   const nodes: Node[] = [];
@@ -96,7 +101,12 @@ async function readGraph(
     const n = await c.length();
     switch (field) {
       case 1:
-        nodes.push(convertNode(decodeMessage<NodeObject>(NodeProto, await c.bytes(n)), nodes.length, opsets));
+        for (const p of inlineFunctions(
+          [decodeMessage<NodeObject>(NodeProto, await c.bytes(n))],
+          functions,
+        )) {
+          nodes.push(convertNode(p, nodes.length, opsets, functions));
+        }
         break;
       case 2:
         name = utf8.decode(await c.bytes(n));
@@ -191,9 +201,14 @@ async function scanInitializer(c: WireCursor, n: number, entry: string): Promise
     const offset = Number(kv.get('offset') ?? 0);
     const length = kv.has('length') ? Number(kv.get('length')) : byteLength;
     if (length !== byteLength) {
-      throw new Error(`initializer '${name}': external length ${length} does not match its shape (${byteLength} bytes)`);
+      throw new Error(
+        `initializer '${name}': external length ${length} does not match its shape (${byteLength} bytes)`,
+      );
     }
-    return { name, ref: { name, file: checkRelativePath(file, entry), offset, byteLength, type, dims, packed } };
+    return {
+      name,
+      ref: { name, file: checkRelativePath(file, entry), offset, byteLength, type, dims, packed },
+    };
   }
   if (inline || type === 'string' || !raw) {
     const all = await readRange(c, start, end);
@@ -230,11 +245,19 @@ function convertDim(d: { dim_value?: string | number; dim_param?: string }): Dim
 }
 
 /** Converts a decoded NodeProto. Exported for subgraphs and tests. */
-export function convertNode(p: NodeObject, index: number, opsets: ReadonlyMap<string, number>): Node {
+export function convertNode(
+  p: NodeObject,
+  index: number,
+  opsets: ReadonlyMap<string, number>,
+  functions: FunctionLibrary = NO_FUNCTIONS,
+): Node {
   const opType = p.op_type ?? '';
   const domain = p.domain === 'ai.onnx' ? '' : (p.domain ?? '');
   const attributes = new Map<string, AttrValue>();
-  for (const a of p.attribute ?? []) attributes.set(a.name ?? '', convertAttribute(a, opsets));
+  for (const a of p.attribute ?? []) {
+    const v = convertAttribute(a, opsets, functions);
+    if (v) attributes.set(a.name ?? '', v);
+  }
   return {
     name: p.name || `${opType}_${index}`,
     opType,
@@ -245,7 +268,22 @@ export function convertNode(p: NodeObject, index: number, opsets: ReadonlyMap<st
   };
 }
 
-function convertAttribute(a: AttributeObject, opsets: ReadonlyMap<string, number>): AttrValue {
+/** AttributeProto with the type-proto fields (Optional's `type` attribute and the like). */
+interface TypedAttributeObject extends AttributeObject {
+  tp?: object;
+  type_protos?: object[];
+}
+
+/**
+ * Converts one attribute. TYPE_PROTO(S) attributes (13, 14) describe types of non-tensor values
+ * (only Optional uses one), which the engine does not run: they are left out rather than making
+ * the whole model unreadable.
+ */
+function convertAttribute(
+  a: TypedAttributeObject,
+  opsets: ReadonlyMap<string, number>,
+  functions: FunctionLibrary,
+): AttrValue | undefined {
   const type = a.type ?? inferAttributeType(a);
   switch (type) {
     case 1:
@@ -257,7 +295,7 @@ function convertAttribute(a: AttributeObject, opsets: ReadonlyMap<string, number
     case 4:
       return { type: 'tensor', value: tensorFromProto(a.t ?? {}) };
     case 5:
-      return { type: 'graph', value: convertSubgraph(a.g ?? {}, opsets) };
+      return { type: 'graph', value: convertSubgraph(a.g ?? {}, opsets, functions) };
     case 6:
       return { type: 'floats', value: a.floats ?? [] };
     case 7:
@@ -267,28 +305,37 @@ function convertAttribute(a: AttributeObject, opsets: ReadonlyMap<string, number
     case 9:
       return { type: 'tensors', value: (a.tensors ?? []).map(tensorFromProto) };
     case 10:
-      return { type: 'graphs', value: (a.graphs ?? []).map((g) => convertSubgraph(g, opsets)) };
+      return { type: 'graphs', value: (a.graphs ?? []).map((g) => convertSubgraph(g, opsets, functions)) };
+    case 13:
+    case 14:
+      return undefined;
     default:
       throw new Error(`attribute '${a.name}' has unsupported type ${type}`);
   }
 }
 
-function inferAttributeType(a: AttributeObject): number {
+function inferAttributeType(a: TypedAttributeObject): number {
   if (a.f !== undefined) return 1;
   if (a.i !== undefined) return 2;
   if (a.s !== undefined) return 3;
   if (a.t !== undefined) return 4;
   if (a.g !== undefined) return 5;
+  if (a.tp !== undefined) return 13;
   if (a.floats?.length) return 6;
   if (a.ints?.length) return 7;
   if (a.strings?.length) return 8;
   if (a.tensors?.length) return 9;
   if (a.graphs?.length) return 10;
+  if (a.type_protos?.length) return 14;
   return 0;
 }
 
 /** A subgraph (If/Loop/Scan body): decoded whole, its initializers kept as in-memory constants. */
-export function convertSubgraph(g: GraphProtoObject, opsets: ReadonlyMap<string, number>): Graph {
+export function convertSubgraph(
+  g: GraphProtoObject,
+  opsets: ReadonlyMap<string, number>,
+  functions: FunctionLibrary = NO_FUNCTIONS,
+): Graph {
   const constants = new Map<string, Tensor>();
   for (const t of g.initializer ?? []) constants.set(t.name ?? '', tensorFromProto(t));
   const valueInfo = new Map<string, ValueInfo>();
@@ -298,7 +345,7 @@ export function convertSubgraph(g: GraphProtoObject, opsets: ReadonlyMap<string,
   }
   return {
     name: g.name ?? '',
-    nodes: (g.node ?? []).map((n, i) => convertNode(n, i, opsets)),
+    nodes: inlineFunctions(g.node ?? [], functions).map((n, i) => convertNode(n, i, opsets, functions)),
     inputs: (g.input ?? []).map(convertValueInfo).filter((i) => !constants.has(i.name)),
     outputs: (g.output ?? []).map(convertValueInfo),
     valueInfo,
@@ -306,5 +353,125 @@ export function convertSubgraph(g: GraphProtoObject, opsets: ReadonlyMap<string,
     constants,
     opsets,
     format: 'onnx',
+  };
+}
+
+// ---- Model-local functions (ModelProto.functions) --------------------------------------------
+
+/** A decoded FunctionProto. */
+interface FunctionObject {
+  name?: string;
+  domain?: string;
+  overload?: string;
+  input?: string[];
+  output?: string[];
+  attribute?: string[];
+  attribute_proto?: AttributeObject[];
+  node?: NodeObject[];
+  opset_import?: { domain?: string; version?: string }[];
+}
+
+/** NodeProto with the IR 10 `overload` field, part of a function's identity. */
+interface CallingNodeObject extends NodeObject {
+  overload?: string;
+}
+
+/** The model's functions by (domain, name, overload), and a counter that keeps inlined names unique. */
+export interface FunctionLibrary {
+  readonly byKey: ReadonlyMap<string, FunctionObject>;
+  inlined: number;
+}
+
+const NO_FUNCTIONS: FunctionLibrary = { byKey: new Map(), inlined: 0 };
+
+/** Nesting limit: a function calling itself (directly or not) is a model error. */
+const MAX_FUNCTION_DEPTH = 64;
+
+function functionKey(
+  domain: string | undefined,
+  name: string | undefined,
+  overload: string | undefined,
+): string {
+  return `${domain === 'ai.onnx' ? '' : (domain ?? '')}::${name ?? ''}::${overload ?? ''}`;
+}
+
+/** Indexes the model's functions; domains only they import join the model's opsets. */
+function functionLibrary(functions: readonly FunctionObject[], opsets: Map<string, number>): FunctionLibrary {
+  const byKey = new Map<string, FunctionObject>();
+  for (const f of functions) {
+    byKey.set(functionKey(f.domain, f.name, f.overload), f);
+    for (const o of f.opset_import ?? []) {
+      const domain = o.domain === 'ai.onnx' ? '' : (o.domain ?? '');
+      if (!opsets.has(domain)) opsets.set(domain, Number(o.version ?? 1));
+    }
+  }
+  return { byKey, inlined: 0 };
+}
+
+/**
+ * Replaces every node that calls a model-local function by the function's body: formal inputs and
+ * outputs become the caller's values, the body's own values get a unique prefix, and attributes
+ * that reference the caller's (`ref_attr_name`) take the caller's value or the function's default.
+ * Calls nested in subgraphs are inlined when those subgraphs are converted.
+ */
+function inlineFunctions(nodes: readonly NodeObject[], lib: FunctionLibrary, depth = 0): NodeObject[] {
+  if (lib.byKey.size === 0) return [...nodes];
+  const out: NodeObject[] = [];
+  for (const node of nodes as readonly CallingNodeObject[]) {
+    const f = lib.byKey.get(functionKey(node.domain, node.op_type, node.overload));
+    if (!f) {
+      out.push(node);
+      continue;
+    }
+    if (depth >= MAX_FUNCTION_DEPTH)
+      throw new Error(`function '${f.name}' nests deeper than ${MAX_FUNCTION_DEPTH} calls`);
+    const prefix = `${f.name}_${lib.inlined++}/`;
+    const names = new Map<string, string>([
+      ...(f.input ?? []).map((formal, i) => [formal, node.input?.[i] ?? ''] as const),
+      ...(f.output ?? []).map((formal, i) => [formal, node.output?.[i] ?? ''] as const),
+    ]);
+    const rename = (n: string): string => (n === '' ? '' : (names.get(n) ?? prefix + n));
+    const callerAttrs = new Map((node.attribute ?? []).map((a) => [a.name ?? '', a]));
+    const defaults = new Map((f.attribute_proto ?? []).map((a) => [a.name ?? '', a]));
+    const bind = (ref: string): AttributeObject | undefined => callerAttrs.get(ref) ?? defaults.get(ref);
+    const body = (f.node ?? []).map((n, i) =>
+      renameNode(n, rename, bind, `${node.name || f.name}/${n.name || `${n.op_type}_${i}`}`),
+    );
+    out.push(...inlineFunctions(body, lib, depth + 1));
+  }
+  return out;
+}
+
+type Rename = (name: string) => string;
+type BindAttribute = (ref: string) => AttributeObject | undefined;
+
+function renameNode(n: NodeObject, rename: Rename, bind: BindAttribute, name: string): NodeObject {
+  const attribute: AttributeObject[] = [];
+  for (const a of n.attribute ?? []) {
+    if (a.ref_attr_name) {
+      // An unbound reference means the attribute is absent (the operator's default applies).
+      const bound = bind(a.ref_attr_name);
+      if (bound) attribute.push({ ...bound, name: a.name });
+    } else if (a.g || a.graphs?.length) {
+      attribute.push({
+        ...a,
+        g: a.g && renameGraph(a.g, rename, bind),
+        graphs: a.graphs?.map((g) => renameGraph(g, rename, bind)),
+      });
+    } else attribute.push(a);
+  }
+  return { ...n, name, input: (n.input ?? []).map(rename), output: (n.output ?? []).map(rename), attribute };
+}
+
+/** Applies a function call's renaming to a subgraph of its body (its own values are the function's too). */
+function renameGraph(g: GraphProtoObject, rename: Rename, bind: BindAttribute): GraphProtoObject {
+  const info = (v: { name?: string }) => ({ ...v, name: rename(v.name ?? '') });
+  return {
+    ...g,
+    node: (g.node ?? []).map((n, i) => renameNode(n, rename, bind, n.name || `${n.op_type}_${i}`)),
+    initializer: (g.initializer ?? []).map(info),
+    input: (g.input ?? []).map(info),
+    output: (g.output ?? []).map(info),
+    value_info: (g.value_info ?? []).map(info),
   };
 }

@@ -163,7 +163,12 @@ export const OptionalProto = root.lookupType('onnx.OptionalProto');
 export const FunctionProto = root.lookupType('onnx.FunctionProto');
 
 /** protobufjs decode options: int64 as decimal strings (exact; converted where used), bytes as Uint8Array. */
-export const TO_OBJECT: protobuf.IConversionOptions = { longs: String, enums: Number, bytes: Uint8Array, defaults: false };
+export const TO_OBJECT: protobuf.IConversionOptions = {
+  longs: String,
+  enums: Number,
+  bytes: Uint8Array,
+  defaults: false,
+};
 
 /** int64 fields decode as decimal strings. */
 export type Int64Text = string | number;

@@ -6,7 +6,7 @@
 import { allocData, type DataType, DTYPES, dataTypeFromOnnx, onnxCode } from '../../tensor/dtype.js';
 import { shapeSize } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
-import { decodeMessage, type TensorProtoObject, TensorProto } from './schema.js';
+import { decodeMessage, TensorProto, type TensorProtoObject } from './schema.js';
 
 const utf8 = new TextDecoder();
 
@@ -85,7 +85,12 @@ export function tensorFromRaw(type: DataType, dims: readonly number[], raw: Uint
 }
 
 /** Expands packed 4-bit or 2-bit elements (low bits first) to one element per byte, sign-extending signed types. */
-export function unpackSubByte(type: DataType, packed: Uint8Array, out: Uint8Array | Int8Array, count: number): void {
+export function unpackSubByte(
+  type: DataType,
+  packed: Uint8Array,
+  out: Uint8Array | Int8Array,
+  count: number,
+): void {
   const bits = DTYPES[type].bits;
   const perByte = 8 / bits;
   const mask = (1 << bits) - 1;
@@ -103,7 +108,8 @@ export function packSubByte(type: DataType, data: ArrayLike<number>): Uint8Array
   const perByte = 8 / bits;
   const mask = (1 << bits) - 1;
   const out = new Uint8Array(Math.ceil(data.length / perByte));
-  for (let i = 0; i < data.length; i++) out[Math.floor(i / perByte)] |= (data[i] & mask) << ((i % perByte) * bits);
+  for (let i = 0; i < data.length; i++)
+    out[Math.floor(i / perByte)] |= (data[i] & mask) << ((i % perByte) * bits);
   return out;
 }
 

@@ -34,7 +34,8 @@ export class WireCursor {
     const off = this.pos - this.#bufStart;
     if (off >= 0 && off + n <= this.#buf.byteLength) return off;
     const len = Math.min(Math.max(n, WINDOW), this.end - this.pos);
-    if (len < n) throw new Error(`unexpected end of data at byte ${this.pos} (needed ${n} bytes, ${len} left)`);
+    if (len < n)
+      throw new Error(`unexpected end of data at byte ${this.pos} (needed ${n} bytes, ${len} left)`);
     this.#buf = await this.files.read(this.path, this.pos, len);
     this.#bufStart = this.pos;
     return 0;
@@ -67,7 +68,8 @@ export class WireCursor {
   /** Reads a length prefix and checks it fits. */
   async length(): Promise<number> {
     const n = await this.varint();
-    if (this.pos + n > this.end) throw new Error(`field length ${n} at byte ${this.pos} runs past the end (${this.end})`);
+    if (this.pos + n > this.end)
+      throw new Error(`field length ${n} at byte ${this.pos} runs past the end (${this.end})`);
     return n;
   }
 

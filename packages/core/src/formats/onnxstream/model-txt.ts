@@ -68,10 +68,15 @@ export function parseModelTxt(text: string, file = 'model.txt'): ParsedOp[] {
 
 function parseLine(line: string, file: string, lineNo: number, byteOffset: number): ParsedOp {
   const fail = (msg: string): never => {
-    throw new ModelFormatError(file, `${msg}: ${line.length > 200 ? `${line.slice(0, 200)}...` : line}`, lineNo);
+    throw new ModelFormatError(
+      file,
+      `${msg}: ${line.length > 200 ? `${line.slice(0, 200)}...` : line}`,
+      lineNo,
+    );
   };
   const parts = line.split('*');
-  if (parts.length !== 3 && parts.length !== 4) fail(`expected 3 or 4 '*'-separated parts, found ${parts.length}`);
+  if (parts.length !== 3 && parts.length !== 4)
+    fail(`expected 3 or 4 '*'-separated parts, found ${parts.length}`);
   const head = parts[0].split(':');
   if (head.length !== 2) fail(`expected 'name:OpType' before the first '*'`);
   const [opName, opType] = head;
@@ -101,7 +106,8 @@ function parseLine(line: string, file: string, lineNo: number, byteOffset: numbe
 
 function parseTensor(item: string, fail: (msg: string) => never): TensorToken {
   const open = item.split('(');
-  if (open.length !== 2 || !item.endsWith(')')) fail(`malformed tensor '${item}' (expected name(shape) or name(dtype:shape))`);
+  if (open.length !== 2 || !item.endsWith(')'))
+    fail(`malformed tensor '${item}' (expected name(shape) or name(dtype:shape))`);
   const name = open[0];
   if (name === '') fail(`tensor '${item}' has no name`);
   const spec = open[1].slice(0, -1).split(':');
@@ -143,7 +149,6 @@ async function buildGraph(ops: ParsedOp[], files: ModelFiles, entry: string, dir
   const consumed = new Set<string>();
   const inputs: ValueInfo[] = [];
   const inputNames = new Set<string>();
-  const nhwcNodes = new Map<string, Node>();
 
   for (const op of ops) {
     const source = `${entry}:${op.line}`;
@@ -154,7 +159,7 @@ async function buildGraph(ops: ParsedOp[], files: ModelFiles, entry: string, dir
         continue;
       }
       if (t.type) {
-        inNames.push(await declareWeight(t, op, source));
+        inNames.push(await declareWeight(t, source));
         continue;
       }
       consumed.add(t.name);
@@ -174,43 +179,44 @@ async function buildGraph(ops: ParsedOp[], files: ModelFiles, entry: string, dir
     for (const [k, v] of op.attrs) attributes.set(k, { type: 'text', value: v });
     // OnnxStream's defaults where they differ from ONNX.
     if (op.type === 'Split' && !attributes.has('axis')) attributes.set('axis', { type: 'int', value: -1 });
-    if (op.type === 'Slice' && op.inputs.length < 4) attributes.set(SLICE_LAST_AXES_ATTR, { type: 'int', value: 1 });
-    nodes.push({ name: op.name, opType: op.type, domain: '', inputs: inNames, outputs: outNames, attributes, source });
+    if (op.type === 'Slice' && op.inputs.length < 4)
+      attributes.set(SLICE_LAST_AXES_ATTR, { type: 'int', value: 1 });
+    nodes.push({
+      name: op.name,
+      opType: op.type,
+      domain: '',
+      inputs: inNames,
+      outputs: outNames,
+      attributes,
+      source,
+    });
   }
 
-  /** Registers a weight token; `_nchw.bin` conv weights are read from their `_nhwc.bin` twin and transposed back. */
-  async function declareWeight(t: TensorToken, op: ParsedOp, source: string): Promise<string> {
-    if (weights.has(t.name) || constants.has(t.name) || nhwcNodes.has(t.name)) return t.name;
+  /** Registers a weight token; `_nchw.bin` conv weights are read from their `_nhwc.bin` twin (OHWI) when it exists. */
+  async function declareWeight(t: TensorToken, source: string): Promise<string> {
+    if (weights.has(t.name) || constants.has(t.name)) return t.name;
     const type = t.type!;
     const dims = (t.dims ?? []) as number[];
-    const count = dims.reduce((a, b) => a * b, 1);
-    const byteLength = count * DTYPES[type].bytes;
+    const byteLength = dims.reduce((a, b) => a * b, 1) * DTYPES[type].bytes;
+    const ref: WeightRef = { name: t.name, file: dir + t.name, offset: 0, byteLength, type, dims, quant: t.quant };
     if (t.name.includes('_nchw.bin') && dims.length === 4) {
-      const nhwcFile = dir + t.name.replace('_nchw.bin', '_nhwc.bin');
-      if (await files.exists(nhwcFile)) {
+      const nhwc = dir + t.name.replace('_nchw.bin', '_nhwc.bin');
+      if (await files.exists(nhwc)) {
         const [o, i, h, w] = dims;
-        const nhwcName = t.name.replace('_nchw.bin', '_nhwc.bin');
-        const ref: WeightRef = { name: nhwcName, file: nhwcFile, offset: 0, byteLength, type, dims: [o, h, w, i], quant: t.quant };
-        await addWeight(ref, source);
-        nhwcNodes.set(t.name, {
-          name: `${op.name}/onnxstream_nhwc_to_nchw`,
-          opType: 'Transpose',
-          domain: '',
-          inputs: [nhwcName],
-          outputs: [t.name],
-          attributes: new Map([['perm', { type: 'ints', value: [0, 3, 1, 2] }]]),
-          source,
-        });
-        nodes.push(nhwcNodes.get(t.name)!);
+        await addWeight({ ...ref, file: nhwc, fileLayout: { dims: [o, h, w, i], perm: [0, 3, 1, 2] } }, source);
         return t.name;
       }
     }
-    await addWeight({ name: t.name, file: dir + t.name, offset: 0, byteLength, type, dims, quant: t.quant }, source);
+    await addWeight(ref, source);
     return t.name;
   }
 
   async function addWeight(ref: WeightRef, source: string): Promise<void> {
-    if (ref.byteLength === 0) throw new ModelFormatError(source, `weight '${ref.name}' is empty (OnnxStream rejects zero-byte weights)`);
+    if (ref.byteLength === 0)
+      throw new ModelFormatError(
+        source,
+        `weight '${ref.name}' is empty (OnnxStream rejects zero-byte weights)`,
+      );
     if (isEagerWeight(ref)) {
       try {
         constants.set(ref.name, weightTensor(ref, await files.read(ref.file, 0, ref.byteLength)));

@@ -13,5 +13,7 @@ export function escapeName(name: string): string {
 
 /** Reverses escapeName (`_<hex>_` -> character). */
 export function unescapeName(name: string): string {
-  return name.replace(/_([0-9A-Fa-f]+)_/g, (_, hex: string) => String.fromCodePoint(Number.parseInt(hex, 16)));
+  return name.replace(/_([0-9A-Fa-f]+)_/g, (_, hex: string) =>
+    String.fromCodePoint(Number.parseInt(hex, 16)),
+  );
 }

@@ -1,17 +1,22 @@
+/**
+ * Node-only helpers for tests and benchmarks of the OnnxStream packages (`@onnxstream/core/testing`):
+ * locating the shared test data and comparing numbers with a tolerance.
+ */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The shared test data folder: $ONNXSTREAM_SHARED/testdata, else ../shared/testdata next to the repo. */
+/** Path inside the shared test data: $ONNXSTREAM_SHARED/testdata, else `../shared/testdata` next to the repository. */
 export function testdata(...parts: string[]): string {
-  const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+  const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
   const base = process.env.ONNXSTREAM_SHARED ?? join(repo, '..', 'shared');
   const dir = join(base, 'testdata');
   if (!existsSync(dir)) throw new Error(`shared test data not found at ${dir} (set ONNXSTREAM_SHARED)`);
   return join(dir, ...parts);
 }
 
+/** Reads a raw little-endian float32 file. */
 export async function readFloat32(path: string): Promise<Float32Array> {
   const b = await readFile(path);
   const out = new Float32Array(b.byteLength / 4);
@@ -19,8 +24,16 @@ export async function readFloat32(path: string): Promise<Float32Array> {
   return out;
 }
 
-/** Asserts |a - e| <= atol + rtol * |e| elementwise; the message names the worst element. */
-export function closeness(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, atol: number) {
+/**
+ * Checks |a - e| <= atol + rtol * |e| elementwise. Returns undefined when all hold, else a message
+ * naming the number of failures and the worst element.
+ */
+export function closeness(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  rtol: number,
+  atol: number,
+) {
   if (actual.length !== expected.length) return `length ${actual.length}, expected ${expected.length}`;
   let worst = -1;
   let ratio = 0;

@@ -1,0 +1,264 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { encodeNpy, encodeOnnxModel, parseNpy, Tensor } from '@onnxstream/core';
+import { testdata } from '@onnxstream/core/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function cli(...args: string[]): Promise<Result> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
+      maxBuffer: 1 << 26,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+let dir: string;
+const f32 = (...v: number[]) => new Uint8Array(new Float32Array(v).buffer);
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'onnxstream-cli-'));
+});
+
+/** A two-op model folder: y = x * w (streamed, 32 floats) + b. */
+async function smallFolder(name: string, files: Record<string, Uint8Array | string>): Promise<string> {
+  const folder = join(dir, name);
+  await import('node:fs/promises').then((fs) => fs.mkdir(folder, { recursive: true }));
+  for (const [f, content] of Object.entries(files)) await writeFile(join(folder, f), content);
+  return folder;
+}
+
+const TEXT =
+  'm:Mul*input:x(1,32);w.bin(float32:32)*output:t(1,32)\na:Add*input:t(1,32);b.bin(float32:1)*output:y(1,32)\n';
+
+describe('onnxstream run', () => {
+  it('runs YOLOv8n from its OnnxStream folder and writes output0.npy matching OnnxStream', async () => {
+    const ref = await readFile(testdata('yolov8n-onnxstream-reference/synthetic_input_images.f32'));
+    const input = join(dir, 'images.npy');
+    await writeFile(
+      input,
+      encodeNpy(
+        new Tensor(
+          'float32',
+          new Float32Array(ref.buffer, ref.byteOffset, ref.byteLength / 4),
+          [1, 3, 640, 640],
+        ),
+      ),
+    );
+    const out = join(dir, 'yolo-out');
+    const r = await cli(
+      'run',
+      testdata('yolov8n-onnxstream'),
+      '--input',
+      `images=${input}`,
+      '--output-dir',
+      out,
+      '--provider',
+      'nocache',
+      '--json',
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.outputs).toEqual([
+      { name: 'output0', shape: [1, 84, 8400], dtype: 'float32', file: join(out, 'output0.npy') },
+    ]);
+    expect(report.runs).toHaveLength(1);
+    expect(report.peakTensorBytes).toBe(3 * 16 * 320 * 320 * 4);
+    expect(report.peakRssBytes).toBeGreaterThan(report.peakTensorBytes);
+    const got = parseNpy(await readFile(join(out, 'output0.npy'))).data as Float32Array;
+    const wantBytes = await readFile(
+      testdata('yolov8n-onnxstream-reference/synthetic_output0_onnxstream_fp32.f32'),
+    );
+    const want = new Float32Array(wantBytes.buffer, wantBytes.byteOffset, wantBytes.byteLength / 4);
+    let bad = 0;
+    for (let i = 0; i < want.length; i++)
+      if (Math.abs(got[i] - want[i]) > 1e-4 + 1e-3 * Math.abs(want[i])) bad++;
+    expect(bad).toBe(0);
+  });
+
+  it('writes requested outputs under safe file names and repeats runs', async () => {
+    const { model } = encodeOnnxModel({
+      inputs: [{ name: 'in:put', type: 'float32', dims: [3] }],
+      outputs: [{ name: 'out/../y', type: 'float32' }],
+      nodes: [
+        { op: 'Add', inputs: ['in:put', 'in:put'], outputs: ['mid/x'] },
+        { op: 'Mul', inputs: ['mid/x', 'in:put'], outputs: ['out/../y'] },
+      ],
+    });
+    const file = join(dir, 'names.onnx');
+    await writeFile(file, model);
+    const x = join(dir, 'x.npy');
+    await writeFile(x, encodeNpy(new Tensor('float32', [1, 2, 3], [3])));
+    const out = join(dir, 'names-out');
+    const r = await cli(
+      'run',
+      file,
+      '--input',
+      `in:put=${x}`,
+      '--output',
+      'out/../y',
+      '--output',
+      'mid/x',
+      '--output-dir',
+      out,
+      '--repeat',
+      '3',
+      '--json',
+    );
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.runs).toHaveLength(3);
+    expect(report.outputs.map((o: { file: string }) => o.file)).toEqual([
+      join(out, 'out_.._y.npy'),
+      join(out, 'mid_x.npy'),
+    ]);
+    expect(parseNpy(await readFile(join(out, 'out_.._y.npy'))).data).toEqual(new Float32Array([2, 8, 18]));
+    expect(parseNpy(await readFile(join(out, 'mid_x.npy'))).data).toEqual(new Float32Array([2, 4, 6]));
+  });
+
+  it('prints time per operator type with --profile', async () => {
+    const folder = await smallFolder('profile', {
+      'model.txt': TEXT,
+      'w.bin': f32(...Array(32).fill(2)),
+      'b.bin': f32(1),
+    });
+    const x = join(dir, 'x32.npy');
+    await writeFile(x, encodeNpy(new Tensor('float32', new Float32Array(32).fill(3), [1, 32])));
+    const r = await cli('run', folder, '--input', `x=${x}`, '--output-dir', join(dir, 'p-out'), '--profile');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/time per operator type/);
+    expect(r.stdout).toMatch(/\n {2}Mul +[\d.]+ ms/);
+    expect(r.stdout).toMatch(/\n {2}Add +[\d.]+ ms/);
+    expect(parseNpy(await readFile(join(dir, 'p-out', 'y.npy'))).data).toEqual(new Float32Array(32).fill(7));
+  });
+});
+
+describe('onnxstream info', () => {
+  it('reports inputs, outputs, the operator histogram, weights and an estimated peak', async () => {
+    const r = await cli('info', testdata('yolov8n-onnxstream'), '--json');
+    expect(r.code).toBe(0);
+    const info = JSON.parse(r.stdout);
+    expect(info.format).toBe('onnxstream');
+    expect(info.inputs).toEqual([{ name: 'images', dtype: null, shape: [1, 3, 640, 640] }]);
+    expect(info.outputs).toEqual([{ name: 'output0', dtype: null, shape: [1, 84, 8400] }]);
+    // OnnxStream's histogram for this model (reference section 1.10).
+    expect(info.ops).toEqual({
+      Conv: 64,
+      Mul: 58,
+      Sigmoid: 58,
+      Concat: 19,
+      Split: 9,
+      Add: 8,
+      Reshape: 5,
+      MaxPool: 3,
+      Resize: 2,
+      Slice: 2,
+      Sub: 2,
+      Div: 1,
+      Softmax: 1,
+      Transpose: 1,
+    });
+    expect(info.nodes).toBe(233);
+    expect(info.weightBytes).toBeGreaterThan(12_000_000);
+    // What a run measures (see the run test): three live float32 planes of 16 x 320 x 320.
+    expect(info.estimatedPeakBytes).toBe(3 * 16 * 320 * 320 * 4);
+    expect(info.estimatedPeakExact).toBe(true);
+    expect(info.estimatedPeakTypesAssumed).toBe(true);
+  });
+});
+
+describe('bad input: one clear error line and a non-zero exit', () => {
+  const x32 = async () => {
+    const x = join(dir, 'bad-x.npy');
+    await writeFile(x, encodeNpy(new Tensor('float32', new Float32Array(32), [1, 32])));
+    return x;
+  };
+
+  const expectOneLine = (r: Result, pattern: RegExp) => {
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(pattern);
+  };
+
+  it('a truncated .bin names the operator and the file', async () => {
+    const folder = await smallFolder('truncated', {
+      'model.txt': TEXT,
+      'w.bin': f32(1, 2, 3),
+      'b.bin': f32(1),
+    });
+    const r = await cli('run', folder, '--input', `x=${await x32()}`, '--output-dir', join(dir, 'o'));
+    expectOneLine(
+      r,
+      /^onnxstream: Mul 'm' \(model\.txt:1\): cannot load weights: .*'w\.bin'.*(too short|truncated)/,
+    );
+  });
+
+  it('a malformed model.txt line names the file and line', async () => {
+    const folder = await smallFolder('malformed', {
+      'model.txt': `${TEXT}z:Relu*input:y(1,32)`,
+      'w.bin': f32(...Array(32).fill(1)),
+      'b.bin': f32(1),
+    });
+    const r = await cli('run', folder, '--input', `x=${await x32()}`, '--output-dir', join(dir, 'o'));
+    expectOneLine(r, /^onnxstream: model\.txt:3: expected 3 or 4 '\*'-separated parts/);
+  });
+
+  it('a corrupt .onnx names the file', async () => {
+    const file = join(dir, 'corrupt.onnx');
+    await writeFile(
+      file,
+      new Uint8Array(300).map((_, i) => (i * 131 + 7) & 0xff),
+    );
+    const r = await cli('run', file, '--input', `x=${await x32()}`, '--output-dir', join(dir, 'o'));
+    expectOneLine(r, /^onnxstream: corrupt\.onnx: /);
+  });
+
+  it('a wrong input shape or dtype names the input', async () => {
+    const folder = await smallFolder('shape', {
+      'model.txt': TEXT,
+      'w.bin': f32(...Array(32).fill(1)),
+      'b.bin': f32(1),
+    });
+    const bad = join(dir, 'x8.npy');
+    await writeFile(bad, encodeNpy(new Tensor('float32', new Float32Array(8), [1, 8])));
+    expectOneLine(
+      await cli('run', folder, '--input', `x=${bad}`, '--output-dir', join(dir, 'o')),
+      /^onnxstream: input 'x' must have shape \[1,32\], got \[1,8\]/,
+    );
+    const { model } = encodeOnnxModel({
+      inputs: [{ name: 'x', type: 'float32', dims: [1, 32] }],
+      outputs: [{ name: 'y', type: 'float32' }],
+      nodes: [{ op: 'Add', inputs: ['x', 'x'], outputs: ['y'] }],
+    });
+    await writeFile(join(dir, 'typed.onnx'), model);
+    const ints = join(dir, 'ints.npy');
+    await writeFile(ints, encodeNpy(new Tensor('int32', new Int32Array(32), [1, 32])));
+    expectOneLine(
+      await cli('run', join(dir, 'typed.onnx'), '--input', `x=${ints}`, '--output-dir', join(dir, 'o')),
+      /^onnxstream: input 'x' must be float32, got int32/,
+    );
+  });
+
+  it('usage mistakes exit with code 2', async () => {
+    const r = await cli('run', testdata('yolov8n-onnxstream'), '--input', 'images');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--input expects NAME=VALUE, got 'images'/);
+  });
+});
