@@ -1,0 +1,32 @@
+import type { WeightsProvider } from '@onnxstream/core';
+import { DiskNoCacheProvider } from './disk-nocache.js';
+import { type DiskPrefetchOptions, DiskPrefetchProvider } from './disk-prefetch.js';
+import { RamProvider } from './ram.js';
+
+export type ProviderName = 'prefetch' | 'nocache' | 'ram';
+
+/** Options of every built-in provider; each provider uses the ones that apply to it. */
+export interface ProviderOptions extends DiskPrefetchOptions {
+  /** RAM provider: keep the engine's converted weights (default true). */
+  keepConverted?: boolean;
+}
+
+/**
+ * A built-in provider by name, for the CLI and configuration files: 'prefetch' (the default of
+ * OnnxStream), 'nocache', or 'ram' (RAM cache filled through a prefetching reader).
+ */
+export function createProvider(name: ProviderName, options: ProviderOptions = {}): WeightsProvider {
+  switch (name) {
+    case 'prefetch':
+      return new DiskPrefetchProvider(options);
+    case 'nocache':
+      return new DiskNoCacheProvider();
+    case 'ram':
+      return new RamProvider({
+        source: new DiskPrefetchProvider(options),
+        keepConverted: options.keepConverted,
+      });
+    default:
+      throw new Error(`unknown weights provider '${String(name)}': use prefetch, nocache or ram`);
+  }
+}

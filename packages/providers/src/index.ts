@@ -1,0 +1,4 @@
+export { createProvider, type ProviderName, type ProviderOptions } from './create.js';
+export { DiskNoCacheProvider, type NoCacheStats } from './disk-nocache.js';
+export { type DiskPrefetchOptions, DiskPrefetchProvider, type PrefetchStats } from './disk-prefetch.js';
+export { type RamOptions, RamProvider, type RamStats } from './ram.js';
