@@ -11,7 +11,12 @@ export const CROSS_ORIGIN_ISOLATION_HEADERS: Readonly<Record<string, string>> = 
 /** Whether a set of response headers makes a page cross-origin isolated. */
 export function isolates(headers: Readonly<Record<string, string>>): boolean {
   const get = (name: string) =>
-    Object.entries(headers).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1]?.toLowerCase();
+    Object.entries(headers)
+      .find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1]
+      ?.toLowerCase();
   const coep = get('Cross-Origin-Embedder-Policy');
-  return get('Cross-Origin-Opener-Policy') === 'same-origin' && (coep === 'require-corp' || coep === 'credentialless');
+  return (
+    get('Cross-Origin-Opener-Policy') === 'same-origin' &&
+    (coep === 'require-corp' || coep === 'credentialless')
+  );
 }

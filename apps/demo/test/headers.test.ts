@@ -8,6 +8,11 @@ describe('demo response headers', () => {
   it('are recognised only with both policies', () => {
     expect(isolates({ 'cross-origin-opener-policy': 'same-origin' })).toBe(false);
     expect(isolates({ 'Cross-Origin-Embedder-Policy': 'require-corp' })).toBe(false);
-    expect(isolates({ 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'credentialless' })).toBe(true);
+    expect(
+      isolates({
+        'cross-origin-opener-policy': 'same-origin',
+        'cross-origin-embedder-policy': 'credentialless',
+      }),
+    ).toBe(true);
   });
 });

@@ -12,7 +12,7 @@ export {
 } from './errors.js';
 export type { OpTime, RunProgress, RunStats } from './executor/executor.js';
 export { alignedBytes, checkRelativePath, MemoryFiles, type ModelFiles } from './files/model-files.js';
-export { readOnnxModel } from './formats/onnx/model-reader.js';
+export { encodeNpy, NpyError, parseNpy } from './formats/npy/npy.js';
 export {
   type EncodedOnnxModel,
   encodeOnnxModel,
@@ -21,17 +21,17 @@ export {
   type OnnxNodeSpec,
   type OnnxValueSpec,
 } from './formats/onnx/builder.js';
+export { readOnnxModel } from './formats/onnx/model-reader.js';
 export { decodeTensorProtoBytes, encodeTensorProtoBytes } from './formats/onnx/tensor-proto.js';
 export { readModelTxt } from './formats/onnxstream/model-txt.js';
 export { escapeName, unescapeName } from './formats/onnxstream/names.js';
-export { encodeNpy, NpyError, parseNpy } from './formats/npy/npy.js';
 export { isEagerWeight, weightTensor } from './formats/weights.js';
 export type { AttrValue, Dim, Graph, Node, ValueInfo, WeightRef } from './graph/graph.js';
 export { Attributes } from './ops/attributes.js';
 export { findOp, OPS, supportedOps } from './ops/index.js';
 export type { InferContext, KernelContext, OpDef, ValueMeta } from './ops/op.js';
-export type { Plan, Step } from './planner/plan.js';
 export { estimatePeak, type PeakEstimate } from './planner/estimate.js';
+export type { Plan, Step } from './planner/plan.js';
 export { planGraph } from './planner/plan.js';
 export type { WeightsProvider } from './provider/weights-provider.js';
 export {
@@ -45,5 +45,12 @@ export {
 } from './session/inference-session.js';
 export { asFloat32, asNumbers, fromNumbers } from './tensor/convert.js';
 export { type DataType, type DataTypeMap, DTYPES, isDataType, type TensorData } from './tensor/dtype.js';
-export { float32ToHalf, fromBfloat16, fromHalf, halfToFloat32, toBfloat16, toHalf } from './tensor/float16.js';
+export {
+  float32ToHalf,
+  fromBfloat16,
+  fromHalf,
+  halfToFloat32,
+  toBfloat16,
+  toHalf,
+} from './tensor/float16.js';
 export { type Quantization, Tensor, type TensorLocation } from './tensor/tensor.js';

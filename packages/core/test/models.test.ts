@@ -60,26 +60,28 @@ describe('real ONNX models on the reference backend', () => {
     expect(digits).toEqual([0, 3, 5, 7]);
   });
 
-  it('mnist PyTorch opset 18: inline and external-data copies agree with onnxruntime and read 0, 3, 3, 7', async () => {
-    const inline = await InferenceSession.create(model('mnist-pytorch-opset18', 'mnist.onnx'));
-    const external = await InferenceSession.create(
-      model('mnist-pytorch-opset18', 'mnist-external', 'mnist.onnx'),
-    );
-    expect(external.graph.weights.size).toBeGreaterThan(0);
-    expect([...external.graph.weights.values()].every((w) => w.file === 'mnist.onnx.data')).toBe(true);
-    const digits = [];
+  it('mnist PyTorch opset 18, inline and with external data, agrees with onnxruntime and reads 0, 3, 3, 7', async () => {
+    const inlinePath = model('mnist-pytorch-opset18', 'mnist.onnx');
+    const externalPath = model('mnist-pytorch-opset18', 'mnist-external', 'mnist.onnx');
+    const inline = await InferenceSession.create(inlinePath);
+    const external = await InferenceSession.create(externalPath);
+    // Its exporter kept two small biases inline; the other weights stream from the data file.
+    const files = [...external.graph.weights.values()].map((w) => w.file);
+    expect(files.filter((f) => f === 'mnist.onnx.data')).toHaveLength(5);
+    expect(files.filter((f) => f === 'mnist.onnx')).toHaveLength(2);
+    const digits: number[] = [];
     for (const f of ['0.jpg', '3.jpg', '5.jpg', '7.jpg']) {
-      const x = new Tensor(
-        'float32',
-        (await digit(f)).map((v) => (v - 0.1307) / 0.3081),
-        [1, 1, 28, 28],
-      );
-      const a = (await inline.run({ input: x })).logits.data as Float32Array;
-      const b = (await external.run({ input: x })).logits.data as Float32Array;
-      expect([...b]).toEqual([...a]);
-      const ref = await ortRun(model('mnist-pytorch-opset18', 'mnist.onnx'), { input: x });
-      expect(closeness(a, ref.logits, 1e-4, 1e-5)).toBeUndefined();
-      digits.push(argmax(a));
+      const x = new Tensor('float32', (await digit(f)).map((v) => (v - 0.1307) / 0.3081), [1, 1, 28, 28]);
+      // The two files hold differently trained weights: each is checked against onnxruntime on itself.
+      for (const [session, path] of [
+        [inline, inlinePath],
+        [external, externalPath],
+      ] as const) {
+        const got = (await session.run({ input: x })).logits.data as Float32Array;
+        const ref = await ortRun(path, { input: x });
+        expect(closeness(got, ref.logits, 1e-4, 1e-5)).toBeUndefined();
+        if (session === inline) digits.push(argmax(got));
+      }
     }
     expect(digits).toEqual([0, 3, 3, 7]);
   });

@@ -5,6 +5,8 @@ import { BACKEND_NAME, isAvailable } from '../src/index.js';
 describe('@onnxstream/wasm before its kernels land', () => {
   it('is not registered, and asking core for it explains how to get it', () => {
     expect(isAvailable()).toBe(false);
-    expect(() => resolveBackend(BACKEND_NAME)).toThrow(/backend 'wasm' is not available .*install and import its package/);
+    expect(() => resolveBackend(BACKEND_NAME)).toThrow(
+      /backend 'wasm' is not available .*install and import its package/,
+    );
   });
 });

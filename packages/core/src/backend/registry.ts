@@ -25,7 +25,9 @@ export function registeredBackends(): string[] {
 export function resolveBackend(choice: string | Backend | undefined): Backend {
   if (choice && typeof choice !== 'string') return choice;
   if (!choice || choice === 'auto') {
-    const best = [...backends.values()].filter((e) => e.priority >= 0).sort((a, b) => b.priority - a.priority)[0];
+    const best = [...backends.values()]
+      .filter((e) => e.priority >= 0)
+      .sort((a, b) => b.priority - a.priority)[0];
     return best.backend;
   }
   const entry = backends.get(choice);

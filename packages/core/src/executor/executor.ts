@@ -5,6 +5,7 @@
  */
 import type { Backend } from '../backend/backend.js';
 import { OnnxStreamError, OperatorError } from '../errors.js';
+import { toComputeType } from '../formats/weights.js';
 import type { Dim, Graph, WeightRef } from '../graph/graph.js';
 import type { ValueMeta } from '../ops/op.js';
 import { type Plan, planGraph, type Slot, type Step } from '../planner/plan.js';
@@ -114,7 +115,13 @@ export async function executePlan(
       const step = plan.steps[i];
       let weights: Tensor[] = [];
       try {
-        weights = (await next) ?? [];
+        weights = ((await next) ?? []).map((t, k) => {
+          const ref = step.weights[k];
+          const converted = toComputeType(ref, t);
+          // Offer the converted form once, so a caching provider keeps that instead.
+          if (converted !== t) provider.update?.(ref, converted);
+          return converted;
+        });
       } catch (e) {
         throw stepError(step, `cannot load weights: ${(e as Error).message}`, e);
       }
@@ -157,7 +164,9 @@ export async function executePlan(
           runSubgraph: (g, subInputs) => runSubgraph(g, new Map([...scope, ...subInputs]), options),
         });
       } catch (e) {
-        if (e instanceof OperatorError || (e instanceof Error && e.name === 'AbortError')) throw e;
+        if (e instanceof Error && e.name === 'AbortError') throw e;
+        if (e instanceof OperatorError && e.nodeName === step.node.name) throw e;
+        // Errors from a subgraph's operators keep their message, prefixed by the enclosing node.
         throw stepError(step, (e as Error).message, e);
       }
       if (opTimes) {
@@ -217,7 +226,10 @@ function stepError(step: Step, message: string, cause?: unknown): OperatorError 
 function checkDims(step: Step, k: number, t: Tensor): void {
   const declared: readonly Dim[] | undefined = step.declared[k];
   if (!declared) return;
-  if (declared.length !== t.dims.length || declared.some((d, i) => typeof d === 'number' && d !== t.dims[i])) {
+  if (
+    declared.length !== t.dims.length ||
+    declared.some((d, i) => typeof d === 'number' && d !== t.dims[i])
+  ) {
     throw stepError(
       step,
       `output '${step.node.outputs[k]}' is declared ${formatShape(declared)} but has shape ${formatShape(t.dims)}`,
@@ -230,10 +242,16 @@ const NO_WEIGHTS: WeightsProvider = {
   get: (ref) => Promise.reject(new OnnxStreamError(`subgraph weight '${ref.name}' has no provider`)),
 };
 
+/** Plans per subgraph and feed signature, a few per subgraph: bodies whose shapes change every iteration stay bounded. */
 const subgraphPlans = new WeakMap<Graph, Map<string, Plan>>();
+const SUBGRAPH_PLANS_PER_GRAPH = 8;
 
 /** Runs an If/Loop/Scan body. Values it reads from enclosing scopes come in `feeds` too. */
-async function runSubgraph(graph: Graph, feeds: Map<string, Tensor>, options: ExecuteOptions): Promise<Tensor[]> {
+async function runSubgraph(
+  graph: Graph,
+  feeds: Map<string, Tensor>,
+  options: ExecuteOptions,
+): Promise<Tensor[]> {
   const key = signature(feeds);
   let cache = subgraphPlans.get(graph);
   if (!cache) {
@@ -243,10 +261,19 @@ async function runSubgraph(graph: Graph, feeds: Map<string, Tensor>, options: Ex
   let plan = cache.get(key);
   if (!plan) {
     const metas = new Map<string, ValueMeta>([...feeds].map(([n, t]) => [n, { type: t.type, dims: t.dims }]));
-    plan = await planGraph(graph, { feeds: metas, outputs: graph.outputs.map((o) => o.name), backend: options.backend });
+    plan = await planGraph(graph, {
+      feeds: metas,
+      outputs: graph.outputs.map((o) => o.name),
+      backend: options.backend,
+    });
+    if (cache.size >= SUBGRAPH_PLANS_PER_GRAPH) cache.delete(cache.keys().next().value!);
     cache.set(key, plan);
   }
-  const { outputs } = await executePlan(plan, feeds, { ...options, provider: NO_WEIGHTS, onProgress: undefined });
+  const { outputs } = await executePlan(plan, feeds, {
+    ...options,
+    provider: NO_WEIGHTS,
+    onProgress: undefined,
+  });
   return graph.outputs.map((o) => outputs.get(o.name)!);
 }
 

@@ -29,7 +29,9 @@ export function checkRelativePath(path: string, root: string): string {
   if (p.length === 0) throw new WeightsError(`empty file name in model at ${root}`);
   if (p.includes('\0')) throw new WeightsError(`file name with a NUL byte refused: ${JSON.stringify(path)}`);
   if (p.startsWith('/') || /^[A-Za-z]:/.test(p)) {
-    throw new WeightsError(`absolute path '${path}' refused: weights must stay inside the model folder ${root}`);
+    throw new WeightsError(
+      `absolute path '${path}' refused: weights must stay inside the model folder ${root}`,
+    );
   }
   const parts = p.split('/').filter((s) => s !== '' && s !== '.');
   if (parts.some((s) => s === '..')) {

@@ -2,7 +2,8 @@
  * Turning weight bytes into tensors, shared by the model readers and the weights providers.
  */
 import type { WeightRef } from '../graph/graph.js';
-import { allocData, DTYPES, isFloat, viewData } from '../tensor/dtype.js';
+import { allocData, type DataType, DTYPES, isFloat, viewData } from '../tensor/dtype.js';
+import { castTensor } from '../tensor/convert.js';
 import { Tensor } from '../tensor/tensor.js';
 import { transposeData } from '../tensor/transpose.js';
 import { tensorFromRaw } from './onnx/tensor-proto.js';
@@ -41,4 +42,26 @@ export function weightTensor(ref: WeightRef, bytes: Uint8Array): Tensor {
   }
   const data = viewData(ref.type, bytes.buffer, bytes.byteOffset, count);
   return new Tensor(ref.type, data as never, ref.dims, ref.quant);
+}
+
+/** The type operators see for a weight. */
+export function computeTypeOf(ref: WeightRef): DataType {
+  return ref.computeType ?? ref.type;
+}
+
+/**
+ * Converts a weight as read to the type operators see: quantised uint8 is dequantised
+ * ((q - zero) * scale), other types are cast. Returns the tensor itself when nothing changes.
+ */
+export function toComputeType(ref: WeightRef, t: Tensor): Tensor {
+  const to = computeTypeOf(ref);
+  if (t.type === to) return t;
+  if (t.quant) {
+    const q = t.data as Uint8Array;
+    const { scale, zeroPoint } = t.quant;
+    const out = new Float32Array(q.length);
+    for (let i = 0; i < q.length; i++) out[i] = (q[i] - zeroPoint) * scale;
+    return castTensor(new Tensor('float32', out, t.dims), to);
+  }
+  return castTensor(t, to);
 }

@@ -27,9 +27,15 @@ export interface WeightRef {
   readonly file: string;
   readonly offset: number;
   readonly byteLength: number;
+  /** Element type in the file. */
   readonly type: DataType;
   readonly dims: readonly number[];
   readonly quant?: Quantization;
+  /**
+   * The type operators see when it differs from the file's: the engine converts on load (OnnxStream
+   * model folders compute in float32 on float16 and quantised uint8 weights by default).
+   */
+  readonly computeType?: DataType;
   /** Sub-byte ONNX types (int4, float4...) are stored packed in files. */
   readonly packed?: boolean;
   /**

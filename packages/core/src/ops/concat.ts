@@ -56,5 +56,10 @@ export const Concat: OpDef = {
     dims[axis] = sum;
     return [{ type, dims }];
   },
-  run: (ctx) => [concat(ctx.inputs.filter((t): t is Tensor => t !== undefined), ctx.attrs.int('axis'))],
+  run: (ctx) => [
+    concat(
+      ctx.inputs.filter((t): t is Tensor => t !== undefined),
+      ctx.attrs.int('axis'),
+    ),
+  ],
 };

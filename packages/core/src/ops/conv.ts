@@ -1,11 +1,13 @@
 import type { Dim } from '../graph/graph.js';
-import { asNumbers, encodeNumbers } from '../tensor/convert.js';
-import { isFloat } from '../tensor/dtype.js';
+import { asNumbers } from '../tensor/convert.js';
+import { type DataType, isFloat } from '../tensor/dtype.js';
 import { shapeSize, stridesOf } from '../tensor/shape.js';
-import { Tensor } from '../tensor/tensor.js';
 import type { Attributes } from './attributes.js';
-import { check, input, type OpDef } from './op.js';
+import { check, input, type OpDef, type ValueMeta } from './op.js';
 import { knownDims } from './support/infer.js';
+import { type Accumulator, gemm } from './support/matmul.js';
+import { type Im2ColGeometry, im2col } from './support/nn-im2col.js';
+import { accumulatorFor, tensorFromValues } from './support/nn-numeric.js';
 import { windowGeometry, type WindowGeometry } from './support/window.js';
 
 /** OnnxStream stores Conv1D weights as (O, I, K, 1): drop the trailing unit axis against a 3-D input. */
@@ -18,52 +20,73 @@ function geometry(attrs: Attributes, xDims: readonly number[], wDims: readonly n
   return windowGeometry(attrs, xDims.slice(2), kernel);
 }
 
+/** Output meta of a convolution of input meta `x` by weight meta `w` (Conv, ConvInteger, QLinearConv). */
+export function inferConv(attrs: Attributes, x: ValueMeta | undefined, w: ValueMeta | undefined, type: DataType | undefined): ValueMeta[] {
+  const xd = knownDims(x?.dims);
+  const wd = knownDims(w?.dims);
+  if (!xd || !wd) {
+    const rank = x?.dims?.length;
+    const dims: Dim[] | undefined = rank ? [x!.dims![0], w?.dims?.[0] ?? null, ...new Array<Dim>(rank - 2).fill(null)] : undefined;
+    return [{ type, dims }];
+  }
+  const wdims = weightDims(xd.length, wd);
+  const g = geometry(attrs, xd, wdims);
+  const group = attrs.int('group', 1);
+  check(xd[1] === wdims[1] * group, () => `input has ${xd[1]} channels, weight expects ${wdims[1]} x group ${group}`);
+  return [{ type, dims: [xd[0], wdims[0], ...g.out] }];
+}
+
+/**
+ * Convolution of x (N, C, spatial...) by w (M, C/group, kernel...) plus an optional per-channel
+ * bias, accumulated in `acc(size)` (float32 for float models, float64 for exact integer sums).
+ */
+export function convolve(
+  attrs: Attributes,
+  x: ArrayLike<number>,
+  xDims: readonly number[],
+  w: ArrayLike<number>,
+  wDimsIn: readonly number[],
+  bias: ArrayLike<number> | undefined,
+  acc: (size: number) => Accumulator,
+): { out: Accumulator; dims: number[] } {
+  const wDims = weightDims(xDims.length, wDimsIn);
+  check(xDims.length >= 3 && wDims.length === xDims.length, () => `input rank ${xDims.length} and weight rank ${wDimsIn.length} do not match`);
+  const group = attrs.int('group', 1);
+  const [n, c] = xDims;
+  const m = wDims[0];
+  check(c === wDims[1] * group, () => `input has ${c} channels, weight expects ${wDims[1]} x group ${group}`);
+  check(m % group === 0, () => `${m} output channels are not divisible by group ${group}`);
+  check(!bias || bias.length === m, () => `bias has ${bias?.length} values for ${m} output channels`);
+  const g = geometry(attrs, xDims, wDims);
+  const dims = [n, m, ...g.out];
+  const out = acc(shapeSize(dims));
+  if (xDims.length <= 4) conv2d(x, xDims, w, wDims, bias, group, g, out, dims);
+  else convNd(x, xDims, w, wDims, bias, group, g, out, dims);
+  return { out, dims };
+}
+
 export const Conv: OpDef = {
   type: 'Conv',
-  infer(ctx) {
-    const x = ctx.inputs[0];
-    const w = ctx.inputs[1];
-    const xd = knownDims(x?.dims);
-    const wd = knownDims(w?.dims);
-    if (!xd || !wd) {
-      const rank = x?.dims?.length;
-      const dims: Dim[] | undefined = rank ? [x!.dims![0], w?.dims?.[0] ?? null, ...new Array(rank - 2).fill(null)] : undefined;
-      return [{ type: x?.type, dims }];
-    }
-    const wdims = weightDims(xd.length, wd);
-    const g = geometry(ctx.attrs, xd, wdims);
-    const group = ctx.attrs.int('group', 1);
-    check(xd[1] === wdims[1] * group, () => `input has ${xd[1]} channels, weight expects ${wdims[1]} x group ${group}`);
-    return [{ type: x!.type, dims: [xd[0], wdims[0], ...g.out] }];
-  },
+  infer: (ctx) => inferConv(ctx.attrs, ctx.inputs[0], ctx.inputs[1], ctx.inputs[0]?.type),
   run(ctx) {
     const x = input(ctx, 0);
     const w = input(ctx, 1);
     const b = ctx.inputs[2];
     check(isFloat(x.type) && x.type === w.type, () => `unsupported types ${x.type} x ${w.type}`);
-    const wDims = weightDims(x.dims.length, w.dims);
-    check(x.dims.length >= 3 && wDims.length === x.dims.length, () => `input rank ${x.dims.length} and weight rank ${w.dims.length} do not match`);
-    const group = ctx.attrs.int('group', 1);
-    const [n, c] = x.dims;
-    const m = wDims[0];
-    check(c === wDims[1] * group, () => `input has ${c} channels, weight expects ${wDims[1]} x group ${group}`);
-    check(m % group === 0, () => `${m} output channels are not divisible by group ${group}`);
-    check(!b || b.size === m, () => `bias has ${b?.size} values for ${m} output channels`);
-    const g = geometry(ctx.attrs, x.dims, wDims);
-    const outDims = [n, m, ...g.out];
-    const out = new Float32Array(shapeSize(outDims));
-    const xs = asNumbers(x);
-    const ws = asNumbers(w);
-    const bs = b ? asNumbers(b) : undefined;
-    if (x.dims.length <= 4) conv2d(xs, x.dims, ws, wDims, bs, group, g, out, outDims);
-    else convNd(xs, x.dims, ws, wDims, bs, group, g, out, outDims);
-    return [new Tensor(x.type, (x.type === 'float32' ? out : encodeNumbers(x.type, out)) as never, outDims)];
+    const { out, dims } = convolve(ctx.attrs, asNumbers(x), x.dims, asNumbers(w), w.dims, b && asNumbers(b), (size) =>
+      accumulatorFor(x.type, size),
+    );
+    return [tensorFromValues(x.type, out, dims)];
   },
 };
 
+/** Column-buffer budget (values) of the im2col path; bands of output rows are processed in turn. */
+const COL_ELEMENTS = 1 << 20;
+
 /**
- * Direct 1-D/2-D convolution: for each (output channel, input channel, kernel tap) accumulate a
- * scaled input row into the output row, with the valid output range computed once per tap.
+ * 1-D/2-D convolution as GEMMs: per image and group, W_g [Mg, Cg*K] times the im2col matrix of a
+ * band of output rows [Cg*K, rows*OW], written straight into the output planes. A pointwise
+ * convolution (1x1, stride 1, no padding) multiplies by the input planes directly.
  */
 function conv2d(
   x: ArrayLike<number>,
@@ -73,51 +96,49 @@ function conv2d(
   bias: ArrayLike<number> | undefined,
   group: number,
   g: WindowGeometry,
-  out: Float32Array,
+  out: Accumulator,
   outDims: readonly number[],
 ): void {
   const is1d = xDims.length === 3;
   const [n, c] = xDims;
-  const H = is1d ? 1 : xDims[2];
-  const W = xDims[xDims.length - 1];
   const m = wDims[0];
-  const kh = is1d ? 1 : wDims[2];
-  const kw = wDims[wDims.length - 1];
-  const OH = is1d ? 1 : outDims[2];
-  const OW = outDims[outDims.length - 1];
-  const [sh, sw] = is1d ? [1, g.strides[0]] : g.strides;
-  const [dh, dw] = is1d ? [1, g.dilations[0]] : g.dilations;
-  const [ph, pw] = is1d ? [0, g.padsBegin[0]] : g.padsBegin;
-  const cg = c / group;
+  const ig: Im2ColGeometry = {
+    channels: c / group,
+    height: is1d ? 1 : xDims[2],
+    width: xDims[xDims.length - 1],
+    kh: is1d ? 1 : wDims[2],
+    kw: wDims[wDims.length - 1],
+    sh: is1d ? 1 : g.strides[0],
+    sw: g.strides[g.strides.length - 1],
+    dh: is1d ? 1 : g.dilations[0],
+    dw: g.dilations[g.dilations.length - 1],
+    ph: is1d ? 0 : g.padsBegin[0],
+    pw: g.padsBegin[g.padsBegin.length - 1],
+    outWidth: outDims[outDims.length - 1],
+  };
+  const oh = is1d ? 1 : outDims[2];
+  const ow = ig.outWidth;
+  const inPlane = ig.height * ig.width;
+  const plane = oh * ow;
   const mg = m / group;
-  const plane = OH * OW;
+  const depth = ig.channels * ig.kh * ig.kw;
+  const pointwise = depth === ig.channels && ig.sh === 1 && ig.sw === 1 && ig.ph === 0 && ig.pw === 0 && plane === inPlane;
+  const bandRows = Math.max(1, Math.min(oh, Math.floor(COL_ELEMENTS / Math.max(1, depth * ow))));
+  const col = pointwise ? undefined : new Float64Array(depth * bandRows * ow);
   for (let b = 0; b < n; b++) {
-    for (let oc = 0; oc < m; oc++) {
-      const o0 = (b * m + oc) * plane;
-      if (bias) out.fill(bias[oc], o0, o0 + plane);
-      const gi = Math.floor(oc / mg);
-      for (let ci = 0; ci < cg; ci++) {
-        const x0 = (b * c + gi * cg + ci) * H * W;
-        const w0 = (oc * cg + ci) * kh * kw;
-        for (let ky = 0; ky < kh; ky++) {
-          for (let kx = 0; kx < kw; kx++) {
-            const wv = w[w0 + ky * kw + kx];
-            if (wv === 0) continue;
-            const xoff = kx * dw - pw;
-            // Output columns whose input column ow*sw + xoff lies in [0, W).
-            const owLo = Math.max(0, Math.ceil(-xoff / sw));
-            const owHi = Math.min(OW, Math.floor((W - 1 - xoff) / sw) + 1);
-            if (owLo >= owHi) continue;
-            for (let oy = 0; oy < OH; oy++) {
-              const iy = oy * sh - ph + ky * dh;
-              if (iy < 0 || iy >= H) continue;
-              const orow = o0 + oy * OW;
-              const irow = x0 + iy * W + xoff;
-              if (sw === 1) for (let ox = owLo; ox < owHi; ox++) out[orow + ox] += wv * x[irow + ox];
-              else for (let ox = owLo; ox < owHi; ox++) out[orow + ox] += wv * x[irow + ox * sw];
-            }
-          }
-        }
+    if (bias) for (let oc = 0; oc < m; oc++) out.fill(bias[oc], (b * m + oc) * plane, (b * m + oc + 1) * plane);
+    for (let gi = 0; gi < group; gi++) {
+      const xOff = (b * c + gi * ig.channels) * inPlane;
+      const wOff = gi * mg * depth;
+      const oOff = (b * m + gi * mg) * plane;
+      if (!col) {
+        gemm(mg, plane, depth, w, wOff, depth, x, xOff, inPlane, out, oOff, plane);
+        continue;
+      }
+      for (let row0 = 0; row0 < oh; row0 += bandRows) {
+        const rows = Math.min(bandRows, oh - row0);
+        im2col(x, xOff, ig, row0, rows, col);
+        gemm(mg, rows * ow, depth, w, wOff, depth, col, 0, rows * ow, out, oOff + row0 * ow, plane);
       }
     }
   }
@@ -132,7 +153,7 @@ function convNd(
   bias: ArrayLike<number> | undefined,
   group: number,
   g: WindowGeometry,
-  out: Float32Array,
+  out: Accumulator,
   outDims: readonly number[],
 ): void {
   const [n, c] = xDims;

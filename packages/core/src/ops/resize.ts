@@ -23,7 +23,9 @@ function target(
   sizesT: Tensor | undefined,
 ): Target {
   const rank = dims.length;
-  const axes = attrs.has('axes') ? attrs.ints('axes').map((a) => normalizeAxis(a, rank)) : [...Array(rank).keys()];
+  const axes = attrs.has('axes')
+    ? attrs.ints('axes').map((a) => normalizeAxis(a, rank))
+    : [...Array(rank).keys()];
   const scales = new Array<number>(rank).fill(1);
   const outDims = [...dims];
   if (sizesT && sizesT.size > 0) {
@@ -38,7 +40,10 @@ function target(
     } else {
       const ratios = axes.map((a, i) => sizes[i] / dims[a]);
       const s = policy === 'not_larger' ? Math.min(...ratios) : Math.max(...ratios);
-      check(policy === 'not_larger' || policy === 'not_smaller', () => `unknown keep_aspect_ratio_policy '${policy}'`);
+      check(
+        policy === 'not_larger' || policy === 'not_smaller',
+        () => `unknown keep_aspect_ratio_policy '${policy}'`,
+      );
       for (const a of axes) {
         scales[a] = s;
         outDims[a] = Math.round(dims[a] * s);
@@ -57,7 +62,10 @@ function target(
   return { outDims, scales };
 }
 
-/** Maps an output coordinate to the input coordinate system. */
+/**
+ * Maps an output coordinate to the input coordinate system. Like ONNX's reference, the resized
+ * length is scale * inSize, which differs from the integer output size when scales are given.
+ */
 function sourceCoordinate(
   mode: string,
   x: number,
@@ -67,30 +75,37 @@ function sourceCoordinate(
   roiStart: number,
   roiEnd: number,
 ): number {
+  const resized = scale * inSize;
   switch (mode) {
     case 'half_pixel':
       return (x + 0.5) / scale - 0.5;
     case 'half_pixel_symmetric': {
-      const adjustment = outSize / (scale * inSize);
+      const adjustment = outSize / resized;
       const center = inSize / 2;
       return center * (1 - adjustment) + (x + 0.5) / scale - 0.5;
     }
     case 'pytorch_half_pixel':
-      return outSize > 1 ? (x + 0.5) / scale - 0.5 : 0;
+      return resized > 1 ? (x + 0.5) / scale - 0.5 : 0;
+    case 'tf_half_pixel_for_nn':
+      return (x + 0.5) / scale;
     case 'align_corners':
-      return outSize === 1 ? 0 : (x * (inSize - 1)) / (outSize - 1);
+      return resized === 1 ? 0 : (x * (inSize - 1)) / (resized - 1);
     case 'asymmetric':
       return x / scale;
     case 'tf_crop_and_resize':
-      return outSize > 1
-        ? roiStart * (inSize - 1) + (x * (roiEnd - roiStart) * (inSize - 1)) / (outSize - 1)
+      return resized > 1
+        ? roiStart * (inSize - 1) + (x * (roiEnd - roiStart) * (inSize - 1)) / (resized - 1)
         : 0.5 * (roiStart + roiEnd) * (inSize - 1);
     default:
       throw new Error(`unknown coordinate_transformation_mode '${mode}'`);
   }
 }
 
-function nearestIndex(mode: string, x: number): number {
+/**
+ * Nearest input index. 'simple' is Resize-10/Upsample's rule as onnxruntime implements it (those
+ * opsets have no nearest_mode): ceil when downsampling, floor otherwise.
+ */
+function nearestIndex(mode: string, x: number, scale: number): number {
   switch (mode) {
     case 'round_prefer_floor':
       return x - Math.floor(x) === 0.5 ? Math.floor(x) : Math.round(x);
@@ -100,19 +115,18 @@ function nearestIndex(mode: string, x: number): number {
       return Math.floor(x);
     case 'ceil':
       return Math.ceil(x);
+    case 'simple':
+      return scale < 1 ? Math.ceil(x) : Math.floor(x);
     default:
       throw new Error(`unknown nearest_mode '${mode}'`);
   }
 }
 
-function cubicCoefficients(r: number, a: number): number[] {
-  const c = (t: number) => {
-    const x = Math.abs(t);
-    if (x <= 1) return ((a + 2) * x - (a + 3)) * x * x + 1;
-    if (x < 2) return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a;
-    return 0;
-  };
-  return [c(r + 1), c(r), c(1 - r), c(2 - r)];
+function cubicKernel(t: number, a: number): number {
+  const x = Math.abs(t);
+  if (x <= 1) return ((a + 2) * x - (a + 3)) * x * x + 1;
+  if (x < 2) return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a;
+  return 0;
 }
 
 /** Taps per output index along one axis: input indices and weights; `null` = extrapolate. */
@@ -129,9 +143,16 @@ function axisTaps(
   roiEnd: number,
 ): Taps {
   const coordMode = attrs.string('coordinate_transformation_mode', opset < 11 ? 'asymmetric' : 'half_pixel');
-  const nearestMode = attrs.string('nearest_mode', opset < 11 ? 'floor' : 'round_prefer_floor');
+  const nearestMode = attrs.string('nearest_mode', opset < 11 ? 'simple' : 'round_prefer_floor');
   const cubicA = attrs.float('cubic_coeff_a', -0.75);
   const excludeOutside = attrs.int('exclude_outside', 0) === 1;
+  check(mode === 'nearest' || mode === 'linear' || mode === 'cubic', () => `unknown mode '${mode}'`);
+  // Antialiasing widens the filter by 1/scale when downsampling (a triangle or cubic low-pass).
+  const antialias = attrs.int('antialias', 0) === 1 && mode !== 'nearest';
+  const stretch = antialias ? Math.min(scale, 1) : 1;
+  const support = mode === 'cubic' ? 2 : 1;
+  const start = Math.floor(-support / stretch) + 1;
+  const kernel = (t: number) => (mode === 'cubic' ? cubicKernel(t, cubicA) : Math.max(0, 1 - Math.abs(t)));
   const taps: Taps = [];
   const clamp = (i: number) => Math.min(Math.max(i, 0), inSize - 1);
   for (let o = 0; o < outSize; o++) {
@@ -141,30 +162,42 @@ function axisTaps(
       continue;
     }
     if (mode === 'nearest') {
-      taps.push({ idx: [clamp(nearestIndex(nearestMode, x))], w: [1] });
-    } else if (mode === 'linear') {
-      const xc = coordMode === 'tf_crop_and_resize' ? x : Math.min(Math.max(x, 0), inSize - 1);
-      const f = Math.floor(xc);
-      const r = xc - f;
-      taps.push({ idx: [clamp(f), clamp(f + 1)], w: [1 - r, r] });
-    } else if (mode === 'cubic') {
-      const f = Math.floor(x);
-      const r = x - f;
-      const w = cubicCoefficients(r, cubicA);
-      const raw = [f - 1, f, f + 1, f + 2];
-      if (excludeOutside) {
-        for (let k = 0; k < 4; k++) if (raw[k] < 0 || raw[k] >= inSize) w[k] = 0;
-        const sum = w.reduce((s, v) => s + v, 0);
-        for (let k = 0; k < 4; k++) w[k] /= sum;
-      }
-      taps.push({ idx: raw.map(clamp), w });
-    } else throw new Error(`unknown mode '${mode}'`);
+      taps.push({ idx: [clamp(nearestIndex(nearestMode, x, scale))], w: [1] });
+      continue;
+    }
+    // Input positions f + start .. f + 1 - start around x; beyond the edges they repeat the edge element.
+    const f = Math.floor(x);
+    const raw: number[] = [];
+    const w: number[] = [];
+    for (let i = start; i <= 1 - start; i++) {
+      raw.push(f + i);
+      w.push(kernel(stretch * (f + i - x)));
+    }
+    if (antialias) normalize(w);
+    if (excludeOutside) {
+      raw.forEach((p, k) => {
+        if (p < 0 || p >= inSize) w[k] = 0;
+      });
+      normalize(w);
+    }
+    taps.push({ idx: raw.map(clamp), w });
   }
   return taps;
 }
 
+function normalize(w: number[]): void {
+  const sum = w.reduce((s, v) => s + v, 0);
+  for (let k = 0; k < w.length; k++) w[k] /= sum;
+}
+
 /** Applies taps along `axis` of a row-major float array. */
-function resample(src: Float64Array, dims: number[], axis: number, taps: Taps, extrapolation: number): Float64Array {
+function resample(
+  src: Float64Array,
+  dims: number[],
+  axis: number,
+  taps: Taps,
+  extrapolation: number,
+): Float64Array {
   const outDims = [...dims];
   outDims[axis] = taps.length;
   const outer = shapeSize(dims.slice(0, axis));
@@ -199,11 +232,12 @@ export function runResize(
   sizes: Tensor | undefined,
 ): Tensor {
   const mode = attrs.string('mode', 'nearest');
-  check(attrs.int('antialias', 0) === 0 || mode === 'nearest', 'antialias is not supported');
   const { outDims, scales: sc } = target(attrs, x.dims, scales, sizes);
   const rank = x.dims.length;
   const r = roi && roi.size > 0 ? asNumbers(roi) : undefined;
-  const axes = attrs.has('axes') ? attrs.ints('axes').map((a) => normalizeAxis(a, rank)) : [...Array(rank).keys()];
+  const axes = attrs.has('axes')
+    ? attrs.ints('axes').map((a) => normalizeAxis(a, rank))
+    : [...Array(rank).keys()];
   const roiStart = new Array<number>(rank).fill(0);
   const roiEnd = new Array<number>(rank).fill(1);
   if (r) {
@@ -234,7 +268,10 @@ export const Resize: OpDef = {
     const z = ctx.inputs[3];
     const xd = x?.dims;
     if (!xd) return [{ type: x?.type }];
-    if (xd.every((d) => typeof d === 'number') && ((z?.value && z.value.size > 0) || (s?.value && s.value.size > 0))) {
+    if (
+      xd.every((d) => typeof d === 'number') &&
+      ((z?.value && z.value.size > 0) || (s?.value && s.value.size > 0))
+    ) {
       const t = target(ctx.attrs, xd as number[], s?.value, z?.value);
       return [{ type: x!.type, dims: t.outDims }];
     }

@@ -1,8 +1,7 @@
 import { floatOnly, unaryOp } from './support/elementwise.js';
 
-export const Sigmoid = unaryOp({
-  type: 'Sigmoid',
-  accepts: floatOnly,
-  // Split by sign so exp never overflows.
-  number: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
-});
+/** 1 / (1 + e^-x), split by sign so that exp never overflows. */
+export const sigmoid = (x: number): number =>
+  x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+
+export const Sigmoid = unaryOp({ type: 'Sigmoid', accepts: floatOnly, number: sigmoid });

@@ -14,7 +14,10 @@ interface SliceArgs {
   steps: number[];
 }
 
-/** Slice parameters from inputs (opset 10+) or attributes (opset 1). */
+/**
+ * Slice parameters from inputs (opset 10+) or attributes (opset 1; honoured at any opset when the
+ * inputs are absent).
+ */
 function sliceArgs(
   attrs: Attributes,
   opset: number,
@@ -25,7 +28,7 @@ function sliceArgs(
   let ends: number[];
   let axes: number[] | undefined;
   let steps: number[] | undefined;
-  if (opset < 10 && attrs.has('starts')) {
+  if ((opset < 10 || !t[1]) && attrs.has('starts')) {
     starts = [...attrs.ints('starts')];
     ends = [...attrs.ints('ends')];
     axes = attrs.has('axes') ? [...attrs.ints('axes')] : undefined;
@@ -46,7 +49,10 @@ function sliceArgs(
   check(new Set(axes).size === axes.length, 'slice axes must be unique');
   steps = steps ?? starts.map(() => 1);
   check(steps.length === k && axes.length === k, 'axes and steps must match starts');
-  check(steps.every((s) => s !== 0), 'slice steps cannot be 0');
+  check(
+    steps.every((s) => s !== 0),
+    'slice steps cannot be 0',
+  );
   return { starts, ends, axes, steps };
 }
 
@@ -72,7 +78,12 @@ export const Slice: OpDef = {
     const rank = x.dims.length;
     const known = ctx.inputs.slice(1).every((m) => !m || m.value);
     if (!known) return [{ type: x.type, dims: new Array<Dim>(rank).fill(null) }];
-    const args = sliceArgs(ctx.attrs, ctx.opset, rank, ctx.inputs.map((m) => m?.value));
+    const args = sliceArgs(
+      ctx.attrs,
+      ctx.opset,
+      rank,
+      ctx.inputs.map((m) => m?.value),
+    );
     if (!args) return [{ type: x.type }];
     const dims: Dim[] = [...x.dims];
     args.axes.forEach((a, i) => {

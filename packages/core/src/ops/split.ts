@@ -10,7 +10,12 @@ import { check, input, type OpDef } from './op.js';
  * Split sizes: the `split` input (opset 13+), the `split` attribute (before 13), or equal parts
  * (`num_outputs` from opset 18, else one per output; the last part may be smaller).
  */
-function splitSizes(attrs: Attributes, splitInput: Tensor | undefined, dim: number, outputs: number): number[] {
+function splitSizes(
+  attrs: Attributes,
+  splitInput: Tensor | undefined,
+  dim: number,
+  outputs: number,
+): number[] {
   if (splitInput && splitInput.size > 0) return asInts(splitInput);
   if (attrs.has('split')) return [...attrs.ints('split')];
   const parts = attrs.int('num_outputs', outputs);
@@ -45,7 +50,10 @@ export const Split: OpDef = {
       sizes.reduce((a, b) => a + b, 0) === x.dims[axis],
       () => `split sizes [${sizes}] do not add up to dimension ${x.dims[axis]}`,
     );
-    check(sizes.length === ctx.outputCount, () => `${sizes.length} split sizes for ${ctx.outputCount} outputs`);
+    check(
+      sizes.length === ctx.outputCount,
+      () => `${sizes.length} split sizes for ${ctx.outputCount} outputs`,
+    );
     const outer = shapeSize(x.dims.slice(0, axis));
     const inner = shapeSize(x.dims.slice(axis + 1));
     const src = x.data as Float32Array;

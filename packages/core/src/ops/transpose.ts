@@ -1,7 +1,9 @@
 import { allocData } from '../tensor/dtype.js';
-import { stridesOf } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { transposeData } from '../tensor/transpose.js';
 import { check, input, type OpDef } from './op.js';
+
+export { transposeData };
 
 /** Output dims and the permutation (default: reversed axes). */
 function permutation(rank: number, perm: readonly number[] | undefined): number[] {
@@ -11,39 +13,6 @@ function permutation(rank: number, perm: readonly number[] | undefined): number[
     () => `perm [${perm}] is not a permutation of ${rank} axes`,
   );
   return p;
-}
-
-/** Moves elements of `x` (row-major, dims `dims`) into axis order `perm`. */
-export function transposeData<T>(
-  x: { readonly [i: number]: T },
-  dims: readonly number[],
-  perm: readonly number[],
-  out: { [i: number]: T; length: number },
-): void {
-  const rank = dims.length;
-  const outDims = perm.map((a) => dims[a]);
-  const inStrides = stridesOf(dims);
-  const s = perm.map((a) => inStrides[a]);
-  const n = out.length;
-  if (n === 0) return;
-  if (rank === 0) {
-    out[0] = x[0];
-    return;
-  }
-  const inner = outDims[rank - 1];
-  const si = s[rank - 1];
-  const counter = new Array<number>(rank).fill(0);
-  let off = 0;
-  for (let o = 0; o < n; ) {
-    for (let j = 0; j < inner; j++) out[o++] = x[off + j * si];
-    for (let d = rank - 2; d >= 0; d--) {
-      counter[d]++;
-      off += s[d];
-      if (counter[d] < outDims[d]) break;
-      off -= s[d] * outDims[d];
-      counter[d] = 0;
-    }
-  }
 }
 
 export function transpose(x: Tensor, perm: readonly number[]): Tensor {
@@ -64,6 +33,8 @@ export const Transpose: OpDef = {
   },
   run(ctx) {
     const x = input(ctx, 0);
-    return [transpose(x, permutation(x.dims.length, ctx.attrs.has('perm') ? ctx.attrs.ints('perm') : undefined))];
+    return [
+      transpose(x, permutation(x.dims.length, ctx.attrs.has('perm') ? ctx.attrs.ints('perm') : undefined)),
+    ];
   },
 };

@@ -11,7 +11,7 @@ export const Upsample: OpDef = {
     const x = ctx.inputs[0];
     const s = ctx.inputs[1]?.value;
     const xd = x?.dims;
-    if (xd && xd.every((d) => typeof d === 'number') && (s || ctx.attrs.has('scales'))) {
+    if (xd?.every((d) => typeof d === 'number') && (s || ctx.attrs.has('scales'))) {
       const scales = s ? asNumbers(s) : ctx.attrs.floats('scales');
       return [{ type: x!.type, dims: (xd as number[]).map((d, i) => Math.floor(d * scales[i])) }];
     }

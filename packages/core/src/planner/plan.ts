@@ -14,6 +14,7 @@ import type { Backend } from '../backend/backend.js';
 import { referenceBackend } from '../backend/reference.js';
 import { OperatorError, UnsupportedError } from '../errors.js';
 import { type Dim, type Graph, type Node, outerScopeNames, type WeightRef } from '../graph/graph.js';
+import { computeTypeOf } from '../formats/weights.js';
 import { Attributes } from '../ops/attributes.js';
 import { findOp } from '../ops/index.js';
 import type { OpDef, ValueMeta } from '../ops/op.js';
@@ -78,7 +79,7 @@ export async function planGraph(graph: Graph, options: PlanOptions): Promise<Pla
   const nodes = topologicalOrder(graph, options.feeds);
   const metas = new Map<string, ValueMeta>();
   for (const [name, t] of graph.constants) metas.set(name, { type: t.type, dims: t.dims, value: t });
-  for (const [name, w] of graph.weights) metas.set(name, { type: w.type, dims: w.dims });
+  for (const [name, w] of graph.weights) metas.set(name, { type: computeTypeOf(w), dims: w.dims });
   for (const [name, m] of options.feeds) metas.set(name, m);
 
   // Shape inference and constant folding.
@@ -120,11 +121,14 @@ export async function planGraph(graph: Graph, options: PlanOptions): Promise<Pla
     }
     node.outputs.forEach((name, i) => {
       if (!name) return;
-      const m = outs[i] ?? {};
+      const inferred = outs[i] ?? {};
+      const m = options.fold === false ? { type: inferred.type, dims: inferred.dims } : inferred;
       checkDeclared(graph, node, name, m.dims);
       metas.set(name, m);
     });
-    live.push(node);
+    // Inference alone may know the values (Shape of a statically shaped tensor).
+    if (options.fold !== false && node.outputs.every((name, i) => !name || outs[i]?.value)) folded++;
+    else live.push(node);
   }
 
   // Keep what the requested outputs need.

@@ -4,7 +4,7 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import { open, realpath, stat } from 'node:fs/promises';
-import { dirname, basename, isAbsolute, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, resolve, sep } from 'node:path';
 import { WeightsError } from '../errors.js';
 import { alignedBytes, checkRelativePath, type ModelFiles } from '../files/model-files.js';
 
@@ -75,7 +75,6 @@ export class NodeModelFiles implements ModelFiles {
     }
     return out;
   }
-
 }
 
 async function readFully(fh: FileHandle, out: Uint8Array, offset: number, path: string, root: string) {

@@ -73,7 +73,13 @@ export class InferenceSession {
   /** Statistics of the last completed run. */
   lastRunStats: RunStats | undefined;
 
-  private constructor(graph: Graph, files: ModelFiles, backend: Backend, provider: WeightsProvider, fold: boolean) {
+  private constructor(
+    graph: Graph,
+    files: ModelFiles,
+    backend: Backend,
+    provider: WeightsProvider,
+    fold: boolean,
+  ) {
     this.#graph = graph;
     this.#files = files;
     this.#backend = backend;
@@ -84,7 +90,8 @@ export class InferenceSession {
   /** Loads a model's structure (never its weight payloads) and prepares the backend and provider. */
   static async create(source: ModelSource, options: SessionOptions = {}): Promise<InferenceSession> {
     const { files, entry, format } = await openSource(source, options.format);
-    const graph = format === 'onnxstream' ? await readModelTxt(files, entry) : await readOnnxModel(files, entry);
+    const graph =
+      format === 'onnxstream' ? await readModelTxt(files, entry) : await readOnnxModel(files, entry);
     const backend = resolveBackend(options.backend ?? options.executionProviders?.[0]);
     await backend.init?.({ threads: options.threads ?? options.intraOpNumThreads });
     const provider = options.weightsProvider ?? readOnRequest(files);
@@ -122,7 +129,9 @@ export class InferenceSession {
    * Runs on one session are serialised.
    */
   run(feeds: FeedsType, fetches?: readonly string[] | RunOptions, options?: RunOptions): Promise<ReturnType> {
-    const opts: RunOptions = Array.isArray(fetches) ? { ...options, outputs: fetches } : { ...(fetches as RunOptions), ...options };
+    const opts: RunOptions = Array.isArray(fetches)
+      ? { ...options, outputs: fetches }
+      : { ...(fetches as RunOptions), ...options };
     const result = this.#running.then(() => this.#run(feeds, opts));
     this.#running = result.catch(() => {});
     return result;
@@ -145,12 +154,22 @@ export class InferenceSession {
   }
 
   /** The execution plan for feeds of these types and shapes (cached per signature). */
-  async plan(feeds: ReadonlyMap<string, Tensor>, outputs: readonly string[] = this.outputNames): Promise<Plan> {
+  async plan(
+    feeds: ReadonlyMap<string, Tensor>,
+    outputs: readonly string[] = this.outputNames,
+  ): Promise<Plan> {
     const key = `${signature(feeds)}=>${outputs.join('|')}`;
     let plan = this.#plans.get(key);
     if (!plan) {
-      const metas = new Map<string, ValueMeta>([...feeds].map(([n, t]) => [n, { type: t.type, dims: t.dims }]));
-      plan = await planGraph(this.#graph, { feeds: metas, outputs, backend: this.#backend, fold: this.#fold });
+      const metas = new Map<string, ValueMeta>(
+        [...feeds].map(([n, t]) => [n, { type: t.type, dims: t.dims }]),
+      );
+      plan = await planGraph(this.#graph, {
+        feeds: metas,
+        outputs,
+        backend: this.#backend,
+        fold: this.#fold,
+      });
       this.#plans.set(key, plan);
     }
     return plan;
@@ -160,7 +179,9 @@ export class InferenceSession {
   #resolveName(name: string): string {
     if (this.#graph.format !== 'onnxstream') return name;
     const known = (n: string) =>
-      this.#graph.valueInfo.has(n) || this.#graph.inputs.some((i) => i.name === n) || this.#graph.weights.has(n);
+      this.#graph.valueInfo.has(n) ||
+      this.#graph.inputs.some((i) => i.name === n) ||
+      this.#graph.weights.has(n);
     if (known(name)) return name;
     const escaped = escapeName(name);
     return known(escaped) ? escaped : name;
@@ -173,22 +194,28 @@ export class InferenceSession {
       const name = this.#resolveName(given);
       const info = declared.get(name);
       if (!info) {
-        throw new InputError(`unknown input '${given}'; the model's inputs are: ${this.inputNames.join(', ')}`);
+        throw new InputError(
+          `unknown input '${given}'; the model's inputs are: ${this.inputNames.join(', ')}`,
+        );
       }
       if (info.type && info.type !== tensor.type) {
         throw new InputError(`input '${given}' must be ${info.type}, got ${tensor.type}`);
       }
       if (info.dims) {
         const d = info.dims;
-        const bad = d.length !== tensor.dims.length || d.some((x, i) => typeof x === 'number' && x !== tensor.dims[i]);
+        const bad =
+          d.length !== tensor.dims.length || d.some((x, i) => typeof x === 'number' && x !== tensor.dims[i]);
         if (bad) {
-          throw new InputError(`input '${given}' must have shape ${formatShape(d)}, got ${formatShape(tensor.dims)}`);
+          throw new InputError(
+            `input '${given}' must have shape ${formatShape(d)}, got ${formatShape(tensor.dims)}`,
+          );
         }
       }
       named.set(name, tensor);
     }
     const missing = this.#graph.inputs.filter((i) => !named.has(i.name)).map((i) => i.name);
-    if (missing.length) throw new InputError(`missing input${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
+    if (missing.length)
+      throw new InputError(`missing input${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
     return named;
   }
 

@@ -133,7 +133,8 @@ export function isDataType(name: string): name is DataType {
 /** Maps an ONNX TensorProto.DataType code to our name; throws for complex and unknown codes. */
 export function dataTypeFromOnnx(code: number): DataType {
   const t = BY_ONNX.get(code);
-  if (!t) throw new Error(`unsupported ONNX data type ${code}${code === 14 || code === 15 ? ' (complex)' : ''}`);
+  if (!t)
+    throw new Error(`unsupported ONNX data type ${code}${code === 14 || code === 15 ? ' (complex)' : ''}`);
   return t;
 }
 
@@ -159,7 +160,12 @@ export function allocData<D extends DataType>(type: D, count: number): DataTypeM
 }
 
 /** Views `bytes` (which must be aligned for the type) as the type's typed array, without a copy. */
-export function viewData<D extends DataType>(type: D, buffer: ArrayBufferLike, byteOffset: number, count: number) {
+export function viewData<D extends DataType>(
+  type: D,
+  buffer: ArrayBufferLike,
+  byteOffset: number,
+  count: number,
+) {
   if (type === 'string') throw new Error('string tensors have no binary view');
   const ctor = DTYPES[type].array!;
   return new ctor(buffer as ArrayBuffer, byteOffset, count) as DataTypeMap[D];

@@ -12,7 +12,11 @@ export type TensorLocation = 'cpu';
 
 type DataInput<D extends DataType> =
   | DataTypeMap[D]
-  | (D extends 'string' ? readonly string[] : D extends 'int64' | 'uint64' ? readonly bigint[] : readonly number[]);
+  | (D extends 'string'
+      ? readonly string[]
+      : D extends 'int64' | 'uint64'
+        ? readonly bigint[]
+        : readonly number[]);
 
 /**
  * An n-dimensional array, shaped like onnxruntime-common's `Tensor`:
@@ -131,7 +135,9 @@ function toTypedData<D extends DataType>(type: D, data: DataInput<D> | undefined
   }
   if (Array.isArray(data)) {
     if (DTYPES[type].big) {
-      return (ctor as BigInt64ArrayConstructor).from(data as unknown as (bigint | number)[], (v) => BigInt(v)) as DataTypeMap[D];
+      return (ctor as BigInt64ArrayConstructor).from(data as unknown as (bigint | number)[], (v) =>
+        BigInt(v),
+      ) as DataTypeMap[D];
     }
     return (ctor as Float32ArrayConstructor).from(data as unknown as number[]) as DataTypeMap[D];
   }

@@ -100,14 +100,13 @@ async function readGraph(
     }
     const n = await c.length();
     switch (field) {
-      case 1:
-        for (const p of inlineFunctions(
-          [decodeMessage<NodeObject>(NodeProto, await c.bytes(n))],
-          functions,
-        )) {
+      case 1: {
+        // A call of a model-local function becomes the function's nodes.
+        const decoded = decodeMessage<NodeObject>(NodeProto, await c.bytes(n));
+        for (const p of inlineFunctions([decoded], functions))
           nodes.push(convertNode(p, nodes.length, opsets, functions));
-        }
         break;
+      }
       case 2:
         name = utf8.decode(await c.bytes(n));
         break;

@@ -10,7 +10,7 @@ import type { ModelFiles } from '../../files/model-files.js';
 import type { AttrValue, Dim, Graph, Node, ValueInfo, WeightRef } from '../../graph/graph.js';
 import { type DataType, DTYPES, isDataType } from '../../tensor/dtype.js';
 import type { Quantization, Tensor } from '../../tensor/tensor.js';
-import { isEagerWeight, weightTensor } from '../weights.js';
+import { isEagerWeight, toComputeType, weightTensor } from '../weights.js';
 
 /** The ai.onnx opset model.txt semantics correspond to (Split/Unsqueeze take inputs, ReduceMean an axes attribute). */
 export const MODEL_TXT_OPSET = 17;
@@ -198,7 +198,9 @@ async function buildGraph(ops: ParsedOp[], files: ModelFiles, entry: string, dir
     const type = t.type!;
     const dims = (t.dims ?? []) as number[];
     const byteLength = dims.reduce((a, b) => a * b, 1) * DTYPES[type].bytes;
-    const ref: WeightRef = { name: t.name, file: dir + t.name, offset: 0, byteLength, type, dims, quant: t.quant };
+    // OnnxStream computes in float32 on float16 and uint8[s,z] weights unless asked otherwise.
+    const computeType = type === 'float16' || t.quant ? 'float32' : undefined;
+    const ref: WeightRef = { name: t.name, file: dir + t.name, offset: 0, byteLength, type, dims, quant: t.quant, computeType };
     if (t.name.includes('_nchw.bin') && dims.length === 4) {
       const nhwc = dir + t.name.replace('_nchw.bin', '_nhwc.bin');
       if (await files.exists(nhwc)) {
@@ -219,7 +221,7 @@ async function buildGraph(ops: ParsedOp[], files: ModelFiles, entry: string, dir
       );
     if (isEagerWeight(ref)) {
       try {
-        constants.set(ref.name, weightTensor(ref, await files.read(ref.file, 0, ref.byteLength)));
+        constants.set(ref.name, toComputeType(ref, weightTensor(ref, await files.read(ref.file, 0, ref.byteLength))));
       } catch (e) {
         throw new ModelFormatError(source, (e as Error).message);
       }

@@ -3,7 +3,11 @@
  * is coerced to 2-D at `axis` (default 1); from 13 on the operation runs along one axis (default -1).
  */
 import { normalizeAxis, shapeSize } from '../../tensor/shape.js';
-import type { KernelContext } from '../op.js';
+import { asNumbers } from '../../tensor/convert.js';
+import { isFloat } from '../../tensor/dtype.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { check, input, type KernelContext } from '../op.js';
+import { accumulatorFor, tensorFromValues } from './nn-numeric.js';
 
 export interface AxisLayout {
   readonly outer: number;
@@ -26,4 +30,47 @@ export function forEachLine(l: AxisLayout, row: (base: number, stride: number) =
   for (let o = 0; o < l.outer; o++) {
     for (let i = 0; i < l.inner; i++) row(o * l.n * l.inner + i, l.inner);
   }
+}
+
+/**
+ * Softmax (or log-softmax) of `n` values at v[base + j*stride] into out at the same positions,
+ * max-subtracted for stability. A line whose values are all -inf (fully masked) gives zeros.
+ */
+export function softmaxLine(
+  v: ArrayLike<number>,
+  out: Float32Array | Float64Array,
+  base: number,
+  stride: number,
+  n: number,
+  log: boolean,
+): void {
+  let max = Number.NEGATIVE_INFINITY;
+  for (let j = 0; j < n; j++) max = Math.max(max, v[base + j * stride]);
+  if (max === Number.NEGATIVE_INFINITY) {
+    for (let j = 0; j < n; j++) out[base + j * stride] = log ? Number.NEGATIVE_INFINITY : 0;
+    return;
+  }
+  let sum = 0;
+  for (let j = 0; j < n; j++) {
+    const e = Math.exp(v[base + j * stride] - max);
+    if (!log) out[base + j * stride] = e;
+    sum += e;
+  }
+  if (log) {
+    const shift = max + Math.log(sum);
+    for (let j = 0; j < n; j++) out[base + j * stride] = v[base + j * stride] - shift;
+  } else {
+    for (let j = 0; j < n; j++) out[base + j * stride] /= sum;
+  }
+}
+
+/** Softmax / LogSoftmax kernel over the operator's axis (opset-dependent layout). */
+export function runSoftmax(ctx: KernelContext, log: boolean): Tensor[] {
+  const x = input(ctx, 0);
+  check(isFloat(x.type), () => `type ${x.type} is not supported`);
+  const v = asNumbers(x);
+  const out = accumulatorFor(x.type, v.length);
+  const l = softmaxLayout(ctx, x.dims);
+  forEachLine(l, (base, stride) => softmaxLine(v, out, base, stride, l.n, log));
+  return [tensorFromValues(x.type, out, x.dims)];
 }

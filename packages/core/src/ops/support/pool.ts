@@ -3,10 +3,14 @@
  * in-bounds input positions. MaxPool, AveragePool and LpPool supply the reduction.
  */
 import type { Dim } from '../../graph/graph.js';
-import { shapeSize, stridesOf } from '../../tensor/shape.js';
+import { asNumbers } from '../../tensor/convert.js';
+import { isFloat } from '../../tensor/dtype.js';
+import { formatShape, shapeSize, stridesOf } from '../../tensor/shape.js';
+import type { Tensor } from '../../tensor/tensor.js';
 import type { Attributes } from '../attributes.js';
-import type { InferContext, ValueMeta } from '../op.js';
+import { check, input, type InferContext, type KernelContext, type ValueMeta } from '../op.js';
 import { knownDims } from './infer.js';
+import { accumulatorFor, tensorFromValues } from './nn-numeric.js';
 import { type WindowGeometry, windowGeometry } from './window.js';
 
 export function poolGeometry(attrs: Attributes, dims: readonly number[]): WindowGeometry {
@@ -65,4 +69,42 @@ export function forEachWindow(
     }
     for (let b = 0; b < n * c; b++) visit(b * oPlane + op, b * xPlane, taps, padded);
   }
+}
+
+/** [N, C, 1, ..., 1]: the output shape of the global pooling operators. */
+export function inferGlobalPool(ctx: InferContext): ValueMeta[] {
+  const x = ctx.inputs[0];
+  const dims = x?.dims ? [x.dims[0], x.dims[1], ...x.dims.slice(2).map(() => 1)] : undefined;
+  return [{ type: x?.type, dims }];
+}
+
+/** Global pooling: `reduce(values, start, count)` over each (batch, channel) plane. */
+export function runGlobalPool(
+  x: Tensor,
+  reduce: (v: ArrayLike<number>, start: number, count: number) => number,
+): Tensor {
+  check(x.dims.length >= 3 && isFloat(x.type), () => `expected a float tensor of rank >= 3, got ${x.type} ${formatShape(x.dims)}`);
+  const v = asNumbers(x);
+  const plane = shapeSize(x.dims.slice(2));
+  const planes = x.dims[0] * x.dims[1];
+  const out = accumulatorFor(x.type, planes);
+  for (let p = 0; p < planes; p++) out[p] = reduce(v, p * plane, plane);
+  return tensorFromValues(x.type, out, [x.dims[0], x.dims[1], ...x.dims.slice(2).map(() => 1)]);
+}
+
+/** Windowed pooling whose result depends on the in-bounds taps and the padded window size. */
+export function runWindowPool(
+  ctx: KernelContext,
+  reduce: (v: ArrayLike<number>, base: number, taps: readonly number[], paddedCount: number) => number,
+): Tensor {
+  const x = input(ctx, 0);
+  check(x.dims.length >= 3 && isFloat(x.type), () => `expected a float tensor of rank >= 3, got ${x.type} ${formatShape(x.dims)}`);
+  const g = poolGeometry(ctx.attrs, x.dims);
+  const outDims = [x.dims[0], x.dims[1], ...g.out];
+  const v = asNumbers(x);
+  const out = accumulatorFor(x.type, shapeSize(outDims));
+  forEachWindow(x.dims, g, (o, base, taps, padded) => {
+    out[o] = reduce(v, base, taps, padded);
+  });
+  return tensorFromValues(x.type, out, outDims);
 }

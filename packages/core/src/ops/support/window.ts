@@ -66,3 +66,43 @@ export function windowGeometry(
   }
   return { kernel, strides, dilations, padsBegin, padsEnd, out };
 }
+
+/**
+ * ConvTranspose geometry over `spatial` input sizes: pads and output sizes from output_shape
+ * (pads derived), auto_pad SAME_* (output = input x stride) or explicit pads, with output_padding.
+ */
+export function transposedWindowGeometry(attrs: Attributes, spatial: readonly number[], kernel: readonly number[]): WindowGeometry {
+  const n = spatial.length;
+  const strides = attrs.ints('strides', new Array(n).fill(1));
+  const dilations = attrs.ints('dilations', new Array(n).fill(1));
+  const outputPadding = attrs.ints('output_padding', new Array(n).fill(0));
+  const autoPad = attrs.string('auto_pad', 'NOTSET');
+  check(kernel.length === n, () => `kernel_shape has ${kernel.length} dims, input has ${n} spatial dims`);
+  check(strides.length === n && dilations.length === n, 'strides and dilations must have one value per spatial axis');
+  check(outputPadding.length >= n, () => `output_padding must have ${n} values`);
+  const explicit = attrs.has('output_shape') ? attrs.ints('output_shape').slice(-n) : undefined;
+  check(!explicit || explicit.length === n, () => `output_shape must have ${n} values`);
+  const same = autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER';
+  const pads = attrs.ints('pads', new Array(2 * n).fill(0));
+  check(explicit || same || pads.length === 2 * n, () => `pads must have ${2 * n} values, has ${pads.length}`);
+  const padsBegin: number[] = [];
+  const padsEnd: number[] = [];
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const full = strides[i] * (spatial[i] - 1) + outputPadding[i] + (kernel[i] - 1) * dilations[i] + 1;
+    if (explicit || same) {
+      const o = explicit ? explicit[i] : spatial[i] * strides[i];
+      const total = full - o;
+      const half = Math.floor(total / 2);
+      padsBegin.push(autoPad === 'SAME_UPPER' ? half : total - half);
+      padsEnd.push(autoPad === 'SAME_UPPER' ? total - half : half);
+      out.push(o);
+    } else {
+      padsBegin.push(pads[i]);
+      padsEnd.push(pads[i + n]);
+      out.push(full - pads[i] - pads[i + n]);
+    }
+    check(out[i] >= 0, () => `ConvTranspose output size ${out[i]} is negative`);
+  }
+  return { kernel, strides, dilations, padsBegin, padsEnd, out };
+}

@@ -1,0 +1,4 @@
+import { softplus } from './softplus.js';
+import { floatOnly, unaryOp } from './support/elementwise.js';
+
+export const Mish = unaryOp({ type: 'Mish', accepts: floatOnly, number: (x) => x * Math.tanh(softplus(x)) });

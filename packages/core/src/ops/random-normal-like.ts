@@ -1,0 +1,3 @@
+import { normalSampler, randomGenerator } from './support/control-random.js';
+
+export const RandomNormalLike = randomGenerator('RandomNormalLike', true, normalSampler);

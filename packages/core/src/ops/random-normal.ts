@@ -1,0 +1,3 @@
+import { normalSampler, randomGenerator } from './support/control-random.js';
+
+export const RandomNormal = randomGenerator('RandomNormal', false, normalSampler);
