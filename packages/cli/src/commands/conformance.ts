@@ -16,12 +16,10 @@ export async function conformanceCommand(dir: string, opts: ConformanceCommandOp
   });
   const s = summary(results);
   if (opts.json) {
-    process.stdout.write(
-      `${JSON.stringify({ backend: opts.backend, summary: s, cases: results }, null, 1)}\n`,
-    );
-  } else {
-    printTable(results);
+    process.stdout.write(`${JSON.stringify({ backend: opts.backend, summary: s, cases: results }, null, 1)}\n`);
+    return 0;
   }
+  printTable(results);
   process.stdout.write(`${s.passed} passed, ${s.failed} failed, ${s.unsupported} unsupported\n`);
   return 0;
 }

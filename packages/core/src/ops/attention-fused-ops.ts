@@ -8,7 +8,10 @@ import { accumulatorFor, tensorFromValues } from './support/nn-numeric.js';
 /** (n, a, b) dims of a 3-D operand or of a 4-D one with a leading 1. */
 function heads3d(t: Tensor, what: string): readonly number[] {
   const d = t.dims;
-  check(d.length === 3 || (d.length === 4 && d[0] === 1), () => `${what} must be (n, ., .) or (1, n, ., .), got ${formatShape(d)}`);
+  check(
+    d.length === 3 || (d.length === 4 && d[0] === 1),
+    () => `${what} must be (n, ., .) or (1, n, ., .), got ${formatShape(d)}`,
+  );
   return d.slice(-3);
 }
 
@@ -30,12 +33,21 @@ export const AttentionFusedOps: OpDef = {
     const kt = input(ctx, 1);
     const s = ctx.inputs[2];
     const v = input(ctx, 3);
-    check(q.type === 'float32' || q.type === 'float16', () => `type ${q.type} is not supported (float32 or float16)`);
-    check(kt.type === q.type && v.type === q.type, () => `input types differ: ${q.type}, ${kt.type}, ${v.type}`);
+    check(
+      q.type === 'float32' || q.type === 'float16',
+      () => `type ${q.type} is not supported (float32 or float16)`,
+    );
+    check(
+      kt.type === q.type && v.type === q.type,
+      () => `input types differ: ${q.type}, ${kt.type}, ${v.type}`,
+    );
     const [n, rows, d] = heads3d(q, 'Q');
     const [nk, dk, kv] = heads3d(kt, 'K^T');
     const [nv, kvv, dv] = heads3d(v, 'V');
-    check(nk === n && nv === n && dk === d && kvv === kv, () => `Q ${formatShape(q.dims)}, K^T ${formatShape(kt.dims)} and V ${formatShape(v.dims)} do not match`);
+    check(
+      nk === n && nv === n && dk === d && kvv === kv,
+      () => `Q ${formatShape(q.dims)}, K^T ${formatShape(kt.dims)} and V ${formatShape(v.dims)} do not match`,
+    );
     check(!s || s.dims.length === 0, () => `scale must be rank 0, got ${formatShape(s!.dims)}`);
     const out = accumulatorFor(q.type, n * rows * dv);
     attention(

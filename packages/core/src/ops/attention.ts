@@ -3,13 +3,14 @@ import { asNumbers } from '../tensor/convert.js';
 import { isFloat } from '../tensor/dtype.js';
 import { formatShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { check, input, type OpDef, type ValueMeta } from './op.js';
+import { check, input, type OpDef } from './op.js';
 import { attention, type ScoreStage } from './support/nn-attention.js';
 import { accumulatorFor, tensorFromValues } from './support/nn-numeric.js';
 import { transposeData } from './transpose.js';
 
-const add = (a: Dim | undefined, b: Dim | undefined): Dim => (typeof a === 'number' && typeof b === 'number' ? a + b : null);
-const div = (a: Dim | undefined, b: number): Dim => (typeof a === 'number' ? a / b : null);
+const add = (a: Dim | undefined, b: Dim | undefined): Dim =>
+  typeof a === 'number' && typeof b === 'number' ? a + b : null;
+const div = (a: Dim | undefined, b: number): Dim => (typeof a === 'number' && b > 0 ? a / b : null);
 
 /** (B, T, H*D) -> (B, H, T, D). */
 function splitHeads(t: Tensor, heads: number): { values: ArrayLike<number>; dims: number[] } {
@@ -22,7 +23,10 @@ function splitHeads(t: Tensor, heads: number): { values: ArrayLike<number>; dims
 }
 
 /** Concatenates past (B, H, P, D) and current (B, H, T, D) along the sequence axis. */
-function withPast(past: Tensor | undefined, cur: { values: ArrayLike<number>; dims: number[] }): { values: ArrayLike<number>; dims: number[] } {
+function withPast(
+  past: Tensor | undefined,
+  cur: { values: ArrayLike<number>; dims: number[] },
+): { values: ArrayLike<number>; dims: number[] } {
   if (!past) return cur;
   const [b, h, t, d] = cur.dims;
   check(
@@ -49,25 +53,27 @@ export const Attention: OpDef = {
     const is3d = q.dims.length === 3;
     const qh = ctx.attrs.int('q_num_heads', 0);
     const kvh = ctx.attrs.int('kv_num_heads', 0);
-    const [b, hq, tq] = is3d ? [q.dims[0], qh, q.dims[1]] : q.dims;
-    const [hkv, tkv] = is3d ? [kvh, k.dims[1]] : [k.dims[1], k.dims[2]];
+    const [b, hq, tq] = is3d ? [q.dims[0], qh || null, q.dims[1]] : q.dims;
+    const [hkv, tkv] = is3d ? [kvh || null, k.dims[1]] : [k.dims[1], k.dims[2]];
     const dk = is3d ? div(k.dims[2], kvh) : k.dims[3];
     const dv = is3d ? div(v.dims[2], kvh) : v.dims[3];
     const total = add(pastK?.dims?.[2] ?? 0, tkv);
-    const y: Dim[] = is3d ? [b, tq, typeof dv === 'number' ? qh * dv : null] : [b, hq, tq, dv];
-    const metas: ValueMeta[] = [
+    const y: Dim[] = is3d ? [b, tq, typeof dv === 'number' && qh > 0 ? qh * dv : null] : [b, hq, tq, dv];
+    return [
       { type, dims: y },
       { type: k.type, dims: [b, hkv, total, dk] },
       { type: v.type, dims: [b, hkv, total, dv] },
       { type, dims: [b, hq, tq, total] },
     ];
-    return metas;
   },
   run(ctx) {
     const [qt, kt, vt] = [0, 1, 2].map((i) => input(ctx, i));
     const [mask, pastK, pastV, nonpad] = [3, 4, 5, 6].map((i) => ctx.inputs[i]);
     check(isFloat(qt.type), () => `type ${qt.type} is not supported`);
-    check(qt.dims.length === kt.dims.length && qt.dims.length === vt.dims.length, 'Q, K and V must have the same rank');
+    check(
+      qt.dims.length === kt.dims.length && qt.dims.length === vt.dims.length,
+      'Q, K and V must have the same rank',
+    );
     const is3d = qt.dims.length === 3;
     check(is3d || qt.dims.length === 4, () => `Q must be 3-D or 4-D, got ${formatShape(qt.dims)}`);
     let q: { values: ArrayLike<number>; dims: number[] };
@@ -85,9 +91,18 @@ export const Attention: OpDef = {
     const [batch, qHeads, qLen, headDim] = q.dims;
     const [, kvHeads, kvLen] = k.dims;
     const vDim = v.dims[3];
-    check(k.dims[0] === batch && v.dims[0] === batch && k.dims[3] === headDim, () => `Q ${formatShape(q.dims)} and K ${formatShape(k.dims)} do not match`);
-    check(v.dims[1] === kvHeads && v.dims[2] === kvLen, () => `K ${formatShape(k.dims)} and V ${formatShape(v.dims)} do not match`);
-    check(qHeads % kvHeads === 0, () => `${qHeads} query heads are not a multiple of ${kvHeads} key/value heads`);
+    check(
+      k.dims[0] === batch && v.dims[0] === batch && k.dims[3] === headDim,
+      () => `Q ${formatShape(q.dims)} and K ${formatShape(k.dims)} do not match`,
+    );
+    check(
+      v.dims[1] === kvHeads && v.dims[2] === kvLen,
+      () => `K ${formatShape(k.dims)} and V ${formatShape(v.dims)} do not match`,
+    );
+    check(
+      qHeads % kvHeads === 0,
+      () => `${qHeads} query heads are not a multiple of ${kvHeads} key/value heads`,
+    );
     const scale = ctx.attrs.float('scale', 1 / Math.sqrt(headDim));
     const causal = ctx.attrs.int('is_causal', 0) !== 0;
     const nonpadLen = nonpad ? asNumbers(nonpad) : undefined;
@@ -103,14 +118,22 @@ export const Attention: OpDef = {
     const isBool = mask?.type === 'bool';
     if (mask) {
       const md = mask.dims;
-      check(md.length >= 2 && md.length <= 4, () => `attn_mask must have rank 2 to 4, got ${formatShape(md)}`);
+      check(
+        md.length >= 2 && md.length <= 4,
+        () => `attn_mask must have rank 2 to 4, got ${formatShape(md)}`,
+      );
       maskValues = asNumbers(mask);
       const full = [...new Array<number>(4 - md.length).fill(1), ...md];
       const target = [batch, qHeads, qLen];
-      full.slice(0, 3).forEach((d, i) => check(d === 1 || d === target[i], () => `attn_mask ${formatShape(md)} does not broadcast to (${batch}, ${qHeads}, ${qLen}, ${kvLen})`));
+      check(
+        full.slice(0, 3).every((d, i) => d === 1 || d === target[i]),
+        () => `attn_mask ${formatShape(md)} does not broadcast to (${batch}, ${qHeads}, ${qLen}, ${kvLen})`,
+      );
       maskLen = full[3];
       check(maskLen <= kvLen, () => `attn_mask has ${maskLen} key positions, there are ${kvLen}`);
-      ms = [full[1] * full[2] * maskLen, full[2] * maskLen, maskLen, 1].map((st, i) => (full[i] === 1 ? 0 : st));
+      ms = [full[1] * full[2] * maskLen, full[2] * maskLen, maskLen, 1].map((st, i) =>
+        full[i] === 1 ? 0 : st,
+      );
     }
     const needsBias = mask !== undefined || causal || nonpadLen !== undefined;
     const addBias = (b: number, h: number, row0: number, rows: number, scores: Float64Array): void => {
@@ -148,7 +171,7 @@ export const Attention: OpDef = {
         softcap: ctx.attrs.float('softcap', 0),
         addBias: needsBias ? addBias : undefined,
         observe: scoreOut
-          ? (st, b, h, row0, rows, scores) => {
+          ? (st, b, h, row0, _rows, scores) => {
               if (st === stage) scoreOut.set(scores, ((b * qHeads + h) * qLen + row0) * kvLen);
             }
           : undefined,
@@ -164,7 +187,11 @@ export const Attention: OpDef = {
       y = tensorFromValues(qt.type, out, [batch, qHeads, qLen, vDim]);
     }
     const present = (t: Tensor, x: { values: ArrayLike<number>; dims: number[] }): Tensor =>
-      tensorFromValues(t.type, x.values instanceof Float64Array ? x.values : Float64Array.from(x.values), x.dims);
+      tensorFromValues(
+        t.type,
+        x.values instanceof Float64Array ? x.values : Float64Array.from(x.values),
+        x.dims,
+      );
     const outs = [y];
     if (ctx.outputCount > 1) outs.push(present(kt, k), present(vt, v));
     if (scoreOut) outs.push(tensorFromValues(qt.type, scoreOut, [batch, qHeads, qLen, kvLen]));

@@ -7,7 +7,11 @@ import { axesMoments } from './support/nn-norm.js';
 import { accumulatorFor, tensorFromValues } from './support/nn-numeric.js';
 
 /** Training mode: statistics come from the batch (opset >= 14 training_mode; opset <= 6 without is_test). */
-function training(opset: number, attrs: { int(name: string, fallback?: number): number }, outputCount: number): boolean {
+function training(
+  opset: number,
+  attrs: { int(name: string, fallback?: number): number },
+  outputCount: number,
+): boolean {
   if (opset >= 14) return attrs.int('training_mode', 0) !== 0;
   if (opset < 7) return attrs.int('is_test', 0) === 0 && outputCount > 1;
   return false;
@@ -23,10 +27,16 @@ export const BatchNormalization: OpDef = {
   },
   run(ctx) {
     const x = input(ctx, 0);
-    check(isFloat(x.type) && x.dims.length >= 2, () => `expected a float tensor of rank >= 2, got ${x.type} ${formatShape(x.dims)}`);
+    check(
+      isFloat(x.type) && x.dims.length >= 2,
+      () => `expected a float tensor of rank >= 2, got ${x.type} ${formatShape(x.dims)}`,
+    );
     const [n, c] = x.dims;
     const params = [1, 2, 3, 4].map((i) => asNumbers(input(ctx, i)));
-    check(params.every((p) => p.length === c), () => `scale, B, mean and var must have ${c} values (one per channel)`);
+    check(
+      params.every((p) => p.length === c),
+      () => `scale, B, mean and var must have ${c} values (one per channel)`,
+    );
     const [scale, bias, runMean, runVar] = params;
     const eps = ctx.attrs.float('epsilon', 1e-5);
     const spatial = shapeSize(x.dims.slice(2));
@@ -49,10 +59,15 @@ export const BatchNormalization: OpDef = {
     if (!stats) return [y];
     const momentum = ctx.attrs.float('momentum', 0.9);
     const running = (prev: ArrayLike<number>, cur: Float64Array): Tensor =>
-      tensorFromValues(x.type, Float64Array.from(cur, (s, i) => prev[i] * momentum + s * (1 - momentum)), [c]);
+      tensorFromValues(
+        x.type,
+        Float64Array.from(cur, (s, i) => prev[i] * momentum + s * (1 - momentum)),
+        [c],
+      );
     const outs = [y, running(runMean, stats.mean), running(runVar, stats.variance)];
     // Opsets before 14 also output the batch statistics themselves.
-    if (ctx.opset < 14) outs.push(tensorFromValues(x.type, stats.mean, [c]), tensorFromValues(x.type, stats.variance, [c]));
+    if (ctx.opset < 14)
+      outs.push(tensorFromValues(x.type, stats.mean, [c]), tensorFromValues(x.type, stats.variance, [c]));
     return outs;
   },
 };

@@ -19,7 +19,10 @@ export const Col2Im: OpDef = {
     const x = input(ctx, 0);
     const image = asInts(input(ctx, 1));
     const kernel = asInts(input(ctx, 2));
-    check(isFloat(x.type) && x.dims.length === 3, () => `expected a float (N, C*K, L) input, got ${x.type} ${formatShape(x.dims)}`);
+    check(
+      isFloat(x.type) && x.dims.length === 3,
+      () => `expected a float (N, C*K, L) input, got ${x.type} ${formatShape(x.dims)}`,
+    );
     const r = image.length;
     check(kernel.length === r, () => `block_shape has ${kernel.length} dims, image_shape has ${r}`);
     const strides = ctx.attrs.ints('strides', new Array(r).fill(1));
@@ -28,8 +31,14 @@ export const Col2Im: OpDef = {
     const [n, ck, L] = x.dims;
     const K = shapeSize(kernel);
     check(ck % K === 0, () => `input dimension 1 (${ck}) is not a multiple of the block size ${K}`);
-    const blocks = image.map((s, i) => Math.floor((s + pads[i] + pads[i + r] - (dilations[i] * (kernel[i] - 1) + 1)) / strides[i]) + 1);
-    check(shapeSize(blocks) === L, () => `input has ${L} blocks, image_shape and block_shape give ${formatShape(blocks)}`);
+    const blocks = image.map(
+      (s, i) =>
+        Math.floor((s + pads[i] + pads[i + r] - (dilations[i] * (kernel[i] - 1) + 1)) / strides[i]) + 1,
+    );
+    check(
+      shapeSize(blocks) === L,
+      () => `input has ${L} blocks, image_shape and block_shape give ${formatShape(blocks)}`,
+    );
     const c = ck / K;
     const S = shapeSize(image);
     const outDims = [n, c, ...image];

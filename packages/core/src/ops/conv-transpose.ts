@@ -6,8 +6,8 @@ import type { Attributes } from './attributes.js';
 import { check, input, type OpDef } from './op.js';
 import { knownDims } from './support/infer.js';
 import { gemmNN } from './support/matmul.js';
-import { col2im } from './support/nn-im2col.js';
-import { accumulatorFor, tensorFromValues } from './support/nn-numeric.js';
+import { type Col2ImGeometry, col2im } from './support/nn-im2col.js';
+import { accumulatorFor, addChannelBias, tensorFromValues } from './support/nn-numeric.js';
 import { transposedWindowGeometry, type WindowGeometry } from './support/window.js';
 
 function geometry(attrs: Attributes, xDims: readonly number[], wDims: readonly number[]): WindowGeometry {
@@ -25,7 +25,9 @@ export const ConvTranspose: OpDef = {
     const wd = knownDims(w?.dims);
     if (!xd || !wd) {
       const rank = x?.dims?.length;
-      return [{ type: x?.type, dims: rank ? [x!.dims![0], m, ...new Array<Dim>(rank - 2).fill(null)] : undefined }];
+      return [
+        { type: x?.type, dims: rank ? [x!.dims![0], m, ...new Array<Dim>(rank - 2).fill(null)] : undefined },
+      ];
     }
     check(xd[1] === wd[0], () => `input has ${xd[1]} channels, weight has ${wd[0]}`);
     return [{ type: x!.type, dims: [xd[0], m, ...geometry(ctx.attrs, xd, wd).out] }];
@@ -35,10 +37,16 @@ export const ConvTranspose: OpDef = {
     const w = input(ctx, 1);
     const b = ctx.inputs[2];
     check(isFloat(x.type) && x.type === w.type, () => `unsupported types ${x.type} x ${w.type}`);
-    check(x.dims.length >= 3 && w.dims.length === x.dims.length, () => `input ${formatShape(x.dims)} and weight ${formatShape(w.dims)} ranks differ`);
+    check(
+      x.dims.length >= 3 && w.dims.length === x.dims.length,
+      () => `input ${formatShape(x.dims)} and weight ${formatShape(w.dims)} ranks differ`,
+    );
     const group = ctx.attrs.int('group', 1);
     const [n, c] = x.dims;
-    check(c === w.dims[0] && c % group === 0, () => `input has ${c} channels, weight has ${w.dims[0]} (group ${group})`);
+    check(
+      c === w.dims[0] && c % group === 0,
+      () => `input has ${c} channels, weight has ${w.dims[0]} (group ${group})`,
+    );
     const g = geometry(ctx.attrs, x.dims, w.dims);
     const cg = c / group;
     const mg = w.dims[1];
@@ -61,21 +69,22 @@ export const ConvTranspose: OpDef = {
     const outDims = [n, m, ...g.out];
     const out = accumulatorFor(x.type, shapeSize(outDims));
     const col = new Float64Array(mk * P);
-    const cg2i = { kernel: g.kernel, blocks: inSpatial, image: g.out, strides: g.strides, dilations: g.dilations, padsBegin: g.padsBegin };
+    const colGeometry: Col2ImGeometry = {
+      kernel: g.kernel,
+      blocks: inSpatial,
+      image: g.out,
+      strides: g.strides,
+      dilations: g.dilations,
+      padsBegin: g.padsBegin,
+    };
     for (let bi = 0; bi < n; bi++) {
       for (let gi = 0; gi < group; gi++) {
         col.fill(0);
         gemmNN(wt, gi * mk * cg, xv, (bi * c + gi * cg) * P, col, 0, mk, cg, P);
-        col2im(col, 0, mg, cg2i, out, (bi * m + gi * mg) * S);
+        col2im(col, 0, mg, colGeometry, out, (bi * m + gi * mg) * S);
       }
     }
-    if (b) {
-      const bv = asNumbers(b);
-      for (let p = 0; p < n * m; p++) {
-        const v = bv[p % m];
-        for (let i = p * S; i < (p + 1) * S; i++) out[i] += v;
-      }
-    }
+    if (b) addChannelBias(out, asNumbers(b), S);
     return [tensorFromValues(x.type, out, outDims)];
   },
 };

@@ -8,7 +8,7 @@ import { knownDims } from './support/infer.js';
 import { type Accumulator, gemm } from './support/matmul.js';
 import { type Im2ColGeometry, im2col } from './support/nn-im2col.js';
 import { accumulatorFor, tensorFromValues } from './support/nn-numeric.js';
-import { windowGeometry, type WindowGeometry } from './support/window.js';
+import { type WindowGeometry, windowGeometry } from './support/window.js';
 
 /** OnnxStream stores Conv1D weights as (O, I, K, 1): drop the trailing unit axis against a 3-D input. */
 function weightDims(xRank: number, w: readonly number[]): readonly number[] {
@@ -21,18 +21,28 @@ function geometry(attrs: Attributes, xDims: readonly number[], wDims: readonly n
 }
 
 /** Output meta of a convolution of input meta `x` by weight meta `w` (Conv, ConvInteger, QLinearConv). */
-export function inferConv(attrs: Attributes, x: ValueMeta | undefined, w: ValueMeta | undefined, type: DataType | undefined): ValueMeta[] {
+export function inferConv(
+  attrs: Attributes,
+  x: ValueMeta | undefined,
+  w: ValueMeta | undefined,
+  type: DataType | undefined,
+): ValueMeta[] {
   const xd = knownDims(x?.dims);
   const wd = knownDims(w?.dims);
   if (!xd || !wd) {
     const rank = x?.dims?.length;
-    const dims: Dim[] | undefined = rank ? [x!.dims![0], w?.dims?.[0] ?? null, ...new Array<Dim>(rank - 2).fill(null)] : undefined;
+    const dims: Dim[] | undefined = rank
+      ? [x!.dims![0], w?.dims?.[0] ?? null, ...new Array<Dim>(rank - 2).fill(null)]
+      : undefined;
     return [{ type, dims }];
   }
   const wdims = weightDims(xd.length, wd);
   const g = geometry(attrs, xd, wdims);
   const group = attrs.int('group', 1);
-  check(xd[1] === wdims[1] * group, () => `input has ${xd[1]} channels, weight expects ${wdims[1]} x group ${group}`);
+  check(
+    xd[1] === wdims[1] * group,
+    () => `input has ${xd[1]} channels, weight expects ${wdims[1]} x group ${group}`,
+  );
   return [{ type, dims: [xd[0], wdims[0], ...g.out] }];
 }
 
@@ -50,7 +60,10 @@ export function convolve(
   acc: (size: number) => Accumulator,
 ): { out: Accumulator; dims: number[] } {
   const wDims = weightDims(xDims.length, wDimsIn);
-  check(xDims.length >= 3 && wDims.length === xDims.length, () => `input rank ${xDims.length} and weight rank ${wDimsIn.length} do not match`);
+  check(
+    xDims.length >= 3 && wDims.length === xDims.length,
+    () => `input rank ${xDims.length} and weight rank ${wDimsIn.length} do not match`,
+  );
   const group = attrs.int('group', 1);
   const [n, c] = xDims;
   const m = wDims[0];
@@ -73,8 +86,14 @@ export const Conv: OpDef = {
     const w = input(ctx, 1);
     const b = ctx.inputs[2];
     check(isFloat(x.type) && x.type === w.type, () => `unsupported types ${x.type} x ${w.type}`);
-    const { out, dims } = convolve(ctx.attrs, asNumbers(x), x.dims, asNumbers(w), w.dims, b && asNumbers(b), (size) =>
-      accumulatorFor(x.type, size),
+    const { out, dims } = convolve(
+      ctx.attrs,
+      asNumbers(x),
+      x.dims,
+      asNumbers(w),
+      w.dims,
+      b && asNumbers(b),
+      (size) => accumulatorFor(x.type, size),
     );
     return [tensorFromValues(x.type, out, dims)];
   },
@@ -122,11 +141,13 @@ function conv2d(
   const plane = oh * ow;
   const mg = m / group;
   const depth = ig.channels * ig.kh * ig.kw;
-  const pointwise = depth === ig.channels && ig.sh === 1 && ig.sw === 1 && ig.ph === 0 && ig.pw === 0 && plane === inPlane;
+  const pointwise =
+    depth === ig.channels && ig.sh === 1 && ig.sw === 1 && ig.ph === 0 && ig.pw === 0 && plane === inPlane;
   const bandRows = Math.max(1, Math.min(oh, Math.floor(COL_ELEMENTS / Math.max(1, depth * ow))));
   const col = pointwise ? undefined : new Float64Array(depth * bandRows * ow);
   for (let b = 0; b < n; b++) {
-    if (bias) for (let oc = 0; oc < m; oc++) out.fill(bias[oc], (b * m + oc) * plane, (b * m + oc + 1) * plane);
+    if (bias)
+      for (let oc = 0; oc < m; oc++) out.fill(bias[oc], (b * m + oc) * plane, (b * m + oc + 1) * plane);
     for (let gi = 0; gi < group; gi++) {
       const xOff = (b * c + gi * ig.channels) * inPlane;
       const wOff = gi * mg * depth;

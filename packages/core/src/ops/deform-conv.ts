@@ -5,7 +5,7 @@ import { formatShape, shapeSize } from '../tensor/shape.js';
 import { check, input, type OpDef } from './op.js';
 import { knownDims } from './support/infer.js';
 import { gemmNN } from './support/matmul.js';
-import { accumulatorFor, tensorFromValues } from './support/nn-numeric.js';
+import { accumulatorFor, addChannelBias, tensorFromValues } from './support/nn-numeric.js';
 import { windowGeometry } from './support/window.js';
 
 /** Bilinear sample of a row-major h x w plane at fractional (y, x); positions outside read as 0. */
@@ -44,24 +44,37 @@ export const DeformConv: OpDef = {
     const bias = ctx.inputs[3];
     const mask = ctx.inputs[4];
     check(isFloat(x.type) && x.type === w.type, () => `unsupported types ${x.type} x ${w.type}`);
-    check(x.dims.length === 4 && w.dims.length === 4, () => `only 2-D deformable convolution is supported, got input ${formatShape(x.dims)}`);
+    check(
+      x.dims.length === 4 && w.dims.length === 4,
+      () => `only 2-D deformable convolution is supported, got input ${formatShape(x.dims)}`,
+    );
     const [n, c, h, wd] = x.dims;
     const m = w.dims[0];
     const group = ctx.attrs.int('group', 1);
     const offsetGroups = ctx.attrs.int('offset_group', 1);
     const kernel = ctx.attrs.has('kernel_shape') ? ctx.attrs.ints('kernel_shape') : w.dims.slice(2);
     const [kh, kw] = kernel;
-    check(c === w.dims[1] * group && m % group === 0, () => `input has ${c} channels, weight ${formatShape(w.dims)} with group ${group}`);
+    check(
+      c === w.dims[1] * group && m % group === 0,
+      () => `input has ${c} channels, weight ${formatShape(w.dims)} with group ${group}`,
+    );
     check(c % offsetGroups === 0, () => `${c} channels are not divisible by offset_group ${offsetGroups}`);
     const g = windowGeometry(ctx.attrs, [h, wd], kernel);
     const [oh, ow] = g.out;
     const K = kh * kw;
     const P = oh * ow;
     check(
-      offset.dims.length === 4 && offset.dims[1] === offsetGroups * K * 2 && offset.dims[2] === oh && offset.dims[3] === ow,
-      () => `offset shape ${formatShape(offset.dims)} does not match (${n}, ${offsetGroups * K * 2}, ${oh}, ${ow})`,
+      offset.dims.length === 4 &&
+        offset.dims[1] === offsetGroups * K * 2 &&
+        offset.dims[2] === oh &&
+        offset.dims[3] === ow,
+      () =>
+        `offset shape ${formatShape(offset.dims)} does not match (${n}, ${offsetGroups * K * 2}, ${oh}, ${ow})`,
     );
-    check(!mask || mask.size === n * offsetGroups * K * P, () => `mask shape ${formatShape(mask!.dims)} does not match (${n}, ${offsetGroups * K}, ${oh}, ${ow})`);
+    check(
+      !mask || mask.size === n * offsetGroups * K * P,
+      () => `mask shape ${formatShape(mask!.dims)} does not match (${n}, ${offsetGroups * K}, ${oh}, ${ow})`,
+    );
     const xv = asNumbers(x);
     const wv = asNumbers(w);
     const ov = asNumbers(offset);
@@ -99,10 +112,7 @@ export const DeformConv: OpDef = {
         gemmNN(wv, gi * mg * cg * K, col, gi * cg * K * P, out, (b * m + gi * mg) * P, mg, cg * K, P);
       }
     }
-    if (bias) {
-      const bv = asNumbers(bias);
-      for (let p = 0; p < n * m; p++) for (let i = p * P; i < (p + 1) * P; i++) out[i] += bv[p % m];
-    }
+    if (bias) addChannelBias(out, asNumbers(bias), P);
     return [tensorFromValues(x.type, out, outDims)];
   },
 };

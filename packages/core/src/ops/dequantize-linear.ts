@@ -1,7 +1,7 @@
 import { asNumbers } from '../tensor/convert.js';
-import { dataTypeFromOnnx, type DataType } from '../tensor/dtype.js';
-import { normalizeAxis } from '../tensor/shape.js';
+import { type DataType, dataTypeFromOnnx } from '../tensor/dtype.js';
 import { isMinifloat } from '../tensor/minifloat.js';
+import { normalizeAxis } from '../tensor/shape.js';
 import { check, input, type OpDef } from './op.js';
 import { tensorFromValues } from './support/nn-numeric.js';
 import { expandParam } from './support/nn-quant.js';
@@ -12,7 +12,9 @@ function outputType(attr: number, scale: DataType | undefined): DataType | undef
 
 export const DequantizeLinear: OpDef = {
   type: 'DequantizeLinear',
-  infer: (ctx) => [{ type: outputType(ctx.attrs.int('output_dtype', 0), ctx.inputs[1]?.type), dims: ctx.inputs[0]?.dims }],
+  infer: (ctx) => [
+    { type: outputType(ctx.attrs.int('output_dtype', 0), ctx.inputs[1]?.type), dims: ctx.inputs[0]?.dims },
+  ],
   run(ctx) {
     const x = input(ctx, 0);
     const scale = input(ctx, 1);
@@ -24,7 +26,10 @@ export const DequantizeLinear: OpDef = {
     const s = expandParam(scale, x.dims, axis, blockSize);
     // Float8/float4 inputs have no effective zero point (it must be 0); integer ones must match x's type.
     const useZero = zp && !isMinifloat(x.type);
-    check(!useZero || zp.type === x.type, () => `zero point type ${zp?.type} differs from input type ${x.type}`);
+    check(
+      !useZero || zp.type === x.type,
+      () => `zero point type ${zp?.type} differs from input type ${x.type}`,
+    );
     const z = useZero ? expandParam(zp, x.dims, axis, blockSize) : undefined;
     const v = asNumbers(x);
     const out = new Float64Array(v.length);

@@ -29,7 +29,11 @@ export const DynamicQuantizeLinear: OpDef = {
     const q = new Float64Array(v.length);
     for (let i = 0; i < v.length; i++) q[i] = Math.fround(v[i] / scale);
     return [
-      new Tensor('uint8', quantizeValues('uint8', q, new Float64Array(v.length).fill(zero), true) as Uint8Array, x.dims),
+      new Tensor(
+        'uint8',
+        quantizeValues('uint8', q, new Float64Array(v.length).fill(zero), true) as Uint8Array,
+        x.dims,
+      ),
       new Tensor('float32', [scale], []),
       new Tensor('uint8', [zero], []),
     ];

@@ -15,7 +15,10 @@ function termLabels(term: string, rank: number, ellipsisRank: number): string[] 
   const [before, after] = term.includes('...') ? term.split('...') : [term, undefined];
   const letters = (s: string) => [...s];
   if (after === undefined) {
-    check(term.length === rank, () => `term '${term}' has ${term.length} labels for an input of rank ${rank}`);
+    check(
+      term.length === rank,
+      () => `term '${term}' has ${term.length} labels for an input of rank ${rank}`,
+    );
     return letters(term);
   }
   const k = rank - before.length - after.length;
@@ -29,34 +32,60 @@ function parse(equation: string, ranks: readonly number[]): Equation {
   const eq = equation.replace(/\s+/g, '');
   const [lhs, rhs] = eq.split('->');
   const terms = lhs.split(',');
-  check(terms.length === ranks.length, () => `equation '${equation}' has ${terms.length} inputs, the node has ${ranks.length}`);
-  const ellipsisRank = Math.max(0, ...terms.map((t, i) => (t.includes('...') ? ranks[i] - t.replace('...', '').length : 0)));
+  check(
+    terms.length === ranks.length,
+    () => `equation '${equation}' has ${terms.length} inputs, the node has ${ranks.length}`,
+  );
+  const ellipsisRank = Math.max(
+    0,
+    ...terms.map((t, i) => (t.includes('...') ? ranks[i] - t.replace('...', '').length : 0)),
+  );
   const inputs = terms.map((t, i) => termLabels(t, ranks[i], ellipsisRank));
   let output: string[];
   if (rhs !== undefined) {
-    output = termLabels(rhs, rhs.replace('...', '').length + (rhs.includes('...') ? ellipsisRank : 0), ellipsisRank);
+    output = termLabels(
+      rhs,
+      rhs.replace('...', '').length + (rhs.includes('...') ? ellipsisRank : 0),
+      ellipsisRank,
+    );
   } else {
     // Implicit output: the ellipsis axes, then the letters used exactly once, alphabetically.
     const counts = new Map<string, number>();
     for (const l of inputs.flat()) if (!l.startsWith('.')) counts.set(l, (counts.get(l) ?? 0) + 1);
     const ell = Array.from({ length: ellipsisRank }, (_, i) => `.${i}`);
-    output = [...ell, ...[...counts].filter(([, c]) => c === 1).map(([l]) => l).sort()];
+    output = [
+      ...ell,
+      ...[...counts]
+        .filter(([, c]) => c === 1)
+        .map(([l]) => l)
+        .sort(),
+    ];
   }
-  for (const l of output) check(inputs.some((t) => t.includes(l)), () => `output label '${l}' does not appear in any input`);
+  for (const l of output)
+    check(
+      inputs.some((t) => t.includes(l)),
+      () => `output label '${l}' does not appear in any input`,
+    );
   return { inputs, output };
 }
 
 /** Size of each label; broadcast (size 1) ellipsis axes take the other inputs' size. */
 function labelSizes(eq: Equation, dims: readonly (readonly Dim[])[]): Map<string, Dim> {
   const sizes = new Map<string, Dim>();
-  eq.inputs.forEach((labels, i) =>
+  eq.inputs.forEach((labels, i) => {
     labels.forEach((l, a) => {
       const d = dims[i][a];
       const prev = sizes.get(l);
-      if (prev === undefined || prev === 1 || prev === null) sizes.set(l, prev === null && d === 1 ? null : d);
-      else check(d === null || d === prev || (d === 1 && l.startsWith('.')), () => `label '${l.startsWith('.') ? '...' : l}' has sizes ${prev} and ${d}`);
-    }),
-  );
+      if (prev === undefined || prev === 1 || prev === null)
+        sizes.set(l, prev === null && d === 1 ? null : d);
+      else {
+        check(
+          d === null || d === prev || (d === 1 && l.startsWith('.')),
+          () => `label '${l.startsWith('.') ? '...' : l}' has sizes ${prev} and ${d}`,
+        );
+      }
+    });
+  });
   return sizes;
 }
 
@@ -67,15 +96,27 @@ export const Einsum: OpDef = {
     const type = xs[0]?.type;
     if (xs.some((m) => !m?.dims)) return [{ type }];
     const dims = xs.map((m) => m!.dims!);
-    const eq = parse(ctx.attrs.string('equation'), dims.map((d) => d.length));
+    const eq = parse(
+      ctx.attrs.string('equation'),
+      dims.map((d) => d.length),
+    );
     const sizes = labelSizes(eq, dims);
     return [{ type, dims: eq.output.map((l) => sizes.get(l) ?? null) }];
   },
   run(ctx) {
     const xs = ctx.inputs.filter((t): t is Tensor => t !== undefined);
-    check(xs.length > 0 && xs.every((t) => t.type === xs[0].type && t.type !== 'string' && t.type !== 'bool'), 'inputs must share one numeric type');
-    const eq = parse(ctx.attrs.string('equation'), xs.map((t) => t.dims.length));
-    const sizes = labelSizes(eq, xs.map((t) => t.dims)) as Map<string, number>;
+    check(
+      xs.length > 0 && xs.every((t) => t.type === xs[0].type && t.type !== 'string' && t.type !== 'bool'),
+      'inputs must share one numeric type',
+    );
+    const eq = parse(
+      ctx.attrs.string('equation'),
+      xs.map((t) => t.dims.length),
+    );
+    const sizes = labelSizes(
+      eq,
+      xs.map((t) => t.dims),
+    ) as Map<string, number>;
     // Loop over every label: output labels first (outer), then the summed ones.
     const summed = [...sizes.keys()].filter((l) => !eq.output.includes(l));
     const all = [...eq.output, ...summed];

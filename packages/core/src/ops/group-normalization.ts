@@ -11,7 +11,10 @@ export const GroupNormalization: OpDef = {
   infer: sameAsInput,
   run(ctx) {
     const x = input(ctx, 0);
-    check(isFloat(x.type) && x.dims.length >= 2, () => `expected a float tensor of rank >= 2, got ${x.type} ${formatShape(x.dims)}`);
+    check(
+      isFloat(x.type) && x.dims.length >= 2,
+      () => `expected a float tensor of rank >= 2, got ${x.type} ${formatShape(x.dims)}`,
+    );
     const [n, c] = x.dims;
     const groups = ctx.attrs.int('num_groups');
     check(groups > 0 && c % groups === 0, () => `${c} channels are not divisible into ${groups} groups`);
@@ -19,7 +22,10 @@ export const GroupNormalization: OpDef = {
     const bias = asNumbers(input(ctx, 2));
     // Opset 21 takes one scale/bias per channel; opset 18 took one per group.
     const perGroup = scale.length === groups && groups !== c;
-    check(scale.length === (perGroup ? groups : c) && bias.length === scale.length, () => `scale and bias must have ${c} values (one per channel)`);
+    check(
+      scale.length === (perGroup ? groups : c) && bias.length === scale.length,
+      () => `scale and bias must have ${c} values (one per channel)`,
+    );
     const eps = ctx.attrs.float('epsilon', 1e-5);
     const spatial = shapeSize(x.dims.slice(2));
     const cg = c / groups;

@@ -1,5 +1,5 @@
 import { asNumbers } from '../tensor/convert.js';
-import { input, type OpDef, check } from './op.js';
+import { check, input, type OpDef } from './op.js';
 import { forEachLine, softmaxLayout } from './support/axis-reduce.js';
 import { sameAsInput } from './support/infer.js';
 import { accumulatorFor, tensorFromValues } from './support/nn-numeric.js';

@@ -11,11 +11,17 @@ export const InstanceNormalization: OpDef = {
   infer: sameAsInput,
   run(ctx) {
     const x = input(ctx, 0);
-    check(isFloat(x.type) && x.dims.length >= 2, () => `expected a float tensor of rank >= 2, got ${x.type} ${formatShape(x.dims)}`);
+    check(
+      isFloat(x.type) && x.dims.length >= 2,
+      () => `expected a float tensor of rank >= 2, got ${x.type} ${formatShape(x.dims)}`,
+    );
     const [n, c] = x.dims;
     const scale = asNumbers(input(ctx, 1));
     const bias = asNumbers(input(ctx, 2));
-    check(scale.length === c && bias.length === c, () => `scale and B must have ${c} values (one per channel)`);
+    check(
+      scale.length === c && bias.length === c,
+      () => `scale and B must have ${c} values (one per channel)`,
+    );
     const eps = ctx.attrs.float('epsilon', 1e-5);
     const size = shapeSize(x.dims.slice(2));
     const v = asNumbers(x);

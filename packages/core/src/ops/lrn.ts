@@ -10,7 +10,10 @@ export const LRN: OpDef = {
   infer: sameAsInput,
   run(ctx) {
     const x = input(ctx, 0);
-    check(isFloat(x.type) && x.dims.length >= 2, () => `expected a float tensor of rank >= 2, got ${x.type} ${formatShape(x.dims)}`);
+    check(
+      isFloat(x.type) && x.dims.length >= 2,
+      () => `expected a float tensor of rank >= 2, got ${x.type} ${formatShape(x.dims)}`,
+    );
     const size = ctx.attrs.int('size');
     const alpha = ctx.attrs.float('alpha', 1e-4);
     const beta = ctx.attrs.float('beta', 0.75);

@@ -13,10 +13,16 @@ export const MatMulInteger: OpDef = {
   run(ctx) {
     const a = input(ctx, 0);
     const b = input(ctx, 1);
-    for (const t of [a, b]) check(t.type === 'uint8' || t.type === 'int8', () => `type ${t.type} is not supported`);
+    for (const t of [a, b])
+      check(t.type === 'uint8' || t.type === 'int8', () => `type ${t.type} is not supported`);
     const g = matmulGeometry(a.dims, b.dims);
     const out = new Float64Array(shapeSize(g.outDims));
-    batchedMatMul(g, centered(a, ctx.inputs[2], a.dims.length - 2), centered(b, ctx.inputs[3], b.dims.length - 1), out);
+    batchedMatMul(
+      g,
+      centered(a, ctx.inputs[2], a.dims.length - 2),
+      centered(b, ctx.inputs[3], b.dims.length - 1),
+      out,
+    );
     return [new Tensor('int32', Int32Array.from(out), g.outDims)];
   },
 };

@@ -2,7 +2,7 @@ import { asNumbers, encodeNumbers } from '../tensor/convert.js';
 import { shapeSize, stridesOf } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { check, input, type OpDef } from './op.js';
-import { inferPool, forEachWindow, poolGeometry } from './support/pool.js';
+import { forEachWindow, inferPool, poolGeometry } from './support/pool.js';
 
 export const MaxPool: OpDef = {
   type: 'MaxPool',

@@ -1,16 +1,18 @@
 import { asNumbers } from '../tensor/convert.js';
 import { Tensor } from '../tensor/tensor.js';
-import { inferConv, convolve } from './conv.js';
+import { convolve, inferConv } from './conv.js';
 import { check, input, type OpDef } from './op.js';
 import { centered, expandParam, quantizeValues, roundTo } from './support/nn-quant.js';
 
 export const QLinearConv: OpDef = {
   type: 'QLinearConv',
-  infer: (ctx) => inferConv(ctx.attrs, ctx.inputs[0], ctx.inputs[3], ctx.inputs[7]?.type ?? ctx.inputs[0]?.type),
+  infer: (ctx) =>
+    inferConv(ctx.attrs, ctx.inputs[0], ctx.inputs[3], ctx.inputs[7]?.type ?? ctx.inputs[0]?.type),
   run(ctx) {
     const x = input(ctx, 0);
     const w = input(ctx, 3);
-    for (const t of [x, w]) check(t.type === 'uint8' || t.type === 'int8', () => `type ${t.type} is not supported`);
+    for (const t of [x, w])
+      check(t.type === 'uint8' || t.type === 'int8', () => `type ${t.type} is not supported`);
     const [xScale, wScale, yScale] = [1, 4, 6].map((i) => input(ctx, i));
     const yZero = ctx.inputs[7];
     const bias = ctx.inputs[8];

@@ -9,17 +9,28 @@ export const QLinearMatMul: OpDef = {
   infer(ctx) {
     const a = ctx.inputs[0];
     const b = ctx.inputs[3];
-    return [{ type: ctx.inputs[7]?.type ?? a?.type, dims: a?.dims && b?.dims ? matmulDims(a.dims, b.dims) : undefined }];
+    return [
+      {
+        type: ctx.inputs[7]?.type ?? a?.type,
+        dims: a?.dims && b?.dims ? matmulDims(a.dims, b.dims) : undefined,
+      },
+    ];
   },
   run(ctx) {
     const a = input(ctx, 0);
     const b = input(ctx, 3);
-    for (const t of [a, b]) check(t.type === 'uint8' || t.type === 'int8', () => `type ${t.type} is not supported`);
+    for (const t of [a, b])
+      check(t.type === 'uint8' || t.type === 'int8', () => `type ${t.type} is not supported`);
     const [aScale, bScale, yScale] = [1, 4, 6].map((i) => input(ctx, i));
     const yZero = ctx.inputs[7];
     const g = matmulGeometry(a.dims, b.dims);
     const acc = new Float64Array(shapeSize(g.outDims));
-    batchedMatMul(g, centered(a, ctx.inputs[2], a.dims.length - 2), centered(b, ctx.inputs[5], b.dims.length - 1), acc);
+    batchedMatMul(
+      g,
+      centered(a, ctx.inputs[2], a.dims.length - 2),
+      centered(b, ctx.inputs[5], b.dims.length - 1),
+      acc,
+    );
     // Scales: A's per row, B's per column; the multiplier a_scale*b_scale/y_scale is computed in the scale type.
     const rank = g.outDims.length;
     const rowAxis = Math.max(0, a.dims.length > 1 ? rank - (b.dims.length > 1 ? 2 : 1) : 0);

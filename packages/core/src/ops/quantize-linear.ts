@@ -1,15 +1,18 @@
 import { asNumbers } from '../tensor/convert.js';
-import { dataTypeFromOnnx, type DataType, isFloat } from '../tensor/dtype.js';
+import { type DataType, dataTypeFromOnnx, isFloat } from '../tensor/dtype.js';
 import { normalizeAxis } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { check, input, type InferContext, type OpDef } from './op.js';
+import { check, type InferContext, input, type OpDef } from './op.js';
 import { expandParam, quantizeValues, roundTo } from './support/nn-quant.js';
 
 /** The zero point's type, else output_dtype (opset >= 21), else uint8. */
 function outputType(ctx: Pick<InferContext, 'attrs'>, zeroPoint: DataType | undefined): DataType {
   const attr = ctx.attrs.int('output_dtype', 0);
   const fromAttr = attr ? dataTypeFromOnnx(attr) : undefined;
-  check(!zeroPoint || !fromAttr || zeroPoint === fromAttr, () => `output_dtype ${fromAttr} differs from the zero point type ${zeroPoint}`);
+  check(
+    !zeroPoint || !fromAttr || zeroPoint === fromAttr,
+    () => `output_dtype ${fromAttr} differs from the zero point type ${zeroPoint}`,
+  );
   return zeroPoint ?? fromAttr ?? 'uint8';
 }
 

@@ -24,11 +24,20 @@ export const RotaryEmbedding: OpDef = {
     check(Number.isInteger(d), () => `hidden size ${x.dims[2]} is not divisible by ${heads} heads`);
     const rd = ctx.attrs.int('rotary_embedding_dim', 0) || d;
     const half = rd / 2;
-    check(Number.isInteger(half) && rd <= d, () => `rotary_embedding_dim ${rd} must be even and at most the head size ${d}`);
-    check(cosCache.dims[cosCache.dims.length - 1] === half && sinCache.dims[sinCache.dims.length - 1] === half, () => `cos/sin caches must end in ${half} values`);
+    check(
+      Number.isInteger(half) && rd <= d,
+      () => `rotary_embedding_dim ${rd} must be even and at most the head size ${d}`,
+    );
+    check(
+      cosCache.dims[cosCache.dims.length - 1] === half && sinCache.dims[sinCache.dims.length - 1] === half,
+      () => `cos/sin caches must end in ${half} values`,
+    );
     const pos = positions ? asNumbers(positions) : undefined;
     check(!pos || pos.length === batch * seq, () => `position_ids must have shape (${batch}, ${seq})`);
-    check(pos || cosCache.size === batch * seq * half, () => `without position_ids the caches must have shape (${batch}, ${seq}, ${half})`);
+    check(
+      pos || cosCache.size === batch * seq * half,
+      () => `without position_ids the caches must have shape (${batch}, ${seq}, ${half})`,
+    );
     const interleaved = ctx.attrs.int('interleaved', 0) !== 0;
     const v = asNumbers(x);
     const cos = asNumbers(cosCache);

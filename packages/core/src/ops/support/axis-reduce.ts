@@ -2,9 +2,10 @@
  * The outer x axis x inner decomposition used by softmax-like operators: for opset < 13 the input
  * is coerced to 2-D at `axis` (default 1); from 13 on the operation runs along one axis (default -1).
  */
-import { normalizeAxis, shapeSize } from '../../tensor/shape.js';
+
 import { asNumbers } from '../../tensor/convert.js';
 import { isFloat } from '../../tensor/dtype.js';
+import { normalizeAxis, shapeSize } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { check, input, type KernelContext } from '../op.js';
 import { accumulatorFor, tensorFromValues } from './nn-numeric.js';

@@ -57,3 +57,9 @@ export function rankOf(meta: ValueMeta | undefined): number | undefined {
 export function unknownShape(type: DataType | undefined): ValueMeta {
   return { type };
 }
+
+/** True when `dims` broadcasts unidirectionally to `target` (numpy rules, right-aligned). */
+export function broadcastsTo(dims: readonly number[], target: readonly number[]): boolean {
+  const off = target.length - dims.length;
+  return off >= 0 && dims.every((d, i) => d === 1 || d === target[off + i]);
+}

@@ -53,50 +53,18 @@ export function gemm(
       packPanels(b, bOff, ldb, transB, pc, kc, jc, nc);
       let i = 0;
       for (; i + 4 <= m; i += 4) {
-        const a0 = aOff + i * lda + pc;
-        const a1 = a0 + lda;
-        const a2 = a1 + lda;
-        const a3 = a2 + lda;
         for (let q = 0; q < panels; q++) {
-          let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-          let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
-          for (let p = 0, o = q * kc * 4; p < kc; p++, o += 4) {
-            const b0 = pack[o];
-            const b1 = pack[o + 1];
-            const b2 = pack[o + 2];
-            const b3 = pack[o + 3];
-            const x0 = a[a0 + p];
-            const x1 = a[a1 + p];
-            const x2 = a[a2 + p];
-            const x3 = a[a3 + p];
-            c00 += x0 * b0; c01 += x0 * b1; c02 += x0 * b2; c03 += x0 * b3;
-            c10 += x1 * b0; c11 += x1 * b1; c12 += x1 * b2; c13 += x1 * b3;
-            c20 += x2 * b0; c21 += x2 * b1; c22 += x2 * b2; c23 += x2 * b3;
-            c30 += x3 * b0; c31 += x3 * b1; c32 += x3 * b2; c33 += x3 * b3;
-          }
           const j = jc + q * 4;
-          const r0 = cOff + i * ldc + j;
-          if (n - j >= 4) {
-            c[r0] += c00; c[r0 + 1] += c01; c[r0 + 2] += c02; c[r0 + 3] += c03;
-            const r1 = r0 + ldc;
-            c[r1] += c10; c[r1 + 1] += c11; c[r1 + 2] += c12; c[r1 + 3] += c13;
-            const r2 = r1 + ldc;
-            c[r2] += c20; c[r2 + 1] += c21; c[r2 + 2] += c22; c[r2 + 3] += c23;
-            const r3 = r2 + ldc;
-            c[r3] += c30; c[r3 + 1] += c31; c[r3 + 2] += c32; c[r3 + 3] += c33;
-          } else {
-            tile[0] = c00; tile[1] = c01; tile[2] = c02; tile[3] = c03;
-            tile[4] = c10; tile[5] = c11; tile[6] = c12; tile[7] = c13;
-            tile[8] = c20; tile[9] = c21; tile[10] = c22; tile[11] = c23;
-            tile[12] = c30; tile[13] = c31; tile[14] = c32; tile[15] = c33;
-            for (let r = 0; r < 4; r++) for (let t = 0; t < n - j; t++) c[r0 + r * ldc + t] += tile[r * 4 + t];
-          }
+          kernel4x4(a, aOff + i * lda + pc, lda, kc, q * kc * 4, c, cOff + i * ldc + j, ldc, n - j);
         }
       }
       for (; i < m; i++) {
         const a0 = aOff + i * lda + pc;
         for (let q = 0; q < panels; q++) {
-          let c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+          let c0 = 0;
+          let c1 = 0;
+          let c2 = 0;
+          let c3 = 0;
           for (let p = 0, o = q * kc * 4; p < kc; p++, o += 4) {
             const x = a[a0 + p];
             c0 += x * pack[o];
@@ -117,6 +85,40 @@ export function gemm(
   }
 }
 
+/**
+ * One 4 x 4 tile of C (at c0, `cols` <= 4 of its columns valid) += 4 rows of A (from a0, stride lda)
+ * times the packed B panel at `panel`, over kc: sixteen accumulators that stay in registers.
+ */
+// biome-ignore format: the tile reads best as a 4 x 4 grid
+function kernel4x4(a: ArrayLike<number>, a0: number, lda: number, kc: number, panel: number, c: Accumulator, c0: number, ldc: number, cols: number): void {
+  const a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+  let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
+  let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+  let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
+  let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+  for (let p = 0, o = panel; p < kc; p++, o += 4) {
+    const b0 = pack[o], b1 = pack[o + 1], b2 = pack[o + 2], b3 = pack[o + 3];
+    const x0 = a[a0 + p], x1 = a[a1 + p], x2 = a[a2 + p], x3 = a[a3 + p];
+    c00 += x0 * b0; c01 += x0 * b1; c02 += x0 * b2; c03 += x0 * b3;
+    c10 += x1 * b0; c11 += x1 * b1; c12 += x1 * b2; c13 += x1 * b3;
+    c20 += x2 * b0; c21 += x2 * b1; c22 += x2 * b2; c23 += x2 * b3;
+    c30 += x3 * b0; c31 += x3 * b1; c32 += x3 * b2; c33 += x3 * b3;
+  }
+  if (cols >= 4) {
+    const r1 = c0 + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
+    c[c0] += c00; c[c0 + 1] += c01; c[c0 + 2] += c02; c[c0 + 3] += c03;
+    c[r1] += c10; c[r1 + 1] += c11; c[r1 + 2] += c12; c[r1 + 3] += c13;
+    c[r2] += c20; c[r2 + 1] += c21; c[r2 + 2] += c22; c[r2 + 3] += c23;
+    c[r3] += c30; c[r3 + 1] += c31; c[r3 + 2] += c32; c[r3 + 3] += c33;
+    return;
+  }
+  tile[0] = c00; tile[1] = c01; tile[2] = c02; tile[3] = c03;
+  tile[4] = c10; tile[5] = c11; tile[6] = c12; tile[7] = c13;
+  tile[8] = c20; tile[9] = c21; tile[10] = c22; tile[11] = c23;
+  tile[12] = c30; tile[13] = c31; tile[14] = c32; tile[15] = c33;
+  for (let r = 0; r < 4; r++) for (let t = 0; t < cols; t++) c[c0 + r * ldc + t] += tile[r * 4 + t];
+}
+
 /** Packs B[pc..pc+kc, jc..jc+nc] as 4-column panels [panel][p][4], zero-padding the last panel. */
 function packPanels(
   b: ArrayLike<number>,
@@ -133,7 +135,8 @@ function packPanels(
     const w = Math.min(4, jc + nc - j);
     for (let p = 0; p < kc; p++, o += 4) {
       for (let t = 0; t < 4; t++) {
-        pack[o + t] = t >= w ? 0 : transB ? b[bOff + (j + t) * ldb + pc + p] : b[bOff + (pc + p) * ldb + j + t];
+        pack[o + t] =
+          t >= w ? 0 : transB ? b[bOff + (j + t) * ldb + pc + p] : b[bOff + (pc + p) * ldb + j + t];
       }
     }
   }
@@ -294,7 +297,13 @@ export function matmulGeometry(aDims: readonly number[], bDims: readonly number[
 }
 
 /** out (zeroed, shapeSize(g.outDims) elements) = a . b for every broadcast batch. */
-export function batchedMatMul(g: MatMulGeometry, a: ArrayLike<number>, b: ArrayLike<number>, out: Accumulator): void {
+export function batchedMatMul(
+  g: MatMulGeometry,
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  out: Accumulator,
+): void {
   const plane = g.m * g.n;
-  for (let i = 0; i < g.aOffsets.length; i++) gemmNN(a, g.aOffsets[i], b, g.bOffsets[i], out, i * plane, g.m, g.k, g.n);
+  for (let i = 0; i < g.aOffsets.length; i++)
+    gemmNN(a, g.aOffsets[i], b, g.bOffsets[i], out, i * plane, g.m, g.k, g.n);
 }

@@ -4,9 +4,10 @@
  * S = scale * Q.K^T (optionally soft-capped), S += bias (masks), softmax over keys, out = S.V.
  * Shared by ONNX Attention and OnnxStream's AttentionFusedOps and ScaledDotProductAttention.
  */
+
+import { softmaxLine } from './axis-reduce.js';
 import type { Accumulator } from './matmul.js';
 import { gemmNN, gemmNT } from './matmul.js';
-import { softmaxLine } from './axis-reduce.js';
 
 /** Score elements per row block (2 MB of float64): bounds the scratch memory of one block. */
 const BLOCK_ELEMENTS = 1 << 18;
@@ -38,7 +39,14 @@ export interface AttentionOptions {
   /** Adds the additive bias of query rows [row0, row0 + rows) of head (b, h) to `scores` (rows x kvLen). */
   readonly addBias?: (b: number, h: number, row0: number, rows: number, scores: Float64Array) => void;
   /** Sees each score block at each stage (for operators that output the scores). */
-  readonly observe?: (stage: ScoreStage, b: number, h: number, row0: number, rows: number, scores: Float64Array) => void;
+  readonly observe?: (
+    stage: ScoreStage,
+    b: number,
+    h: number,
+    row0: number,
+    rows: number,
+    scores: Float64Array,
+  ) => void;
 }
 
 export function attention(

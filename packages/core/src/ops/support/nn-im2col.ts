@@ -98,7 +98,14 @@ export interface Im2ColGeometry {
  * Fills col [channels * kh * kw, rows * outWidth] with the inputs seen by output rows
  * [row0, row0 + rows) (x at xOff is [channels, height, width]); padding reads as 0.
  */
-export function im2col(x: ArrayLike<number>, xOff: number, g: Im2ColGeometry, row0: number, rows: number, col: Float64Array): void {
+export function im2col(
+  x: ArrayLike<number>,
+  xOff: number,
+  g: Im2ColGeometry,
+  row0: number,
+  rows: number,
+  col: Float64Array,
+): void {
   const ow = g.outWidth;
   const cols = rows * ow;
   for (let ci = 0; ci < g.channels; ci++) {

@@ -5,12 +5,13 @@
  */
 import type { Dim } from '../../graph/graph.js';
 import { asNumbers } from '../../tensor/convert.js';
-import { dataTypeFromOnnx, type DataType, isFloat } from '../../tensor/dtype.js';
-import { broadcastShapes, formatShape, normalizeAxis, sameShape, shapeSize } from '../../tensor/shape.js';
+import { type DataType, dataTypeFromOnnx, isFloat } from '../../tensor/dtype.js';
+import { formatShape, normalizeAxis, sameShape, shapeSize } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { check, input, type InferContext, type KernelContext, type ValueMeta } from '../op.js';
+import { check, type InferContext, input, type KernelContext, type ValueMeta } from '../op.js';
 import { transposeData } from '../transpose.js';
 import { broadcastN } from './elementwise.js';
+import { broadcastsTo } from './infer.js';
 import { accumulatorFor, tensorFromValues } from './nn-numeric.js';
 
 export interface Moments {
@@ -66,8 +67,9 @@ export function blockParam(p: Tensor, blockDims: readonly number[], what: string
   const size = shapeSize(blockDims);
   if (p.size === size) return v;
   check(
-    sameShape(broadcastShapes(blockDims, p.dims), blockDims),
-    () => `${what} of shape ${formatShape(p.dims)} does not broadcast to the normalised shape ${formatShape(blockDims)}`,
+    broadcastsTo(p.dims, blockDims),
+    () =>
+      `${what} of shape ${formatShape(p.dims)} does not broadcast to the normalised shape ${formatShape(blockDims)}`,
   );
   const out = new Float64Array(size);
   broadcastN([{ data: v, dims: p.dims }], out, blockDims, (x) => x[0]);

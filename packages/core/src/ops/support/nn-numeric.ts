@@ -15,7 +15,26 @@ export function accumulatorFor(type: DataType, size: number): Float32Array | Flo
 }
 
 /** The tensor of `type` holding `values`: no copy when the array already is the type's storage. */
-export function tensorFromValues(type: DataType, values: Float32Array | Float64Array, dims: readonly number[]): Tensor {
-  const direct = (type === 'float32' && values instanceof Float32Array) || (type === 'float64' && values instanceof Float64Array);
+export function tensorFromValues(
+  type: DataType,
+  values: Float32Array | Float64Array,
+  dims: readonly number[],
+): Tensor {
+  const direct =
+    (type === 'float32' && values instanceof Float32Array) ||
+    (type === 'float64' && values instanceof Float64Array);
   return new Tensor(type, (direct ? values : encodeNumbers(type, values)) as never, dims);
+}
+
+/** out[(b, c, i)] += bias[c] over planes of `plane` values (N, C, spatial...) layouts. */
+export function addChannelBias(
+  out: Float32Array | Float64Array,
+  bias: ArrayLike<number>,
+  plane: number,
+): void {
+  const channels = bias.length;
+  for (let p = 0; p * plane < out.length; p++) {
+    const v = bias[p % channels];
+    for (let i = p * plane; i < (p + 1) * plane; i++) out[i] += v;
+  }
 }

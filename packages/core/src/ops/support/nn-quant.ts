@@ -7,10 +7,11 @@ import { asNumbers } from '../../tensor/convert.js';
 import type { DataType } from '../../tensor/dtype.js';
 import { fromBfloat16, fromHalf, toBfloat16, toHalf } from '../../tensor/float16.js';
 import { encodeMinifloat, isMinifloat } from '../../tensor/minifloat.js';
-import { broadcastShapes, formatShape, sameShape, shapeSize } from '../../tensor/shape.js';
+import { formatShape, shapeSize } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { check } from '../op.js';
 import { broadcastN } from './elementwise.js';
+import { broadcastsTo } from './infer.js';
 
 /** Integer ranges of the quantised integer types. */
 const INT_RANGES: Partial<Record<DataType, readonly [number, number]>> = {
@@ -22,12 +23,7 @@ const INT_RANGES: Partial<Record<DataType, readonly [number, number]>> = {
   int4: [-8, 7],
   uint2: [0, 3],
   int2: [-2, 1],
-  int32: [-2147483648, 2147483647],
 };
-
-export function intRange(type: DataType): readonly [number, number] | undefined {
-  return INT_RANGES[type];
-}
 
 /** Round half to even (numpy rint). */
 export function rint(x: number): number {
@@ -60,7 +56,7 @@ export function quantizeValues(
   values: ArrayLike<number>,
   zeroPoints: ArrayLike<number> | undefined,
   saturate: boolean,
-): Uint8Array | Int8Array | Uint16Array | Int16Array | Int32Array {
+): Uint8Array | Int8Array | Uint16Array | Int16Array {
   const n = values.length;
   const range = INT_RANGES[type];
   if (range) {
@@ -76,12 +72,16 @@ export function quantizeValues(
   const out = new Uint8Array(n);
   const addZero = type === 'float4e2m1' && zeroPoints;
   for (let i = 0; i < n; i++) {
-    out[i] = encodeMinifloat(type, addZero ? values[i] + zeroPoints[i] : values[i], saturate || type === 'float4e2m1');
+    out[i] = encodeMinifloat(
+      type,
+      addZero ? values[i] + zeroPoints[i] : values[i],
+      saturate || type === 'float4e2m1',
+    );
   }
   return out;
 }
 
-function integerArray(type: DataType, n: number): Uint8Array | Int8Array | Uint16Array | Int16Array | Int32Array {
+function integerArray(type: DataType, n: number): Uint8Array | Int8Array | Uint16Array | Int16Array {
   switch (type) {
     case 'int8':
     case 'int4':
@@ -91,8 +91,6 @@ function integerArray(type: DataType, n: number): Uint8Array | Int8Array | Uint1
       return new Uint16Array(n);
     case 'int16':
       return new Int16Array(n);
-    case 'int32':
-      return new Int32Array(n);
     default:
       return new Uint8Array(n);
   }
@@ -116,7 +114,8 @@ export function expandParam(p: Tensor, dims: readonly number[], axis: number, bl
     const pn = Math.ceil(n / block);
     check(
       p.dims.length === rank && p.dims.every((d, i) => (i === axis ? d === pn : d === dims[i])),
-      () => `blocked parameter shape ${formatShape(p.dims)} does not match input ${formatShape(dims)} with block_size ${block} on axis ${axis}`,
+      () =>
+        `blocked parameter shape ${formatShape(p.dims)} does not match input ${formatShape(dims)} with block_size ${block} on axis ${axis}`,
     );
     for (let o = 0, i = 0; o < outer; o++) {
       for (let j = 0; j < n; j++) {
@@ -127,13 +126,19 @@ export function expandParam(p: Tensor, dims: readonly number[], axis: number, bl
     return out;
   }
   if (p.dims.length === 1) {
-    check(p.size === n, () => `parameter of ${p.size} values does not match axis ${axis} of ${formatShape(dims)}`);
-    for (let o = 0, i = 0; o < outer; o++) {
-      for (let j = 0; j < n; j++) out.fill(v[j], i, (i += inner));
+    check(
+      p.size === n,
+      () => `parameter of ${p.size} values does not match axis ${axis} of ${formatShape(dims)}`,
+    );
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < n; j++) out.fill(v[j], (o * n + j) * inner, (o * n + j + 1) * inner);
     }
     return out;
   }
-  check(sameShape(broadcastShapes(dims, p.dims), dims), () => `parameter shape ${formatShape(p.dims)} does not broadcast to ${formatShape(dims)}`);
+  check(
+    broadcastsTo(p.dims, dims),
+    () => `parameter shape ${formatShape(p.dims)} does not broadcast to ${formatShape(dims)}`,
+  );
   broadcastN([{ data: v, dims: p.dims }], out, dims, (vals) => vals[0]);
   return out;
 }

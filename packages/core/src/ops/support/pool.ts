@@ -8,13 +8,15 @@ import { isFloat } from '../../tensor/dtype.js';
 import { formatShape, shapeSize, stridesOf } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { Attributes } from '../attributes.js';
-import { check, input, type InferContext, type KernelContext, type ValueMeta } from '../op.js';
+import { check, type InferContext, input, type KernelContext, type ValueMeta } from '../op.js';
 import { knownDims } from './infer.js';
 import { accumulatorFor, tensorFromValues } from './nn-numeric.js';
 import { type WindowGeometry, windowGeometry } from './window.js';
 
 export function poolGeometry(attrs: Attributes, dims: readonly number[]): WindowGeometry {
-  return windowGeometry(attrs, dims.slice(2), attrs.ints('kernel_shape'), { ceilMode: attrs.int('ceil_mode', 0) === 1 });
+  return windowGeometry(attrs, dims.slice(2), attrs.ints('kernel_shape'), {
+    ceilMode: attrs.int('ceil_mode', 0) === 1,
+  });
 }
 
 export function inferPool(ctx: InferContext, outputs = 1): ValueMeta[] {
@@ -83,7 +85,10 @@ export function runGlobalPool(
   x: Tensor,
   reduce: (v: ArrayLike<number>, start: number, count: number) => number,
 ): Tensor {
-  check(x.dims.length >= 3 && isFloat(x.type), () => `expected a float tensor of rank >= 3, got ${x.type} ${formatShape(x.dims)}`);
+  check(
+    x.dims.length >= 3 && isFloat(x.type),
+    () => `expected a float tensor of rank >= 3, got ${x.type} ${formatShape(x.dims)}`,
+  );
   const v = asNumbers(x);
   const plane = shapeSize(x.dims.slice(2));
   const planes = x.dims[0] * x.dims[1];
@@ -98,7 +103,10 @@ export function runWindowPool(
   reduce: (v: ArrayLike<number>, base: number, taps: readonly number[], paddedCount: number) => number,
 ): Tensor {
   const x = input(ctx, 0);
-  check(x.dims.length >= 3 && isFloat(x.type), () => `expected a float tensor of rank >= 3, got ${x.type} ${formatShape(x.dims)}`);
+  check(
+    x.dims.length >= 3 && isFloat(x.type),
+    () => `expected a float tensor of rank >= 3, got ${x.type} ${formatShape(x.dims)}`,
+  );
   const g = poolGeometry(ctx.attrs, x.dims);
   const outDims = [x.dims[0], x.dims[1], ...g.out];
   const v = asNumbers(x);

@@ -29,7 +29,10 @@ export function windowGeometry(
   const dilations = attrs.ints('dilations', new Array(n).fill(1));
   const autoPad = attrs.string('auto_pad', 'NOTSET');
   check(kernel.length === n, () => `kernel_shape has ${kernel.length} dims, input has ${n} spatial dims`);
-  check(strides.length === n && dilations.length === n, 'strides and dilations must have one value per spatial axis');
+  check(
+    strides.length === n && dilations.length === n,
+    'strides and dilations must have one value per spatial axis',
+  );
   const padsBegin: number[] = [];
   const padsEnd: number[] = [];
   const out: number[] = [];
@@ -71,20 +74,30 @@ export function windowGeometry(
  * ConvTranspose geometry over `spatial` input sizes: pads and output sizes from output_shape
  * (pads derived), auto_pad SAME_* (output = input x stride) or explicit pads, with output_padding.
  */
-export function transposedWindowGeometry(attrs: Attributes, spatial: readonly number[], kernel: readonly number[]): WindowGeometry {
+export function transposedWindowGeometry(
+  attrs: Attributes,
+  spatial: readonly number[],
+  kernel: readonly number[],
+): WindowGeometry {
   const n = spatial.length;
   const strides = attrs.ints('strides', new Array(n).fill(1));
   const dilations = attrs.ints('dilations', new Array(n).fill(1));
   const outputPadding = attrs.ints('output_padding', new Array(n).fill(0));
   const autoPad = attrs.string('auto_pad', 'NOTSET');
   check(kernel.length === n, () => `kernel_shape has ${kernel.length} dims, input has ${n} spatial dims`);
-  check(strides.length === n && dilations.length === n, 'strides and dilations must have one value per spatial axis');
+  check(
+    strides.length === n && dilations.length === n,
+    'strides and dilations must have one value per spatial axis',
+  );
   check(outputPadding.length >= n, () => `output_padding must have ${n} values`);
   const explicit = attrs.has('output_shape') ? attrs.ints('output_shape').slice(-n) : undefined;
   check(!explicit || explicit.length === n, () => `output_shape must have ${n} values`);
   const same = autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER';
   const pads = attrs.ints('pads', new Array(2 * n).fill(0));
-  check(explicit || same || pads.length === 2 * n, () => `pads must have ${2 * n} values, has ${pads.length}`);
+  check(
+    explicit || same || pads.length === 2 * n,
+    () => `pads must have ${2 * n} values, has ${pads.length}`,
+  );
   const padsBegin: number[] = [];
   const padsEnd: number[] = [];
   const out: number[] = [];
