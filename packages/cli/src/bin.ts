@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { createRequire } from 'node:module';
 import { errorMessage } from '@onnxstream/core';
 import { Command, Option } from 'commander';
 import { conformanceCommand } from './commands/conformance.js';
@@ -7,8 +8,11 @@ import { runCommand } from './commands/run.js';
 import { collect, positiveInt } from './options.js';
 import { UsageError } from './usage.js';
 
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
 const program = new Command()
   .name('onnxstream')
+  .version(version)
   .description('Low-memory streaming inference for OnnxStream model folders and ONNX files')
   .showHelpAfterError()
   .exitOverride();

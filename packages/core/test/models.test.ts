@@ -71,7 +71,11 @@ describe('real ONNX models on the reference backend', () => {
     expect(files.filter((f) => f === 'mnist.onnx')).toHaveLength(2);
     const digits: number[] = [];
     for (const f of ['0.jpg', '3.jpg', '5.jpg', '7.jpg']) {
-      const x = new Tensor('float32', (await digit(f)).map((v) => (v - 0.1307) / 0.3081), [1, 1, 28, 28]);
+      const x = new Tensor(
+        'float32',
+        (await digit(f)).map((v) => (v - 0.1307) / 0.3081),
+        [1, 1, 28, 28],
+      );
       // The two files hold differently trained weights: each is checked against onnxruntime on itself.
       for (const [session, path] of [
         [inline, inlinePath],

@@ -22,7 +22,11 @@ describe('onnx-light models on the reference backend', () => {
     for (const input of session.inputMetadata) {
       const dims = (input.shape ?? []).map((d) => (typeof d === 'number' ? d : 1));
       const n = dims.reduce((a, b) => a * b, 1);
-      feeds[input.name] = new Tensor('float32', Float32Array.from({ length: n }, (_, i) => i / n), dims);
+      feeds[input.name] = new Tensor(
+        'float32',
+        Float32Array.from({ length: n }, (_, i) => i / n),
+        dims,
+      );
     }
     const out = await session.run(feeds);
     const want = decodeTensorProtoBytes(await readFile(`${dir}/${name}_output_0.pb`));

@@ -16,7 +16,9 @@ export async function conformanceCommand(dir: string, opts: ConformanceCommandOp
   });
   const s = summary(results);
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify({ backend: opts.backend, summary: s, cases: results }, null, 1)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ backend: opts.backend, summary: s, cases: results }, null, 1)}\n`,
+    );
     return 0;
   }
   printTable(results);

@@ -120,7 +120,7 @@ function printInfo(r: InfoReport): void {
       ...(r.estimatedPeakTypesAssumed ? ['value types unknown before running: 4-byte elements assumed'] : []),
     ];
     out.write(
-      `estimated peak tensor memory: ${formatBytes(r.estimatedPeakBytes)}${notes.length ? ` (${notes.join('; ')})` : ''}; ${r.foldedNodes} operators folded into constants\n`,
+      `estimated peak tensor memory: ${formatBytes(r.estimatedPeakBytes)}${notes.length ? ` (${notes.join('; ')})` : ''}; ${r.foldedNodes} operator${r.foldedNodes === 1 ? '' : 's'} folded into constants\n`,
     );
   } else out.write(`estimated peak tensor memory: unavailable (${r.estimateError})\n`);
 }

@@ -2,8 +2,8 @@
  * Turning weight bytes into tensors, shared by the model readers and the weights providers.
  */
 import type { WeightRef } from '../graph/graph.js';
-import { allocData, type DataType, DTYPES, isFloat, viewData } from '../tensor/dtype.js';
 import { castTensor } from '../tensor/convert.js';
+import { allocData, type DataType, DTYPES, isFloat, viewData } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { transposeData } from '../tensor/transpose.js';
 import { tensorFromRaw } from './onnx/tensor-proto.js';

@@ -57,7 +57,8 @@ export class Attributes {
     if (!a) return fallback ?? this.#missing(name);
     if (a.type === 'ints') return a.value;
     if (a.type === 'int') return [a.value];
-    if (a.type === 'text') return a.value === '' ? [] : a.value.split(',').map((v) => parseNumber(name, v, true));
+    if (a.type === 'text')
+      return a.value === '' ? [] : a.value.split(',').map((v) => parseNumber(name, v, true));
     return this.#wrong(name, 'a list of ints', a);
   }
 
@@ -66,7 +67,8 @@ export class Attributes {
     if (!a) return fallback ?? this.#missing(name);
     if (a.type === 'floats' || a.type === 'ints') return a.value;
     if (a.type === 'float' || a.type === 'int') return [a.value];
-    if (a.type === 'text') return a.value === '' ? [] : a.value.split(',').map((v) => parseNumber(name, v, false));
+    if (a.type === 'text')
+      return a.value === '' ? [] : a.value.split(',').map((v) => parseNumber(name, v, false));
     return this.#wrong(name, 'a list of floats', a);
   }
 
@@ -102,7 +104,7 @@ export class Attributes {
 function parseNumber(name: string, text: string, integer: boolean): number {
   const t = text.trim();
   const v = Number(t);
-  if (t === '' || Number.isNaN(v) && t.toLowerCase() !== 'nan') {
+  if (t === '' || (Number.isNaN(v) && t.toLowerCase() !== 'nan')) {
     throw new Error(`attribute '${name}': '${text}' is not a number`);
   }
   if (integer && !Number.isInteger(v)) throw new Error(`attribute '${name}': '${text}' is not an integer`);

@@ -13,8 +13,8 @@
 import type { Backend } from '../backend/backend.js';
 import { referenceBackend } from '../backend/reference.js';
 import { OperatorError, UnsupportedError } from '../errors.js';
-import { type Dim, type Graph, type Node, outerScopeNames, type WeightRef } from '../graph/graph.js';
 import { computeTypeOf } from '../formats/weights.js';
+import { type Dim, type Graph, type Node, outerScopeNames, type WeightRef } from '../graph/graph.js';
 import { Attributes } from '../ops/attributes.js';
 import { findOp } from '../ops/index.js';
 import type { OpDef, ValueMeta } from '../ops/op.js';

@@ -24,7 +24,8 @@ export function stridesOf(dims: readonly number[]): number[] {
 /** Resolves a possibly negative axis against `rank`; throws with `what` in the message when out of range. */
 export function normalizeAxis(axis: number, rank: number, what = 'axis'): number {
   const a = axis < 0 ? axis + rank : axis;
-  if (!Number.isInteger(a) || a < 0 || a >= rank) throw new RangeError(`${what} ${axis} is out of range for rank ${rank}`);
+  if (!Number.isInteger(a) || a < 0 || a >= rank)
+    throw new RangeError(`${what} ${axis} is out of range for rank ${rank}`);
   return a;
 }
 

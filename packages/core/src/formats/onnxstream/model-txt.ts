@@ -200,12 +200,24 @@ async function buildGraph(ops: ParsedOp[], files: ModelFiles, entry: string, dir
     const byteLength = dims.reduce((a, b) => a * b, 1) * DTYPES[type].bytes;
     // OnnxStream computes in float32 on float16 and uint8[s,z] weights unless asked otherwise.
     const computeType = type === 'float16' || t.quant ? 'float32' : undefined;
-    const ref: WeightRef = { name: t.name, file: dir + t.name, offset: 0, byteLength, type, dims, quant: t.quant, computeType };
+    const ref: WeightRef = {
+      name: t.name,
+      file: dir + t.name,
+      offset: 0,
+      byteLength,
+      type,
+      dims,
+      quant: t.quant,
+      computeType,
+    };
     if (t.name.includes('_nchw.bin') && dims.length === 4) {
       const nhwc = dir + t.name.replace('_nchw.bin', '_nhwc.bin');
       if (await files.exists(nhwc)) {
         const [o, i, h, w] = dims;
-        await addWeight({ ...ref, file: nhwc, fileLayout: { dims: [o, h, w, i], perm: [0, 3, 1, 2] } }, source);
+        await addWeight(
+          { ...ref, file: nhwc, fileLayout: { dims: [o, h, w, i], perm: [0, 3, 1, 2] } },
+          source,
+        );
         return t.name;
       }
     }
@@ -221,7 +233,10 @@ async function buildGraph(ops: ParsedOp[], files: ModelFiles, entry: string, dir
       );
     if (isEagerWeight(ref)) {
       try {
-        constants.set(ref.name, toComputeType(ref, weightTensor(ref, await files.read(ref.file, 0, ref.byteLength))));
+        constants.set(
+          ref.name,
+          toComputeType(ref, weightTensor(ref, await files.read(ref.file, 0, ref.byteLength))),
+        );
       } catch (e) {
         throw new ModelFormatError(source, (e as Error).message);
       }
