@@ -40,8 +40,16 @@ const scenarios: Scenario[] = [
     runs: Number(process.env.BENCH_RUNS ?? 3),
     engines: [
       ['onnxruntime-node 1.30.0 (yolov8n.onnx)', 'ort', testdata('yolov8n-onnx', 'yolov8n.onnx')],
-      ['onnxstream reference, prefetch (model folder)', 'onnxstream:reference:prefetch', testdata('yolov8n-onnxstream')],
-      ['onnxstream reference, ram (model folder)', 'onnxstream:reference:ram', testdata('yolov8n-onnxstream')],
+      [
+        'onnxstream reference, prefetch (model folder)',
+        'onnxstream:reference:prefetch',
+        testdata('yolov8n-onnxstream'),
+      ],
+      [
+        'onnxstream reference, ram (model folder)',
+        'onnxstream:reference:ram',
+        testdata('yolov8n-onnxstream'),
+      ],
     ],
   },
 ];

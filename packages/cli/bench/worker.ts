@@ -29,7 +29,10 @@ let ms: number[];
 let peakTensorBytes: number | null = null;
 if (engine === 'ort') {
   const ort = await import('onnxruntime-node');
-  const session = await ort.InferenceSession.create(model, { intraOpNumThreads: threads, interOpNumThreads: 1 });
+  const session = await ort.InferenceSession.create(model, {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+  });
   const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', data, dims) };
   ms = await timeRuns(() => session.run(feeds));
 } else {

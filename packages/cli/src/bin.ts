@@ -65,10 +65,17 @@ program
   .argument('<dir>', 'folder with case folders, e.g. onnx-node')
   .addOption(backendOption().default('reference'))
   .option('--json', 'print per-case results as JSON')
+  .option('--markdown', 'print the per-operator counts as a markdown table')
   .option('--filter <regexp>', 'only cases whose folder name matches')
   .action(async (dir: string, opts) => {
     process.exitCode = await conformanceCommand(dir, opts);
   });
+
+// Output piped into a command that stops reading early (| head) is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 
 try {
   await program.parseAsync(process.argv);

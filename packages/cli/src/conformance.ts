@@ -1,20 +1,27 @@
 /**
  * Runner for ONNX's backend conformance cases: every folder holding `model.onnx` and
- * `test_data_set_*` (input_N.pb / output_N.pb TensorProtos), judged with ONNX's comparison rule:
- * rtol 1e-3 and atol 1e-7 for floats, exact for integers, bool, strings and shapes.
+ * `test_data_set_*` (input_N.pb / output_N.pb: TensorProto, or SequenceProto/OptionalProto for the
+ * values the graph declares so), judged with ONNX's comparison rule: rtol 1e-3 and atol 1e-7 for
+ * floats, exact for integers, bool, strings and shapes; sequences element by element, optionals by
+ * presence then value.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import {
   asNumbers,
   type Backend,
-  decodeTensorProtoBytes,
+  decodeValueProtoBytes,
   errorMessage,
   InferenceSession,
+  kindOf,
   MemoryFiles,
+  OptionalValue,
   readOnnxModel,
-  type Tensor,
+  Tensor,
+  TensorSequence,
   UnsupportedError,
+  type Value,
+  type ValueInfo,
 } from '@onnxstream/core';
 
 export type CaseStatus = 'passed' | 'failed' | 'unsupported';
@@ -72,6 +79,8 @@ export async function runCase(
 ): Promise<CaseResult> {
   const t0 = performance.now();
   let ops: string[] = [];
+  let declaredInputs: readonly ValueInfo[] = [];
+  let declaredOutputs: readonly ValueInfo[] = [];
   const done = (status: CaseStatus, message?: string): CaseResult => ({
     name,
     status,
@@ -84,9 +93,10 @@ export async function runCase(
     modelBytes = await readFile(join(caseDir, 'model.onnx'));
     const graph = await readOnnxModel(new MemoryFiles([['model.onnx', modelBytes]]), 'model.onnx');
     ops = [...new Set(graph.nodes.map((n) => (n.domain ? `${n.domain}::${n.opType}` : n.opType)))].sort();
-    const nonTensor = [...graph.inputs, ...graph.outputs].find((v) => v.nonTensor);
-    if (nonTensor)
-      return done('unsupported', `'${nonTensor.name}' is a ${nonTensor.nonTensor}, not a tensor`);
+    declaredInputs = graph.inputs;
+    declaredOutputs = graph.outputs;
+    const map = [...graph.inputs, ...graph.outputs].find((v) => v.nonTensor === 'map');
+    if (map) return done('unsupported', `'${map.name}' is a map`);
   } catch (e) {
     return done(isUnsupported(e) ? 'unsupported' : 'failed', errorMessage(e));
   }
@@ -97,19 +107,19 @@ export async function runCase(
     if (sets.length === 0) return done('failed', 'no test_data_set_* folder');
     for (const set of sets) {
       const setDir = join(caseDir, set);
-      const inputs = await readTensors(setDir, 'input_');
-      const expected = await readTensors(setDir, 'output_');
-      const feeds: Record<string, Tensor> = {};
-      inputs.forEach((t, i) => {
-        feeds[session!.inputNames[i] ?? `#${i}`] = t;
+      const inputs = await readValues(setDir, 'input_', declaredInputs);
+      const expected = await readValues(setDir, 'output_', declaredOutputs);
+      const feeds: Record<string, Value> = {};
+      inputs.forEach((v, i) => {
+        feeds[session!.inputNames[i] ?? `#${i}`] = v;
       });
-      const outputs = await session.run(feeds);
+      const outputs = await session.runValues(feeds);
       const names = session.outputNames;
       if (expected.length !== names.length) {
         return done('failed', `${set}: ${expected.length} expected outputs, model has ${names.length}`);
       }
       for (let i = 0; i < names.length; i++) {
-        const problem = compareTensors(outputs[names[i]], expected[i]);
+        const problem = compareValues(outputs[names[i]], expected[i]);
         if (problem) return done('failed', `${set}: output '${names[i]}': ${problem}`);
       }
     }
@@ -124,22 +134,55 @@ export async function runCase(
 function isUnsupported(e: unknown): boolean {
   if (e instanceof UnsupportedError) return true;
   const m = errorMessage(e);
-  return /unsupported ONNX data type|is a (sequence|optional|map)/.test(m);
+  return /unsupported ONNX data type|is a map|values are not supported/.test(m);
 }
 
-async function readTensors(dir: string, prefix: string): Promise<Tensor[]> {
+/** Reads `<prefix>N.pb` files in order, each decoded as the graph declares value N (tensor, sequence or optional). */
+async function readValues(dir: string, prefix: string, declared: readonly ValueInfo[]): Promise<Value[]> {
   const files = (await readdir(dir)).filter((f) => f.startsWith(prefix) && f.endsWith('.pb'));
   files.sort((a, b) => Number(a.slice(prefix.length, -3)) - Number(b.slice(prefix.length, -3)));
-  const out: Tensor[] = [];
+  const out: Value[] = [];
   for (const f of files) {
     const bytes = await readFile(join(dir, f));
+    const info = declared[Number(f.slice(prefix.length, -3))];
     try {
-      out.push(decodeTensorProtoBytes(bytes));
+      out.push(decodeValueProtoBytes(bytes, info));
     } catch (e) {
-      throw new UnsupportedError('', f, `cannot read ${f} as a tensor: ${errorMessage(e)}`);
+      throw new UnsupportedError(
+        '',
+        f,
+        `cannot read ${f} as the ${info?.nonTensor ?? 'tensor'} the model declares: ${errorMessage(e)}`,
+      );
     }
   }
   return out;
+}
+
+/**
+ * ONNX's comparison rule for any value: same kind; sequences of the same length compared tensor by
+ * tensor; optionals both empty or both holding equal values. Returns the first mismatch, or undefined.
+ */
+export function compareValues(got: Value | undefined, want: Value): string | undefined {
+  if (!got) return 'missing';
+  if (want instanceof Tensor)
+    return got instanceof Tensor ? compareTensors(got, want) : `${aKind(got)}, expected a tensor`;
+  if (want instanceof TensorSequence) {
+    if (!(got instanceof TensorSequence)) return `${aKind(got)}, expected a sequence`;
+    if (got.length !== want.length) return `a sequence of ${got.length} tensors, expected ${want.length}`;
+    for (let i = 0; i < want.length; i++) {
+      const problem = compareTensors(got.tensors[i], want.tensors[i]);
+      if (problem) return `sequence element ${i}: ${problem}`;
+    }
+    return undefined;
+  }
+  if (!(got instanceof OptionalValue)) return `${aKind(got)}, expected an optional`;
+  if (!want.value) return got.value ? `an optional holding ${got.value}, expected an empty one` : undefined;
+  if (!got.value) return `an empty optional, expected one holding ${want.value}`;
+  return compareValues(got.value, want.value);
+}
+
+function aKind(v: Value): string {
+  return v instanceof OptionalValue ? 'an optional' : `a ${kindOf(v)}`;
 }
 
 /** ONNX's comparison rule. Returns a description of the first mismatch, or undefined. */

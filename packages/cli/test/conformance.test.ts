@@ -20,7 +20,9 @@ describe.each(Object.keys(PINNED))('conformance: %s on the reference backend', (
     const passed = results.length - notPassing.length;
     expect({ cases: results.length, passed }).toEqual(PINNED[suite]);
     // Every case built only from the operators the foundation issue lists must pass.
-    const blocked = notPassing.filter((r) => r.ops.length > 0 && r.ops.every((op) => ISSUE_OPERATORS.has(op)));
+    const blocked = notPassing.filter(
+      (r) => r.ops.length > 0 && r.ops.every((op) => ISSUE_OPERATORS.has(op)),
+    );
     expect(blocked.map((r) => r.name)).toEqual([]);
   });
 });

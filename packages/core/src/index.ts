@@ -23,10 +23,15 @@ export {
 } from './formats/onnx/builder.js';
 export { readOnnxModel } from './formats/onnx/model-reader.js';
 export { decodeTensorProtoBytes, encodeTensorProtoBytes } from './formats/onnx/tensor-proto.js';
+export {
+  decodeOptionalProtoBytes,
+  decodeSequenceProtoBytes,
+  decodeValueProtoBytes,
+} from './formats/onnx/value-proto.js';
 export { readModelTxt } from './formats/onnxstream/model-txt.js';
 export { escapeName, unescapeName } from './formats/onnxstream/names.js';
 export { isEagerWeight, weightTensor } from './formats/weights.js';
-export type { AttrValue, Dim, Graph, Node, ValueInfo, WeightRef } from './graph/graph.js';
+export type { AttrValue, Dim, Graph, Node, ValueInfo, ValueType, WeightRef } from './graph/graph.js';
 export { Attributes } from './ops/attributes.js';
 export { findOp, OPS, supportedOps } from './ops/index.js';
 export type { InferContext, KernelContext, OpDef, ValueMeta } from './ops/op.js';
@@ -42,6 +47,7 @@ export {
   type RunOptions,
   type SessionOptions,
   type ValueMetadata,
+  type ValuesReturnType,
 } from './session/inference-session.js';
 export { asFloat32, asNumbers, fromNumbers } from './tensor/convert.js';
 export { type DataType, type DataTypeMap, DTYPES, isDataType, type TensorData } from './tensor/dtype.js';
@@ -54,3 +60,15 @@ export {
   toHalf,
 } from './tensor/float16.js';
 export { type Quantization, Tensor, type TensorLocation } from './tensor/tensor.js';
+export {
+  elementTypeOf,
+  isTensor,
+  kindOf,
+  type OptionalKind,
+  OptionalValue,
+  TensorSequence,
+  tensorsOf,
+  type Value,
+  type ValueKind,
+  valueByteLength,
+} from './tensor/value.js';

@@ -4,6 +4,7 @@ import { UsageError } from '../usage.js';
 export interface ConformanceCommandOptions {
   backend: string;
   json?: boolean;
+  markdown?: boolean;
   filter?: string;
 }
 
@@ -21,7 +22,8 @@ export async function conformanceCommand(dir: string, opts: ConformanceCommandOp
     );
     return 0;
   }
-  printTable(results);
+  if (opts.markdown) printMarkdown(results);
+  else printTable(results);
   process.stdout.write(`${s.passed} passed, ${s.failed} failed, ${s.unsupported} unsupported\n`);
   return 0;
 }
@@ -34,4 +36,12 @@ function printTable(results: readonly CaseResult[]): void {
   process.stdout.write(line('operator', 'passed', 'failed', 'unsupported'));
   for (const [op, c] of rows)
     process.stdout.write(line(op, String(c.passed), String(c.failed), String(c.unsupported)));
+}
+
+/** The same counts as a markdown table (for READMEs). */
+function printMarkdown(results: readonly CaseResult[]): void {
+  process.stdout.write('| operator | passed | failed | unsupported |\n|---|---:|---:|---:|\n');
+  for (const [op, c] of countsByOp(results)) {
+    process.stdout.write(`| ${op} | ${c.passed} | ${c.failed} | ${c.unsupported} |\n`);
+  }
 }

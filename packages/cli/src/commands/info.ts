@@ -4,6 +4,7 @@ import {
   estimatePeak,
   InferenceSession,
   planGraph,
+  type ValueInfo,
   type ValueMeta,
 } from '@onnxstream/core';
 import { splitAssignment } from '../options.js';
@@ -53,13 +54,13 @@ export async function infoCommand(model: string, opts: InfoCommandOptions): Prom
       format: g.format,
       inputs: g.inputs.map((i) => ({
         name: i.name,
-        dtype: i.type ?? null,
+        dtype: typeText(i),
         shape: overrides.get(i.name) ?? i.dims ?? null,
       })),
       outputs: g.outputs.map((o) => ({
         name: o.name,
-        dtype: o.type ?? null,
-        shape: o.dims ? [...o.dims] : null,
+        dtype: typeText(o),
+        shape: o.dims ?? null,
       })),
       nodes: g.nodes.length,
       ops: Object.fromEntries(Object.entries(ops).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))),
@@ -95,6 +96,12 @@ export async function infoCommand(model: string, opts: InfoCommandOptions): Prom
   } finally {
     await session.release();
   }
+}
+
+/** A value's type: the tensor type, or e.g. `sequence<float32>` for values that are not tensors. */
+function typeText(v: ValueInfo): string | null {
+  if (v.nonTensor) return `${v.nonTensor}<${v.elementType ?? '?'}>`;
+  return v.type ?? null;
 }
 
 function shapeText(s: readonly Dim[] | null): string {

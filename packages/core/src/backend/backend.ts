@@ -1,7 +1,7 @@
 import type { Node } from '../graph/graph.js';
 import type { KernelContext, OpDef } from '../ops/op.js';
 import type { DataType } from '../tensor/dtype.js';
-import type { Tensor } from '../tensor/tensor.js';
+import type { Value } from '../tensor/value.js';
 
 export interface BackendOptions {
   /** Compute threads; undefined = the backend's default (all cores). */
@@ -22,6 +22,6 @@ export interface Backend {
   /** Prepares the backend (loads binaries, starts threads). Called once per session. */
   init?(options: BackendOptions): Promise<void> | void;
   supports(node: Node, inputTypes: readonly (DataType | undefined)[], opset: number): boolean;
-  run(call: KernelCall): Tensor[] | Promise<Tensor[]>;
+  run(call: KernelCall): Value[] | Promise<Value[]>;
   dispose?(): Promise<void> | void;
 }

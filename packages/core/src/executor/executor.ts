@@ -1,7 +1,8 @@
 /**
  * The streaming executor: runs a plan one step at a time. Before each kernel it asks the weights
  * provider for the next step's weights (so reads overlap compute), after each kernel it drops the
- * step's weights and every value whose last use it was. It measures the peak of live tensor bytes.
+ * step's weights and every value whose last use it was. It measures the peak of live tensor bytes
+ * (a sequence or optional counts the tensors it holds).
  */
 import type { Backend } from '../backend/backend.js';
 import { OnnxStreamError, OperatorError } from '../errors.js';
@@ -11,7 +12,8 @@ import type { ValueMeta } from '../ops/op.js';
 import { type Plan, planGraph, type Slot, type Step } from '../planner/plan.js';
 import type { WeightsProvider } from '../provider/weights-provider.js';
 import { formatShape } from '../tensor/shape.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
+import { OptionalValue, TensorSequence, tensorsOf, type Value } from '../tensor/value.js';
 
 export interface RunProgress {
   readonly stage: 'run';
@@ -40,7 +42,11 @@ export interface OpTime {
 export interface RunStats {
   /** Wall time of the run in milliseconds. */
   readonly ms: number;
-  /** Peak bytes of tensors alive at once: activations, feeds kept for later use, and the current step's weights. */
+  /**
+   * Peak bytes of tensors alive at once: activations, feeds kept for later use, the running step's
+   * weights and the next step's, which are requested before the kernel runs. (A provider's own
+   * read-ahead beyond that is its business: see its byte budget.)
+   */
   readonly peakTensorBytes: number;
   /** Bytes of weights requested from the provider. */
   readonly weightBytes: number;
@@ -49,26 +55,33 @@ export interface RunStats {
   readonly opTimes?: readonly OpTime[];
 }
 
-/** Counts live tensor bytes once per underlying buffer (reshaped views share theirs). */
+/**
+ * Counts live tensor bytes once per underlying buffer (reshaped views share theirs; a sequence
+ * shares its tensors with the values it was built from).
+ */
 class LiveBytes {
   #refs = new Map<unknown, number>();
   bytes = 0;
   peak = 0;
 
-  add(t: Tensor): void {
-    const key = keyOf(t);
-    const n = this.#refs.get(key) ?? 0;
-    this.#refs.set(key, n + 1);
-    if (n === 0) this.bytes += t.byteLength;
+  add(v: Value): void {
+    for (const t of tensorsOf(v)) {
+      const key = keyOf(t);
+      const n = this.#refs.get(key) ?? 0;
+      this.#refs.set(key, n + 1);
+      if (n === 0) this.bytes += t.byteLength;
+    }
   }
 
-  remove(t: Tensor): void {
-    const key = keyOf(t);
-    const n = this.#refs.get(key) ?? 0;
-    if (n <= 1) {
-      this.#refs.delete(key);
-      if (n === 1) this.bytes -= t.byteLength;
-    } else this.#refs.set(key, n - 1);
+  remove(v: Value): void {
+    for (const t of tensorsOf(v)) {
+      const key = keyOf(t);
+      const n = this.#refs.get(key) ?? 0;
+      if (n <= 1) {
+        this.#refs.delete(key);
+        if (n === 1) this.bytes -= t.byteLength;
+      } else this.#refs.set(key, n - 1);
+    }
   }
 
   mark(extra = 0): void {
@@ -84,25 +97,30 @@ function keyOf(t: Tensor): unknown {
 /** Runs `plan` with `feeds` (by feed name). Returns the requested outputs and run statistics. */
 export async function executePlan(
   plan: Plan,
-  feeds: ReadonlyMap<string, Tensor>,
+  feeds: ReadonlyMap<string, Value>,
   options: ExecuteOptions,
-): Promise<{ outputs: Map<string, Tensor>; stats: RunStats }> {
+): Promise<{ outputs: Map<string, Value>; stats: RunStats }> {
   const start = performance.now();
   const { provider, signal } = options;
-  const values = new Array<Tensor | undefined>(plan.valueCount);
+  const values = new Array<Value | undefined>(plan.valueCount);
   const live = new LiveBytes();
   for (const [name, id] of plan.feeds) {
-    const t = feeds.get(name);
-    if (!t) throw new OnnxStreamError(`missing value '${name}'`);
-    values[id] = t;
-    live.add(t);
+    const v = feeds.get(name);
+    if (!v) throw new OnnxStreamError(`missing value '${name}'`);
+    values[id] = v;
+    live.add(v);
   }
   const opTimes = options.profile ? new Map<string, OpTime>() : undefined;
   let weightBytes = 0;
 
   provider.beginRun?.(plan.weightOrder);
+  // The next step's weights, requested before the current kernel runs, count as held from then on
+  // (as read from the file), so the figure does not depend on when the reads complete.
+  let nextBytes = 0;
   const fetch = (step: Step | undefined): Promise<Tensor[]> | undefined => {
+    nextBytes = 0;
     if (!step || step.weights.length === 0) return undefined;
+    nextBytes = step.weights.reduce((sum, w) => sum + w.byteLength, 0);
     const p = Promise.all(step.weights.map((w) => provider.get(w)));
     // The rejection surfaces when the step awaits it; avoid an unhandled-rejection report meanwhile.
     p.catch(() => {});
@@ -130,7 +148,7 @@ export async function executePlan(
       let weightStepBytes = 0;
       for (const w of weights) weightStepBytes += w.byteLength;
       weightBytes += weightStepBytes;
-      const resolve = (s: Slot): Tensor | undefined => {
+      const resolve = (s: Slot): Value | undefined => {
         switch (s.kind) {
           case 'none':
             return undefined;
@@ -145,18 +163,19 @@ export async function executePlan(
           }
         }
       };
-      const inputs = step.inputs.map(resolve);
-      const scope = new Map<string, Tensor>();
+      const given = step.inputs.map(resolve);
+      const scope = new Map<string, Value>();
       for (const [name, s] of step.scope) {
-        const t = resolve(s);
-        if (t) scope.set(name, t);
+        const v = resolve(s);
+        if (v) scope.set(name, v);
       }
       const t0 = opTimes ? performance.now() : 0;
-      let outs: Tensor[];
+      let outs: Value[];
       try {
         outs = await step.backend.run({
           op: step.op,
-          inputs,
+          inputs: given.map((v) => (v instanceof Tensor ? v : undefined)),
+          values: given,
           attrs: step.attrs,
           opset: step.opset,
           outputCount: step.node.outputs.length,
@@ -178,16 +197,16 @@ export async function executePlan(
       }
       step.outputs.forEach((id, k) => {
         if (id < 0) return;
-        const t = outs[k];
-        if (!t) throw stepError(step, `produced ${outs.length} outputs, output ${k} is missing`);
-        checkDims(step, k, t);
-        values[id] = t;
-        live.add(t);
+        const v = outs[k];
+        if (!v) throw stepError(step, `produced ${outs.length} outputs, output ${k} is missing`);
+        if (v instanceof Tensor) checkDims(step, k, v);
+        values[id] = v;
+        live.add(v);
       });
-      live.mark(weightStepBytes);
+      live.mark(weightStepBytes + nextBytes);
       for (const id of step.free) {
-        const t = values[id];
-        if (t) live.remove(t);
+        const v = values[id];
+        if (v) live.remove(v);
         values[id] = undefined;
       }
       options.onProgress?.({
@@ -201,11 +220,11 @@ export async function executePlan(
   } finally {
     await provider.endRun?.();
   }
-  const outputs = new Map<string, Tensor>();
+  const outputs = new Map<string, Value>();
   for (const [name, s] of plan.outputs) {
-    const t = s.kind === 'value' ? values[s.id] : s.kind === 'const' ? s.tensor : undefined;
-    if (!t) throw new OnnxStreamError(`output '${name}' was not computed`);
-    outputs.set(name, t);
+    const v = s.kind === 'value' ? values[s.id] : s.kind === 'const' ? s.tensor : undefined;
+    if (!v) throw new OnnxStreamError(`output '${name}' was not computed`);
+    outputs.set(name, v);
   }
   return {
     outputs,
@@ -249,9 +268,9 @@ const SUBGRAPH_PLANS_PER_GRAPH = 8;
 /** Runs an If/Loop/Scan body. Values it reads from enclosing scopes come in `feeds` too. */
 async function runSubgraph(
   graph: Graph,
-  feeds: Map<string, Tensor>,
+  feeds: Map<string, Value>,
   options: ExecuteOptions,
-): Promise<Tensor[]> {
+): Promise<Value[]> {
   const key = signature(feeds);
   let cache = subgraphPlans.get(graph);
   if (!cache) {
@@ -260,7 +279,7 @@ async function runSubgraph(
   }
   let plan = cache.get(key);
   if (!plan) {
-    const metas = new Map<string, ValueMeta>([...feeds].map(([n, t]) => [n, { type: t.type, dims: t.dims }]));
+    const metas = new Map<string, ValueMeta>([...feeds].map(([n, v]) => [n, metaOf(v)]));
     plan = await planGraph(graph, {
       feeds: metas,
       outputs: graph.outputs.map((o) => o.name),
@@ -277,7 +296,20 @@ async function runSubgraph(
   return graph.outputs.map((o) => outputs.get(o.name)!);
 }
 
-/** A cache key for the types and shapes of a set of feeds. */
-export function signature(feeds: ReadonlyMap<string, Tensor>): string {
-  return [...feeds].map(([n, t]) => `${n}:${t.type}:${t.dims.join('x')}`).join('|');
+/** What planning knows of a fed value: a tensor's type and shape, the kind and element type of others. */
+export function metaOf(v: Value): ValueMeta {
+  if (v instanceof Tensor) return { type: v.type, dims: v.dims };
+  if (v instanceof TensorSequence) return { kind: 'sequence', type: v.elementType };
+  return { kind: 'optional', optionalOf: v.elementKind, type: v.elementType };
+}
+
+/** A cache key for what metaOf tells of a set of feeds. */
+export function signature(feeds: ReadonlyMap<string, Value>): string {
+  return [...feeds].map(([n, v]) => `${n}:${key(v)}`).join('|');
+}
+
+function key(v: Value): string {
+  if (v instanceof Tensor) return `${v.type}:${v.dims.join('x')}`;
+  if (v instanceof OptionalValue) return `optional-${v.elementKind}:${v.elementType}`;
+  return `sequence:${v.elementType}`;
 }

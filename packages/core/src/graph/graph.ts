@@ -1,5 +1,6 @@
 import type { DataType } from '../tensor/dtype.js';
 import type { Quantization, Tensor } from '../tensor/tensor.js';
+import type { OptionalKind } from '../tensor/value.js';
 
 /** The default ONNX domain is the empty string (`ai.onnx`). */
 export const ONNX_DOMAIN = '';
@@ -7,14 +8,23 @@ export const ONNX_DOMAIN = '';
 /** One dimension of a declared shape: a number, a symbolic name, or unknown. */
 export type Dim = number | string | null;
 
-/** A graph input or output as the model declares it. */
-export interface ValueInfo {
-  readonly name: string;
+/** A value's declared type (an ONNX TypeProto). */
+export interface ValueType {
+  /** Tensor element type (unset for values that are not tensors: see `elementType`). */
   readonly type?: DataType;
   /** Undefined when the model does not say. */
   readonly dims?: readonly Dim[];
-  /** Set for ONNX values that are not tensors (sequences, optionals, maps), which the engine does not run. */
+  /** Set for ONNX values that are not tensors: sequences, optionals and maps (the engine runs no maps). */
   readonly nonTensor?: 'sequence' | 'optional' | 'map';
+  /** Sequences and optionals: the type of the tensors inside, when declared. */
+  readonly elementType?: DataType;
+  /** Optionals: what the optional holds, when declared. */
+  readonly optionalOf?: OptionalKind;
+}
+
+/** A graph input or output as the model declares it. */
+export interface ValueInfo extends ValueType {
+  readonly name: string;
 }
 
 /**
@@ -56,6 +66,8 @@ export type AttrType =
   | 'tensors'
   | 'graph'
   | 'graphs'
+  /** A value type (TYPE_PROTO: Optional's `type`). */
+  | 'typeProto'
   /** OnnxStream model.txt values: untyped text, parsed by the op's accessor. */
   | 'text';
 
@@ -70,6 +82,7 @@ export type AttrValue =
   | { readonly type: 'tensors'; readonly value: readonly Tensor[] }
   | { readonly type: 'graph'; readonly value: Graph }
   | { readonly type: 'graphs'; readonly value: readonly Graph[] }
+  | { readonly type: 'typeProto'; readonly value: ValueType }
   | { readonly type: 'text'; readonly value: string };
 
 export interface Node {

@@ -5,39 +5,21 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MemoryFiles } from '../files/model-files.js';
-import type { AttrValue, Node } from '../graph/graph.js';
 import { InferenceSession } from '../session/inference-session.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Add } from './add.js';
 import { AttentionFusedOps } from './attention-fused-ops.js';
-import { Attributes } from './attributes.js';
 import { Div } from './div.js';
 import { MatMul } from './mat-mul.js';
 import { Mul } from './mul.js';
 import type { OpDef } from './op.js';
 import { ScaledDotProductAttention } from './scaled-dot-product-attention.js';
 import { Softmax } from './softmax.js';
+import { type AttrInput, callTensorKernel } from './support/kernel-call.js';
 import { Transpose } from './transpose.js';
 
-function call(op: OpDef, inputs: (Tensor | undefined)[], attrs: Record<string, AttrValue> = {}): Tensor {
-  const node: Node = {
-    name: 'n',
-    opType: op.type,
-    domain: '',
-    inputs: [],
-    outputs: ['y'],
-    attributes: new Map(Object.entries(attrs)),
-  };
-  const ctx = {
-    inputs,
-    attrs: new Attributes(node.attributes),
-    opset: 17,
-    outputCount: 1,
-    node,
-    runSubgraph: async () => [],
-  };
-  return (op.run(ctx) as Tensor[])[0];
-}
+const call = async (op: OpDef, inputs: (Tensor | undefined)[], attrs: Record<string, AttrInput> = {}) =>
+  (await callTensorKernel(op, inputs, attrs))[0];
 
 /** Deterministic uniform values in [-1, 1) (mulberry32). */
 function random(dims: number[], seed: number): Tensor {
@@ -55,7 +37,7 @@ function random(dims: number[], seed: number): Tensor {
 }
 
 const scalar = (v: number) => new Tensor('float32', [v], []);
-const softmax = (x: Tensor) => call(Softmax, [x], { axis: { type: 'int', value: -1 } });
+const softmax = (x: Tensor) => call(Softmax, [x], { axis: -1 });
 
 function expectClose(got: Tensor, want: Tensor): void {
   expect(got.dims).toEqual(want.dims);
@@ -67,58 +49,63 @@ function expectClose(got: Tensor, want: Tensor): void {
 }
 
 /** MatMul -> [Mul(scale)] -> Softmax(-1) -> MatMul, the pattern AttentionFusedOps replaces. */
-function unfusedAttention(q: Tensor, kt: Tensor, v: Tensor, scale?: number): Tensor {
-  let s = call(MatMul, [q, kt]);
-  if (scale !== undefined) s = call(Mul, [s, scalar(scale)]);
-  return call(MatMul, [softmax(s), v]);
+async function unfusedAttention(q: Tensor, kt: Tensor, v: Tensor, scale?: number): Promise<Tensor> {
+  let s = await call(MatMul, [q, kt]);
+  if (scale !== undefined) s = await call(Mul, [s, scalar(scale)]);
+  return call(MatMul, [await softmax(s), v]);
 }
 
 /**
  * Transpose(K) -> MatMul(Q, K^T) -> Div(s) -> Add(mask) -> Softmax -> MatMul(V), with the
  * query heads of each key/value head stacked so one MatMul serves the whole group (GQA).
  */
-function unfusedSdpa(q: Tensor, k: Tensor, v: Tensor, s: number, mask: Tensor): Tensor {
+async function unfusedSdpa(q: Tensor, k: Tensor, v: Tensor, s: number, mask: Tensor): Promise<Tensor> {
   const [b, h, tq, c] = q.dims;
   const hkv = k.dims[1];
   const g = h / hkv;
   const tkv = k.dims[2];
-  const kt = call(Transpose, [k], { perm: { type: 'ints', value: [0, 1, 3, 2] } });
-  const scores = call(Div, [call(MatMul, [q.reshape([b, hkv, g * tq, c]), kt]), scalar(s)]);
-  const masked = call(Add, [scores.reshape([b, hkv, g, tq, tkv]), mask.reshape([tq, tkv])]);
-  const y = call(MatMul, [softmax(masked).reshape([b, hkv, g * tq, tkv]), v]);
+  const kt = await call(Transpose, [k], { perm: [0, 1, 3, 2] });
+  const scores = await call(Div, [await call(MatMul, [q.reshape([b, hkv, g * tq, c]), kt]), scalar(s)]);
+  const masked = await call(Add, [scores.reshape([b, hkv, g, tq, tkv]), mask.reshape([tq, tkv])]);
+  const y = await call(MatMul, [(await softmax(masked)).reshape([b, hkv, g * tq, tkv]), v]);
   return y.reshape([b, h, tq, v.dims[3]]);
 }
 
 describe('AttentionFusedOps', () => {
-  it('equals MatMul -> Mul -> Softmax -> MatMul per head', () => {
+  it('equals MatMul -> Mul -> Softmax -> MatMul per head', async () => {
     const q = random([3, 5, 8], 1);
     const kt = random([3, 8, 7], 2);
     const v = random([3, 7, 6], 3);
-    expectClose(call(AttentionFusedOps, [q, kt, scalar(0.35), v]), unfusedAttention(q, kt, v, 0.35));
+    expectClose(
+      await call(AttentionFusedOps, [q, kt, scalar(0.35), v]),
+      await unfusedAttention(q, kt, v, 0.35),
+    );
   });
 
-  it('without a scale equals MatMul -> Softmax -> MatMul; 4-D operands with a leading 1 keep their rank', () => {
+  it('without a scale equals MatMul -> Softmax -> MatMul; 4-D operands with a leading 1 keep their rank', async () => {
     const q = random([1, 2, 4, 3], 4);
     const kt = random([1, 2, 3, 6], 5);
     const v = random([1, 2, 6, 5], 6);
-    const y = call(AttentionFusedOps, [q, kt, undefined, v]);
+    const y = await call(AttentionFusedOps, [q, kt, undefined, v]);
     expect(y.dims).toEqual([1, 2, 4, 5]);
-    expectClose(y, unfusedAttention(q, kt, v));
+    expectClose(y, await unfusedAttention(q, kt, v));
   });
 
-  it('computes in row blocks when rows x kv exceeds the block budget, with the same result', () => {
+  it('computes in row blocks when rows x kv exceeds the block budget, with the same result', async () => {
     // 2^18 scores per block over 70000 keys is 3 rows per block: 7 rows take 3 blocks.
     const q = random([1, 7, 2], 7);
     const kt = random([1, 2, 70000], 8);
     const v = random([1, 70000, 2], 9);
-    expectClose(call(AttentionFusedOps, [q, kt, scalar(2), v]), unfusedAttention(q, kt, v, 2));
+    expectClose(await call(AttentionFusedOps, [q, kt, scalar(2), v]), await unfusedAttention(q, kt, v, 2));
   });
 
-  it('rejects mismatched operands and non-scalar scales', () => {
+  it('rejects mismatched operands and non-scalar scales', async () => {
     const q = random([2, 4, 3], 1);
     const v = random([2, 5, 3], 2);
-    expect(() => call(AttentionFusedOps, [q, random([2, 4, 5], 3), undefined, v])).toThrow(/do not match/);
-    expect(() => call(AttentionFusedOps, [q, random([2, 3, 5], 3), random([1], 4), v])).toThrow(
+    await expect(call(AttentionFusedOps, [q, random([2, 4, 5], 3), undefined, v])).rejects.toThrow(
+      /do not match/,
+    );
+    await expect(call(AttentionFusedOps, [q, random([2, 3, 5], 3), random([1], 4), v])).rejects.toThrow(
       /scale must be rank 0/,
     );
   });
@@ -131,60 +118,63 @@ describe('AttentionFusedOps', () => {
     const kt = random([2, 4, 5], 12);
     const v = random([2, 5, 4], 13);
     const { y } = await session.run({ q, kt, v });
-    expectClose(y, unfusedAttention(q, kt, v));
+    expectClose(y, await unfusedAttention(q, kt, v));
   });
 });
 
 describe('ScaledDotProductAttention', () => {
-  it('[Q, K, s, mask, V] equals Transpose -> MatMul -> Div -> Add -> Softmax -> MatMul', () => {
+  it('[Q, K, s, mask, V] equals Transpose -> MatMul -> Div -> Add -> Softmax -> MatMul', async () => {
     const q = random([2, 3, 4, 8], 21);
     const k = random([2, 3, 6, 8], 22);
     const v = random([2, 3, 6, 5], 23);
     const mask = random([4, 6], 24);
     const s = new Tensor('float32', [Math.sqrt(8)], [1]);
     expectClose(
-      call(ScaledDotProductAttention, [q, k, s, mask, v]),
-      unfusedSdpa(q, k, v, Math.sqrt(8), mask),
+      await call(ScaledDotProductAttention, [q, k, s, mask, v]),
+      await unfusedSdpa(q, k, v, Math.sqrt(8), mask),
     );
   });
 
-  it('grouped-query attention (H = 3 x Hkv) and a (1, 1, Tq, Tkv) mask', () => {
+  it('grouped-query attention (H = 3 x Hkv) and a (1, 1, Tq, Tkv) mask', async () => {
     const q = random([1, 6, 5, 4], 31);
     const k = random([1, 2, 7, 4], 32);
     const v = random([1, 2, 7, 3], 33);
     const mask = random([1, 1, 5, 7], 34);
-    expectClose(call(ScaledDotProductAttention, [q, k, scalar(2), mask, v]), unfusedSdpa(q, k, v, 2, mask));
+    expectClose(
+      await call(ScaledDotProductAttention, [q, k, scalar(2), mask, v]),
+      await unfusedSdpa(q, k, v, 2, mask),
+    );
   });
 
-  it('[Q, K, s0, mask, V, s1] scales by s0 * s1 (Mul(Q, s0) and Mul(K^T, s1) before the MatMul)', () => {
+  it('[Q, K, s0, mask, V, s1] scales by s0 * s1 (Mul(Q, s0) and Mul(K^T, s1) before the MatMul)', async () => {
     const q = random([1, 2, 3, 4], 41);
     const k = random([1, 2, 5, 4], 42);
     const v = random([1, 2, 5, 4], 43);
     const mask = random([3, 5], 44);
-    const y = call(ScaledDotProductAttention, [q, k, scalar(0.5), mask, v, scalar(0.25)]);
-    expectClose(y, unfusedSdpa(q, k, v, 1 / (0.5 * 0.25), mask));
+    const y = await call(ScaledDotProductAttention, [q, k, scalar(0.5), mask, v, scalar(0.25)]);
+    expectClose(y, await unfusedSdpa(q, k, v, 1 / (0.5 * 0.25), mask));
   });
 
-  it('the mask rows follow the row blocks (7 query rows over 70000 keys take 3 blocks)', () => {
+  it('the mask rows follow the row blocks (7 query rows over 70000 keys take 3 blocks)', async () => {
     const q = random([1, 1, 7, 2], 51);
     const k = random([1, 1, 70000, 2], 52);
     const v = random([1, 1, 70000, 2], 53);
     const mask = random([7, 70000], 54);
     expectClose(
-      call(ScaledDotProductAttention, [q, k, scalar(0.5), mask, v]),
-      unfusedSdpa(q, k, v, 0.5, mask),
+      await call(ScaledDotProductAttention, [q, k, scalar(0.5), mask, v]),
+      await unfusedSdpa(q, k, v, 0.5, mask),
     );
   });
 
-  it('rejects masks of other shapes and scales of more than one element', () => {
+  it('rejects masks of other shapes and scales of more than one element', async () => {
     const q = random([1, 2, 3, 4], 1);
     const k = random([1, 2, 5, 4], 2);
     const v = random([1, 2, 5, 4], 3);
-    expect(() => call(ScaledDotProductAttention, [q, k, scalar(1), random([1, 2, 3, 5], 4), v])).toThrow(
-      /mask must be \(3, 5\) or \(1, 1, 3, 5\)/,
-    );
-    expect(() => call(ScaledDotProductAttention, [q, k, random([2], 5), random([3, 5], 4), v])).toThrow(
-      /s must have shape \(\) or \(1\)/,
-    );
+    await expect(
+      call(ScaledDotProductAttention, [q, k, scalar(1), random([1, 2, 3, 5], 4), v]),
+    ).rejects.toThrow(/mask must be \(3, 5\) or \(1, 1, 3, 5\)/);
+    await expect(
+      call(ScaledDotProductAttention, [q, k, random([2], 5), random([3, 5], 4), v]),
+    ).rejects.toThrow(/s must have shape \(\) or \(1\)/);
   });
 });

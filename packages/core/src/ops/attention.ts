@@ -3,10 +3,10 @@ import { asNumbers } from '../tensor/convert.js';
 import { isFloat } from '../tensor/dtype.js';
 import { formatShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { transposeData } from '../tensor/transpose.js';
 import { check, input, type OpDef } from './op.js';
 import { attention, type ScoreStage } from './support/nn-attention.js';
 import { accumulatorFor, tensorFromValues } from './support/nn-numeric.js';
-import { transposeData } from './transpose.js';
 
 const add = (a: Dim | undefined, b: Dim | undefined): Dim =>
   typeof a === 'number' && typeof b === 'number' ? a + b : null;

@@ -1,9 +1,8 @@
 import { asNumbers } from '../tensor/convert.js';
-import { isFloat } from '../tensor/dtype.js';
-import { formatShape, shapeSize } from '../tensor/shape.js';
+import { shapeSize } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { check, input, type OpDef, type ValueMeta } from './op.js';
-import { axesMoments } from './support/nn-norm.js';
+import type { OpDef, ValueMeta } from './op.js';
+import { axesMoments, channelsInput, normalizeRun, perChannelInputs } from './support/nn-norm.js';
 import { accumulatorFor, tensorFromValues } from './support/nn-numeric.js';
 
 /** Training mode: statistics come from the batch (opset >= 14 training_mode; opset <= 6 without is_test). */
@@ -26,18 +25,9 @@ export const BatchNormalization: OpDef = {
     return [{ type: x?.type, dims: x?.dims }, stat, stat, stat, stat];
   },
   run(ctx) {
-    const x = input(ctx, 0);
-    check(
-      isFloat(x.type) && x.dims.length >= 2,
-      () => `expected a float tensor of rank >= 2, got ${x.type} ${formatShape(x.dims)}`,
-    );
+    const x = channelsInput(ctx);
     const [n, c] = x.dims;
-    const params = [1, 2, 3, 4].map((i) => asNumbers(input(ctx, i)));
-    check(
-      params.every((p) => p.length === c),
-      () => `scale, B, mean and var must have ${c} values (one per channel)`,
-    );
-    const [scale, bias, runMean, runVar] = params;
+    const [scale, bias, runMean, runVar] = perChannelInputs(ctx, [1, 2, 3, 4], c, 'scale, B, mean and var');
     const eps = ctx.attrs.float('epsilon', 1e-5);
     const spatial = shapeSize(x.dims.slice(2));
     const v = asNumbers(x);
@@ -48,11 +38,8 @@ export const BatchNormalization: OpDef = {
     const out = accumulatorFor(x.type, v.length);
     for (let b = 0; b < n; b++) {
       for (let ch = 0; ch < c; ch++) {
-        const k = scale[ch] / Math.sqrt(variance[ch] + eps);
-        const m = mean[ch];
-        const sh = bias[ch];
         const o = (b * c + ch) * spatial;
-        for (let i = o; i < o + spatial; i++) out[i] = (v[i] - m) * k + sh;
+        normalizeRun(v, out, o, o + spatial, mean[ch], scale[ch] / Math.sqrt(variance[ch] + eps), bias[ch]);
       }
     }
     const y = tensorFromValues(x.type, out, x.dims);

@@ -5,6 +5,7 @@ import { formatShape, shapeSize } from '../tensor/shape.js';
 import { check, input, type OpDef } from './op.js';
 import { col2im } from './support/nn-im2col.js';
 import { accumulatorFor, tensorFromValues } from './support/nn-numeric.js';
+import { windowGeometry } from './support/window.js';
 
 export const Col2Im: OpDef = {
   type: 'Col2Im',
@@ -25,16 +26,12 @@ export const Col2Im: OpDef = {
     );
     const r = image.length;
     check(kernel.length === r, () => `block_shape has ${kernel.length} dims, image_shape has ${r}`);
-    const strides = ctx.attrs.ints('strides', new Array(r).fill(1));
-    const dilations = ctx.attrs.ints('dilations', new Array(r).fill(1));
-    const pads = ctx.attrs.ints('pads', new Array(2 * r).fill(0));
     const [n, ck, L] = x.dims;
     const K = shapeSize(kernel);
     check(ck % K === 0, () => `input dimension 1 (${ck}) is not a multiple of the block size ${K}`);
-    const blocks = image.map(
-      (s, i) =>
-        Math.floor((s + pads[i] + pads[i + r] - (dilations[i] * (kernel[i] - 1) + 1)) / strides[i]) + 1,
-    );
+    // The blocks are the window positions of a convolution of the image by the block.
+    const window = windowGeometry(ctx.attrs, image, kernel);
+    const blocks = window.out;
     check(
       shapeSize(blocks) === L,
       () => `input has ${L} blocks, image_shape and block_shape give ${formatShape(blocks)}`,
@@ -44,7 +41,7 @@ export const Col2Im: OpDef = {
     const outDims = [n, c, ...image];
     const out = accumulatorFor(x.type, shapeSize(outDims));
     const v = asNumbers(x);
-    const g = { kernel, blocks, image, strides, dilations, padsBegin: pads.slice(0, r) };
+    const g = { ...window, blocks, image };
     for (let b = 0; b < n; b++) col2im(v, b * ck * L, c, g, out, b * c * S);
     return [tensorFromValues(x.type, out, outDims)];
   },

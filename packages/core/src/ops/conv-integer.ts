@@ -1,7 +1,32 @@
 import { Tensor } from '../tensor/tensor.js';
+import type { Attributes } from './attributes.js';
 import { convolve, inferConv } from './conv.js';
-import { check, input, type OpDef } from './op.js';
-import { centered } from './support/nn-quant.js';
+import { input, type OpDef } from './op.js';
+import { centered, checkInt8Operands } from './support/nn-quant.js';
+
+/**
+ * The convolution of ConvInteger and QLinearConv: (x - x_zero_point) by (w - w_zero_point, per
+ * output channel or per tensor) plus an optional bias, summed exactly in float64.
+ */
+export function integerConvolution(
+  attrs: Attributes,
+  x: Tensor,
+  xZero: Tensor | undefined,
+  w: Tensor,
+  wZero: Tensor | undefined,
+  bias?: ArrayLike<number>,
+) {
+  checkInt8Operands(x, w);
+  return convolve(
+    attrs,
+    centered(x, xZero, 1),
+    x.dims,
+    centered(w, wZero, 0),
+    w.dims,
+    bias,
+    (n) => new Float64Array(n),
+  );
+}
 
 export const ConvInteger: OpDef = {
   type: 'ConvInteger',
@@ -9,18 +34,7 @@ export const ConvInteger: OpDef = {
   run(ctx) {
     const x = input(ctx, 0);
     const w = input(ctx, 1);
-    for (const t of [x, w])
-      check(t.type === 'uint8' || t.type === 'int8', () => `type ${t.type} is not supported`);
-    // The weight zero point may be per output channel (axis 0).
-    const { out, dims } = convolve(
-      ctx.attrs,
-      centered(x, ctx.inputs[2], 1),
-      x.dims,
-      centered(w, ctx.inputs[3], 0),
-      w.dims,
-      undefined,
-      (n) => new Float64Array(n),
-    );
+    const { out, dims } = integerConvolution(ctx.attrs, x, ctx.inputs[2], w, ctx.inputs[3]);
     return [new Tensor('int32', Int32Array.from(out), dims)];
   },
 };

@@ -8,11 +8,10 @@ import { knownDims } from './support/infer.js';
 import { gemmNN } from './support/matmul.js';
 import { type Col2ImGeometry, col2im } from './support/nn-im2col.js';
 import { accumulatorFor, addChannelBias, tensorFromValues } from './support/nn-numeric.js';
-import { transposedWindowGeometry, type WindowGeometry } from './support/window.js';
+import { transposedWindowGeometry, type WindowGeometry, weightKernel } from './support/window.js';
 
 function geometry(attrs: Attributes, xDims: readonly number[], wDims: readonly number[]): WindowGeometry {
-  const kernel = attrs.has('kernel_shape') ? attrs.ints('kernel_shape') : wDims.slice(2);
-  return transposedWindowGeometry(attrs, xDims.slice(2), kernel);
+  return transposedWindowGeometry(attrs, xDims.slice(2), weightKernel(attrs, wDims));
 }
 
 export const ConvTranspose: OpDef = {
@@ -69,14 +68,8 @@ export const ConvTranspose: OpDef = {
     const outDims = [n, m, ...g.out];
     const out = accumulatorFor(x.type, shapeSize(outDims));
     const col = new Float64Array(mk * P);
-    const colGeometry: Col2ImGeometry = {
-      kernel: g.kernel,
-      blocks: inSpatial,
-      image: g.out,
-      strides: g.strides,
-      dilations: g.dilations,
-      padsBegin: g.padsBegin,
-    };
+    // The input positions are col2im's blocks and the output its image.
+    const colGeometry: Col2ImGeometry = { ...g, blocks: inSpatial, image: g.out };
     for (let bi = 0; bi < n; bi++) {
       for (let gi = 0; gi < group; gi++) {
         col.fill(0);

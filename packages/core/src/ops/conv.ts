@@ -5,10 +5,10 @@ import { shapeSize, stridesOf } from '../tensor/shape.js';
 import type { Attributes } from './attributes.js';
 import { check, input, type OpDef, type ValueMeta } from './op.js';
 import { knownDims } from './support/infer.js';
-import { type Accumulator, gemm } from './support/matmul.js';
+import { gemm } from './support/matmul.js';
 import { type Im2ColGeometry, im2col } from './support/nn-im2col.js';
-import { accumulatorFor, tensorFromValues } from './support/nn-numeric.js';
-import { type WindowGeometry, windowGeometry } from './support/window.js';
+import { type Accumulator, accumulatorFor, tensorFromValues } from './support/nn-numeric.js';
+import { type WindowGeometry, weightKernel, windowGeometry } from './support/window.js';
 
 /** OnnxStream stores Conv1D weights as (O, I, K, 1): drop the trailing unit axis against a 3-D input. */
 function weightDims(xRank: number, w: readonly number[]): readonly number[] {
@@ -16,8 +16,7 @@ function weightDims(xRank: number, w: readonly number[]): readonly number[] {
 }
 
 function geometry(attrs: Attributes, xDims: readonly number[], wDims: readonly number[]): WindowGeometry {
-  const kernel = attrs.has('kernel_shape') ? attrs.ints('kernel_shape') : wDims.slice(2);
-  return windowGeometry(attrs, xDims.slice(2), kernel);
+  return windowGeometry(attrs, xDims.slice(2), weightKernel(attrs, wDims));
 }
 
 /** Output meta of a convolution of input meta `x` by weight meta `w` (Conv, ConvInteger, QLinearConv). */
@@ -72,10 +71,23 @@ export function convolve(
   check(!bias || bias.length === m, () => `bias has ${bias?.length} values for ${m} output channels`);
   const g = geometry(attrs, xDims, wDims);
   const dims = [n, m, ...g.out];
-  const out = acc(shapeSize(dims));
-  if (xDims.length <= 4) conv2d(x, xDims, w, wDims, bias, group, g, out, dims);
-  else convNd(x, xDims, w, wDims, bias, group, g, out, dims);
-  return { out, dims };
+  const job: ConvJob = { x, xDims, w, wDims, bias, group, g, out: acc(shapeSize(dims)), outDims: dims };
+  if (xDims.length <= 4) conv2d(job);
+  else convNd(job);
+  return { out: job.out, dims };
+}
+
+/** A validated convolution: operands, geometry and the zeroed output (N, M, out spatial...). */
+interface ConvJob {
+  readonly x: ArrayLike<number>;
+  readonly xDims: readonly number[];
+  readonly w: ArrayLike<number>;
+  readonly wDims: readonly number[];
+  readonly bias: ArrayLike<number> | undefined;
+  readonly group: number;
+  readonly g: WindowGeometry;
+  readonly out: Accumulator;
+  readonly outDims: readonly number[];
 }
 
 export const Conv: OpDef = {
@@ -107,17 +119,7 @@ const COL_ELEMENTS = 1 << 20;
  * band of output rows [Cg*K, rows*OW], written straight into the output planes. A pointwise
  * convolution (1x1, stride 1, no padding) multiplies by the input planes directly.
  */
-function conv2d(
-  x: ArrayLike<number>,
-  xDims: readonly number[],
-  w: ArrayLike<number>,
-  wDims: readonly number[],
-  bias: ArrayLike<number> | undefined,
-  group: number,
-  g: WindowGeometry,
-  out: Accumulator,
-  outDims: readonly number[],
-): void {
+function conv2d({ x, xDims, w, wDims, bias, group, g, out, outDims }: ConvJob): void {
   const is1d = xDims.length === 3;
   const [n, c] = xDims;
   const m = wDims[0];
@@ -166,17 +168,7 @@ function conv2d(
 }
 
 /** Any number of spatial axes: straightforward loops over output positions and kernel taps. */
-function convNd(
-  x: ArrayLike<number>,
-  xDims: readonly number[],
-  w: ArrayLike<number>,
-  wDims: readonly number[],
-  bias: ArrayLike<number> | undefined,
-  group: number,
-  g: WindowGeometry,
-  out: Accumulator,
-  outDims: readonly number[],
-): void {
+function convNd({ x, xDims, w, wDims, bias, group, g, out, outDims }: ConvJob): void {
   const [n, c] = xDims;
   const m = wDims[0];
   const sp = xDims.slice(2);

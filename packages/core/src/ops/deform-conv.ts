@@ -6,7 +6,7 @@ import { check, input, type OpDef } from './op.js';
 import { knownDims } from './support/infer.js';
 import { gemmNN } from './support/matmul.js';
 import { accumulatorFor, addChannelBias, tensorFromValues } from './support/nn-numeric.js';
-import { windowGeometry } from './support/window.js';
+import { weightKernel, windowGeometry } from './support/window.js';
 
 /** Bilinear sample of a row-major h x w plane at fractional (y, x); positions outside read as 0. */
 function bilinear(v: ArrayLike<number>, base: number, h: number, w: number, y: number, x: number): number {
@@ -52,7 +52,7 @@ export const DeformConv: OpDef = {
     const m = w.dims[0];
     const group = ctx.attrs.int('group', 1);
     const offsetGroups = ctx.attrs.int('offset_group', 1);
-    const kernel = ctx.attrs.has('kernel_shape') ? ctx.attrs.ints('kernel_shape') : w.dims.slice(2);
+    const kernel = weightKernel(ctx.attrs, w.dims);
     const [kh, kw] = kernel;
     check(
       c === w.dims[1] * group && m % group === 0,

@@ -1,21 +1,18 @@
-import { check, input, type OpDef } from './op.js';
-import { blockSize, inferBlocks, permuteBlocks } from './support/tensor-blocks.js';
+import { check, type OpDef } from './op.js';
+import { blockSize, imageInput, inferBlocks, permuteBlocks } from './support/tensor-blocks.js';
 
 /** DepthToSpace: mode DCR (depth-column-row, default) or CRD (column-row-depth). */
 export const DepthToSpace: OpDef = {
   type: 'DepthToSpace',
-  infer(ctx) {
-    const b = blockSize(ctx.attrs.int('blocksize'));
-    return inferBlocks(
+  infer: (ctx) =>
+    inferBlocks(
       ctx,
-      (c) => Math.floor(c / (b * b)),
-      (d) => d * b,
-    );
-  },
+      (c, b) => Math.floor(c / (b * b)),
+      (d, b) => d * b,
+    ),
   run(ctx) {
-    const x = input(ctx, 0);
-    const b = blockSize(ctx.attrs.int('blocksize'));
-    check(x.dims.length === 4, () => `input must be 4-D, has rank ${x.dims.length}`);
+    const x = imageInput(ctx);
+    const b = blockSize(ctx.attrs);
     const [n, c, h, w] = x.dims;
     check(c % (b * b) === 0, () => `channels ${c} are not divisible by blocksize² ${b * b}`);
     const cc = c / (b * b);

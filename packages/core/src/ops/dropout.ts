@@ -1,8 +1,7 @@
 import { asNumbers, encodeNumbers, scalarOf } from '../tensor/convert.js';
 import { Tensor } from '../tensor/tensor.js';
-import type { KernelContext } from './op.js';
-import { check, input, type OpDef } from './op.js';
-import { uniformSource } from './support/tensor-random.js';
+import { check, input, type KernelContext, type OpDef } from './op.js';
+import { randomFor } from './support/random.js';
 
 /** The drop ratio and whether dropping applies: inputs 1-2 from opset 12, else the `ratio` attribute (inference only). */
 function dropoutArgs(ctx: KernelContext): { ratio: number; training: boolean } {
@@ -36,9 +35,9 @@ export const Dropout: OpDef = {
       const v = asNumbers(x);
       const out = new Float64Array(x.size);
       const scale = 1 / (1 - ratio);
-      const uniform = uniformSource(ctx.attrs.has('seed') ? ctx.attrs.int('seed') : undefined);
+      const rng = randomFor(ctx);
       for (let i = 0; i < out.length; i++) {
-        keep[i] = uniform() >= ratio ? 1 : 0;
+        keep[i] = rng.uniform() >= ratio ? 1 : 0;
         out[i] = keep[i] * v[i] * scale;
       }
       y = new Tensor(x.type, encodeNumbers(x.type, out) as never, x.dims);

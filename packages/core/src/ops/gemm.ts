@@ -1,12 +1,12 @@
 import type { Dim } from '../graph/graph.js';
 import { asNumbers } from '../tensor/convert.js';
 import { formatShape } from '../tensor/shape.js';
+import { transposeData } from '../tensor/transpose.js';
 import { check, input, type OpDef } from './op.js';
 import { broadcastN } from './support/elementwise.js';
 import { broadcastsTo } from './support/infer.js';
 import { gemmNN, gemmNT } from './support/matmul.js';
 import { accumulatorFor, tensorFromValues } from './support/nn-numeric.js';
-import { transposeData } from './transpose.js';
 
 export const Gemm: OpDef = {
   type: 'Gemm',

@@ -1,20 +1,15 @@
 import { asNumbers } from '../tensor/convert.js';
-import { isFloat } from '../tensor/dtype.js';
-import { formatShape, shapeSize } from '../tensor/shape.js';
+import { shapeSize } from '../tensor/shape.js';
 import { check, input, type OpDef } from './op.js';
 import { sameAsInput } from './support/infer.js';
-import { blockMoments } from './support/nn-norm.js';
+import { blockMoments, channelsInput, normalizeRun } from './support/nn-norm.js';
 import { accumulatorFor, tensorFromValues } from './support/nn-numeric.js';
 
 export const GroupNormalization: OpDef = {
   type: 'GroupNormalization',
   infer: sameAsInput,
   run(ctx) {
-    const x = input(ctx, 0);
-    check(
-      isFloat(x.type) && x.dims.length >= 2,
-      () => `expected a float tensor of rank >= 2, got ${x.type} ${formatShape(x.dims)}`,
-    );
+    const x = channelsInput(ctx);
     const [n, c] = x.dims;
     const groups = ctx.attrs.int('num_groups');
     check(groups > 0 && c % groups === 0, () => `${c} channels are not divisible into ${groups} groups`);
@@ -37,11 +32,8 @@ export const GroupNormalization: OpDef = {
         const g = Math.floor(ch / cg);
         const stat = b * groups + g;
         const p = perGroup ? g : ch;
-        const k = scale[p] / Math.sqrt(variance[stat] + eps);
-        const m = mean[stat];
-        const sh = bias[p];
         const o = (b * c + ch) * spatial;
-        for (let i = o; i < o + spatial; i++) out[i] = (v[i] - m) * k + sh;
+        normalizeRun(v, out, o, o + spatial, mean[stat], scale[p] / Math.sqrt(variance[stat] + eps), bias[p]);
       }
     }
     return [tensorFromValues(x.type, out, x.dims)];

@@ -1,8 +1,11 @@
 import { scalarOf } from '../tensor/convert.js';
 import { check, input, type OpDef, type ValueMeta } from './op.js';
-import { declaredDims, mergeDims, runBody } from './support/control-subgraph.js';
+import { declaredMeta, mergeDims, runBody } from './support/control-subgraph.js';
 
-/** If: runs then_branch or else_branch (graphs without inputs) and returns that branch's outputs. */
+/**
+ * If: runs then_branch or else_branch (graphs without inputs) and returns that branch's outputs,
+ * which may be tensors, sequences or optionals.
+ */
 export const If: OpDef = {
   type: 'If',
   infer(ctx) {
@@ -11,13 +14,16 @@ export const If: OpDef = {
     const cond = ctx.inputs[0]?.value;
     const metas: ValueMeta[] = [];
     for (let i = 0; i < ctx.outputCount; i++) {
-      const a = then.outputs[i];
-      const b = otherwise.outputs[i];
-      if (cond) {
-        const taken = scalarOf(cond, 'cond') !== 0 ? a : b;
-        metas.push({ type: taken?.type, dims: declaredDims(taken) });
-      } else {
-        metas.push({ type: a?.type ?? b?.type, dims: mergeDims(declaredDims(a), declaredDims(b)) });
+      const a = declaredMeta(then.outputs[i]);
+      const b = declaredMeta(otherwise.outputs[i]);
+      if (cond) metas.push(scalarOf(cond, 'cond') !== 0 ? a : b);
+      else {
+        metas.push({
+          kind: a.kind ?? b.kind,
+          optionalOf: a.optionalOf ?? b.optionalOf,
+          type: a.type ?? b.type,
+          dims: mergeDims(a.dims, b.dims),
+        });
       }
     }
     return metas;

@@ -1,20 +1,24 @@
 import { scalarOf } from '../tensor/convert.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
+import type { Value } from '../tensor/value.js';
 import { check, type OpDef, type ValueMeta } from './op.js';
 import { stackAlong } from './support/control-slices.js';
 import {
   boolScalar,
   declaredDims,
+  declaredMeta,
   declaredStackShape,
   int64Scalar,
   mergeDims,
   runBody,
+  tensorsOnly,
 } from './support/control-subgraph.js';
 
 /**
  * Loop: runs `body(iteration, cond, carried...) -> (cond, carried..., scan...)` while the
  * iteration is below the trip count M and the condition holds (either input may be omitted).
- * Carried values feed the next iteration; scan outputs are stacked along a new axis 0.
+ * Carried values (tensors, sequences or optionals) feed the next iteration; scan outputs are
+ * tensors stacked along a new axis 0.
  * As in onnxruntime and the ONNX reference, the body's condition output is always honoured.
  */
 export const Loop: OpDef = {
@@ -27,10 +31,12 @@ export const Loop: OpDef = {
       const declared = body.outputs[i + 1];
       if (i < carried) {
         const initial = ctx.inputs[i + 2];
-        metas.push({
-          type: initial?.type ?? declared?.type,
-          dims: mergeDims(initial?.dims, declaredDims(declared)),
-        });
+        const d = declaredMeta(declared);
+        // The body's declaration wins: a carried optional may come back as the sequence it holds.
+        if (d.kind) metas.push(d);
+        else if (initial?.kind)
+          metas.push({ kind: initial.kind, optionalOf: initial.optionalOf, type: initial.type });
+        else metas.push({ type: initial?.type ?? d.type, dims: mergeDims(initial?.dims, d.dims) });
       } else {
         const dims = declaredDims(declared);
         metas.push({ type: declared?.type, dims: dims && [null, ...dims] });
@@ -41,12 +47,12 @@ export const Loop: OpDef = {
   async run(ctx) {
     const body = ctx.attrs.graph('body');
     const [tripCount, condInput] = ctx.inputs;
-    const initial = ctx.inputs.slice(2);
+    const initial = ctx.values.slice(2);
     check(
-      initial.every((t) => t !== undefined),
+      initial.every((v) => v !== undefined),
       'loop-carried inputs cannot be omitted',
     );
-    let carried = initial as Tensor[];
+    let carried = initial as Value[];
     const scanCount = body.outputs.length - 1 - carried.length;
     check(
       scanCount >= 0 && body.inputs.length === carried.length + 2,
@@ -63,9 +69,12 @@ export const Loop: OpDef = {
     const scans: Tensor[][] = Array.from({ length: scanCount }, () => []);
     for (let i = 0; i < max && cond; i++) {
       const outs = await runBody(ctx, body, [int64Scalar(i), boolScalar(cond), ...carried]);
-      cond = scalarOf(outs[0], 'the body condition output') !== 0;
+      const condOut = outs[0];
+      check(condOut instanceof Tensor, () => `the body condition output must be a tensor, got ${condOut}`);
+      cond = scalarOf(condOut, 'the body condition output') !== 0;
       carried = outs.slice(1, 1 + carried.length);
-      for (let k = 0; k < scanCount; k++) scans[k].push(outs[1 + carried.length + k]);
+      const scanned = tensorsOnly(outs.slice(1 + carried.length), 'scan output');
+      for (let k = 0; k < scanCount; k++) scans[k].push(scanned[k]);
     }
     const stacked = scans.map((parts, k) => {
       const shape = parts[0] ?? declaredStackShape(body.outputs[1 + carried.length + k]);

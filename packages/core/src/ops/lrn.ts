@@ -1,19 +1,15 @@
 import { asNumbers } from '../tensor/convert.js';
-import { isFloat } from '../tensor/dtype.js';
-import { formatShape, shapeSize } from '../tensor/shape.js';
-import { check, input, type OpDef } from './op.js';
+import { shapeSize } from '../tensor/shape.js';
+import type { OpDef } from './op.js';
 import { sameAsInput } from './support/infer.js';
+import { channelsInput } from './support/nn-norm.js';
 import { accumulatorFor, tensorFromValues } from './support/nn-numeric.js';
 
 export const LRN: OpDef = {
   type: 'LRN',
   infer: sameAsInput,
   run(ctx) {
-    const x = input(ctx, 0);
-    check(
-      isFloat(x.type) && x.dims.length >= 2,
-      () => `expected a float tensor of rank >= 2, got ${x.type} ${formatShape(x.dims)}`,
-    );
+    const x = channelsInput(ctx);
     const size = ctx.attrs.int('size');
     const alpha = ctx.attrs.float('alpha', 1e-4);
     const beta = ctx.attrs.float('beta', 0.75);

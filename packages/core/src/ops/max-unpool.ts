@@ -1,7 +1,7 @@
 import type { Dim } from '../graph/graph.js';
 import { asInts } from '../tensor/convert.js';
 import { allocData } from '../tensor/dtype.js';
-import { formatShape, shapeSize, stridesOf } from '../tensor/shape.js';
+import { formatShape, sameShape, shapeSize, stridesOf } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Attributes } from './attributes.js';
 import { check, input, type OpDef } from './op.js';
@@ -37,7 +37,7 @@ export const MaxUnpool: OpDef = {
     const x = input(ctx, 0);
     const indices = input(ctx, 1);
     check(
-      indices.dims.length === x.dims.length && indices.dims.every((d, i) => d === x.dims[i]),
+      sameShape(indices.dims, x.dims),
       () => `indices shape ${formatShape(indices.dims)} differs from X shape ${formatShape(x.dims)}`,
     );
     check(

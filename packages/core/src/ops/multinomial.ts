@@ -3,7 +3,7 @@ import { dataTypeFromOnnx, isFloat } from '../tensor/dtype.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { check, input, type OpDef } from './op.js';
-import { randomFor } from './support/control-random.js';
+import { randomFor } from './support/random.js';
 
 /**
  * Multinomial: sample_size class indices per batch row, drawn from the softmax of the row's

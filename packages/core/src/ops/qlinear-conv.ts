@@ -1,8 +1,8 @@
 import { asNumbers } from '../tensor/convert.js';
-import { Tensor } from '../tensor/tensor.js';
-import { convolve, inferConv } from './conv.js';
+import { inferConv } from './conv.js';
+import { integerConvolution } from './conv-integer.js';
 import { check, input, type OpDef } from './op.js';
-import { centered, expandParam, quantizeValues, roundTo } from './support/nn-quant.js';
+import { expandParam, quantizedOutput, roundTo } from './support/nn-quant.js';
 
 export const QLinearConv: OpDef = {
   type: 'QLinearConv',
@@ -11,20 +11,16 @@ export const QLinearConv: OpDef = {
   run(ctx) {
     const x = input(ctx, 0);
     const w = input(ctx, 3);
-    for (const t of [x, w])
-      check(t.type === 'uint8' || t.type === 'int8', () => `type ${t.type} is not supported`);
     const [xScale, wScale, yScale] = [1, 4, 6].map((i) => input(ctx, i));
-    const yZero = ctx.inputs[7];
     const bias = ctx.inputs[8];
     check(!bias || bias.type === 'int32', () => `bias must be int32, got ${bias?.type}`);
-    const { out, dims } = convolve(
+    const { out, dims } = integerConvolution(
       ctx.attrs,
-      centered(x, ctx.inputs[2], 1),
-      x.dims,
-      centered(w, ctx.inputs[5], 0),
-      w.dims,
+      x,
+      ctx.inputs[2],
+      w,
+      ctx.inputs[5],
       bias && asNumbers(bias),
-      (n) => new Float64Array(n),
     );
     // Real output = acc * x_scale * w_scale (w_scale per output channel), requantised by y_scale.
     const st = xScale.type;
@@ -32,8 +28,6 @@ export const QLinearConv: OpDef = {
     const ys = asNumbers(yScale)[0];
     const ws = expandParam(wScale, dims, 1);
     for (let i = 0; i < out.length; i++) out[i] *= roundTo(st, roundTo(st, xs * ws[i]) / ys);
-    const type = yZero?.type ?? x.type;
-    const zp = yZero && expandParam(yZero, dims, 1);
-    return [new Tensor(type, quantizeValues(type, out, zp, true) as never, dims)];
+    return [quantizedOutput(out, dims, ctx.inputs[7], x.type, 1)];
   },
 };

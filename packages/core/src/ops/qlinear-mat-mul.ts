@@ -1,8 +1,7 @@
-import { shapeSize } from '../tensor/shape.js';
-import { Tensor } from '../tensor/tensor.js';
-import { check, input, type OpDef } from './op.js';
-import { batchedMatMul, matmulDims, matmulGeometry } from './support/matmul.js';
-import { centered, expandParam, quantizeValues, roundTo } from './support/nn-quant.js';
+import { integerMatMul } from './mat-mul-integer.js';
+import { input, type OpDef } from './op.js';
+import { matmulDims } from './support/matmul.js';
+import { expandParam, quantizedOutput, roundTo } from './support/nn-quant.js';
 
 export const QLinearMatMul: OpDef = {
   type: 'QLinearMatMul',
@@ -19,18 +18,8 @@ export const QLinearMatMul: OpDef = {
   run(ctx) {
     const a = input(ctx, 0);
     const b = input(ctx, 3);
-    for (const t of [a, b])
-      check(t.type === 'uint8' || t.type === 'int8', () => `type ${t.type} is not supported`);
     const [aScale, bScale, yScale] = [1, 4, 6].map((i) => input(ctx, i));
-    const yZero = ctx.inputs[7];
-    const g = matmulGeometry(a.dims, b.dims);
-    const acc = new Float64Array(shapeSize(g.outDims));
-    batchedMatMul(
-      g,
-      centered(a, ctx.inputs[2], a.dims.length - 2),
-      centered(b, ctx.inputs[5], b.dims.length - 1),
-      acc,
-    );
+    const { out: acc, g } = integerMatMul(a, ctx.inputs[2], b, ctx.inputs[5]);
     // Scales: A's per row, B's per column; the multiplier a_scale*b_scale/y_scale is computed in the scale type.
     const rank = g.outDims.length;
     const rowAxis = Math.max(0, a.dims.length > 1 ? rank - (b.dims.length > 1 ? 2 : 1) : 0);
@@ -39,8 +28,6 @@ export const QLinearMatMul: OpDef = {
     const bs = expandParam(bScale, g.outDims, Math.max(0, rank - 1));
     const ys = expandParam(yScale, g.outDims, rowAxis);
     for (let i = 0; i < acc.length; i++) acc[i] *= roundTo(st, roundTo(st, as[i] * bs[i]) / ys[i]);
-    const type = yZero?.type ?? a.type;
-    const zp = yZero && expandParam(yZero, g.outDims, rowAxis);
-    return [new Tensor(type, quantizeValues(type, acc, zp, true) as never, g.outDims)];
+    return [quantizedOutput(acc, g.outDims, ctx.inputs[7], a.type, rowAxis)];
   },
 };

@@ -1,3 +1,3 @@
-import { normalSampler, randomGenerator } from './support/control-random.js';
+import { normalSampler, randomGenerator } from './support/random.js';
 
 export const RandomNormal = randomGenerator('RandomNormal', false, normalSampler);

@@ -1,3 +1,3 @@
-import { randomGenerator, uniformSampler } from './support/control-random.js';
+import { randomGenerator, uniformSampler } from './support/random.js';
 
 export const RandomUniformLike = randomGenerator('RandomUniformLike', true, uniformSampler);

@@ -4,7 +4,7 @@ import { formatShape, shapeSize } from '../tensor/shape.js';
 import { check, input, type OpDef } from './op.js';
 
 /** Resolves a Reshape target: 0 copies the input dim (unless allowzero), one -1 is inferred. */
-export function reshapeDims(inDims: readonly Dim[], target: readonly number[], allowZero: boolean): Dim[] {
+function reshapeDims(inDims: readonly Dim[], target: readonly number[], allowZero: boolean): Dim[] {
   const out: Dim[] = target.map((d, i) => {
     if (d === 0 && !allowZero) {
       check(

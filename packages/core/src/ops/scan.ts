@@ -4,7 +4,7 @@ import { normalizeAxis } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { check, type KernelContext, type OpDef, type ValueMeta } from './op.js';
 import { stackAlong, takeAlong } from './support/control-slices.js';
-import { declaredDims, declaredStackShape, runBody } from './support/control-subgraph.js';
+import { declaredDims, declaredStackShape, runBody, tensorsOnly } from './support/control-subgraph.js';
 
 /** How one Scan run walks its inputs and lays out its outputs. */
 interface ScanPlan {
@@ -41,7 +41,8 @@ async function scanLoop(
     const slices = scans.map((t, j) =>
       takeAlong(t, p.inputAxes[j], p.inputReverse[j] ? p.steps - 1 - it : it),
     );
-    const outs = await runBody(ctx, body, [...states, ...slices]);
+    // Scan states and outputs are tensors only (ONNX type V).
+    const outs = tensorsOnly(await runBody(ctx, body, [...states, ...slices]), 'body output');
     states = outs.slice(0, states.length);
     for (let k = 0; k < outCount; k++)
       parts[k][p.outputReverse[k] ? p.steps - 1 - it : it] = outs[states.length + k];

@@ -1,4 +1,4 @@
-import { normalizeAxis } from '../tensor/shape.js';
+import { normalizeAxis, sameShape } from '../tensor/shape.js';
 import { check, input, type OpDef } from './op.js';
 import { sameAsInput } from './support/infer.js';
 import { indexValues } from './support/tensor-data.js';
@@ -19,7 +19,7 @@ export function scatterElementsOp(type: string, reduces: boolean): OpDef {
       const indices = input(ctx, 1);
       const updates = input(ctx, 2);
       check(
-        updates.dims.length === indices.dims.length && updates.dims.every((d, i) => d === indices.dims[i]),
+        sameShape(updates.dims, indices.dims),
         () => `updates shape [${updates.dims}] differs from indices shape [${indices.dims}]`,
       );
       const axis = normalizeAxis(ctx.attrs.int('axis', 0), data.dims.length);

@@ -1,4 +1,4 @@
-import { formatShape } from '../tensor/shape.js';
+import { formatShape, sameShape } from '../tensor/shape.js';
 import { check, input, type OpDef } from './op.js';
 import { sameAsInput } from './support/infer.js';
 import { scatter, scatterReduction, sliceTargets } from './support/tensor-scatter.js';
@@ -14,7 +14,7 @@ export const ScatterND: OpDef = {
     const { starts, sliceSize, k } = sliceTargets(data.dims, indices);
     const want = [...indices.dims.slice(0, -1), ...data.dims.slice(k)];
     check(
-      updates.dims.length === want.length && updates.dims.every((d, i) => d === want[i]),
+      sameShape(updates.dims, want),
       () => `updates shape ${formatShape(updates.dims)} must be ${formatShape(want)}`,
     );
     const targets = new Int32Array(starts.length * sliceSize);

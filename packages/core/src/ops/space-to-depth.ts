@@ -1,21 +1,18 @@
-import { check, input, type OpDef } from './op.js';
-import { blockSize, inferBlocks, permuteBlocks } from './support/tensor-blocks.js';
+import { check, type OpDef } from './op.js';
+import { blockSize, imageInput, inferBlocks, permuteBlocks } from './support/tensor-blocks.js';
 
 /** SpaceToDepth: moves blocksize x blocksize spatial blocks into channels (the inverse of DepthToSpace DCR). */
 export const SpaceToDepth: OpDef = {
   type: 'SpaceToDepth',
-  infer(ctx) {
-    const b = blockSize(ctx.attrs.int('blocksize'));
-    return inferBlocks(
+  infer: (ctx) =>
+    inferBlocks(
       ctx,
-      (c) => c * b * b,
-      (d) => Math.floor(d / b),
-    );
-  },
+      (c, b) => c * b * b,
+      (d, b) => Math.floor(d / b),
+    ),
   run(ctx) {
-    const x = input(ctx, 0);
-    const b = blockSize(ctx.attrs.int('blocksize'));
-    check(x.dims.length === 4, () => `input must be 4-D, has rank ${x.dims.length}`);
+    const x = imageInput(ctx);
+    const b = blockSize(ctx.attrs);
     const [n, c, h, w] = x.dims;
     check(h % b === 0 && w % b === 0, () => `height ${h} and width ${w} must be divisible by blocksize ${b}`);
     const [hh, ww] = [h / b, w / b];

@@ -3,13 +3,7 @@ import { normalizeAxis, shapeSize } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Attributes } from './attributes.js';
 import { check, input, type OpDef } from './op.js';
-import {
-  allocElements,
-  comparableValues,
-  compareScalars,
-  elementsOf,
-  tensorOf,
-} from './support/tensor-data.js';
+import { allocElements, compareScalars, elementsOf, scalarsOf, tensorOf } from './support/tensor-data.js';
 
 /** k: input 1 from opset 10, the `k` attribute before (honoured at any opset when there is no input). */
 function topK(attrs: Attributes, kInput: Tensor | undefined): number {
@@ -51,7 +45,7 @@ export const TopK: OpDef = {
     const inner = shapeSize(x.dims.slice(axis + 1));
     const outDims = [...x.dims];
     outDims[axis] = k;
-    const v = comparableValues(x);
+    const v = scalarsOf(x);
     const src = elementsOf(x);
     const values = allocElements(x.type, outer * k * inner);
     const indices = new BigInt64Array(outer * k * inner);

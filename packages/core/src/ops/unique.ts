@@ -3,10 +3,10 @@ import { normalizeAxis, shapeSize } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { input, type OpDef } from './op.js';
 import {
-  comparableValues,
   compareScalars,
   dimProduct,
   int64Tensor,
+  scalarsOf,
   takeSlices,
   tensorOf,
 } from './support/tensor-data.js';
@@ -44,7 +44,7 @@ export const Unique: OpDef = {
     const n = x.dims[axis];
     const outer = shapeSize(x.dims.slice(0, axis));
     const inner = shapeSize(x.dims.slice(axis + 1));
-    const v = comparableValues(x);
+    const v = scalarsOf(x);
     // Slice s holds elements (o * n + s) * inner + i.
     const compareSlices = (a: number, b: number): number => {
       for (let o = 0; o < outer; o++) {

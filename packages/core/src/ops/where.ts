@@ -2,14 +2,8 @@ import { allocData } from '../tensor/dtype.js';
 import { broadcastShapes, sameShape, shapeSize } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { check, input, type OpDef } from './op.js';
-import {
-  broadcastN,
-  elementsOf,
-  type Indexed,
-  inferBroadcast,
-  type Scalar,
-  type Writable,
-} from './support/elementwise.js';
+import { broadcastN, type Indexed, inferBroadcast, type Writable } from './support/elementwise.js';
+import { type Scalar, scalarsOf } from './support/tensor-data.js';
 
 /**
  * condition ? x : y with numpy broadcasting of all three. x and y share a type (any, strings
@@ -26,7 +20,7 @@ export const Where: OpDef = {
     check(c.type !== 'string', 'condition must be bool, not string');
     const dims = broadcastShapes(c.dims, x.dims, y.dims);
     const out = allocData(x.type, shapeSize(dims)) as Writable<Scalar>;
-    const cond = elementsOf(c);
+    const cond = scalarsOf(c);
     // Raw elements (float16 bits, float8 codes) are copied as they are.
     const xs = x.data as Indexed<Scalar>;
     const ys = y.data as Indexed<Scalar>;

@@ -1,11 +1,13 @@
 /**
  * Static memory estimate of a plan: replays the executor's allocation pattern with inferred shapes.
  */
+import { computeTypeOf } from '../formats/weights.js';
+import type { WeightRef } from '../graph/graph.js';
 import { DTYPES } from '../tensor/dtype.js';
 import type { Plan } from './plan.js';
 
 export interface PeakEstimate {
-  /** Peak bytes of live tensors (activations + the running step's weights), as the executor counts them. */
+  /** Peak bytes of live tensors (activations, the running and the next step's weights), as the executor counts them. */
   readonly peakBytes: number;
   /** Index of the step at the peak. */
   readonly peakStep: number;
@@ -35,12 +37,19 @@ export function estimatePeak(plan: Plan): PeakEstimate {
   let peak = live;
   let peakStep = -1;
   let maxStepWeightBytes = 0;
+  // The running step's weights as operators see them (after conversions such as float16 -> float32);
+  // the next step's as read from the file.
+  const seen = (r: WeightRef) => r.dims.reduce((a, b) => a * b, 1) * DTYPES[computeTypeOf(r)].bytes;
+  const weightBytes = plan.steps.map((step) => step.weights.reduce((s, r) => s + seen(r), 0));
+  const fileBytes = plan.steps.map((step) => step.weights.reduce((s, r) => s + r.byteLength, 0));
   plan.steps.forEach((step, i) => {
-    const w = step.weights.reduce((s, r) => s + r.byteLength, 0);
+    const w = weightBytes[i];
     maxStepWeightBytes = Math.max(maxStepWeightBytes, w);
     for (const id of step.outputs) if (id >= 0) live += bytesOf(id);
-    if (live + w > peak) {
-      peak = live + w;
+    // The executor already holds the next step's weights while this kernel runs.
+    const held = w + (fileBytes[i + 1] ?? 0);
+    if (live + held > peak) {
+      peak = live + held;
       peakStep = i;
     }
     for (const id of step.free) live -= bytesOf(id);

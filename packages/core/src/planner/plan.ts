@@ -19,7 +19,8 @@ import { Attributes } from '../ops/attributes.js';
 import { findOp } from '../ops/index.js';
 import type { OpDef, ValueMeta } from '../ops/op.js';
 import { formatShape } from '../tensor/shape.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
+import type { Value } from '../tensor/value.js';
 
 /** Folded outputs larger than this many elements are computed at run time instead of kept. */
 const FOLD_LIMIT = 1 << 22;
@@ -122,7 +123,7 @@ export async function planGraph(graph: Graph, options: PlanOptions): Promise<Pla
     node.outputs.forEach((name, i) => {
       if (!name) return;
       const inferred = outs[i] ?? {};
-      const m = options.fold === false ? { type: inferred.type, dims: inferred.dims } : inferred;
+      const m = options.fold === false ? { ...inferred, value: undefined } : inferred;
       checkDeclared(graph, node, name, m.dims);
       metas.set(name, m);
     });
@@ -202,12 +203,14 @@ export async function planGraph(graph: Graph, options: PlanOptions): Promise<Pla
   const steps: Step[] = partial.map((p, index) => {
     const opset = graph.opsets.get(p.node.domain) ?? graph.opsets.get('') ?? 1;
     const types = p.node.inputs.map((n) => (n ? metas.get(n)?.type : undefined));
+    // Sequences and optionals only run on the reference backend.
+    const tensorsOnly = [...p.node.inputs, ...p.node.outputs].every((n) => !n || !metas.get(n)?.kind);
     return {
       ...p,
       op: opFor(p.node),
       attrs: new Attributes(p.node.attributes),
       opset,
-      backend: backend.supports(p.node, types, opset) ? backend : referenceBackend,
+      backend: tensorsOnly && backend.supports(p.node, types, opset) ? backend : referenceBackend,
       free: frees.get(index) ?? [],
       declared: p.node.outputs.map((o) =>
         graph.format === 'onnxstream' ? graph.valueInfo.get(o)?.dims : undefined,
@@ -272,10 +275,12 @@ async function foldNode(
   opset: number,
   inputs: readonly (ValueMeta | undefined)[],
 ): Promise<Tensor[] | undefined> {
-  let out: Tensor[];
+  let out: Value[];
+  const values = inputs.map((m) => m?.value);
   try {
     out = await op.run({
-      inputs: inputs.map((m) => m?.value),
+      inputs: values,
+      values,
       attrs,
       opset,
       outputCount: node.outputs.length,
@@ -285,8 +290,10 @@ async function foldNode(
   } catch (e) {
     throw nodeError(node, (e as Error).message, e);
   }
-  if (out.some((t) => t.size > FOLD_LIMIT)) return undefined;
-  return out;
+  // Only tensors are folded: sequences and optionals stay run-time values.
+  const tensors = out.filter((v): v is Tensor => v instanceof Tensor);
+  if (tensors.length < out.length || tensors.some((t) => t.size > FOLD_LIMIT)) return undefined;
+  return tensors;
 }
 
 /** Orders nodes so every input is produced before use; keeps the file order when it already is. */

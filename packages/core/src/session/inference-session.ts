@@ -3,24 +3,27 @@
  *
  *   const session = await InferenceSession.create('model_folder', { weightsProvider, backend });
  *   const outputs = await session.run({ images: tensor });
+ *
+ * `run` returns tensors (onnxruntime's shape); `runValues` also returns sequences and optionals.
  */
 import { openModelPath } from '#platform';
 import type { Backend } from '../backend/backend.js';
 import { resolveBackend } from '../backend/registry.js';
 import { InputError, OnnxStreamError } from '../errors.js';
-import { executePlan, type RunProgress, type RunStats, signature } from '../executor/executor.js';
+import { executePlan, metaOf, type RunProgress, type RunStats, signature } from '../executor/executor.js';
 import { MemoryFiles, type ModelFiles } from '../files/model-files.js';
 import { readOnnxModel } from '../formats/onnx/model-reader.js';
 import { readModelTxt } from '../formats/onnxstream/model-txt.js';
 import { escapeName } from '../formats/onnxstream/names.js';
 import { weightTensor } from '../formats/weights.js';
-import type { Dim, Graph } from '../graph/graph.js';
+import type { Dim, Graph, ValueInfo } from '../graph/graph.js';
 import type { ValueMeta } from '../ops/op.js';
 import { type Plan, planGraph } from '../planner/plan.js';
 import type { WeightsProvider } from '../provider/weights-provider.js';
 import type { DataType } from '../tensor/dtype.js';
 import { formatShape } from '../tensor/shape.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
+import { elementTypeOf, kindOf, OptionalValue, type Value } from '../tensor/value.js';
 
 export interface SessionOptions {
   /** 'auto' (default), a registered backend name ('reference', 'native', 'wasm'), or a Backend object. */
@@ -48,12 +51,16 @@ export interface RunOptions {
   profile?: boolean;
 }
 
-export type FeedsType = Readonly<Record<string, Tensor>>;
+/** Feeds by input name: tensors, or sequences and optionals for inputs declared so. */
+export type FeedsType = Readonly<Record<string, Value>>;
 export type ReturnType = Record<string, Tensor>;
+export type ValuesReturnType = Record<string, Value>;
 
 export interface ValueMetadata {
   readonly name: string;
-  readonly isTensor: true;
+  /** False for sequences, optionals and maps. */
+  readonly isTensor: boolean;
+  /** The tensor type; for sequences and optionals, the type of the tensors inside. */
   readonly type?: DataType;
   readonly shape?: readonly Dim[];
 }
@@ -108,11 +115,11 @@ export class InferenceSession {
   }
 
   get inputMetadata(): readonly ValueMetadata[] {
-    return this.#graph.inputs.map((i) => ({ name: i.name, isTensor: true, type: i.type, shape: i.dims }));
+    return this.#graph.inputs.map(valueMetadata);
   }
 
   get outputMetadata(): readonly ValueMetadata[] {
-    return this.#graph.outputs.map((o) => ({ name: o.name, isTensor: true, type: o.type, shape: o.dims }));
+    return this.#graph.outputs.map(valueMetadata);
   }
 
   /** The loaded graph (read-only), for tools such as `onnxstream info`. */
@@ -126,9 +133,33 @@ export class InferenceSession {
 
   /**
    * Runs the model. `fetches` may be a list of output names (onnxruntime style) or run options.
-   * Runs on one session are serialised.
+   * Runs on one session are serialised. Every returned output must be a tensor: use `runValues`
+   * for models with sequence or optional outputs.
    */
-  run(feeds: FeedsType, fetches?: readonly string[] | RunOptions, options?: RunOptions): Promise<ReturnType> {
+  async run(
+    feeds: FeedsType,
+    fetches?: readonly string[] | RunOptions,
+    options?: RunOptions,
+  ): Promise<ReturnType> {
+    const values = await this.runValues(feeds, fetches, options);
+    const result: ReturnType = {};
+    for (const [name, v] of Object.entries(values)) {
+      if (!(v instanceof Tensor)) {
+        throw new OnnxStreamError(
+          `output '${name}' is ${withArticle(kindOf(v))}, not a tensor: use session.runValues() to get it`,
+        );
+      }
+      result[name] = v;
+    }
+    return result;
+  }
+
+  /** Runs the model like `run`, returning every output as it is: a tensor, a sequence or an optional. */
+  runValues(
+    feeds: FeedsType,
+    fetches?: readonly string[] | RunOptions,
+    options?: RunOptions,
+  ): Promise<ValuesReturnType> {
     const opts: RunOptions = Array.isArray(fetches)
       ? { ...options, outputs: fetches }
       : { ...(fetches as RunOptions), ...options };
@@ -137,7 +168,7 @@ export class InferenceSession {
     return result;
   }
 
-  async #run(feeds: FeedsType, options: RunOptions): Promise<ReturnType> {
+  async #run(feeds: FeedsType, options: RunOptions): Promise<ValuesReturnType> {
     if (this.#released) throw new OnnxStreamError('session was released');
     const named = this.#checkFeeds(feeds);
     const outputs = (options.outputs ?? this.outputNames).map((n) => this.#resolveName(n));
@@ -155,15 +186,13 @@ export class InferenceSession {
 
   /** The execution plan for feeds of these types and shapes (cached per signature). */
   async plan(
-    feeds: ReadonlyMap<string, Tensor>,
+    feeds: ReadonlyMap<string, Value>,
     outputs: readonly string[] = this.outputNames,
   ): Promise<Plan> {
     const key = `${signature(feeds)}=>${outputs.join('|')}`;
     let plan = this.#plans.get(key);
     if (!plan) {
-      const metas = new Map<string, ValueMeta>(
-        [...feeds].map(([n, t]) => [n, { type: t.type, dims: t.dims }]),
-      );
+      const metas = new Map<string, ValueMeta>([...feeds].map(([n, v]) => [n, metaOf(v)]));
       plan = await planGraph(this.#graph, {
         feeds: metas,
         outputs,
@@ -187,10 +216,10 @@ export class InferenceSession {
     return known(escaped) ? escaped : name;
   }
 
-  #checkFeeds(feeds: FeedsType): Map<string, Tensor> {
+  #checkFeeds(feeds: FeedsType): Map<string, Value> {
     const declared = new Map(this.#graph.inputs.map((i) => [i.name, i]));
-    const named = new Map<string, Tensor>();
-    for (const [given, tensor] of Object.entries(feeds)) {
+    const named = new Map<string, Value>();
+    for (const [given, value] of Object.entries(feeds)) {
       const name = this.#resolveName(given);
       const info = declared.get(name);
       if (!info) {
@@ -198,20 +227,9 @@ export class InferenceSession {
           `unknown input '${given}'; the model's inputs are: ${this.inputNames.join(', ')}`,
         );
       }
-      if (info.type && info.type !== tensor.type) {
-        throw new InputError(`input '${given}' must be ${info.type}, got ${tensor.type}`);
-      }
-      if (info.dims) {
-        const d = info.dims;
-        const bad =
-          d.length !== tensor.dims.length || d.some((x, i) => typeof x === 'number' && x !== tensor.dims[i]);
-        if (bad) {
-          throw new InputError(
-            `input '${given}' must have shape ${formatShape(d)}, got ${formatShape(tensor.dims)}`,
-          );
-        }
-      }
-      named.set(name, tensor);
+      if (value instanceof Tensor) checkTensorFeed(given, info, value);
+      else checkValueFeed(given, info, value);
+      named.set(name, value);
     }
     const missing = this.#graph.inputs.filter((i) => !named.has(i.name)).map((i) => i.name);
     if (missing.length)
@@ -228,6 +246,57 @@ export class InferenceSession {
     await this.#files.close?.();
     this.#plans.clear();
   }
+}
+
+function valueMetadata(v: ValueInfo): ValueMetadata {
+  return {
+    name: v.name,
+    isTensor: !v.nonTensor,
+    type: v.nonTensor ? v.elementType : v.type,
+    shape: v.dims,
+  };
+}
+
+/** A tensor feed must match the type and shape the model declares. */
+function checkTensorFeed(given: string, info: ValueInfo, tensor: Tensor): void {
+  if (info.nonTensor) {
+    throw new InputError(`input '${given}' must be ${withArticle(info.nonTensor)}, got a tensor`);
+  }
+  if (info.type && info.type !== tensor.type) {
+    throw new InputError(`input '${given}' must be ${info.type}, got ${tensor.type}`);
+  }
+  const d = info.dims;
+  if (
+    d &&
+    (d.length !== tensor.dims.length || d.some((x, i) => typeof x === 'number' && x !== tensor.dims[i]))
+  ) {
+    throw new InputError(
+      `input '${given}' must have shape ${formatShape(d)}, got ${formatShape(tensor.dims)}`,
+    );
+  }
+}
+
+/** A sequence or optional feed must match the kind (and element type) the model declares. */
+function checkValueFeed(given: string, info: ValueInfo, value: Value): void {
+  const kind = kindOf(value);
+  if (info.nonTensor !== kind) {
+    throw new InputError(
+      `input '${given}' must be ${withArticle(info.nonTensor ?? 'tensor')}, got ${withArticle(kind)}`,
+    );
+  }
+  const type = elementTypeOf(value);
+  if (info.elementType && type && info.elementType !== type) {
+    throw new InputError(`input '${given}' must hold ${info.elementType} tensors, got ${type}`);
+  }
+  if (value instanceof OptionalValue && info.optionalOf && info.optionalOf !== value.elementKind) {
+    throw new InputError(
+      `input '${given}' must be an optional ${info.optionalOf}, got an optional ${value.elementKind}`,
+    );
+  }
+}
+
+function withArticle(kind: string): string {
+  return `${kind === 'optional' ? 'an' : 'a'} ${kind}`;
 }
 
 async function openSource(

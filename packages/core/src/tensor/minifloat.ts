@@ -33,6 +33,20 @@ interface SignedFormat {
   readonly special: (code: number) => number | undefined;
 }
 
+/** The fnuz 8-bit formats: no infinities, no negative zero, and the negative-zero code 0x80 is NaN. */
+function fnuz(mant: number, bias: number): SignedFormat {
+  return {
+    mant,
+    bias,
+    signBit: 0x80,
+    maxCode: 0x7f,
+    nanCode: 0x80,
+    overflow: 'nan',
+    unsignedZero: true,
+    special: (c) => (c === 0x80 ? Number.NaN : undefined),
+  };
+}
+
 const SIGNED: Record<Exclude<MinifloatType, 'float8e8m0'>, SignedFormat> = {
   float8e4m3fn: {
     mant: 3,
@@ -44,16 +58,7 @@ const SIGNED: Record<Exclude<MinifloatType, 'float8e8m0'>, SignedFormat> = {
     unsignedZero: false,
     special: (c) => ((c & 0x7f) === 0x7f ? Number.NaN : undefined),
   },
-  float8e4m3fnuz: {
-    mant: 3,
-    bias: 8,
-    signBit: 0x80,
-    maxCode: 0x7f,
-    nanCode: 0x80,
-    overflow: 'nan',
-    unsignedZero: true,
-    special: (c) => (c === 0x80 ? Number.NaN : undefined),
-  },
+  float8e4m3fnuz: fnuz(3, 8),
   float8e5m2: {
     mant: 2,
     bias: 15,
@@ -68,16 +73,7 @@ const SIGNED: Record<Exclude<MinifloatType, 'float8e8m0'>, SignedFormat> = {
       return m === 0x7c ? (c & 0x80 ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY) : Number.NaN;
     },
   },
-  float8e5m2fnuz: {
-    mant: 2,
-    bias: 16,
-    signBit: 0x80,
-    maxCode: 0x7f,
-    nanCode: 0x80,
-    overflow: 'nan',
-    unsignedZero: true,
-    special: (c) => (c === 0x80 ? Number.NaN : undefined),
-  },
+  float8e5m2fnuz: fnuz(2, 16),
   // No NaN: ml_dtypes turns NaN into the negative-zero code.
   float4e2m1: {
     mant: 1,

@@ -113,7 +113,8 @@ describe('model-local functions', () => {
     // 1 + 1 + 2 calls of AddScaled, 3 nodes each, and the Identity.
     expect(g.nodes.length).toBe(13);
     expect(g.nodes[0].name).toBe('first/Constant_0');
-    expect(g.nodes.find((n) => n.opType === 'Identity')?.attributes.has('type')).toBe(false);
+    // A type-describing (TYPE_PROTO) attribute is kept as the value type it describes.
+    expect(g.nodes.find((n) => n.opType === 'Identity')?.attributes.get('type')?.type).toBe('typeProto');
   });
 
   it('are inlined inside subgraphs too', async () => {

@@ -6,8 +6,8 @@
  */
 import { ModelFormatError } from '../../errors.js';
 import { checkRelativePath, type ModelFiles } from '../../files/model-files.js';
-import type { AttrValue, Dim, Graph, Node, ValueInfo, WeightRef } from '../../graph/graph.js';
-import { DTYPES, dataTypeFromOnnx } from '../../tensor/dtype.js';
+import type { AttrValue, Dim, Graph, Node, ValueInfo, ValueType, WeightRef } from '../../graph/graph.js';
+import { type DataType, DTYPES, dataTypeFromOnnx } from '../../tensor/dtype.js';
 import { shapeSize } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { isEagerWeight, weightTensor } from '../weights.js';
@@ -21,6 +21,7 @@ import {
   type StringStringEntry,
   TensorProto,
   type TensorProtoObject,
+  type TypeProtoObject,
   type ValueInfoObject,
   ValueInfoProto,
 } from './schema.js';
@@ -226,15 +227,31 @@ async function readRange(c: WireCursor, start: number, end: number): Promise<Uin
 }
 
 function convertValueInfo(v: ValueInfoObject): ValueInfo {
-  const tt = v.type?.tensor_type;
-  const name = v.name ?? '';
-  if (v.type?.sequence_type) return { name, nonTensor: 'sequence' };
-  if (v.type?.optional_type) return { name, nonTensor: 'optional' };
-  if (v.type?.map_type) return { name, nonTensor: 'map' };
-  if (!tt) return { name };
+  return { name: v.name ?? '', ...convertType(v.type) };
+}
+
+/** A TypeProto: a tensor's type and shape, or what a sequence or optional holds. */
+function convertType(t: TypeProtoObject | undefined): ValueType {
+  if (t?.sequence_type)
+    return { nonTensor: 'sequence', elementType: tensorTypeIn(t.sequence_type.elem_type) };
+  if (t?.optional_type) {
+    const inner = t.optional_type.elem_type;
+    const optionalOf = inner?.sequence_type ? 'sequence' : inner?.tensor_type ? 'tensor' : undefined;
+    return { nonTensor: 'optional', optionalOf, elementType: tensorTypeIn(inner) };
+  }
+  if (t?.map_type) return { nonTensor: 'map' };
+  const tt = t?.tensor_type;
+  if (!tt) return {};
   const type = tt.elem_type ? dataTypeFromOnnx(tt.elem_type) : undefined;
   const dims: Dim[] | undefined = tt.shape ? (tt.shape.dim ?? []).map(convertDim) : undefined;
-  return { name, type, dims };
+  return { type, dims };
+}
+
+/** The element type of the innermost tensors of a (nested) sequence or optional type. */
+function tensorTypeIn(t: TypeProtoObject | undefined): DataType | undefined {
+  if (!t) return undefined;
+  if (t.tensor_type?.elem_type) return dataTypeFromOnnx(t.tensor_type.elem_type);
+  return tensorTypeIn(t.sequence_type?.elem_type ?? t.optional_type?.elem_type);
 }
 
 function convertDim(d: { dim_value?: string | number; dim_param?: string }): Dim {
@@ -269,14 +286,14 @@ export function convertNode(
 
 /** AttributeProto with the type-proto fields (Optional's `type` attribute and the like). */
 interface TypedAttributeObject extends AttributeObject {
-  tp?: object;
-  type_protos?: object[];
+  tp?: TypeProtoObject;
+  type_protos?: TypeProtoObject[];
 }
 
 /**
- * Converts one attribute. TYPE_PROTO(S) attributes (13, 14) describe types of non-tensor values
- * (only Optional uses one), which the engine does not run: they are left out rather than making
- * the whole model unreadable.
+ * Converts one attribute. A TYPE_PROTO attribute (13) becomes the value type it describes
+ * (Optional's `type`); TYPE_PROTOS (14) has no user among the operators and is left out rather than
+ * making the whole model unreadable.
  */
 function convertAttribute(
   a: TypedAttributeObject,
@@ -306,6 +323,7 @@ function convertAttribute(
     case 10:
       return { type: 'graphs', value: (a.graphs ?? []).map((g) => convertSubgraph(g, opsets, functions)) };
     case 13:
+      return { type: 'typeProto', value: convertType(a.tp) };
     case 14:
       return undefined;
     default:

@@ -1,29 +1,34 @@
 /**
- * The outer x axis x inner decomposition used by softmax-like operators: for opset < 13 the input
- * is coerced to 2-D at `axis` (default 1); from 13 on the operation runs along one axis (default -1).
+ * The outer x axis x inner decomposition of a tensor into lines along one axis, and the
+ * softmax-like operators built on it: for opset < 13 their input is coerced to 2-D at `axis`
+ * (default 1); from 13 on they run along one axis (default -1).
  */
-
 import { asNumbers } from '../../tensor/convert.js';
 import { isFloat } from '../../tensor/dtype.js';
 import { normalizeAxis, shapeSize } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { check, input, type KernelContext } from '../op.js';
-import { accumulatorFor, tensorFromValues } from './nn-numeric.js';
+import { type Accumulator, accumulatorFor, tensorFromValues } from './nn-numeric.js';
 
-export interface AxisLayout {
+interface AxisLayout {
   readonly outer: number;
   readonly n: number;
   readonly inner: number;
 }
 
+/** The lines of `dims` along `axis` (a normalised axis). */
+export function axisLayout(dims: readonly number[], axis: number): AxisLayout {
+  return { outer: shapeSize(dims.slice(0, axis)), n: dims[axis], inner: shapeSize(dims.slice(axis + 1)) };
+}
+
+/** The lines a softmax-like operator normalises (opset-dependent, see above). */
 export function softmaxLayout(ctx: KernelContext, dims: readonly number[]): AxisLayout {
   const rank = dims.length;
   if (ctx.opset < 13) {
     const axis = normalizeAxis(ctx.attrs.int('axis', 1), Math.max(rank, 1));
     return { outer: shapeSize(dims.slice(0, axis)), n: shapeSize(dims.slice(axis)), inner: 1 };
   }
-  const axis = normalizeAxis(ctx.attrs.int('axis', -1), rank);
-  return { outer: shapeSize(dims.slice(0, axis)), n: dims[axis], inner: shapeSize(dims.slice(axis + 1)) };
+  return axisLayout(dims, normalizeAxis(ctx.attrs.int('axis', -1), rank));
 }
 
 /** Calls `row(base, stride)` for every line of `n` elements along the layout's axis. */
@@ -39,7 +44,7 @@ export function forEachLine(l: AxisLayout, row: (base: number, stride: number) =
  */
 export function softmaxLine(
   v: ArrayLike<number>,
-  out: Float32Array | Float64Array,
+  out: Accumulator,
   base: number,
   stride: number,
   n: number,

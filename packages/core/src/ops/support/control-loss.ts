@@ -6,7 +6,7 @@
 import type { Dim } from '../../graph/graph.js';
 import { asNumbers, encodeNumbers } from '../../tensor/convert.js';
 import { type DataType, isFloat } from '../../tensor/dtype.js';
-import { formatShape, shapeSize } from '../../tensor/shape.js';
+import { formatShape, sameShape, shapeSize } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { check, type InferContext, type KernelContext, type ValueMeta } from '../op.js';
 
@@ -37,7 +37,7 @@ export function nllLoss(
   const inner = shapeSize(dims.slice(2));
   const targetDims = [n, ...dims.slice(2)];
   check(
-    target.dims.length === targetDims.length && target.dims.every((d, i) => d === targetDims[i]),
+    sameShape(target.dims, targetDims),
     () => `target shape ${formatShape(target.dims)} does not match input shape ${formatShape(dims)}`,
   );
   const weightInput = ctx.inputs[2];

@@ -2,8 +2,7 @@
  * Slicing one index out of an axis and stacking tensors along a new axis: how Scan and Loop feed
  * their bodies one step at a time and collect per-iteration outputs. Works for every element type.
  */
-import type { DataType, TensorData } from '../../tensor/dtype.js';
-import { allocData } from '../../tensor/dtype.js';
+import { allocData, type DataType, type TensorData } from '../../tensor/dtype.js';
 import { formatShape, sameShape, shapeSize } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { check } from '../op.js';

@@ -1,14 +1,18 @@
 /**
- * Shared pieces of the control-flow operators (If, Loop, Scan): calling a body with positional
- * inputs and reading what a body declares about its outputs.
+ * Shared pieces of the control-flow operators (If, Loop, Scan, SequenceMap): calling a body with
+ * positional inputs and reading what a body declares about its outputs.
  */
 import type { Dim, Graph, ValueInfo } from '../../graph/graph.js';
 import { Tensor } from '../../tensor/tensor.js';
-import { check, type KernelContext } from '../op.js';
+import type { Value } from '../../tensor/value.js';
+import { check, type KernelContext, type ValueMeta } from '../op.js';
 import type { StackShape } from './control-slices.js';
 
-/** Runs `body` with its declared inputs bound in order to `values`; returns its outputs in order. */
-export async function runBody(ctx: KernelContext, body: Graph, values: readonly Tensor[]): Promise<Tensor[]> {
+/**
+ * Runs `body` with its declared inputs bound in order to `values`; returns its outputs in order.
+ * Values of any kind pass through (Loop-carried sequences, If branches returning optionals).
+ */
+export async function runBody(ctx: KernelContext, body: Graph, values: readonly Value[]): Promise<Value[]> {
   check(
     body.inputs.length === values.length,
     () => `the body graph declares ${body.inputs.length} inputs, the operator passes ${values.length}`,
@@ -20,6 +24,23 @@ export async function runBody(ctx: KernelContext, body: Graph, values: readonly 
     'the body graph did not produce all of its outputs',
   );
   return outs;
+}
+
+/** Every value must be a tensor (Scan states and outputs, Loop scan outputs); `what` names them. */
+export function tensorsOnly(values: readonly Value[], what: string): Tensor[] {
+  return values.map((v, i) => {
+    check(v instanceof Tensor, () => `${what} ${i} must be a tensor, got ${v}`);
+    return v;
+  });
+}
+
+/** Plan-time metadata of a value a body declares (kind, type and dims, symbolic dims unknown). */
+export function declaredMeta(info: ValueInfo | undefined): ValueMeta {
+  if (info?.nonTensor === 'sequence') return { kind: 'sequence', type: info.elementType };
+  if (info?.nonTensor === 'optional') {
+    return { kind: 'optional', optionalOf: info.optionalOf, type: info.elementType };
+  }
+  return { type: info?.type, dims: declaredDims(info) };
 }
 
 /**

@@ -2,7 +2,6 @@
  * Reference elementwise machinery: broadcasting loops and factories that build unary, binary,
  * comparison and variadic operator definitions from scalar functions.
  */
-
 import type { Dim } from '../../graph/graph.js';
 import { asNumbers, encodeNumbers } from '../../tensor/convert.js';
 import { type DataType, DTYPES, isBig, isFloat } from '../../tensor/dtype.js';
@@ -16,9 +15,9 @@ import {
 } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { Attributes } from '../attributes.js';
-import type { InferContext, KernelContext, OpDef, ValueMeta } from '../op.js';
-import { check, input } from '../op.js';
+import { check, type InferContext, input, type KernelContext, type OpDef, type ValueMeta } from '../op.js';
 import { broadcastDims, sameAsInput } from './infer.js';
+import { type Scalar, scalarsOf } from './tensor-data.js';
 
 export type Indexed<T> = { readonly length: number; readonly [i: number]: T };
 export type Writable<T> = { [i: number]: T };
@@ -99,14 +98,6 @@ export function broadcastN<T, R>(
       counter[d] = 0;
     }
   }
-}
-
-/** A tensor element as scalar functions see it: bigint for int64/uint64, string, else a (decoded) number. */
-export type Scalar = number | bigint | string;
-
-/** The elements of `t` as Scalars (no copy except for float16/bfloat16/8- and 4-bit floats). */
-export function elementsOf(t: Tensor): Indexed<Scalar> {
-  return isBig(t.type) || t.type === 'string' ? (t.data as Indexed<Scalar>) : asNumbers(t);
 }
 
 /** Float types only (activation functions). */
@@ -238,7 +229,7 @@ export function binaryOp(spec: BinarySpec): OpDef {
   };
 }
 
-export interface CompareSpec {
+interface CompareSpec {
   readonly type: string;
   /** The comparison; both arguments have the same JavaScript type (number, bigint or string). */
   readonly test: (a: Scalar, b: Scalar) => boolean;
@@ -257,7 +248,7 @@ export function compareOp(spec: CompareSpec): OpDef {
       const outDims = broadcastShapes(a.dims, b.dims);
       const out = new Uint8Array(shapeSize(outDims));
       const test = spec.test;
-      broadcastBinary(elementsOf(a), a.dims, elementsOf(b), b.dims, out, outDims, (x, y) =>
+      broadcastBinary(scalarsOf(a), a.dims, scalarsOf(b), b.dims, out, outDims, (x, y) =>
         test(x, y) ? 1 : 0,
       );
       return [new Tensor('bool', out, outDims)];
@@ -285,7 +276,7 @@ export function variadicOp(spec: BinarySpec, finish?: (folded: Tensor, count: nu
   };
 }
 
-export interface UnarySpec {
+interface UnarySpec {
   readonly type: string;
   readonly number: (x: number) => number;
   readonly bigint?: (x: bigint) => bigint;
@@ -314,11 +305,7 @@ export function runUnary(spec: UnarySpec, x: Tensor): Tensor {
 }
 
 export function unaryOp(spec: UnarySpec): OpDef {
-  return {
-    type: spec.type,
-    infer: (ctx) => (spec.output ? [{ type: spec.output, dims: ctx.inputs[0]?.dims }] : sameAsInput(ctx)),
-    run: (ctx: KernelContext) => [runUnary(spec, input(ctx, 0))],
-  };
+  return unaryOpWithAttrs(spec, () => spec.number);
 }
 
 /** A unary operator whose scalar function is built from the node's attributes (alpha, beta...). */

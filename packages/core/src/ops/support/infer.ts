@@ -2,18 +2,12 @@
  * Shape-inference helpers shared by operator definitions.
  */
 import type { Dim } from '../../graph/graph.js';
-import type { DataType } from '../../tensor/dtype.js';
 import type { InferContext, ValueMeta } from '../op.js';
 
 /** Output 0 has input 0's type and shape (unary elementwise operators). */
-export function sameAsInput(ctx: InferContext, i = 0): ValueMeta[] {
-  const x = ctx.inputs[i];
+export function sameAsInput(ctx: InferContext): ValueMeta[] {
+  const x = ctx.inputs[0];
   return [{ type: x?.type, dims: x?.dims }];
-}
-
-/** Output 0 has input 0's shape and the given type. */
-export function shapeOfInputWithType(ctx: InferContext, type: DataType | undefined, i = 0): ValueMeta[] {
-  return [{ type, dims: ctx.inputs[i]?.dims }];
 }
 
 /** Numpy broadcasting on possibly unknown dims. Returns undefined when a rank is unknown. */
@@ -46,16 +40,6 @@ export function broadcastDims(shapes: readonly (readonly Dim[] | undefined)[]): 
 export function knownDims(dims: readonly Dim[] | undefined): number[] | undefined {
   if (!dims || dims.some((d) => typeof d !== 'number')) return undefined;
   return dims as number[];
-}
-
-/** Rank of a meta when known. */
-export function rankOf(meta: ValueMeta | undefined): number | undefined {
-  return meta?.dims?.length;
-}
-
-/** Unknown rank/shape with a known type. */
-export function unknownShape(type: DataType | undefined): ValueMeta {
-  return { type };
 }
 
 /** True when `dims` broadcasts unidirectionally to `target` (numpy rules, right-aligned). */

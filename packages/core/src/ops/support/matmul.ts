@@ -7,9 +7,7 @@ import type { Dim } from '../../graph/graph.js';
 import { broadcastStrides, formatShape, shapeSize } from '../../tensor/shape.js';
 import { check } from '../op.js';
 import { broadcastDims } from './infer.js';
-
-/** Output accumulators the kernels write to. */
-export type Accumulator = Float32Array | Float64Array;
+import type { Accumulator } from './nn-numeric.js';
 
 /**
  * Blocking of the packed GEMM (the GotoBLAS scheme, scaled to JavaScript): a KC x NC block of B is
@@ -40,7 +38,7 @@ export function gemm(
   transB = false,
 ): void {
   if (m === 0 || n === 0 || k === 0) return;
-  // Too few rows to amortise packing: plain loops that read B contiguously.
+  // Too few rows to amortise packing.
   if (m < 4) {
     smallGemm(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, transB);
     return;
@@ -142,20 +140,9 @@ function packPanels(
   }
 }
 
+/** gemm for a few rows of A: plain loops that read B contiguously. */
 function smallGemm(
-  m: number,
-  n: number,
-  k: number,
-  a: ArrayLike<number>,
-  aOff: number,
-  lda: number,
-  b: ArrayLike<number>,
-  bOff: number,
-  ldb: number,
-  c: Accumulator,
-  cOff: number,
-  ldc: number,
-  transB: boolean,
+  ...[m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, transB]: Parameters<typeof gemm>
 ): void {
   for (let i = 0; i < m; i++) {
     const ai = aOff + i * lda;
@@ -217,17 +204,7 @@ export function gemmNN(
 }
 
 /** c[m x n] += a[m x k] . b^T where b is stored [n x k] (linear-layer weights, keys in attention). */
-export function gemmNT(
-  a: ArrayLike<number>,
-  aOff: number,
-  b: ArrayLike<number>,
-  bOff: number,
-  c: Accumulator,
-  cOff: number,
-  m: number,
-  k: number,
-  n: number,
-): void {
+export function gemmNT(...[a, aOff, b, bOff, c, cOff, m, k, n]: Parameters<typeof gemmNN>): void {
   gemm(m, n, k, a, aOff, k, b, bOff, k, c, cOff, n, true);
 }
 

@@ -4,10 +4,9 @@
  * S = scale * Q.K^T (optionally soft-capped), S += bias (masks), softmax over keys, out = S.V.
  * Shared by ONNX Attention and OnnxStream's AttentionFusedOps and ScaledDotProductAttention.
  */
-
 import { softmaxLine } from './axis-reduce.js';
-import type { Accumulator } from './matmul.js';
 import { gemmNN, gemmNT } from './matmul.js';
+import type { Accumulator } from './nn-numeric.js';
 
 /** Score elements per row block (2 MB of float64): bounds the scratch memory of one block. */
 const BLOCK_ELEMENTS = 1 << 18;
@@ -31,7 +30,7 @@ export interface AttentionShape {
 /** Where a score block is observed: after scaling and soft-capping, after the bias, after softmax. */
 export type ScoreStage = 'scaled' | 'biased' | 'softmax';
 
-export interface AttentionOptions {
+interface AttentionOptions {
   readonly scale: number;
   /** softcap * tanh(S / softcap) before the bias; 0 disables it. */
   readonly softcap?: number;

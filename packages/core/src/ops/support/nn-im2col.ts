@@ -5,17 +5,15 @@
  * half of ConvTranspose, whose first half is a GEMM).
  */
 import { shapeSize, stridesOf } from '../../tensor/shape.js';
-import type { Accumulator } from './matmul.js';
+import type { Accumulator } from './nn-numeric.js';
+import type { WindowGeometry } from './window.js';
 
-export interface Col2ImGeometry {
-  readonly kernel: readonly number[];
+/** The window of col2im (of a WindowGeometry) between a block grid and an image. */
+export type Col2ImGeometry = Pick<WindowGeometry, 'kernel' | 'strides' | 'dilations' | 'padsBegin'> & {
   /** Block grid (number of window positions per axis): the column count is its product. */
   readonly blocks: readonly number[];
   readonly image: readonly number[];
-  readonly strides: readonly number[];
-  readonly dilations: readonly number[];
-  readonly padsBegin: readonly number[];
-}
+};
 
 /**
  * col (at colOff) is [channels * K, L] with K = prod(kernel) taps and L = prod(blocks) positions;

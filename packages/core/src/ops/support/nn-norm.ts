@@ -1,20 +1,21 @@
 /**
- * Statistics for the normalisation operators: mean and population variance of contiguous blocks
- * (two passes, in float64), the same over arbitrary axes, and the broadcast of an affine
- * parameter (scale/bias) to the normalised block.
+ * Shared parts of the normalisation operators: mean and population variance of contiguous blocks
+ * (two passes, in float64) and over arbitrary axes, the per-channel inputs and their checks, the
+ * broadcast of an affine parameter (scale/bias) to the normalised block, and the trailing-axes
+ * normalisations (LayerNormalization, RMSNormalization).
  */
 import type { Dim } from '../../graph/graph.js';
 import { asNumbers } from '../../tensor/convert.js';
 import { type DataType, dataTypeFromOnnx, isFloat } from '../../tensor/dtype.js';
 import { formatShape, normalizeAxis, sameShape, shapeSize } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { transposeData } from '../../tensor/transpose.js';
 import { check, type InferContext, input, type KernelContext, type ValueMeta } from '../op.js';
-import { transposeData } from '../transpose.js';
 import { broadcastN } from './elementwise.js';
 import { broadcastsTo } from './infer.js';
-import { accumulatorFor, tensorFromValues } from './nn-numeric.js';
+import { type Accumulator, accumulatorFor, tensorFromValues } from './nn-numeric.js';
 
-export interface Moments {
+interface Moments {
   readonly mean: Float64Array;
   readonly variance: Float64Array;
 }
@@ -61,7 +62,7 @@ export function axesMoments(v: ArrayLike<number>, dims: readonly number[], axes:
  * The values of an affine parameter (scale or bias) laid over a normalised block of dims
  * `blockDims` (unidirectional broadcast), `size` = shapeSize(blockDims) values.
  */
-export function blockParam(p: Tensor, blockDims: readonly number[], what: string): ArrayLike<number> {
+function blockParam(p: Tensor, blockDims: readonly number[], what: string): ArrayLike<number> {
   const v = asNumbers(p);
   if (sameShape(p.dims, blockDims)) return v;
   const size = shapeSize(blockDims);
@@ -76,8 +77,46 @@ export function blockParam(p: Tensor, blockDims: readonly number[], what: string
   return out;
 }
 
+/** Input 0 of the per-channel normalisations (BatchNormalization, InstanceNormalization, ...): float (N, C, ...). */
+export function channelsInput(ctx: KernelContext): Tensor {
+  const x = input(ctx, 0);
+  check(
+    isFloat(x.type) && x.dims.length >= 2,
+    () => `expected a float tensor of rank >= 2, got ${x.type} ${formatShape(x.dims)}`,
+  );
+  return x;
+}
+
+/** The values of inputs `indices`, each of which must hold one value per channel (`names` in the error). */
+export function perChannelInputs(
+  ctx: KernelContext,
+  indices: readonly number[],
+  channels: number,
+  names: string,
+): ArrayLike<number>[] {
+  const params = indices.map((i) => asNumbers(input(ctx, i)));
+  check(
+    params.every((p) => p.length === channels),
+    () => `${names} must have ${channels} values (one per channel)`,
+  );
+  return params;
+}
+
+/** out[from, to) = (x - mean) * k + shift, with k = scale / sqrt(variance + epsilon): one normalised run. */
+export function normalizeRun(
+  x: ArrayLike<number>,
+  out: Accumulator,
+  from: number,
+  to: number,
+  mean: number,
+  k: number,
+  shift: number,
+): void {
+  for (let i = from; i < to; i++) out[i] = (x[i] - mean) * k + shift;
+}
+
 /** The float type named by a `stash_type` attribute (the precision of the statistics outputs). */
-export function stashType(code: number, fallback: DataType): DataType {
+function stashType(code: number, fallback: DataType): DataType {
   const t = dataTypeFromOnnx(code);
   return isFloat(t) ? t : fallback;
 }

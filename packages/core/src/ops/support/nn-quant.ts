@@ -8,7 +8,7 @@ import type { DataType } from '../../tensor/dtype.js';
 import { fromBfloat16, fromHalf, toBfloat16, toHalf } from '../../tensor/float16.js';
 import { encodeMinifloat, isMinifloat } from '../../tensor/minifloat.js';
 import { formatShape, shapeSize } from '../../tensor/shape.js';
-import type { Tensor } from '../../tensor/tensor.js';
+import { Tensor } from '../../tensor/tensor.js';
 import { check } from '../op.js';
 import { broadcastN } from './elementwise.js';
 import { broadcastsTo } from './infer.js';
@@ -141,6 +141,25 @@ export function expandParam(p: Tensor, dims: readonly number[], axis: number, bl
   );
   broadcastN([{ data: v, dims: p.dims }], out, dims, (vals) => vals[0]);
   return out;
+}
+
+/** y = values quantised to y_zero_point's type (`fallback` without one), its zero point laid along `axis`. */
+export function quantizedOutput(
+  values: ArrayLike<number>,
+  dims: readonly number[],
+  yZero: Tensor | undefined,
+  fallback: DataType,
+  axis: number,
+): Tensor {
+  const type = yZero?.type ?? fallback;
+  const zp = yZero && expandParam(yZero, dims, axis);
+  return new Tensor(type, quantizeValues(type, values, zp, true) as never, dims);
+}
+
+/** The integer products (MatMulInteger, ConvInteger and their QLinear forms) take 8-bit operands. */
+export function checkInt8Operands(...operands: Tensor[]): void {
+  for (const t of operands)
+    check(t.type === 'uint8' || t.type === 'int8', () => `type ${t.type} is not supported`);
 }
 
 /** x - zeroPoint, with a 1-D zero point of several values laid along `axis` (per row / per channel). */

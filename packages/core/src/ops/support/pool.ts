@@ -73,11 +73,22 @@ export function forEachWindow(
   }
 }
 
+/** Pooling operators take a float (N, C, spatial...) input with at least one spatial axis. */
+function checkPoolInput(x: Tensor): void {
+  check(
+    x.dims.length >= 3 && isFloat(x.type),
+    () => `expected a float tensor of rank >= 3, got ${x.type} ${formatShape(x.dims)}`,
+  );
+}
+
 /** [N, C, 1, ..., 1]: the output shape of the global pooling operators. */
+function globalPoolDims<D extends Dim>(dims: readonly D[]): (D | 1)[] {
+  return [dims[0], dims[1], ...dims.slice(2).map(() => 1 as const)];
+}
+
 export function inferGlobalPool(ctx: InferContext): ValueMeta[] {
   const x = ctx.inputs[0];
-  const dims = x?.dims ? [x.dims[0], x.dims[1], ...x.dims.slice(2).map(() => 1)] : undefined;
-  return [{ type: x?.type, dims }];
+  return [{ type: x?.type, dims: x?.dims && globalPoolDims(x.dims) }];
 }
 
 /** Global pooling: `reduce(values, start, count)` over each (batch, channel) plane. */
@@ -85,16 +96,13 @@ export function runGlobalPool(
   x: Tensor,
   reduce: (v: ArrayLike<number>, start: number, count: number) => number,
 ): Tensor {
-  check(
-    x.dims.length >= 3 && isFloat(x.type),
-    () => `expected a float tensor of rank >= 3, got ${x.type} ${formatShape(x.dims)}`,
-  );
+  checkPoolInput(x);
   const v = asNumbers(x);
   const plane = shapeSize(x.dims.slice(2));
   const planes = x.dims[0] * x.dims[1];
   const out = accumulatorFor(x.type, planes);
   for (let p = 0; p < planes; p++) out[p] = reduce(v, p * plane, plane);
-  return tensorFromValues(x.type, out, [x.dims[0], x.dims[1], ...x.dims.slice(2).map(() => 1)]);
+  return tensorFromValues(x.type, out, globalPoolDims(x.dims));
 }
 
 /** Windowed pooling whose result depends on the in-bounds taps and the padded window size. */
@@ -103,10 +111,7 @@ export function runWindowPool(
   reduce: (v: ArrayLike<number>, base: number, taps: readonly number[], paddedCount: number) => number,
 ): Tensor {
   const x = input(ctx, 0);
-  check(
-    x.dims.length >= 3 && isFloat(x.type),
-    () => `expected a float tensor of rank >= 3, got ${x.type} ${formatShape(x.dims)}`,
-  );
+  checkPoolInput(x);
   const g = poolGeometry(ctx.attrs, x.dims);
   const outDims = [x.dims[0], x.dims[1], ...g.out];
   const v = asNumbers(x);

@@ -11,7 +11,7 @@ import type { Attributes } from '../attributes.js';
 import { check, input, type OpDef } from '../op.js';
 import { axesArgument, inferAxesArgument, int64Tensor, uniqueAxes } from './tensor-data.js';
 
-export type ReduceKind =
+type ReduceKind =
   | 'sum'
   | 'mean'
   | 'prod'
@@ -192,12 +192,7 @@ function reduceBig(
 const EXACT_BIG: readonly ReduceKind[] = ['sum', 'l1', 'sumSquare', 'prod', 'max', 'min'];
 
 /** The reduction of `x` over `axes` (undefined = all, unless noop_with_empty_axes). */
-export function reduce(
-  kind: ReduceKind,
-  x: Tensor,
-  attrs: Attributes,
-  axes: readonly number[] | undefined,
-): Tensor {
+function reduce(kind: ReduceKind, x: Tensor, attrs: Attributes, axes: readonly number[] | undefined): Tensor {
   check(x.type !== 'string', 'string tensors cannot be reduced');
   const mask = reducedMask(attrs, x.dims.length, axes);
   if (!mask) return x.reshape(x.dims);

@@ -12,7 +12,7 @@ import type { Attributes } from '../attributes.js';
 import { check, type ValueMeta } from '../op.js';
 
 /** The raw element storage of any tensor (typed array or string[]). */
-export interface Elements {
+interface Elements {
   [i: number]: unknown;
   readonly length: number;
 }
@@ -126,14 +126,14 @@ export function dimProduct(dims: readonly Dim[]): number | null {
   return n;
 }
 
-/** A value that orders with < and > against values of the same tensor. */
+/**
+ * A tensor element as a JavaScript value: a number, an exact bigint (int64/uint64) or a string. It
+ * orders with < and > against the values of the same tensor.
+ */
 export type Scalar = number | bigint | string;
 
-/**
- * The elements in their natural order: numbers (16/8-bit floats decoded), exact bigints for
- * int64/uint64, or strings.
- */
-export function comparableValues(t: Tensor): ArrayLike<Scalar> {
+/** The elements as Scalars: no copy except for the 16-, 8- and 4-bit floats, which are decoded. */
+export function scalarsOf(t: Tensor): ArrayLike<Scalar> {
   if (t.type === 'string' || isBig(t.type)) return t.data as ArrayLike<Scalar>;
   return asNumbers(t);
 }

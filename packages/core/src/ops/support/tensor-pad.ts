@@ -6,7 +6,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { check } from '../op.js';
 import { type AxisMaps, remapAxes } from './tensor-remap.js';
 
-export type PadMode = 'constant' | 'reflect' | 'edge' | 'wrap';
+type PadMode = 'constant' | 'reflect' | 'edge' | 'wrap';
 
 export function padMode(mode: string): PadMode {
   check(

@@ -4,31 +4,27 @@
  */
 import { asNumbers, encodeNumbers, scalarOf } from '../../tensor/convert.js';
 import { isBig } from '../../tensor/dtype.js';
-import { normalizeAxis, shapeSize } from '../../tensor/shape.js';
+import { normalizeAxis } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { check, input, type OpDef } from '../op.js';
+import { axisLayout, forEachLine } from './axis-reduce.js';
 import { sameAsInput } from './infer.js';
 
 /**
  * Calls `scan(first, step, n)` for every line along `axis`: element k of the line, in visiting order
  * (backwards when `reverse`), is at first + k * step.
  */
-function forEachLine(
+function forEachScan(
   dims: readonly number[],
   axis: number,
   reverse: boolean,
   scan: (first: number, step: number, n: number) => void,
 ): void {
-  const n = dims[axis];
-  const outer = shapeSize(dims.slice(0, axis));
-  const inner = shapeSize(dims.slice(axis + 1));
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      const base = o * n * inner + i;
-      if (reverse) scan(base + (n - 1) * inner, -inner, n);
-      else scan(base, inner, n);
-    }
-  }
+  const l = axisLayout(dims, axis);
+  forEachLine(l, (base, stride) => {
+    if (reverse) scan(base + (l.n - 1) * stride, -stride, l.n);
+    else scan(base, stride, l.n);
+  });
 }
 
 export function cumulativeOp(type: string, product: boolean): OpDef {
@@ -44,7 +40,7 @@ export function cumulativeOp(type: string, product: boolean): OpDef {
       if (isBig(x.type)) {
         const v = x.data as BigInt64Array;
         const out = new (v.constructor as BigInt64ArrayConstructor)(v.length);
-        forEachLine(x.dims, axis, reverse, (first, step, n) => {
+        forEachScan(x.dims, axis, reverse, (first, step, n) => {
           let acc = product ? 1n : 0n;
           for (let k = 0, i = first; k < n; k++, i += step) {
             if (exclusive) out[i] = acc;
@@ -56,7 +52,7 @@ export function cumulativeOp(type: string, product: boolean): OpDef {
       }
       const v = asNumbers(x);
       const out = new Float64Array(v.length);
-      forEachLine(x.dims, axis, reverse, (first, step, n) => {
+      forEachScan(x.dims, axis, reverse, (first, step, n) => {
         let acc = product ? 1 : 0;
         for (let k = 0, i = first; k < n; k++, i += step) {
           if (exclusive) out[i] = acc;

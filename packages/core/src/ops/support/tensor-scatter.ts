@@ -92,6 +92,19 @@ export function scatterReduction(attrs: Attributes): ScatterReduction {
   return r;
 }
 
+/** Each reduction on numbers and on bigints (int64/uint64, exact). */
+const COMBINE: Record<
+  Exclude<ScatterReduction, 'none'>,
+  { number(a: number, b: number): number; bigint(a: bigint, b: bigint): bigint }
+> = {
+  add: { number: (a, b) => a + b, bigint: (a, b) => a + b },
+  mul: { number: (a, b) => a * b, bigint: (a, b) => a * b },
+  // biome-ignore lint/complexity/useMathMinMax: Math.max does not take bigints.
+  max: { number: Math.max, bigint: (a, b) => (a > b ? a : b) },
+  // biome-ignore lint/complexity/useMathMinMax: Math.min does not take bigints.
+  min: { number: Math.min, bigint: (a, b) => (a < b ? a : b) },
+};
+
 /** A copy of `data` with updates[i] written to (or combined into) element targets[i], in order. */
 export function scatter(
   data: Tensor,
@@ -115,40 +128,15 @@ export function scatter(
     data.type !== 'string' && data.type !== 'bool',
     () => `reduction '${reduction}' does not apply to ${data.type}`,
   );
+  const combine = COMBINE[reduction];
   if (isBig(data.type)) {
     const out = (data.data as BigInt64Array).slice();
     const u = updates.data as BigInt64Array;
-    for (let i = 0; i < n; i++) out[targets[i]] = combineBig(reduction, out[targets[i]], u[i]);
+    for (let i = 0; i < n; i++) out[targets[i]] = combine.bigint(out[targets[i]], u[i]);
     return tensorOf(data.type, out, data.dims);
   }
   const out = Float64Array.from(asNumbers(data));
   const u = asNumbers(updates);
-  for (let i = 0; i < n; i++) out[targets[i]] = combine(reduction, out[targets[i]], u[i]);
+  for (let i = 0; i < n; i++) out[targets[i]] = combine.number(out[targets[i]], u[i]);
   return tensorOf(data.type, encodeNumbers(data.type, out), data.dims, data.quant);
-}
-
-function combine(r: Exclude<ScatterReduction, 'none'>, a: number, b: number): number {
-  switch (r) {
-    case 'add':
-      return a + b;
-    case 'mul':
-      return a * b;
-    case 'max':
-      return Math.max(a, b);
-    case 'min':
-      return Math.min(a, b);
-  }
-}
-
-function combineBig(r: Exclude<ScatterReduction, 'none'>, a: bigint, b: bigint): bigint {
-  switch (r) {
-    case 'add':
-      return a + b;
-    case 'mul':
-      return a * b;
-    case 'max':
-      return a > b ? a : b;
-    case 'min':
-      return a < b ? a : b;
-  }
 }

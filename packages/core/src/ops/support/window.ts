@@ -14,6 +14,34 @@ export interface WindowGeometry {
   readonly out: readonly number[];
 }
 
+/** A convolution's kernel: the kernel_shape attribute, else the spatial dims of the weight `wDims`. */
+export function weightKernel(attrs: Attributes, wDims: readonly number[]): readonly number[] {
+  return attrs.has('kernel_shape') ? attrs.ints('kernel_shape') : wDims.slice(2);
+}
+
+/** The strides and dilations (default 1) of `n` spatial axes, checked against the kernel's rank. */
+function steps(
+  attrs: Attributes,
+  n: number,
+  kernel: readonly number[],
+): { strides: readonly number[]; dilations: readonly number[] } {
+  const strides = attrs.ints('strides', new Array(n).fill(1));
+  const dilations = attrs.ints('dilations', new Array(n).fill(1));
+  check(kernel.length === n, () => `kernel_shape has ${kernel.length} dims, input has ${n} spatial dims`);
+  check(
+    strides.length === n && dilations.length === n,
+    'strides and dilations must have one value per spatial axis',
+  );
+  return { strides, dilations };
+}
+
+/** Splits `total` padding between begin and end: SAME_UPPER puts the odd one at the end, else at the begin. */
+function splitPad(total: number, autoPad: string, padsBegin: number[], padsEnd: number[]): void {
+  const half = Math.floor(total / 2);
+  padsBegin.push(autoPad === 'SAME_UPPER' ? half : total - half);
+  padsEnd.push(autoPad === 'SAME_UPPER' ? total - half : half);
+}
+
 /**
  * Computes the window geometry over `spatial` input sizes. `kernel` comes from the attribute or
  * the weight shape.
@@ -25,14 +53,8 @@ export function windowGeometry(
   options: { ceilMode?: boolean } = {},
 ): WindowGeometry {
   const n = spatial.length;
-  const strides = attrs.ints('strides', new Array(n).fill(1));
-  const dilations = attrs.ints('dilations', new Array(n).fill(1));
+  const { strides, dilations } = steps(attrs, n, kernel);
   const autoPad = attrs.string('auto_pad', 'NOTSET');
-  check(kernel.length === n, () => `kernel_shape has ${kernel.length} dims, input has ${n} spatial dims`);
-  check(
-    strides.length === n && dilations.length === n,
-    'strides and dilations must have one value per spatial axis',
-  );
   const padsBegin: number[] = [];
   const padsEnd: number[] = [];
   const out: number[] = [];
@@ -43,10 +65,7 @@ export function windowGeometry(
     check(s > 0 && dilations[i] > 0, 'strides and dilations must be positive');
     if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
       const o = Math.ceil(spatial[i] / s);
-      const total = Math.max(0, (o - 1) * s + ek - spatial[i]);
-      const small = Math.floor(total / 2);
-      padsBegin.push(autoPad === 'SAME_UPPER' ? small : total - small);
-      padsEnd.push(autoPad === 'SAME_UPPER' ? total - small : small);
+      splitPad(Math.max(0, (o - 1) * s + ek - spatial[i]), autoPad, padsBegin, padsEnd);
       out.push(o);
     } else if (autoPad === 'VALID') {
       padsBegin.push(0);
@@ -80,15 +99,9 @@ export function transposedWindowGeometry(
   kernel: readonly number[],
 ): WindowGeometry {
   const n = spatial.length;
-  const strides = attrs.ints('strides', new Array(n).fill(1));
-  const dilations = attrs.ints('dilations', new Array(n).fill(1));
+  const { strides, dilations } = steps(attrs, n, kernel);
   const outputPadding = attrs.ints('output_padding', new Array(n).fill(0));
   const autoPad = attrs.string('auto_pad', 'NOTSET');
-  check(kernel.length === n, () => `kernel_shape has ${kernel.length} dims, input has ${n} spatial dims`);
-  check(
-    strides.length === n && dilations.length === n,
-    'strides and dilations must have one value per spatial axis',
-  );
   check(outputPadding.length >= n, () => `output_padding must have ${n} values`);
   const explicit = attrs.has('output_shape') ? attrs.ints('output_shape').slice(-n) : undefined;
   check(!explicit || explicit.length === n, () => `output_shape must have ${n} values`);
@@ -105,10 +118,7 @@ export function transposedWindowGeometry(
     const full = strides[i] * (spatial[i] - 1) + outputPadding[i] + (kernel[i] - 1) * dilations[i] + 1;
     if (explicit || same) {
       const o = explicit ? explicit[i] : spatial[i] * strides[i];
-      const total = full - o;
-      const half = Math.floor(total / 2);
-      padsBegin.push(autoPad === 'SAME_UPPER' ? half : total - half);
-      padsEnd.push(autoPad === 'SAME_UPPER' ? total - half : half);
+      splitPad(full - o, autoPad, padsBegin, padsEnd);
       out.push(o);
     } else {
       padsBegin.push(pads[i]);
