@@ -285,4 +285,32 @@ describe('planner and executor', () => {
       }),
     ).rejects.toThrow(/^Add 'the_add': shapes \[2,3\] and \[4\] cannot be broadcast/);
   });
+
+  it('reports progress per operator and stops when its signal aborts', async () => {
+    const { model } = encodeOnnxModel({
+      inputs: [{ name: 'x', type: 'float32', dims: [4] }],
+      outputs: [{ name: 'y', type: 'float32' }],
+      nodes: [
+        { op: 'Relu', name: 'first', inputs: ['x'], outputs: ['a'] },
+        { op: 'Neg', name: 'second', inputs: ['a'], outputs: ['b'] },
+        { op: 'Abs', name: 'third', inputs: ['b'], outputs: ['y'] },
+      ],
+    });
+    const s = await InferenceSession.create(model);
+    const x = new Tensor('float32', [-1, 2, -3, 4], [4]);
+    const seen: string[] = [];
+    const { y } = await s.run(
+      { x },
+      { onProgress: (e) => seen.push(`${e.step}/${e.steps} ${e.opType} ${e.nodeName}`) },
+    );
+    expect(y.data).toEqual(new Float32Array([0, 2, 0, 4]));
+    expect(seen).toEqual(['1/3 Relu first', '2/3 Neg second', '3/3 Abs third']);
+    const controller = new AbortController();
+    const run = s.run(
+      { x },
+      { signal: controller.signal, onProgress: (e) => e.step === 1 && controller.abort() },
+    );
+    await expect(run).rejects.toThrow(/aborted/i);
+    expect(seen).toHaveLength(3);
+  });
 });

@@ -149,23 +149,6 @@ export function scalarOf(t: Tensor, what = 'value'): number {
   return asNumbers(t)[0];
 }
 
-/** One element as a number, without converting the whole tensor. */
-export function elementAsNumber(t: Tensor, i: number): number {
-  const d = t.data;
-  switch (t.type) {
-    case 'float16':
-      return fromHalf((d as Uint16Array)[i]);
-    case 'bfloat16':
-      return fromBfloat16((d as Uint16Array)[i]);
-    case 'int64':
-    case 'uint64':
-      return Number((d as BigInt64Array)[i]);
-    default:
-      if (isMinifloat(t.type)) return decodeMinifloat(t.type, (d as Uint8Array)[i]);
-      return (d as Float32Array)[i];
-  }
-}
-
 /**
  * The tensor converted to another element type, as ONNX's Cast does: numbers as `encodeNumbers`
  * converts them (with Cast's float8 options), int64/uint64 exactly (wrapping between widths),

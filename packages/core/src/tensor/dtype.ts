@@ -60,7 +60,6 @@ export interface DataTypeMap {
 
 export type TensorData = DataTypeMap[DataType];
 export type NumericTypedArray = Exclude<TensorData, string[] | BigInt64Array | BigUint64Array>;
-export type BigTypedArray = BigInt64Array | BigUint64Array;
 
 type TypedArrayCtor =
   | Float32ArrayConstructor
