@@ -313,4 +313,91 @@ describe('planner and executor', () => {
     await expect(run).rejects.toThrow(/aborted/i);
     expect(seen).toHaveLength(3);
   });
+
+  it('frees backend-owned buffers right after their last use, never feeds, weights or outputs', async () => {
+    const { model } = encodeOnnxModel({
+      inputs: [{ name: 'x', type: 'float32', dims: [2, 32] }],
+      outputs: [{ name: 'y', type: 'float32' }],
+      nodes: [
+        { op: 'Relu', name: 'relu', inputs: ['x'], outputs: ['a'] },
+        { op: 'Reshape', name: 'reshape', inputs: ['a', 'shape'], outputs: ['b'] },
+        { op: 'Mul', name: 'mul', inputs: ['b', 'w'], outputs: ['c'] },
+        { op: 'Neg', name: 'neg', inputs: ['c'], outputs: ['y'] },
+      ],
+      initializers: { shape: new Tensor('int64', [64n], [1]), w: new Tensor('float32', ramp(64), [64]) },
+    });
+    const events: string[] = [];
+    // Copies every kernel output into "native" memory whose release it records.
+    const backend: Backend = {
+      name: 'owning',
+      supports: () => true,
+      run: async (call) => {
+        events.push(`run:${call.node.name}`);
+        const outs = (await referenceBackend.run(call)) as Tensor[];
+        return outs.map((t) => {
+          if (call.node.opType === 'Reshape') return t; // a view: shares its input's storage
+          const owned = new Tensor(t.type, (t.data as Float32Array).slice(), t.dims);
+          owned.setDisposer(() => events.push(`free:${call.node.outputs[0]}`));
+          return owned;
+        });
+      },
+    };
+    const x = new Tensor('float32', ramp(64), [2, 32]);
+    x.setDisposer(() => events.push('free:x'));
+    const s = await InferenceSession.create(model, { backend });
+    const { y } = await s.run({ x });
+    // 'a' and its view 'b' share one buffer, freed once after 'mul'; 'c' after 'neg'; y and x stay.
+    expect(events).toEqual(['run:relu', 'run:reshape', 'run:mul', 'free:a', 'run:neg', 'free:c']);
+    expect(y.data[1]).toBe(-Math.fround(ramp(64)[1] * ramp(64)[1]));
+    expect(x.disposed).toBe(false);
+  });
+
+  it('prepares weights once through the backend and takes them back from a caching provider', async () => {
+    const n = 4096;
+    const { model } = encodeOnnxModel({
+      inputs: [{ name: 'x', type: 'float32', dims: [n] }],
+      outputs: [{ name: 'y', type: 'float32' }],
+      nodes: [
+        { op: 'Mul', name: 'n0', inputs: ['x', 'w0'], outputs: ['a'] },
+        { op: 'Mul', name: 'n1', inputs: ['a', 'w1'], outputs: ['b'] },
+        { op: 'Add', name: 'n2', inputs: ['b', 'w1'], outputs: ['y'] },
+      ],
+      initializers: { w0: new Tensor('float32', ramp(n), [n]), w1: new Tensor('float32', ramp(n, 2), [n]) },
+    });
+    const prepared = new WeakSet<Tensor>();
+    const prepareCalls: string[] = [];
+    const backend: Backend = {
+      name: 'preparing',
+      supports: () => true,
+      run: (call) => referenceBackend.run(call),
+      prepareWeight: (node, input, w) => {
+        prepareCalls.push(`${node.name}:${input}`);
+        const t = new Tensor('float32', (w.data as Float32Array).slice(), w.dims);
+        prepared.add(t);
+        return t;
+      },
+      isPrepared: (t) => prepared.has(t),
+    };
+    const files = new MemoryFiles([['m.onnx', model]]);
+    const cache = new Map<string, Tensor>();
+    const provider: WeightsProvider = {
+      name: 'caching',
+      get: async (ref) =>
+        cache.get(ref.name) ?? weightTensor(ref, await files.read(ref.file, ref.offset, ref.byteLength)),
+      update: (ref, t) => cache.set(ref.name, t),
+    };
+    const s = await InferenceSession.create(
+      { files, entry: 'm.onnx' },
+      { weightsProvider: provider, backend },
+    );
+    const x = new Tensor('float32', new Float32Array(n).fill(1), [n]);
+    const first = (await s.run({ x })).y.data;
+    // w1 is read by two steps: left as it is. w0 is prepared once and kept by the provider.
+    expect(prepareCalls).toEqual(['n0:1']);
+    expect(prepared.has(cache.get('w0')!)).toBe(true);
+    expect(cache.has('w1')).toBe(false);
+    const second = (await s.run({ x })).y.data;
+    expect(prepareCalls).toEqual(['n0:1']);
+    expect(second).toEqual(first);
+  });
 });

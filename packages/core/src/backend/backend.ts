@@ -1,6 +1,7 @@
 import type { Node } from '../graph/graph.js';
 import type { KernelContext, OpDef } from '../ops/op.js';
 import type { DataType } from '../tensor/dtype.js';
+import type { Tensor } from '../tensor/tensor.js';
 import type { Value } from '../tensor/value.js';
 
 export interface BackendOptions {
@@ -22,6 +23,15 @@ export interface Backend {
   /** Prepares the backend (loads binaries, starts threads). Called once per session. */
   init?(options: BackendOptions): Promise<void> | void;
   supports(node: Node, inputTypes: readonly (DataType | undefined)[], opset: number): boolean;
+  /**
+   * Converts a weight into the form this backend's kernel for `node` reads (packed GEMM panels,
+   * another layout). Called once per run for weights only this node uses; the result is offered to
+   * the weights provider, which may keep it for later runs (OnnxStream's ops cache). Undefined: use
+   * the weight as it is.
+   */
+  prepareWeight?(node: Node, input: number, weight: Tensor): Tensor | undefined;
+  /** Whether `t` is a weight this backend prepared earlier (a provider handed the kept form back). */
+  isPrepared?(t: Tensor): boolean;
   run(call: KernelCall): Value[] | Promise<Value[]>;
   dispose?(): Promise<void> | void;
 }

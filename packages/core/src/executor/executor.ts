@@ -57,12 +57,20 @@ export interface RunStats {
 
 /**
  * Counts live tensor bytes once per underlying buffer (reshaped views share theirs; a sequence
- * shares its tensors with the values it was built from).
+ * shares its tensors with the values it was built from), and frees buffers owned outside
+ * JavaScript (native backends) as soon as the last value over them dies, unless they also back a
+ * feed, a weight or a constant.
  */
 class LiveBytes {
   #refs = new Map<unknown, number>();
+  #kept = new Set<unknown>();
   bytes = 0;
   peak = 0;
+
+  /** Buffers that belong to the caller or a provider: counted, never freed by the run. */
+  keep(t: Tensor): void {
+    this.#kept.add(keyOf(t));
+  }
 
   add(v: Value): void {
     for (const t of tensorsOf(v)) {
@@ -80,6 +88,7 @@ class LiveBytes {
       if (n <= 1) {
         this.#refs.delete(key);
         if (n === 1) this.bytes -= t.byteLength;
+        if (t.ownsMemory && !this.#kept.has(key)) t.dispose();
       } else this.#refs.set(key, n - 1);
     }
   }
@@ -109,6 +118,7 @@ export async function executePlan(
     if (!v) throw new OnnxStreamError(`missing value '${name}'`);
     values[id] = v;
     live.add(v);
+    for (const t of tensorsOf(v)) live.keep(t);
   }
   const opTimes = options.profile ? new Map<string, OpTime>() : undefined;
   let weightBytes = 0;
@@ -135,10 +145,16 @@ export async function executePlan(
       try {
         weights = ((await next) ?? []).map((t, k) => {
           const ref = step.weights[k];
+          const backend = step.backend;
+          if (backend.isPrepared?.(t)) return t;
           const converted = toComputeType(ref, t);
-          // Offer the converted form once, so a caching provider keeps that instead.
-          if (converted !== t) provider.update?.(ref, converted);
-          return converted;
+          const prepared = plan.sharedWeights.has(ref.name)
+            ? undefined
+            : backend.prepareWeight?.(step.node, step.node.inputs.indexOf(ref.name), converted);
+          const ready = prepared ?? converted;
+          // Offer the final form, so a caching provider keeps that instead of the file's.
+          if (ready !== t) provider.update?.(ref, ready);
+          return ready;
         });
       } catch (e) {
         throw stepError(step, `cannot load weights: ${(e as Error).message}`, e);
@@ -164,6 +180,8 @@ export async function executePlan(
         }
       };
       const given = step.inputs.map(resolve);
+      for (const w of weights) live.keep(w);
+      for (const s of step.inputs) if (s.kind === 'const') live.keep(s.tensor);
       const scope = new Map<string, Value>();
       for (const [name, s] of step.scope) {
         const v = resolve(s);

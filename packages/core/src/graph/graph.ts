@@ -137,3 +137,20 @@ export function outerScopeNames(graph: Graph): Set<string> {
   for (const o of graph.outputs) if (!defined.has(o.name)) free.add(o.name);
   return free;
 }
+
+const implicitCache = new WeakMap<Node, string[]>();
+
+/** Names from enclosing scopes that a node's subgraphs read (its implicit inputs). */
+export function implicitInputs(node: Node): string[] {
+  let names = implicitCache.get(node);
+  if (!names) {
+    const set = new Set<string>();
+    for (const a of node.attributes.values()) {
+      const subs = a.type === 'graph' ? [a.value] : a.type === 'graphs' ? a.value : [];
+      for (const g of subs) for (const n of outerScopeNames(g)) set.add(n);
+    }
+    names = [...set];
+    implicitCache.set(node, names);
+  }
+  return names;
+}

@@ -4,11 +4,18 @@
  */
 import { CONTROL_OPS } from './groups/control.js';
 import { ELEMENTWISE_OPS } from './groups/elementwise.js';
+import { FUSED_OPS } from './groups/fused.js';
 import { NN_OPS } from './groups/nn.js';
 import { TENSOR_OPS } from './groups/tensor.js';
 import type { OpDef } from './op.js';
 
-export const OPS: readonly OpDef[] = [...ELEMENTWISE_OPS, ...NN_OPS, ...TENSOR_OPS, ...CONTROL_OPS];
+export const OPS: readonly OpDef[] = [
+  ...ELEMENTWISE_OPS,
+  ...NN_OPS,
+  ...TENSOR_OPS,
+  ...CONTROL_OPS,
+  ...FUSED_OPS,
+];
 
 const byKey = new Map<string, OpDef>();
 for (const op of OPS) {

@@ -14,13 +14,14 @@ import type { Backend } from '../backend/backend.js';
 import { referenceBackend } from '../backend/reference.js';
 import { OperatorError, UnsupportedError } from '../errors.js';
 import { computeTypeOf } from '../formats/weights.js';
-import { type Dim, type Graph, type Node, outerScopeNames, type WeightRef } from '../graph/graph.js';
+import { type Dim, type Graph, implicitInputs, type Node, type WeightRef } from '../graph/graph.js';
 import { Attributes } from '../ops/attributes.js';
 import { findOp } from '../ops/index.js';
 import type { OpDef, ValueMeta } from '../ops/op.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Value } from '../tensor/value.js';
+import { fuseNodes } from './fuse.js';
 
 /** Folded outputs larger than this many elements are computed at run time instead of kept. */
 const FOLD_LIMIT = 1 << 22;
@@ -60,6 +61,8 @@ export interface Plan {
   readonly valueNames: readonly string[];
   /** Every weight request of one run, in order (duplicates included). */
   readonly weightOrder: readonly WeightRef[];
+  /** Weights more than one step reads: backends do not prepare these for one kernel. */
+  readonly sharedWeights: ReadonlySet<string>;
   /** Inferred metadata of every value (for `info`, tests and tools). */
   readonly metas: ReadonlyMap<string, ValueMeta>;
   /** Nodes folded into constants at plan time. */
@@ -73,6 +76,8 @@ export interface PlanOptions {
   readonly backend?: Backend;
   /** Fold constant subgraphs (default true). */
   readonly fold?: boolean;
+  /** Fuse producer + activation chains into one operator (default true): see fuse.ts. */
+  readonly fuse?: boolean;
 }
 
 export async function planGraph(graph: Graph, options: PlanOptions): Promise<Plan> {
@@ -132,11 +137,13 @@ export async function planGraph(graph: Graph, options: PlanOptions): Promise<Pla
     else live.push(node);
   }
 
+  const candidates = options.fuse === false ? live : fuseNodes(live, new Set(options.outputs));
+
   // Keep what the requested outputs need.
   const needed = new Set<string>(options.outputs);
   const kept: Node[] = [];
-  for (let i = live.length - 1; i >= 0; i--) {
-    const node = live[i];
+  for (let i = candidates.length - 1; i >= 0; i--) {
+    const node = candidates[i];
     if (!node.outputs.some((o) => o && needed.has(o))) continue;
     kept.push(node);
     for (const n of node.inputs) if (n) needed.add(n);
@@ -217,13 +224,15 @@ export async function planGraph(graph: Graph, options: PlanOptions): Promise<Pla
       ),
     };
   });
+  const weightOrder = steps.flatMap((s) => s.weights);
   return {
     steps,
     feeds,
     outputs,
     valueCount: valueNames.length,
     valueNames,
-    weightOrder: steps.flatMap((s) => s.weights),
+    weightOrder,
+    sharedWeights: new Set(weightOrder.filter((w, i) => weightOrder.indexOf(w) !== i).map((w) => w.name)),
     metas,
     folded,
   };
@@ -249,23 +258,6 @@ function nodeError(node: Node, message: string, cause?: unknown): OperatorError 
 function hasSubgraph(node: Node): boolean {
   for (const a of node.attributes.values()) if (a.type === 'graph' || a.type === 'graphs') return true;
   return false;
-}
-
-const implicitCache = new WeakMap<Node, string[]>();
-
-/** Outer-scope names a node's subgraphs read. */
-export function implicitInputs(node: Node): string[] {
-  let names = implicitCache.get(node);
-  if (!names) {
-    const set = new Set<string>();
-    for (const a of node.attributes.values()) {
-      const subs = a.type === 'graph' ? [a.value] : a.type === 'graphs' ? a.value : [];
-      for (const g of subs) for (const n of outerScopeNames(g)) set.add(n);
-    }
-    names = [...set];
-    implicitCache.set(node, names);
-  }
-  return names;
 }
 
 async function foldNode(

@@ -40,6 +40,8 @@ export interface SessionOptions {
   format?: 'onnx' | 'onnxstream';
   /** Fold constant subgraphs at plan time (default true). */
   foldConstants?: boolean;
+  /** Fuse Conv/Add + activation and Sigmoid * x chains into single operators (default true). */
+  fuseOperators?: boolean;
 }
 
 export interface RunOptions {
@@ -73,7 +75,7 @@ export class InferenceSession {
   readonly #files: ModelFiles;
   readonly #backend: Backend;
   readonly #provider: WeightsProvider;
-  readonly #fold: boolean;
+  readonly #planning: { fold: boolean; fuse: boolean };
   readonly #plans = new Map<string, Plan>();
   #released = false;
   #running: Promise<unknown> = Promise.resolve();
@@ -85,13 +87,13 @@ export class InferenceSession {
     files: ModelFiles,
     backend: Backend,
     provider: WeightsProvider,
-    fold: boolean,
+    planning: { fold: boolean; fuse: boolean },
   ) {
     this.#graph = graph;
     this.#files = files;
     this.#backend = backend;
     this.#provider = provider;
-    this.#fold = fold;
+    this.#planning = planning;
   }
 
   /** Loads a model's structure (never its weight payloads) and prepares the backend and provider. */
@@ -103,7 +105,10 @@ export class InferenceSession {
     await backend.init?.({ threads: options.threads ?? options.intraOpNumThreads });
     const provider = options.weightsProvider ?? readOnRequest(files);
     await provider.init?.(files, [...graph.weights.values()]);
-    return new InferenceSession(graph, files, backend, provider, options.foldConstants !== false);
+    return new InferenceSession(graph, files, backend, provider, {
+      fold: options.foldConstants !== false,
+      fuse: options.fuseOperators !== false,
+    });
   }
 
   get inputNames(): readonly string[] {
@@ -197,7 +202,7 @@ export class InferenceSession {
         feeds: metas,
         outputs,
         backend: this.#backend,
-        fold: this.#fold,
+        ...this.#planning,
       });
       this.#plans.set(key, plan);
     }

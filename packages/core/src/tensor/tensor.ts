@@ -10,6 +10,10 @@ export interface Quantization {
 /** Where a tensor's data lives. Only CPU memory (JavaScript or native external buffers) for now. */
 export type TensorLocation = 'cpu';
 
+interface Storage {
+  free?: () => void;
+}
+
 type DataInput<D extends DataType> =
   | DataTypeMap[D]
   | (D extends 'string'
@@ -32,7 +36,8 @@ export class Tensor<D extends DataType = DataType> {
   readonly quant: Quantization | undefined;
   readonly location: TensorLocation = 'cpu';
   #data: DataTypeMap[D] | undefined;
-  #onDispose: (() => void) | undefined;
+  /** Shared by this tensor and its reshaped views: frees memory owned outside JavaScript. */
+  #storage: Storage = {};
 
   constructor(type: D, data: DataInput<D>, dims?: readonly number[], quant?: Quantization);
   constructor(data: DataTypeMap[D], dims?: readonly number[]);
@@ -99,21 +104,31 @@ export class Tensor<D extends DataType = DataType> {
     return data;
   }
 
-  /** A tensor sharing this one's data with other dims (same element count). */
+  /** A tensor sharing this one's data (and its storage) with other dims (same element count). */
   reshape(dims: readonly number[]): Tensor<D> {
-    return new Tensor<D>(this.type, this.data as DataInput<D>, dims, this.quant);
+    const t = new Tensor<D>(this.type, this.data as DataInput<D>, dims, this.quant);
+    t.#storage = this.#storage;
+    return t;
   }
 
-  /** Registers a hook that frees backing memory owned elsewhere (native buffers). */
+  /**
+   * Registers how to free the memory behind this tensor's data when it is owned elsewhere (a native
+   * backend's buffer). Reshaped views share it: disposing any of them frees it once.
+   */
   setDisposer(fn: () => void): void {
-    this.#onDispose = fn;
+    this.#storage.free = fn;
   }
 
-  /** Drops the data reference (and frees native memory when a backend owns it). Idempotent. */
+  /** Whether the data lives in memory that `dispose()` frees at once (rather than the garbage collector). */
+  get ownsMemory(): boolean {
+    return this.#storage.free !== undefined;
+  }
+
+  /** Drops the data reference and frees storage owned elsewhere. Idempotent; views of freed storage must not be used. */
   dispose(): void {
     this.#data = undefined;
-    const fn = this.#onDispose;
-    this.#onDispose = undefined;
+    const fn = this.#storage.free;
+    this.#storage.free = undefined;
     fn?.();
   }
 
