@@ -35,6 +35,13 @@ export type { AttrValue, Dim, Graph, Node, ValueInfo, ValueType, WeightRef } fro
 export { Attributes } from './ops/attributes.js';
 export { findOp, OPS, supportedOps } from './ops/index.js';
 export type { InferContext, KernelContext, OpDef, ValueMeta } from './ops/op.js';
+export {
+  type AttrInput,
+  type CallOptions,
+  callInfer,
+  callKernel,
+  callTensorKernel,
+} from './ops/support/kernel-call.js';
 export { estimatePeak, type PeakEstimate } from './planner/estimate.js';
 export type { Plan, Step } from './planner/plan.js';
 export { planGraph } from './planner/plan.js';
@@ -49,7 +56,7 @@ export {
   type ValueMetadata,
   type ValuesReturnType,
 } from './session/inference-session.js';
-export { asFloat32, asNumbers, fromNumbers } from './tensor/convert.js';
+export { asFloat32, asInts, asNumbers, fromNumbers, scalarOf } from './tensor/convert.js';
 export { type DataType, type DataTypeMap, DTYPES, isDataType, type TensorData } from './tensor/dtype.js';
 export {
   float32ToHalf,
@@ -59,6 +66,15 @@ export {
   toBfloat16,
   toHalf,
 } from './tensor/float16.js';
+export {
+  broadcastShapes,
+  broadcastStrides,
+  formatShape,
+  normalizeAxis,
+  sameShape,
+  shapeSize,
+  stridesOf,
+} from './tensor/shape.js';
 export { type Quantization, Tensor, type TensorLocation } from './tensor/tensor.js';
 export {
   elementTypeOf,

@@ -1,8 +1,9 @@
+import { type BackendChoice, chooseBackend } from '../backends.js';
 import { type CaseResult, countsByOp, isDirectory, runConformance, summary } from '../conformance.js';
 import { UsageError } from '../usage.js';
 
 export interface ConformanceCommandOptions {
-  backend: string;
+  backend: BackendChoice;
   json?: boolean;
   markdown?: boolean;
   filter?: string;
@@ -11,8 +12,9 @@ export interface ConformanceCommandOptions {
 /** `onnxstream conformance <dir>`: per-operator counts and a final `N passed, M failed, K unsupported` line. */
 export async function conformanceCommand(dir: string, opts: ConformanceCommandOptions): Promise<number> {
   if (!(await isDirectory(dir))) throw new UsageError(`conformance: '${dir}' is not a folder`);
+  const backend = await chooseBackend(opts.backend, (line) => process.stderr.write(`${line}\n`));
   const results = await runConformance(dir, {
-    backend: opts.backend,
+    backend,
     filter: opts.filter ? new RegExp(opts.filter) : undefined,
   });
   const s = summary(results);

@@ -2,6 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeNpy, InferenceSession, parseNpy, type RunStats, type Tensor } from '@onnxstream/core';
 import { createProvider, type ProviderName } from '@onnxstream/providers';
+import { type BackendChoice, chooseBackend } from '../backends.js';
 import { safeFileName, splitAssignment } from '../options.js';
 import { UsageError } from '../usage.js';
 
@@ -9,7 +10,7 @@ export interface RunCommandOptions {
   input?: string[];
   output?: string[];
   outputDir: string;
-  backend: string;
+  backend: BackendChoice;
   provider: ProviderName;
   threads?: number;
   repeat: number;
@@ -37,8 +38,9 @@ export async function runCommand(model: string, opts: RunCommandOptions): Promis
     }
     feeds[name] = parseNpy(bytes, file);
   }
+  const backend = await chooseBackend(opts.backend, (line) => process.stderr.write(`${line}\n`));
   const session = await InferenceSession.create(model, {
-    backend: opts.backend,
+    backend,
     threads: opts.threads,
     weightsProvider: createProvider(opts.provider),
   });

@@ -2,6 +2,7 @@
  * Calls one operator outside a graph (unit tests, benchmarks, tools): builds its kernel or
  * inference context from values and plain attribute values.
  */
+import type { Backend } from '../../backend/backend.js';
 import type { AttrValue, Graph, Node } from '../../graph/graph.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { isTensor, type Value } from '../../tensor/value.js';
@@ -16,7 +17,9 @@ import type { InferContext, KernelContext, OpDef, ValueMeta } from '../op.js';
  */
 export type AttrInput = AttrValue | number | string | readonly number[] | readonly string[] | Tensor | Graph;
 
-interface CallOptions {
+export interface CallOptions {
+  /** Run on this backend (its `run`) instead of the operator's reference kernel. */
+  readonly backend?: Backend;
   /** The opset the operator sees; by default a large number: each operator's newest semantics. */
   readonly opset?: number;
   readonly outputCount?: number;
@@ -66,12 +69,13 @@ export async function callKernel(
   attrs: Readonly<Record<string, AttrInput>> = {},
   options: CallOptions = {},
 ): Promise<Value[]> {
-  return op.run({
+  const ctx = {
     ...contextFor(op, inputs.length, attrs, options),
     inputs: inputs.map((v) => (isTensor(v) ? v : undefined)),
     values: inputs,
     runSubgraph: options.runSubgraph ?? (() => Promise.reject(new Error('no subgraph runner'))),
-  });
+  };
+  return options.backend ? options.backend.run({ ...ctx, op }) : op.run(ctx);
 }
 
 /** `callKernel` for operators whose outputs are all tensors. */

@@ -1,0 +1,200 @@
+// Node-API binding: buffers in native memory handed to JavaScript as external ArrayBuffers
+// (no copies), and kernels run either on the calling thread or off the JavaScript thread.
+//
+//   alloc(bytes) -> ArrayBuffer        native, 64-byte aligned (mmap for large blocks)
+//   free(arrayBuffer)                  frees now and detaches it (views then have length 0)
+//   run(kernelId, views, params)       -> Promise, on a libuv worker thread (the pool joins in)
+//   runSync(kernelId, views, params)   on this thread, for small work
+//   info() -> { isa, isas, threads, kernels, bytesInUse, bytesPeak }
+//   setIsa(name), setThreads(n), resetPeak()
+#include <napi.h>
+
+#include <initializer_list>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "../csrc/api/api.h"
+#include "../csrc/common/buffer.h"
+#include "../csrc/dispatch/kernels.h"
+#include "../csrc/threads/pool.h"
+
+namespace {
+
+// A native block behind an external ArrayBuffer. free() releases it at once; the garbage
+// collector's finalizer releases blocks nobody freed.
+struct Block {
+  void* data;
+  size_t bytes;
+};
+
+std::mutex g_blocks_mutex;
+std::unordered_map<void*, Block*> g_blocks;
+
+void FinalizeBlock(Napi::Env, void* data, Block* block) {
+  {
+    std::lock_guard<std::mutex> lock(g_blocks_mutex);
+    if (block->data) g_blocks.erase(data);
+  }
+  if (block->data) os::free_buffer(block->data, block->bytes);
+  delete block;
+}
+
+Napi::Value Alloc(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const double bytes = info[0].As<Napi::Number>().DoubleValue();
+  if (!(bytes >= 0 && bytes <= 9007199254740991.0)) throw Napi::RangeError::New(env, "alloc: bad byte count");
+  const auto n = static_cast<size_t>(bytes);
+  void* p = os::alloc_buffer(n);
+  auto* block = new Block{p, n};
+  {
+    std::lock_guard<std::mutex> lock(g_blocks_mutex);
+    g_blocks[p] = block;
+  }
+  return Napi::ArrayBuffer::New(env, p, n, FinalizeBlock, block);
+}
+
+Napi::Value Free(const Napi::CallbackInfo& info) {
+  Napi::ArrayBuffer ab = info[0].As<Napi::ArrayBuffer>();
+  if (ab.IsDetached()) return info.Env().Undefined();
+  Block* block = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(g_blocks_mutex);
+    auto it = g_blocks.find(ab.Data());
+    if (it != g_blocks.end()) {
+      block = it->second;
+      g_blocks.erase(it);
+    }
+  }
+  if (!block) throw Napi::Error::New(info.Env(), "free: not a buffer from alloc()");
+  // Views of the buffer become empty before the memory goes.
+  ab.Detach();
+  os::free_buffer(block->data, block->bytes);
+  block->data = nullptr;
+  return info.Env().Undefined();
+}
+
+struct Call {
+  os::KernelFn fn = nullptr;
+  std::vector<os::Buf> bufs;
+  std::vector<double> params;
+};
+
+Call Prepare(const Napi::CallbackInfo& info, std::vector<Napi::ObjectReference>* keep) {
+  Napi::Env env = info.Env();
+  const int id = info[0].As<Napi::Number>().Int32Value();
+  Call c;
+  c.fn = os::kernel_fn(id);
+  if (!c.fn) throw Napi::RangeError::New(env, "unknown kernel id " + std::to_string(id));
+  Napi::Array views = info[1].As<Napi::Array>();
+  for (uint32_t i = 0; i < views.Length(); i++) {
+    Napi::Value v = views[i];
+    if (!v.IsTypedArray()) throw Napi::TypeError::New(env, std::string(os::kernel_name(id)) + ": buffer " + std::to_string(i) + " is not a typed array");
+    Napi::TypedArray t = v.As<Napi::TypedArray>();
+    Napi::ArrayBuffer ab = t.ArrayBuffer();
+    auto* base = static_cast<uint8_t*>(ab.Data());
+    c.bufs.push_back({base ? base + t.ByteOffset() : nullptr, t.ByteLength()});
+    if (keep) keep->push_back(Napi::Persistent(v.As<Napi::Object>()));
+  }
+  Napi::Float64Array p = info[2].As<Napi::Float64Array>();
+  c.params.assign(p.Data(), p.Data() + p.ElementLength());
+  return c;
+}
+
+class KernelWorker : public Napi::AsyncWorker {
+ public:
+  KernelWorker(Napi::Env env, Call call, std::vector<Napi::ObjectReference> keep)
+      : Napi::AsyncWorker(env, "onnxstream-kernel"), call_(std::move(call)), keep_(std::move(keep)), deferred_(env) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  void Execute() override {
+    try {
+      call_.fn(call_.bufs.data(), call_.bufs.size(), call_.params.data(), call_.params.size());
+    } catch (const std::exception& e) {
+      SetError(e.what());
+    }
+  }
+  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Call call_;
+  std::vector<Napi::ObjectReference> keep_;  // the buffers stay alive while the kernel runs
+  Napi::Promise::Deferred deferred_;
+};
+
+Napi::Value Run(const Napi::CallbackInfo& info) {
+  std::vector<Napi::ObjectReference> keep;
+  Call c = Prepare(info, &keep);
+  auto* w = new KernelWorker(info.Env(), std::move(c), std::move(keep));
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
+}
+
+Napi::Value RunSync(const Napi::CallbackInfo& info) {
+  Call c = Prepare(info, nullptr);
+  try {
+    c.fn(c.bufs.data(), c.bufs.size(), c.params.data(), c.params.size());
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(info.Env(), e.what());
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("isa", os::isa_name(os::kernels().isa));
+  Napi::Array isas = Napi::Array::New(env);
+  uint32_t k = 0;
+  for (os::Isa isa : {os::Isa::scalar, os::Isa::avx2, os::Isa::avx512, os::Isa::neon, os::Isa::wasmsimd}) {
+    if (os::isa_supported(isa)) isas.Set(k++, os::isa_name(isa));
+  }
+  o.Set("isas", isas);
+  o.Set("threads", os::pool_threads());
+  Napi::Array names = Napi::Array::New(env, os::kernel_count);
+  for (int i = 0; i < os::kernel_count; i++) names.Set(static_cast<uint32_t>(i), os::kernel_name(i));
+  o.Set("kernels", names);
+  o.Set("bytesInUse", static_cast<double>(os::buffer_bytes_in_use()));
+  o.Set("bytesPeak", static_cast<double>(os::buffer_bytes_peak()));
+  return o;
+}
+
+Napi::Value SetIsa(const Napi::CallbackInfo& info) {
+  const std::string name = info[0].As<Napi::String>();
+  os::Isa isa;
+  if (!os::isa_from_name(name.c_str(), &isa)) throw Napi::Error::New(info.Env(), "unknown ISA '" + name + "'");
+  try {
+    os::use_isa(isa);
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(info.Env(), e.what());
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  os::set_pool_threads(info[0].As<Napi::Number>().Int32Value());
+  return info.Env().Undefined();
+}
+
+Napi::Value ResetPeak(const Napi::CallbackInfo& info) {
+  os::reset_buffer_peak();
+  return info.Env().Undefined();
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("alloc", Napi::Function::New(env, Alloc));
+  exports.Set("free", Napi::Function::New(env, Free));
+  exports.Set("run", Napi::Function::New(env, Run));
+  exports.Set("runSync", Napi::Function::New(env, RunSync));
+  exports.Set("info", Napi::Function::New(env, Info));
+  exports.Set("setIsa", Napi::Function::New(env, SetIsa));
+  exports.Set("setThreads", Napi::Function::New(env, SetThreads));
+  exports.Set("resetPeak", Napi::Function::New(env, ResetPeak));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(onnxstream_native, Init)

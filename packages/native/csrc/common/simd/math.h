@@ -1,0 +1,65 @@
+// Transcendental functions on any SIMD vocabulary S, from the primitives every S provides. Accuracy:
+// exp within 2 ulp over [-87, 88] (Cody-Waite range reduction, degree-6 polynomial); sigmoid and
+// tanh built on it.
+#pragma once
+
+namespace os::simd {
+
+template <class S>
+inline typename S::V exp(typename S::V x) {
+  using V = typename S::V;
+  const V hi = S::set1(88.3762626647949f);
+  const V lo = S::set1(-87.3365478515625f);
+  x = S::min(S::max(x, lo), hi);
+  // x = n * ln2 + r, |r| <= ln2 / 2
+  const V log2e = S::set1(1.44269504088896341f);
+  const V n = S::round(S::mul(x, log2e));
+  const V ln2_hi = S::set1(0.693359375f);
+  const V ln2_lo = S::set1(-2.12194440e-4f);
+  V r = S::fnma(n, ln2_hi, x);
+  r = S::fnma(n, ln2_lo, r);
+  // exp(r) by a degree-6 polynomial (Horner).
+  V p = S::set1(1.9875691500e-4f);
+  p = S::fma(p, r, S::set1(1.3981999507e-3f));
+  p = S::fma(p, r, S::set1(8.3334519073e-3f));
+  p = S::fma(p, r, S::set1(4.1665795894e-2f));
+  p = S::fma(p, r, S::set1(1.6666665459e-1f));
+  p = S::fma(p, r, S::set1(5.0000001201e-1f));
+  p = S::fma(p, S::mul(r, r), r);
+  p = S::add(p, S::set1(1.0f));
+  return S::scale_pow2(p, n);
+}
+
+// 1 / (1 + exp(-x)), computed from exp(-|x|) so it never overflows and keeps relative accuracy.
+template <class S>
+inline typename S::V sigmoid(typename S::V x) {
+  using V = typename S::V;
+  const V one = S::set1(1.0f);
+  const V e = exp<S>(S::neg(S::abs(x)));
+  const V pos = S::div(one, S::add(one, e));  // sigmoid(|x|)
+  // sigmoid(-|x|) = e / (1 + e), not 1 - sigmoid(|x|), which cancels to 0 for large |x|.
+  return S::select_negative(x, S::mul(e, pos), pos);
+}
+
+template <class S>
+inline typename S::V silu(typename S::V x) {
+  return S::mul(x, sigmoid<S>(x));
+}
+
+// tanh(x) = 2 * sigmoid(2x) - 1, accurate to a few ulp away from 0; near 0 a polynomial keeps
+// relative accuracy.
+template <class S>
+inline typename S::V tanh(typename S::V x) {
+  using V = typename S::V;
+  const V two = S::set1(2.0f);
+  const V viaSigmoid = S::sub(S::mul(two, sigmoid<S>(S::mul(two, x))), S::set1(1.0f));
+  const V x2 = S::mul(x, x);
+  // x - x^3/3 + 2x^5/15 - 17x^7/315 for |x| < 0.25
+  V p = S::set1(-17.0f / 315.0f);
+  p = S::fma(p, x2, S::set1(2.0f / 15.0f));
+  p = S::fma(p, x2, S::set1(-1.0f / 3.0f));
+  p = S::fma(S::mul(p, x2), x, x);
+  return S::select_less(S::abs(x), S::set1(0.25f), p, viaSigmoid);
+}
+
+}  // namespace os::simd

@@ -1,0 +1,51 @@
+// AArch64 Advanced SIMD: 4 floats.
+#pragma once
+#include <arm_neon.h>
+
+#include <cstddef>
+#include <cstring>
+
+namespace os::simd {
+
+struct Neon {
+  using V = float32x4_t;
+  static constexpr int N = 4;
+  static V zero() { return vdupq_n_f32(0.0f); }
+  static V set1(float x) { return vdupq_n_f32(x); }
+  static V load(const float* p) { return vld1q_f32(p); }
+  static void store(float* p, V v) { vst1q_f32(p, v); }
+  static V load_tail(const float* p, size_t n) {
+    float t[4] = {0, 0, 0, 0};
+    std::memcpy(t, p, n * sizeof(float));
+    return vld1q_f32(t);
+  }
+  static void store_tail(float* p, V v, size_t n) {
+    float t[4];
+    vst1q_f32(t, v);
+    std::memcpy(p, t, n * sizeof(float));
+  }
+  static V add(V a, V b) { return vaddq_f32(a, b); }
+  static V sub(V a, V b) { return vsubq_f32(a, b); }
+  static V mul(V a, V b) { return vmulq_f32(a, b); }
+  static V div(V a, V b) { return vdivq_f32(a, b); }
+  static V min(V a, V b) { return vminq_f32(a, b); }
+  static V max(V a, V b) { return vmaxq_f32(a, b); }
+  static V fma(V a, V b, V c) { return vfmaq_f32(c, a, b); }
+  static V fnma(V a, V b, V c) { return vfmsq_f32(c, a, b); }
+  static V neg(V a) { return vnegq_f32(a); }
+  static V abs(V a) { return vabsq_f32(a); }
+  static V sqrt(V a) { return vsqrtq_f32(a); }
+  static V round(V a) { return vrndnq_f32(a); }
+  static V scale_pow2(V p, V n) {
+    const int32x4_t e = vshlq_n_s32(vaddq_s32(vcvtq_s32_f32(n), vdupq_n_s32(127)), 23);
+    return vmulq_f32(p, vreinterpretq_f32_s32(e));
+  }
+  static V select_negative(V x, V a, V b) {
+    return vbslq_f32(vcltq_s32(vreinterpretq_s32_f32(x), vdupq_n_s32(0)), a, b);
+  }
+  static V select_less(V a, V b, V x, V y) { return vbslq_f32(vcltq_f32(a, b), x, y); }
+  static float reduce_add(V v) { return vaddvq_f32(v); }
+  static float reduce_max(V v) { return vmaxvq_f32(v); }
+};
+
+}  // namespace os::simd

@@ -1,0 +1,38 @@
+// Scalar "vectors" of one float: the portable fallback and readable specification of the kernels.
+#pragma once
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+namespace os::simd {
+
+struct Scalar {
+  using V = float;
+  static constexpr int N = 1;
+  static V zero() { return 0.0f; }
+  static V set1(float x) { return x; }
+  static V load(const float* p) { return *p; }
+  static void store(float* p, V v) { *p = v; }
+  static V load_tail(const float* p, size_t) { return *p; }
+  static void store_tail(float* p, V v, size_t) { *p = v; }
+  static V add(V a, V b) { return a + b; }
+  static V sub(V a, V b) { return a - b; }
+  static V mul(V a, V b) { return a * b; }
+  static V div(V a, V b) { return a / b; }
+  static V min(V a, V b) { return b < a ? b : a; }
+  static V max(V a, V b) { return a < b ? b : a; }
+  static V fma(V a, V b, V c) { return std::fma(a, b, c); }
+  static V fnma(V a, V b, V c) { return std::fma(-a, b, c); }
+  static V neg(V a) { return -a; }
+  static V abs(V a) { return std::fabs(a); }
+  static V sqrt(V a) { return std::sqrt(a); }
+  static V round(V a) { return std::nearbyint(a); }
+  static V scale_pow2(V p, V n) { return std::ldexp(p, static_cast<int>(n)); }
+  static V select_negative(V x, V a, V b) { return std::signbit(x) ? a : b; }
+  static V select_less(V a, V b, V x, V y) { return a < b ? x : y; }
+  static float reduce_add(V v) { return v; }
+  static float reduce_max(V v) { return v; }
+};
+
+}  // namespace os::simd

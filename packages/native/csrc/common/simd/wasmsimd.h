@@ -1,0 +1,56 @@
+// WebAssembly SIMD128: 4 floats (no FMA: multiply then add).
+#pragma once
+#include <wasm_simd128.h>
+
+#include <cmath>
+#include <cstddef>
+#include <cstring>
+
+namespace os::simd {
+
+struct WasmSimd {
+  using V = v128_t;
+  static constexpr int N = 4;
+  static V zero() { return wasm_f32x4_splat(0.0f); }
+  static V set1(float x) { return wasm_f32x4_splat(x); }
+  static V load(const float* p) { return wasm_v128_load(p); }
+  static void store(float* p, V v) { wasm_v128_store(p, v); }
+  static V load_tail(const float* p, size_t n) {
+    float t[4] = {0, 0, 0, 0};
+    std::memcpy(t, p, n * sizeof(float));
+    return wasm_v128_load(t);
+  }
+  static void store_tail(float* p, V v, size_t n) {
+    float t[4];
+    wasm_v128_store(t, v);
+    std::memcpy(p, t, n * sizeof(float));
+  }
+  static V add(V a, V b) { return wasm_f32x4_add(a, b); }
+  static V sub(V a, V b) { return wasm_f32x4_sub(a, b); }
+  static V mul(V a, V b) { return wasm_f32x4_mul(a, b); }
+  static V div(V a, V b) { return wasm_f32x4_div(a, b); }
+  static V min(V a, V b) { return wasm_f32x4_pmin(a, b); }
+  static V max(V a, V b) { return wasm_f32x4_pmax(a, b); }
+  static V fma(V a, V b, V c) { return wasm_f32x4_add(wasm_f32x4_mul(a, b), c); }
+  static V fnma(V a, V b, V c) { return wasm_f32x4_sub(c, wasm_f32x4_mul(a, b)); }
+  static V neg(V a) { return wasm_f32x4_neg(a); }
+  static V abs(V a) { return wasm_f32x4_abs(a); }
+  static V sqrt(V a) { return wasm_f32x4_sqrt(a); }
+  static V round(V a) { return wasm_f32x4_nearest(a); }
+  static V scale_pow2(V p, V n) {
+    const v128_t e = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
+    return wasm_f32x4_mul(p, e);
+  }
+  static V select_negative(V x, V a, V b) { return wasm_v128_bitselect(a, b, wasm_i32x4_shr(x, 31)); }
+  static V select_less(V a, V b, V x, V y) { return wasm_v128_bitselect(x, y, wasm_f32x4_lt(a, b)); }
+  static float reduce_add(V v) {
+    return wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1) + wasm_f32x4_extract_lane(v, 2) +
+           wasm_f32x4_extract_lane(v, 3);
+  }
+  static float reduce_max(V v) {
+    return std::fmax(std::fmax(wasm_f32x4_extract_lane(v, 0), wasm_f32x4_extract_lane(v, 1)),
+                     std::fmax(wasm_f32x4_extract_lane(v, 2), wasm_f32x4_extract_lane(v, 3)));
+  }
+};
+
+}  // namespace os::simd

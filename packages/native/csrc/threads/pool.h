@@ -1,0 +1,18 @@
+// A fixed pool of compute threads. Work is described, not coded, by operators: parallel_for splits a
+// range into tasks that the calling thread and the workers take in turn. Kernels stay single-threaded.
+#pragma once
+#include <cstddef>
+#include <functional>
+
+namespace os {
+
+// Threads used by parallel_for, the caller included (1 = run inline). Default: hardware threads.
+int pool_threads();
+// Resizes the pool (n >= 1; values above the hardware count are allowed). Not while a job runs.
+void set_pool_threads(int n);
+
+// Calls fn(begin, end) over [0, n) in chunks of at least `grain` items, on up to pool_threads()
+// threads. Returns when every chunk is done; the first exception thrown by a chunk is rethrown.
+void parallel_for(size_t n, size_t grain, const std::function<void(size_t begin, size_t end)>& fn);
+
+}  // namespace os

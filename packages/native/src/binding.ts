@@ -1,0 +1,48 @@
+/**
+ * The typed face of the compiled addon (binding/addon.cc), loaded with node-gyp-build: a prebuilt
+ * binary from prebuilds/<platform>-<arch>/ when present, else build/Release from a source build.
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface NativeInfo {
+  /** The kernels in use. */
+  readonly isa: string;
+  /** Every ISA this build and CPU can run. */
+  readonly isas: readonly string[];
+  readonly threads: number;
+  /** Kernel names in id order (csrc/api/kernel-list.h). */
+  readonly kernels: readonly string[];
+  /** Native tensor memory held now, and its peak since resetPeak(). */
+  readonly bytesInUse: number;
+  readonly bytesPeak: number;
+}
+
+export interface NativeBinding {
+  alloc(bytes: number): ArrayBuffer;
+  free(buffer: ArrayBuffer): void;
+  run(kernel: number, buffers: readonly ArrayBufferView[], params: Float64Array): Promise<void>;
+  runSync(kernel: number, buffers: readonly ArrayBufferView[], params: Float64Array): void;
+  info(): NativeInfo;
+  setIsa(name: string): void;
+  setThreads(threads: number): void;
+  resetPeak(): void;
+}
+
+let loaded: NativeBinding | Error | undefined;
+
+/** The addon, loaded once; throws the reason when this installation has no usable binary. */
+export function binding(): NativeBinding {
+  if (loaded === undefined) {
+    try {
+      const require = createRequire(import.meta.url);
+      const load = require('node-gyp-build') as (dir: string) => NativeBinding;
+      loaded = load(join(dirname(fileURLToPath(import.meta.url)), '..'));
+    } catch (e) {
+      loaded = new Error(`the native addon could not be loaded: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  if (loaded instanceof Error) throw loaded;
+  return loaded;
+}
