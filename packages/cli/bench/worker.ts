@@ -1,18 +1,40 @@
 /**
  * One benchmark measurement in its own process, so peak RSS belongs to one engine:
- *   node worker.js <engine> <model> <input.f32> <dims> <runs> <threads>
- * engine: `ort` (onnxruntime-node) or `onnxstream:<backend>:<provider>`. Prints one JSON line.
+ *   node worker.js <engine> <model> <input> <runs> <threads>
+ * engine: `ort` (onnxruntime-node) or `onnxstream:<backend>:<provider>`.
+ * input: `<name>=<dims>@<source>` where source is `f32:<file>` (raw little-endian float32) or
+ * `random:<seed>`; several inputs are joined with `;`. Prints one JSON line.
  */
 import { readFile } from 'node:fs/promises';
 import { InferenceSession, Tensor } from '@onnxstream/core';
 import { createProvider, type ProviderName } from '@onnxstream/providers';
 
-const [engine, model, inputFile, dimsText, runsText, threadsText] = process.argv.slice(2);
-const dims = dimsText.split(',').map(Number);
+const [engine, model, inputSpec, runsText, threadsText] = process.argv.slice(2);
 const runs = Number(runsText);
 const threads = Number(threadsText);
-const raw = await readFile(inputFile);
-const data = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
+
+async function inputs(): Promise<{ name: string; dims: number[]; data: Float32Array }[]> {
+  return Promise.all(
+    inputSpec.split(';').map(async (item) => {
+      const [head, source] = item.split('@');
+      const [name, dimsText] = head.split('=');
+      const dims = dimsText.split(',').map(Number);
+      const n = dims.reduce((a, b) => a * b, 1);
+      let data: Float32Array;
+      if (source.startsWith('f32:')) {
+        const raw = await readFile(source.slice(4));
+        data = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
+      } else {
+        let s = Number(source.slice('random:'.length)) >>> 0 || 1;
+        data = Float32Array.from({ length: n }, () => {
+          s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+          return s / 2 ** 32 - 0.5;
+        });
+      }
+      return { name, dims, data };
+    }),
+  );
+}
 
 async function timeRuns(run: () => Promise<unknown>): Promise<number[]> {
   await run(); // warm-up, not counted
@@ -25,6 +47,7 @@ async function timeRuns(run: () => Promise<unknown>): Promise<number[]> {
   return ms;
 }
 
+const given = await inputs();
 let ms: number[];
 let peakTensorBytes: number | null = null;
 if (engine === 'ort') {
@@ -33,16 +56,17 @@ if (engine === 'ort') {
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
   });
-  const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', data, dims) };
+  const feeds = Object.fromEntries(given.map((i) => [i.name, new ort.Tensor('float32', i.data, i.dims)]));
   ms = await timeRuns(() => session.run(feeds));
 } else {
   const [, backend, provider] = engine.split(':');
+  if (backend === 'native') await import('@onnxstream/native/register');
   const session = await InferenceSession.create(model, {
     backend,
     threads,
     weightsProvider: createProvider(provider as ProviderName),
   });
-  const feeds = { [session.inputNames[0]]: new Tensor('float32', data, dims) };
+  const feeds = Object.fromEntries(given.map((i) => [i.name, new Tensor('float32', i.data, i.dims)]));
   ms = await timeRuns(() => session.run(feeds));
   peakTensorBytes = session.lastRunStats?.peakTensorBytes ?? null;
 }
