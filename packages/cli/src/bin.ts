@@ -39,6 +39,7 @@ program
   )
   .option('--threads <N>', 'compute threads (default: all cores)', positiveInt('--threads'))
   .option('--repeat <N>', 'run N times (RAM provider and timings)', positiveInt('--repeat'), 1)
+  .option('--fp16-arithmetic', 'compute in float16 (weights and activations), as OnnxStream')
   .option('--profile', 'print time per operator type')
   .option('--json', 'print {outputs, runs, peakRssBytes, peakTensorBytes} as JSON')
   .action(async (model: string, opts) => {

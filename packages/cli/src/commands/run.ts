@@ -14,6 +14,7 @@ export interface RunCommandOptions {
   provider: ProviderName;
   threads?: number;
   repeat: number;
+  fp16Arithmetic?: boolean;
   json?: boolean;
   profile?: boolean;
 }
@@ -43,6 +44,7 @@ export async function runCommand(model: string, opts: RunCommandOptions): Promis
     backend,
     threads: opts.threads,
     weightsProvider: createProvider(opts.provider),
+    fp16Arithmetic: opts.fp16Arithmetic,
   });
   try {
     const runs: { ms: number }[] = [];

@@ -16,10 +16,12 @@ import { readOnnxModel } from '../formats/onnx/model-reader.js';
 import { readModelTxt } from '../formats/onnxstream/model-txt.js';
 import { escapeName } from '../formats/onnxstream/names.js';
 import { weightTensor } from '../formats/weights.js';
+import { toFloat16 } from '../graph/float16.js';
 import type { Dim, Graph, ValueInfo } from '../graph/graph.js';
 import type { ValueMeta } from '../ops/op.js';
 import { type Plan, planGraph } from '../planner/plan.js';
 import type { WeightsProvider } from '../provider/weights-provider.js';
+import { castTensor } from '../tensor/convert.js';
 import type { DataType } from '../tensor/dtype.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -42,6 +44,12 @@ export interface SessionOptions {
   foldConstants?: boolean;
   /** Fuse Conv/Add + activation and Sigmoid * x chains into single operators (default true). */
   fuseOperators?: boolean;
+  /**
+   * Compute in float16 (OnnxStream's fp16 arithmetic): float32 weights, constants and activations are
+   * stored and computed as float16; float32 feeds are converted on the way in, float16 outputs back to
+   * float32 on the way out.
+   */
+  fp16Arithmetic?: boolean;
 }
 
 export interface RunOptions {
@@ -76,6 +84,7 @@ export class InferenceSession {
   readonly #backend: Backend;
   readonly #provider: WeightsProvider;
   readonly #planning: { fold: boolean; fuse: boolean };
+  readonly #fp16: boolean;
   readonly #plans = new Map<string, Plan>();
   #released = false;
   #running: Promise<unknown> = Promise.resolve();
@@ -88,27 +97,34 @@ export class InferenceSession {
     backend: Backend,
     provider: WeightsProvider,
     planning: { fold: boolean; fuse: boolean },
+    fp16: boolean,
   ) {
     this.#graph = graph;
     this.#files = files;
     this.#backend = backend;
     this.#provider = provider;
     this.#planning = planning;
+    this.#fp16 = fp16;
   }
 
   /** Loads a model's structure (never its weight payloads) and prepares the backend and provider. */
   static async create(source: ModelSource, options: SessionOptions = {}): Promise<InferenceSession> {
     const { files, entry, format } = await openSource(source, options.format);
-    const graph =
+    const read =
       format === 'onnxstream' ? await readModelTxt(files, entry) : await readOnnxModel(files, entry);
+    const graph = options.fp16Arithmetic ? toFloat16(read) : read;
     const backend = resolveBackend(options.backend ?? options.executionProviders?.[0]);
     await backend.init?.({ threads: options.threads ?? options.intraOpNumThreads });
     const provider = options.weightsProvider ?? readOnRequest(files);
     await provider.init?.(files, [...graph.weights.values()]);
-    return new InferenceSession(graph, files, backend, provider, {
-      fold: options.foldConstants !== false,
-      fuse: options.fuseOperators !== false,
-    });
+    return new InferenceSession(
+      graph,
+      files,
+      backend,
+      provider,
+      { fold: options.foldConstants !== false, fuse: options.fuseOperators !== false },
+      options.fp16Arithmetic === true,
+    );
   }
 
   get inputNames(): readonly string[] {
@@ -175,7 +191,7 @@ export class InferenceSession {
 
   async #run(feeds: FeedsType, options: RunOptions): Promise<ValuesReturnType> {
     if (this.#released) throw new OnnxStreamError('session was released');
-    const named = this.#checkFeeds(feeds);
+    const named = this.#checkFeeds(this.#fp16 ? mapTensors(feeds, 'float32', 'float16') : feeds);
     const outputs = (options.outputs ?? this.outputNames).map((n) => this.#resolveName(n));
     const plan = await this.plan(named, outputs);
     const { outputs: result, stats } = await executePlan(plan, named, {
@@ -186,7 +202,9 @@ export class InferenceSession {
       profile: options.profile,
     });
     this.lastRunStats = stats;
-    return Object.fromEntries(result);
+    const out = Object.fromEntries(result);
+    // As OnnxStream: under fp16 arithmetic, outputs come back as float32.
+    return this.#fp16 ? mapTensors(out, 'float16', 'float32') : out;
   }
 
   /** The execution plan for feeds of these types and shapes (cached per signature). */
@@ -333,4 +351,18 @@ function readOnRequest(files: ModelFiles): WeightsProvider {
     name: 'read-on-request',
     get: async (ref) => weightTensor(ref, await files.read(ref.file, ref.offset, ref.byteLength)),
   };
+}
+
+/** Casts every tensor of type `from` among `values` to `to`. */
+function mapTensors<T extends Value>(
+  values: Readonly<Record<string, T>>,
+  from: DataType,
+  to: DataType,
+): Record<string, T> {
+  return Object.fromEntries(
+    Object.entries(values).map(([k, v]) => [
+      k,
+      v instanceof Tensor && v.type === from ? (castTensor(v, to) as T) : v,
+    ]),
+  );
 }
