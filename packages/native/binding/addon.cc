@@ -57,7 +57,8 @@ Napi::Value Alloc(const Napi::CallbackInfo& info) {
 
 Napi::Value Free(const Napi::CallbackInfo& info) {
   Napi::ArrayBuffer ab = info[0].As<Napi::ArrayBuffer>();
-  if (ab.IsDetached()) return info.Env().Undefined();
+  // An empty external ArrayBuffer may not report its pointer; its block is left to the finalizer.
+  if (ab.IsDetached() || ab.ByteLength() == 0) return info.Env().Undefined();
   Block* block = nullptr;
   {
     std::lock_guard<std::mutex> lock(g_blocks_mutex);

@@ -7,6 +7,8 @@ import type { NativeBinding } from './binding.js';
 
 export function nativeTensor(native: NativeBinding, type: DataType, dims: readonly number[]): Tensor {
   const count = dims.reduce((a, b) => a * b, 1);
+  // Empty tensors own no memory.
+  if (count === 0) return Tensor.zeros(type, dims);
   const ctor = DTYPES[type].array;
   if (!ctor) throw new TypeError(`native tensors cannot hold ${type}`);
   const buffer = native.alloc(count * DTYPES[type].bytes);
