@@ -11,7 +11,8 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { encodeOnnxModel, Tensor } from '@onnxstream/core';
+import { Tensor } from '@onnxstream/core';
+import { encodeOnnxModel } from '@onnxstream/core/onnx';
 import { testdata } from '@onnxstream/core/testing';
 
 interface Measurement {

@@ -10,19 +10,18 @@ import { join, relative } from 'node:path';
 import {
   asNumbers,
   type Backend,
-  decodeValueProtoBytes,
   errorMessage,
   InferenceSession,
   kindOf,
   MemoryFiles,
   OptionalValue,
-  readOnnxModel,
   Tensor,
   TensorSequence,
   UnsupportedError,
   type Value,
   type ValueInfo,
 } from '@onnxstream/core';
+import { decodeValueProtoBytes, readOnnxModel } from '@onnxstream/core/onnx';
 
 export type CaseStatus = 'passed' | 'failed' | 'unsupported';
 

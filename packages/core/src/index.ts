@@ -13,21 +13,6 @@ export {
 export type { OpTime, RunProgress, RunStats } from './executor/executor.js';
 export { alignedBytes, checkRelativePath, MemoryFiles, type ModelFiles } from './files/model-files.js';
 export { encodeNpy, NpyError, parseNpy } from './formats/npy/npy.js';
-export {
-  type EncodedOnnxModel,
-  encodeOnnxModel,
-  type OnnxAttr,
-  type OnnxModelSpec,
-  type OnnxNodeSpec,
-  type OnnxValueSpec,
-} from './formats/onnx/builder.js';
-export { readOnnxModel } from './formats/onnx/model-reader.js';
-export { decodeTensorProtoBytes, encodeTensorProtoBytes } from './formats/onnx/tensor-proto.js';
-export {
-  decodeOptionalProtoBytes,
-  decodeSequenceProtoBytes,
-  decodeValueProtoBytes,
-} from './formats/onnx/value-proto.js';
 export { readModelTxt } from './formats/onnxstream/model-txt.js';
 export { escapeName, unescapeName } from './formats/onnxstream/names.js';
 export { isEagerWeight, weightTensor } from './formats/weights.js';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { readModelTxt } from '../src/formats/onnxstream/model-txt.js';
 import { toFloat16 } from '../src/graph/float16.js';
-import { encodeOnnxModel, InferenceSession, MemoryFiles, Tensor } from '../src/index.js';
+import { InferenceSession, MemoryFiles, Tensor } from '../src/index.js';
+import { encodeOnnxModel } from '../src/onnx.js';
 
 describe('fp16 arithmetic', () => {
   it('rewrites every source of float32: weights, constants, declared values, Cast and ConstantOfShape', async () => {

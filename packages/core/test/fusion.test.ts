@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { encodeOnnxModel, InferenceSession, Tensor } from '../src/index.js';
+import { InferenceSession, Tensor } from '../src/index.js';
+import { encodeOnnxModel } from '../src/onnx.js';
 import { testdata } from '../src/testing/index.js';
 
 const ramp = (n: number, scale: number) => Float32Array.from({ length: n }, (_, i) => ((i % 13) - 6) * scale);

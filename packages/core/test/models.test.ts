@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import jpeg from 'jpeg-js';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { decodeTensorProtoBytes, InferenceSession, Tensor } from '../src/index.js';
+import { InferenceSession, Tensor } from '../src/index.js';
+import { decodeTensorProtoBytes } from '../src/onnx.js';
 import { closeness, readFloat32, testdata } from '../src/testing/index.js';
 
 const model = (...p: string[]) => testdata('models', ...p);

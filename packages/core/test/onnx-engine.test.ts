@@ -1,18 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import {
   type Backend,
-  encodeOnnxModel,
   InferenceSession,
   InputError,
   MemoryFiles,
   type ModelFiles,
   ModelFormatError,
-  readOnnxModel,
   referenceBackend,
   Tensor,
   type WeightsProvider,
   weightTensor,
 } from '../src/index.js';
+import { encodeOnnxModel, readOnnxModel } from '../src/onnx.js';
 
 /** ModelFiles that records every read. */
 class SpyFiles implements ModelFiles {

@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { decodeTensorProtoBytes, InferenceSession, Tensor } from '../src/index.js';
+import { InferenceSession, Tensor } from '../src/index.js';
+import { decodeTensorProtoBytes } from '../src/onnx.js';
 import { closeness, testdata } from '../src/testing/index.js';
 
 /**

@@ -3,14 +3,13 @@ import { ModelProto, SequenceProto } from '../src/formats/onnx/schema.js';
 import { tensorToProto } from '../src/formats/onnx/tensor-proto.js';
 import {
   type DataType,
-  decodeOptionalProtoBytes,
-  decodeSequenceProtoBytes,
   InferenceSession,
   InputError,
   OptionalValue,
   Tensor,
   TensorSequence,
 } from '../src/index.js';
+import { decodeOptionalProtoBytes, decodeSequenceProtoBytes } from '../src/onnx.js';
 import { onnxCode } from '../src/tensor/dtype.js';
 
 /** A declared value type: a tensor, a sequence of tensors or an optional. */

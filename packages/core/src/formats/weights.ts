@@ -6,7 +6,7 @@ import { castTensor } from '../tensor/convert.js';
 import { allocData, type DataType, DTYPES, isFloat, viewData } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { transposeData } from '../tensor/transpose.js';
-import { tensorFromRaw } from './onnx/tensor-proto.js';
+import { tensorFromRaw } from './raw.js';
 
 /**
  * Small shape-like weights (integer tensors up to 64 KiB, any tensor of at most 16 elements) are

@@ -12,7 +12,6 @@ import { resolveBackend } from '../backend/registry.js';
 import { InputError, OnnxStreamError } from '../errors.js';
 import { executePlan, metaOf, type RunProgress, type RunStats, signature } from '../executor/executor.js';
 import { MemoryFiles, type ModelFiles } from '../files/model-files.js';
-import { readOnnxModel } from '../formats/onnx/model-reader.js';
 import { readModelTxt } from '../formats/onnxstream/model-txt.js';
 import { escapeName } from '../formats/onnxstream/names.js';
 import { weightTensor } from '../formats/weights.js';
@@ -111,7 +110,9 @@ export class InferenceSession {
   static async create(source: ModelSource, options: SessionOptions = {}): Promise<InferenceSession> {
     const { files, entry, format } = await openSource(source, options.format);
     const read =
-      format === 'onnxstream' ? await readModelTxt(files, entry) : await readOnnxModel(files, entry);
+      format === 'onnxstream'
+        ? await readModelTxt(files, entry)
+        : await (await import('../formats/onnx/model-reader.js')).readOnnxModel(files, entry);
     const graph = options.fp16Arithmetic ? toFloat16(read) : read;
     const backend = resolveBackend(options.backend ?? options.executionProviders?.[0]);
     await backend.init?.({ threads: options.threads ?? options.intraOpNumThreads });

@@ -5,8 +5,9 @@
 import type { Dim } from '../../graph/graph.js';
 import { type DataType, onnxCode } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { rawBytesOf } from '../raw.js';
 import { ModelProto } from './schema.js';
-import { rawBytesOf, tensorToProto } from './tensor-proto.js';
+import { tensorToProto } from './tensor-proto.js';
 
 export type OnnxAttr =
   | { readonly i: number }

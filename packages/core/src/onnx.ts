@@ -1,0 +1,20 @@
+/**
+ * `@onnxstream/core/onnx`: reading and writing ONNX protobuf data (models, TensorProto, SequenceProto,
+ * OptionalProto). Kept apart from the main entry so that running OnnxStream model folders never loads
+ * the protobuf library; InferenceSession loads it by itself for .onnx files.
+ */
+export {
+  type EncodedOnnxModel,
+  encodeOnnxModel,
+  type OnnxAttr,
+  type OnnxModelSpec,
+  type OnnxNodeSpec,
+  type OnnxValueSpec,
+} from './formats/onnx/builder.js';
+export { readOnnxModel } from './formats/onnx/model-reader.js';
+export { decodeTensorProtoBytes, encodeTensorProtoBytes } from './formats/onnx/tensor-proto.js';
+export {
+  decodeOptionalProtoBytes,
+  decodeSequenceProtoBytes,
+  decodeValueProtoBytes,
+} from './formats/onnx/value-proto.js';
