@@ -8,8 +8,9 @@ export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 export ONNXRUNTIME_NODE_INSTALL=skip   # onnxruntime-node's postinstall would fetch CUDA libraries
 export npm_config_nodedir=/usr         # node-gyp: use /usr/include/node, never download headers
 
-# System packages the build and the tests need (Debian names).
-APT_PACKAGES=(g++ make python3)
+# System packages the build and the tests need (Debian names). The cross compiler and qemu-user run
+# the ARM64 kernel tests (packages/native/test/arm64.test.ts).
+APT_PACKAGES=(g++ make python3 g++-aarch64-linux-gnu qemu-user)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -32,7 +32,7 @@
           "target_name": "os_isa_avx512",
           "type": "static_library",
           "sources": ["<!@(node scripts/sources.cjs avx512)"],
-          "cflags_cc": ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx2", "-mfma", "-mf16c", "-Wno-maybe-uninitialized"]
+          "cflags_cc": ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx2", "-mfma", "-mf16c", "-Wno-maybe-uninitialized", "-Wno-uninitialized"]
         }
       ]
     }],

@@ -5,8 +5,8 @@
 //   free(arrayBuffer)                  frees now and detaches it (views then have length 0)
 //   run(kernelId, views, params)       -> Promise, on a libuv worker thread (the pool joins in)
 //   runSync(kernelId, views, params)   on this thread, for small work
-//   info() -> { isa, isas, threads, kernels, bytesInUse, bytesPeak }
-//   setIsa(name), setThreads(n), resetPeak()
+//   info() -> { isa, isas, threads, kernels, bytesInUse, bytesPeak, bytesCached }
+//   setIsa(name), setThreads(n), resetPeak(), setBufferCache(bytes)
 #include <napi.h>
 
 #include <initializer_list>
@@ -159,6 +159,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("kernels", names);
   o.Set("bytesInUse", static_cast<double>(os::buffer_bytes_in_use()));
   o.Set("bytesPeak", static_cast<double>(os::buffer_bytes_peak()));
+  o.Set("bytesCached", static_cast<double>(os::buffer_bytes_cached()));
   return o;
 }
 
@@ -179,6 +180,13 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value SetBufferCache(const Napi::CallbackInfo& info) {
+  const double bytes = info[0].As<Napi::Number>().DoubleValue();
+  if (!(bytes >= 0)) throw Napi::RangeError::New(info.Env(), "setBufferCache: bad byte count");
+  os::set_buffer_cache(static_cast<size_t>(bytes));
+  return info.Env().Undefined();
+}
+
 Napi::Value ResetPeak(const Napi::CallbackInfo& info) {
   os::reset_buffer_peak();
   return info.Env().Undefined();
@@ -193,6 +201,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setIsa", Napi::Function::New(env, SetIsa));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("resetPeak", Napi::Function::New(env, ResetPeak));
+  exports.Set("setBufferCache", Napi::Function::New(env, SetBufferCache));
   return exports;
 }
 

@@ -5,6 +5,7 @@
 import type { Backend, BackendOptions, DataType, KernelCall, Node, Tensor } from '@onnxstream/core';
 import { binding, type NativeBinding, type NativeInfo } from './binding.js';
 import { KERNELS } from './kernels.js';
+import { isPackedWeight } from './ops/gemm.js';
 import { NATIVE_OPS } from './ops/index.js';
 import type { NativeOp } from './ops/native-op.js';
 
@@ -41,6 +42,10 @@ export const nativeBackend: Backend = {
     if (!op) throw new Error(`the native backend has no kernel for ${keyOf(call.node)}`);
     return op.run(call, native());
   },
+  prepareWeight(node: Node, input: number, weight: Tensor): Tensor | undefined {
+    return byType.get(keyOf(node))?.prepareWeight?.(node, input, weight, native());
+  },
+  isPrepared: (t: Tensor) => isPackedWeight(t),
 };
 
 /** Whether the addon loads here; the reason when it does not. */
@@ -61,4 +66,12 @@ export function nativeInfo(): NativeInfo {
 /** Forces an ISA (tests and benchmarks compare paths): 'scalar', 'avx2', 'avx512', 'neon'. */
 export function useIsa(name: string): void {
   native().setIsa(name);
+}
+
+/**
+ * Bytes of freed native blocks kept for reuse (default 64 MiB, or ONNXSTREAM_BUFFER_CACHE_MB): a
+ * fresh block costs a page fault per page, a reused one none. 0 returns every freed block at once.
+ */
+export function setBufferCache(bytes: number): void {
+  native().setBufferCache(bytes);
 }

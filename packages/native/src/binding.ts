@@ -17,6 +17,8 @@ export interface NativeInfo {
   /** Native tensor memory held now, and its peak since resetPeak(). */
   readonly bytesInUse: number;
   readonly bytesPeak: number;
+  /** Freed large blocks kept for reuse (bounded by setBufferCache / ONNXSTREAM_BUFFER_CACHE_MB). */
+  readonly bytesCached: number;
 }
 
 export interface NativeBinding {
@@ -28,6 +30,7 @@ export interface NativeBinding {
   setIsa(name: string): void;
   setThreads(threads: number): void;
   resetPeak(): void;
+  setBufferCache(bytes: number): void;
 }
 
 let loaded: NativeBinding | Error | undefined;

@@ -1,2 +1,2 @@
-export { nativeAvailability, nativeBackend, nativeInfo, useIsa } from './backend.js';
+export { nativeAvailability, nativeBackend, nativeInfo, setBufferCache, useIsa } from './backend.js';
 export type { NativeBinding, NativeInfo } from './binding.js';

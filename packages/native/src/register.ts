@@ -1,5 +1,8 @@
-/** `import '@onnxstream/native/register'` makes `backend: 'native'` (and 'auto') use this backend. */
+/**
+ * `import '@onnxstream/native/register'` makes `backend: 'native'` (and 'auto') use this backend when
+ * its addon loads here; otherwise nothing is registered and 'auto' keeps falling back.
+ */
 import { registerBackend } from '@onnxstream/core';
-import { nativeBackend } from './backend.js';
+import { nativeAvailability, nativeBackend } from './backend.js';
 
-registerBackend(nativeBackend, 10);
+if (nativeAvailability().available) registerBackend(nativeBackend, 10);

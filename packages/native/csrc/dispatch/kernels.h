@@ -3,6 +3,15 @@
 #pragma once
 #include "../kernels/vbinary/vbinary.h"
 #include "../kernels/vunary/vunary.h"
+#include "../kernels/attention/attention.h"
+#include "../kernels/convert/convert.h"
+#include "../kernels/norm/norm.h"
+#include "../kernels/pool/pool.h"
+#include "../kernels/resize/resize.h"
+#include "../kernels/softmax/softmax.h"
+#include "../kernels/transpose/transpose.h"
+#include "../kernels/gemm/gemm.h"
+#include "../kernels/conv/conv.h"
 #include "isa.h"
 
 namespace os {
@@ -11,6 +20,27 @@ struct KernelTable {
   Isa isa;
   VUnaryFn vunary;
   VBinaryFn vbinary;
+  SoftmaxRowFn softmax_row;
+  SoftmaxColsFn softmax_cols;
+  NormSumsFn norm_sums;
+  NormAffineFn norm_affine;
+  NormRowFn norm_row;
+  PoolRowFn pool_row;
+  PoolGlobalFn pool_global;
+  ResizeGatherFn resize_gather;
+  ResizeLerpRowFn resize_lerp_row;
+  ResizeBlendFn resize_blend;
+  Transpose2dFn transpose2d;
+  F16ToF32Fn f16_to_f32;
+  F32ToF16Fn f32_to_f16;
+  QuantizeFn quantize;
+  DequantizeFn dequantize;
+  AttnGemmFn attn_gemm;
+  AttnSoftmaxFn attn_softmax;
+  AttnFinishFn attn_finish;
+  GemmKernels gemm;
+  DwConvFn dwconv;
+  GatherStridedFn gather_strided;
 };
 
 // The active table: the best ISA the CPU runs, unless ONNXSTREAM_ISA names another or use_isa() was called.

@@ -3,6 +3,15 @@
 #pragma once
 #include "../kernels/vbinary/vbinary-impl.h"
 #include "../kernels/vunary/vunary-impl.h"
+#include "../kernels/attention/attention-impl.h"
+#include "../kernels/convert/convert-impl.h"
+#include "../kernels/norm/norm-impl.h"
+#include "../kernels/pool/pool-impl.h"
+#include "../kernels/resize/resize-impl.h"
+#include "../kernels/softmax/softmax-impl.h"
+#include "../kernels/transpose/transpose-impl.h"
+#include "../kernels/gemm/gemm-impl.h"
+#include "../kernels/conv/conv-impl.h"
 #include "kernels.h"
 
 namespace os {
@@ -13,6 +22,27 @@ KernelTable make_table(Isa isa) {
   t.isa = isa;
   t.vunary = &impl::vunary<S>;
   t.vbinary = &impl::vbinary<S>;
+  t.softmax_row = &impl::softmax_row<S>;
+  t.softmax_cols = &impl::softmax_cols<S>;
+  t.norm_sums = &impl::norm_sums<S>;
+  t.norm_affine = &impl::norm_affine<S>;
+  t.norm_row = &impl::norm_row<S>;
+  t.pool_row = &impl::pool_row<S>;
+  t.pool_global = &impl::pool_global<S>;
+  t.resize_gather = &impl::resize_gather<S>;
+  t.resize_lerp_row = &impl::resize_lerp_row<S>;
+  t.resize_blend = &impl::resize_blend<S>;
+  t.transpose2d = &impl::transpose2d<S>;
+  t.f16_to_f32 = &impl::f16_to_f32<S>;
+  t.f32_to_f16 = &impl::f32_to_f16<S>;
+  t.quantize = &impl::quantize<S>;
+  t.dequantize = &impl::dequantize<S>;
+  t.attn_gemm = &impl::attn_gemm<S>;
+  t.attn_softmax = &impl::attn_softmax<S>;
+  t.attn_finish = &impl::attn_finish<S>;
+  t.gemm = impl::gemm_kernels<S>();
+  t.dwconv = &impl::dwconv<S>;
+  t.gather_strided = &impl::gather_strided<S>;
   return t;
 }
 

@@ -13,6 +13,8 @@ export interface NativeOp {
   readonly types: readonly string[];
   supports(node: Node, inputTypes: readonly (DataType | undefined)[], opset: number): boolean;
   run(call: KernelCall, native: NativeBinding): Promise<Tensor[]>;
+  /** Converts a weight only `node` uses into the form run() reads (Backend.prepareWeight). */
+  prepareWeight?(node: Node, input: number, weight: Tensor, native: NativeBinding): Tensor | undefined;
 }
 
 /** Below this many elements a kernel runs on the calling thread (cheaper than a thread hop). */

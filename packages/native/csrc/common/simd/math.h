@@ -1,6 +1,6 @@
 // Transcendental functions on any SIMD vocabulary S, from the primitives every S provides. Accuracy:
-// exp within 2 ulp over [-87, 88] (Cody-Waite range reduction, degree-6 polynomial); sigmoid and
-// tanh built on it.
+// exp within 2 ulp over [-87.3, 88.7] (Cody-Waite range reduction, degree-6 polynomial) and +inf
+// above; sigmoid and tanh built on it. NaN propagates.
 #pragma once
 
 namespace os::simd {
@@ -8,8 +8,10 @@ namespace os::simd {
 template <class S>
 inline typename S::V exp(typename S::V x) {
   using V = typename S::V;
-  const V hi = S::set1(88.3762626647949f);
+  // Beyond ln(FLT_MAX) the result is +inf; below -87.34, exp underflows towards 0 (flushed there).
+  const V hi = S::set1(88.72283935546875f);
   const V lo = S::set1(-87.3365478515625f);
+  const V over = x;
   x = S::min(S::max(x, lo), hi);
   // x = n * ln2 + r, |r| <= ln2 / 2
   const V log2e = S::set1(1.44269504088896341f);
@@ -27,7 +29,7 @@ inline typename S::V exp(typename S::V x) {
   p = S::fma(p, r, S::set1(5.0000001201e-1f));
   p = S::fma(p, S::mul(r, r), r);
   p = S::add(p, S::set1(1.0f));
-  return S::scale_pow2(p, n);
+  return S::select_less(hi, over, S::set1(__builtin_huge_valf()), S::scale_pow2(p, n));
 }
 
 // 1 / (1 + exp(-x)), computed from exp(-|x|) so it never overflows and keeps relative accuracy.

@@ -28,6 +28,7 @@ struct Neon {
   static V sub(V a, V b) { return vsubq_f32(a, b); }
   static V mul(V a, V b) { return vmulq_f32(a, b); }
   static V div(V a, V b) { return vdivq_f32(a, b); }
+  // NaN in the first operand propagates (vmax/vmin propagate either; b is never NaN where it matters).
   static V min(V a, V b) { return vminq_f32(a, b); }
   static V max(V a, V b) { return vmaxq_f32(a, b); }
   static V fma(V a, V b, V c) { return vfmaq_f32(c, a, b); }
@@ -36,9 +37,13 @@ struct Neon {
   static V abs(V a) { return vabsq_f32(a); }
   static V sqrt(V a) { return vsqrtq_f32(a); }
   static V round(V a) { return vrndnq_f32(a); }
+  // p * 2^n for integral n in [-252, 254], in two halves so that each power is a normal float.
   static V scale_pow2(V p, V n) {
-    const int32x4_t e = vshlq_n_s32(vaddq_s32(vcvtq_s32_f32(n), vdupq_n_s32(127)), 23);
-    return vmulq_f32(p, vreinterpretq_f32_s32(e));
+    const int32x4_t k = vcvtq_s32_f32(n);
+    const int32x4_t k1 = vshrq_n_s32(k, 1);
+    const int32x4_t k2 = vsubq_s32(k, k1);
+    const auto pow2 = [](int32x4_t e) { return vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(e, vdupq_n_s32(127)), 23)); };
+    return vmulq_f32(vmulq_f32(p, pow2(k1)), pow2(k2));
   }
   static V select_negative(V x, V a, V b) {
     return vbslq_f32(vcltq_s32(vreinterpretq_s32_f32(x), vdupq_n_s32(0)), a, b);

@@ -28,7 +28,7 @@ struct Scalar {
   static V abs(V a) { return std::fabs(a); }
   static V sqrt(V a) { return std::sqrt(a); }
   static V round(V a) { return std::nearbyint(a); }
-  static V scale_pow2(V p, V n) { return std::ldexp(p, static_cast<int>(n)); }
+  static V scale_pow2(V p, V n) { return std::isnan(n) ? n : std::ldexp(p, static_cast<int>(n)); }
   static V select_negative(V x, V a, V b) { return std::signbit(x) ? a : b; }
   static V select_less(V a, V b, V x, V y) { return a < b ? x : y; }
   static float reduce_add(V v) { return v; }

@@ -37,9 +37,13 @@ struct WasmSimd {
   static V abs(V a) { return wasm_f32x4_abs(a); }
   static V sqrt(V a) { return wasm_f32x4_sqrt(a); }
   static V round(V a) { return wasm_f32x4_nearest(a); }
+  // p * 2^n for integral n in [-252, 254], in two halves so that each power is a normal float.
   static V scale_pow2(V p, V n) {
-    const v128_t e = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
-    return wasm_f32x4_mul(p, e);
+    const v128_t k = wasm_i32x4_trunc_sat_f32x4(n);
+    const v128_t k1 = wasm_i32x4_shr(k, 1);
+    const v128_t k2 = wasm_i32x4_sub(k, k1);
+    const auto pow2 = [](v128_t e) { return wasm_i32x4_shl(wasm_i32x4_add(e, wasm_i32x4_splat(127)), 23); };
+    return wasm_f32x4_mul(wasm_f32x4_mul(p, pow2(k1)), pow2(k2));
   }
   static V select_negative(V x, V a, V b) { return wasm_v128_bitselect(a, b, wasm_i32x4_shr(x, 31)); }
   static V select_less(V a, V b, V x, V y) { return wasm_v128_bitselect(x, y, wasm_f32x4_lt(a, b)); }

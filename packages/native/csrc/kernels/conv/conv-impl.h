@@ -1,0 +1,64 @@
+// Depthwise convolution rows, once, over a SIMD vocabulary S (instantiated per ISA by
+// dispatch/make-table.h).
+#pragma once
+#include <cstring>
+
+#include "../gemm/gemm-impl.h"
+#include "conv.h"
+
+namespace os::impl {
+
+template <class S, size_t U, class Act>
+inline void dwconv_block(size_t w, size_t taps, const float* x, const ptrdiff_t* shifts, const float* wt, float bias,
+                         Act act, float* y) {
+  // U vectors of outputs accumulate over every tap in registers; `w` < N lanes for a tail block.
+  using V = typename S::V;
+  constexpr size_t N = S::N;
+  V acc[U];
+#pragma GCC unroll 8
+  for (size_t u = 0; u < U; u++) acc[u] = S::set1(bias);
+  for (size_t t = 0; t < taps; t++) {
+    const V wv = S::set1(wt[t]);
+    const float* xt = x + shifts[t];
+#pragma GCC unroll 8
+    for (size_t u = 0; u < U; u++) {
+      const V xv = w == N ? S::load(xt + u * N) : S::load_tail(xt + u * N, w);
+      acc[u] = S::fma(xv, wv, acc[u]);
+    }
+  }
+#pragma GCC unroll 8
+  for (size_t u = 0; u < U; u++) {
+    if (w == N) {
+      S::store(y + u * N, act(acc[u]));
+    } else {
+      S::store_tail(y + u * N, act(acc[u]), w);
+    }
+  }
+}
+
+template <class S>
+void dwconv(size_t n, size_t taps, const float* x, const ptrdiff_t* shifts, const float* w, float bias, int activation,
+            float* y) {
+  constexpr size_t N = S::N;
+  with_activation<S>(activation, [&](auto act) {
+    size_t p = 0;
+    for (; p + 4 * N <= n; p += 4 * N) dwconv_block<S, 4>(N, taps, x + p, shifts, w, bias, act, y + p);
+    for (; p + N <= n; p += N) dwconv_block<S, 1>(N, taps, x + p, shifts, w, bias, act, y + p);
+    if (p < n) dwconv_block<S, 1>(n - p, taps, x + p, shifts, w, bias, act, y + p);
+  });
+}
+
+// Plain loops: compiled with each ISA's flags, the constant-stride-2 case vectorises into
+// permutes of two loads.
+template <class S>
+void gather_strided(size_t n, const float* src, size_t stride, float* dst) {
+  if (stride == 1) {
+    std::memcpy(dst, src, n * sizeof(float));
+  } else if (stride == 2) {
+    for (size_t j = 0; j < n; j++) dst[j] = src[2 * j];
+  } else {
+    for (size_t j = 0; j < n; j++) dst[j] = src[j * stride];
+  }
+}
+
+}  // namespace os::impl

@@ -1,0 +1,87 @@
+// The blocked, threaded GEMM on top of the active table's micro-kernel and packing routines:
+// operators describe products (GemmProblem) and gemm_run splits them into tiles for the pool.
+// Weights may arrive prepacked (the backend's prepareWeight): a header then the panels.
+#pragma once
+#include <cstddef>
+
+#include "gemm.h"
+
+namespace os {
+
+// The left operand [M x K]: prepacked panels (ceil(M / MR) panels of K x MR, panel p at
+// packed + p * MR * K), or a strided matrix packed per task.
+struct GemmA {
+  const float* packed = nullptr;
+  MatrixRef raw{};
+};
+
+// The right operand [K x N]: prepacked panels (ceil(N / NR) panels of K x NR), K row pointers
+// whose columns are contiguous (implicit im2col), or a strided matrix; packed per panel otherwise.
+struct GemmB {
+  const float* packed = nullptr;
+  const float* const* rows = nullptr;
+  // Full-width panels read the rows in place instead of packing them: worth it when rows overlap
+  // in cache (a convolution's taps are shifted views of the same input rows).
+  bool rows_in_place = false;
+  MatrixRef raw{};
+};
+
+// C[M x N] = (accumulate ? C : 0) + A . B, then + biases and the activation.
+struct GemmProblem {
+  size_t m = 0, n = 0, k = 0;
+  GemmA a;
+  GemmB b;
+  float* c = nullptr;
+  size_t ldc = 0;
+  // Convolution over padded rows: product column p is output column (p / pitch) * width + p % pitch,
+  // and is dropped when p % pitch >= width. 0: columns map one to one.
+  size_t pitch = 0, width = 0;
+  bool accumulate = false;
+  const float* row_bias = nullptr;
+  const float* col_bias = nullptr;
+  int activation = -1;
+};
+
+// Runs every problem, tiles of all of them spread over the pool at once, or all on the calling
+// thread when `serial` (callers that are themselves one task of a parallel_for).
+void gemm_run(const GemmKernels& g, const GemmProblem* problems, size_t count, bool serial = false);
+
+// Prepacked operand buffers: kPackedHeader floats (kind, panel width, groups, rows, depth; the
+// panels stay 64-byte aligned), then the panels of each group.
+constexpr size_t kPackedHeader = 16;
+enum class PackedKind : int { a = 1, b = 2 };
+struct PackedInfo {
+  PackedKind kind;
+  size_t panel;   // MR for A, NR for B
+  size_t groups;  // independent matrices, one after another
+  size_t rows;    // per group: M for A, N for B (the dimension cut into panels)
+  size_t depth;   // K
+};
+// Floats of a packed buffer (header included).
+size_t packed_floats(const PackedInfo& info);
+// Whether `data` (`floats` long) holds a packed buffer of exactly `want` (the panel width included).
+bool packed_matches(const float* data, size_t floats, const PackedInfo& want);
+// Packs `groups` matrices (group i's rows start at src advanced by i * group_stride elements) with
+// a header, in parallel. A: src(i, k) = row i of M; B: src(k, j), cut into column panels.
+void pack_all(const GemmKernels& g, const PackedInfo& info, const MatrixRef& src, ptrdiff_t group_stride, float* dst);
+
+// A temporary float buffer taken from a one-block cache: the large per-call buffers (padded
+// inputs, packed B, column buffers) reuse one block instead of faulting fresh pages in each call.
+// The largest block seen up to 16 MiB stays cached.
+class Workspace {
+ public:
+  explicit Workspace(size_t floats);
+  ~Workspace();
+  Workspace(const Workspace&) = delete;
+  Workspace& operator=(const Workspace&) = delete;
+  float* data() const { return p_; }
+
+ private:
+  float* p_;
+  size_t floats_;
+};
+
+// src advanced by (r, c) elements.
+MatrixRef offset(const MatrixRef& m, ptrdiff_t r, ptrdiff_t c);
+
+}  // namespace os

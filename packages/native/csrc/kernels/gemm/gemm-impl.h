@@ -1,0 +1,329 @@
+// GEMM micro-kernels and packing, once, over a SIMD vocabulary S (instantiated per ISA by
+// dispatch/make-table.h). The register tile is MR x (NV vectors of S::N), sized per ISA by
+// GemmTileShape so that MR * NV accumulators plus NV B vectors and one A broadcast fit the
+// register file; A elements are broadcast from the packed panel, one per row and k.
+#pragma once
+#include <cstring>
+#include <utility>
+
+#if defined(__F16C__) || defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
+#include "../../common/simd/math.h"
+#include "../vunary/vunary.h"
+#include "gemm.h"
+
+namespace os::simd {
+struct Avx2;
+struct Avx512;
+struct WasmSimd;
+}  // namespace os::simd
+
+namespace os::impl {
+
+// Register tile per vocabulary: scalar 4 x 4, NEON 8 x 12 (32 registers), AVX2 6 x 16 (16
+// registers), AVX-512 8 x 32 (16 accumulators: enough to cover FMA latency on two pipes, and 8 rows
+// divide the channel counts of typical convolutions; measured ahead of 12 x 32, 8 x 48 and 6 x 64
+// on YOLOv8n's layers), wasm 6 x 8 (hosts have 16 registers).
+template <class S>
+struct GemmTileShape {
+  static constexpr size_t nv = S::N == 1 ? 4 : S::N == 4 ? 3 : 2;
+  static constexpr size_t mr = S::N == 1 ? 4 : S::N == 4 ? 8 : S::N == 8 ? 6 : 8;
+};
+template <>
+struct GemmTileShape<simd::WasmSimd> {
+  static constexpr size_t nv = 2;
+  static constexpr size_t mr = 6;
+};
+
+// Activations a fused epilogue applies (UnaryOp values); the switch sits outside the tile loops.
+template <class S>
+struct ActNone {
+  typename S::V operator()(typename S::V v) const { return v; }
+};
+template <class S>
+struct ActRelu {
+  typename S::V operator()(typename S::V v) const { return S::max(v, S::zero()); }
+};
+template <class S>
+struct ActSigmoid {
+  typename S::V operator()(typename S::V v) const { return simd::sigmoid<S>(v); }
+};
+
+// 1 / d by division, or where the ISA has a reciprocal estimate, the estimate refined by one
+// Newton step (relative error near 2^-23, a fraction of a divide's cost in the epilogue).
+template <class S>
+struct Reciprocal {
+  static typename S::V of(typename S::V d) { return S::div(S::set1(1.0f), d); }
+};
+#if defined(__AVX512F__)
+template <>
+struct Reciprocal<simd::Avx512> {
+  static __m512 of(__m512 d) {
+    const __m512 r = _mm512_rcp14_ps(d);
+    return _mm512_mul_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(2.0f)));
+  }
+};
+#endif
+#if defined(__AVX2__) && defined(__FMA__)
+template <>
+struct Reciprocal<simd::Avx2> {
+  static __m256 of(__m256 d) {
+    const __m256 r = _mm256_rcp_ps(d);
+    return _mm256_mul_ps(r, _mm256_fnmadd_ps(d, r, _mm256_set1_ps(2.0f)));
+  }
+};
+#endif
+
+// x / (1 + exp(-x)): cheaper than x * sigmoid(x). exp's argument stops at 80 so that 1 + exp stays
+// finite with a normal reciprocal (x < -80 then gives x * 1.8e-35 instead of less: harmless).
+template <class S>
+struct ActSilu {
+  typename S::V operator()(typename S::V v) const {
+    const typename S::V e = simd::exp<S>(S::min(S::neg(v), S::set1(80.0f)));
+    return S::mul(v, Reciprocal<S>::of(S::add(S::set1(1.0f), e)));
+  }
+};
+template <class S>
+struct ActTanh {
+  typename S::V operator()(typename S::V v) const { return simd::tanh<S>(v); }
+};
+
+// Calls f(act) with the functor for `activation` (-1: none).
+template <class S, class F>
+inline void with_activation(int activation, F&& f) {
+  switch (activation) {
+    case static_cast<int>(UnaryOp::relu): return f(ActRelu<S>{});
+    case static_cast<int>(UnaryOp::sigmoid): return f(ActSigmoid<S>{});
+    case static_cast<int>(UnaryOp::silu): return f(ActSilu<S>{});
+    case static_cast<int>(UnaryOp::tanh): return f(ActTanh<S>{});
+    default: return f(ActNone<S>{});
+  }
+}
+
+// Lanes of vector j of a row that are inside the nr valid columns.
+template <class S>
+inline size_t lanes(size_t nr, size_t j) {
+  const size_t first = j * S::N;
+  return nr <= first ? 0 : nr - first >= static_cast<size_t>(S::N) ? S::N : nr - first;
+}
+
+// Adds C (when accumulating) and the epilogue to the R x NV accumulators, and stores nr columns.
+template <class S, size_t R, size_t NV, class Act>
+inline void store_tile(typename S::V (&acc)[R][NV], size_t nr, float* c, size_t ldc, bool accumulate,
+                       const GemmEpilogue* ep, Act act) {
+  using V = typename S::V;
+  constexpr size_t N = S::N;
+  const bool full = nr == NV * N;
+  V colb[NV];
+#pragma GCC unroll 8
+  for (size_t j = 0; j < NV; j++) {
+    const size_t w = ep && ep->col_bias ? lanes<S>(nr, j) : 0;
+    colb[j] = w == N ? S::load(ep->col_bias + j * N) : w ? S::load_tail(ep->col_bias + j * N, w) : S::zero();
+  }
+#pragma GCC unroll 16
+  for (size_t i = 0; i < R; i++) {
+    float* ci = c + i * ldc;
+    const V rowb = ep && ep->row_bias ? S::set1(ep->row_bias[i]) : S::zero();
+#pragma GCC unroll 8
+    for (size_t j = 0; j < NV; j++) {
+      V v = acc[i][j];
+      const size_t w = full ? N : lanes<S>(nr, j);
+      if (w == 0) continue;
+      if (accumulate) v = S::add(v, w == N ? S::load(ci + j * N) : S::load_tail(ci + j * N, w));
+      if (ep) {
+        v = S::add(v, rowb);
+        if (ep->col_bias) v = S::add(v, colb[j]);
+        v = act(v);
+      }
+      if (w == N) {
+        S::store(ci + j * N, v);
+      } else {
+        S::store_tail(ci + j * N, v, w);
+      }
+    }
+  }
+}
+
+// Where the kernel reads row k of its B panel: a packed panel, or row pointers into the image
+// (implicit im2col) when all NR columns of the rows are readable.
+template <size_t NR>
+struct PackedB {
+  const float* b;
+  const float* row(size_t k) const { return b + k * NR; }
+};
+struct RowsB {
+  const float* const* rows;
+  size_t col;
+  const float* row(size_t k) const { return rows[k] + col; }
+};
+
+// The micro-kernel for R <= MR rows: R x NV accumulators over kc steps of the panels.
+template <class S, size_t MR, size_t R, size_t NV, class B>
+void gemm_tile(size_t nr, size_t kc, const float* a, B b, float* c, size_t ldc, bool accumulate,
+               const GemmEpilogue* ep) {
+  using V = typename S::V;
+  constexpr size_t N = S::N;
+  V acc[R][NV];
+#pragma GCC unroll 16
+  for (size_t i = 0; i < R; i++) {
+#pragma GCC unroll 8
+    for (size_t j = 0; j < NV; j++) acc[i][j] = S::zero();
+  }
+  for (size_t k = 0; k < kc; k++) {
+    const float* bk = b.row(k);
+    V bv[NV];
+#pragma GCC unroll 8
+    for (size_t j = 0; j < NV; j++) bv[j] = S::load(bk + j * N);
+#pragma GCC unroll 16
+    for (size_t i = 0; i < R; i++) {
+      const V av = S::set1(a[i]);
+#pragma GCC unroll 8
+      for (size_t j = 0; j < NV; j++) acc[i][j] = S::fma(av, bv[j], acc[i][j]);
+    }
+    a += MR;
+  }
+  with_activation<S>(ep ? ep->activation : -1,
+                     [&](auto act) { store_tile<S, R, NV>(acc, nr, c, ldc, accumulate, ep, act); });
+}
+
+// Partial panels (the last rows of M) run a kernel of exactly their height.
+template <class S, size_t MR, size_t NV, class B, size_t... R>
+inline void gemm_rows(std::index_sequence<R...>, size_t mr, size_t nr, size_t kc, const float* a, B b, float* c,
+                      size_t ldc, bool accumulate, const GemmEpilogue* ep) {
+  using Fn = void (*)(size_t, size_t, const float*, B, float*, size_t, bool, const GemmEpilogue*);
+  static constexpr Fn fns[] = {&gemm_tile<S, MR, R + 1, NV, B>...};
+  fns[mr - 1](nr, kc, a, b, c, ldc, accumulate, ep);
+}
+
+template <class S>
+void gemm_ukernel(size_t mr, size_t nr, size_t kc, const float* a, const float* b, float* c, size_t ldc,
+                  bool accumulate, const GemmEpilogue* ep) {
+  constexpr size_t MR = GemmTileShape<S>::mr;
+  constexpr size_t NV = GemmTileShape<S>::nv;
+  const PackedB<NV * S::N> pb{b};
+  if (mr == MR) return gemm_tile<S, MR, MR, NV>(nr, kc, a, pb, c, ldc, accumulate, ep);
+  gemm_rows<S, MR, NV>(std::make_index_sequence<MR>{}, mr, nr, kc, a, pb, c, ldc, accumulate, ep);
+}
+
+template <class S>
+void gemm_ukernel_rows(size_t mr, size_t kc, const float* a, const float* const* rows, size_t col, float* c,
+                       size_t ldc, bool accumulate, const GemmEpilogue* ep) {
+  constexpr size_t MR = GemmTileShape<S>::mr;
+  constexpr size_t NV = GemmTileShape<S>::nv;
+  const RowsB rb{rows, col};
+  if (mr == MR) return gemm_tile<S, MR, MR, NV>(NV * S::N, kc, a, rb, c, ldc, accumulate, ep);
+  gemm_rows<S, MR, NV>(std::make_index_sequence<MR>{}, mr, NV * S::N, kc, a, rb, c, ldc, accumulate, ep);
+}
+
+// One half-precision value as float: F16C and NEON convert in hardware, other builds in software.
+inline float load_half(const uint16_t* p) {
+#if defined(__F16C__)
+  return _cvtsh_ss(*p);
+#elif defined(__aarch64__)
+  __fp16 h;
+  std::memcpy(&h, p, sizeof h);
+  return static_cast<float>(h);
+#else
+  return half_to_float(*p);
+#endif
+}
+
+// Calls f(get) where get(offset) reads element `offset` of the source as a (scaled) float.
+template <class F>
+inline void with_source(const MatrixRef& s, F&& f) {
+  const float scale = s.scale;
+  switch (s.type) {
+    case ElemType::f32: {
+      const auto* p = static_cast<const float*>(s.data);
+      if (scale == 1.0f) return f([p](ptrdiff_t o) { return p[o]; });
+      return f([p, scale](ptrdiff_t o) { return p[o] * scale; });
+    }
+    case ElemType::f16: {
+      const auto* p = static_cast<const uint16_t*>(s.data);
+      return f([p, scale](ptrdiff_t o) { return load_half(p + o) * scale; });
+    }
+    case ElemType::u8: {
+      const auto* p = static_cast<const uint8_t*>(s.data);
+      const float zero = s.zero;
+      return f([p, scale, zero](ptrdiff_t o) { return (static_cast<float>(p[o]) - zero) * scale; });
+    }
+  }
+}
+
+template <class S>
+void gemm_pack_a(size_t mr, size_t kc, const MatrixRef& src, float* dst) {
+  constexpr size_t MR = GemmTileShape<S>::mr;
+  with_source(src, [&](auto get) {
+    // Row by row: reads stay sequential for the common row-major (cs == 1) source.
+    for (size_t i = 0; i < mr; i++) {
+      const ptrdiff_t row = static_cast<ptrdiff_t>(i) * src.rs;
+      for (size_t k = 0; k < kc; k++) dst[k * MR + i] = get(row + static_cast<ptrdiff_t>(k) * src.cs);
+    }
+  });
+  for (size_t k = 0; k < kc; k++) {
+    for (size_t i = mr; i < MR; i++) dst[k * MR + i] = 0.0f;
+  }
+}
+
+// dst[0 .. NV * N) = src[0 .. n), zero past n.
+template <class S, size_t NV>
+inline void copy_row(const float* src, size_t n, float* dst) {
+  constexpr size_t N = S::N;
+#pragma GCC unroll 8
+  for (size_t j = 0; j < NV; j++) {
+    const size_t w = lanes<S>(n, j);
+    S::store(dst + j * N, w == N ? S::load(src + j * N) : w ? S::load_tail(src + j * N, w) : S::zero());
+  }
+}
+
+template <class S>
+void gemm_pack_b(size_t kc, size_t nr, const MatrixRef& src, float* dst) {
+  constexpr size_t NV = GemmTileShape<S>::nv;
+  constexpr size_t NR = NV * S::N;
+  if (src.type == ElemType::f32 && src.cs == 1 && src.scale == 1.0f) {
+    const auto* p = static_cast<const float*>(src.data);
+    for (size_t k = 0; k < kc; k++) copy_row<S, NV>(p + static_cast<ptrdiff_t>(k) * src.rs, nr, dst + k * NR);
+    return;
+  }
+  with_source(src, [&](auto get) {
+    for (size_t k = 0; k < kc; k++) {
+      const ptrdiff_t row = static_cast<ptrdiff_t>(k) * src.rs;
+      float* d = dst + k * NR;
+      for (size_t j = 0; j < nr; j++) d[j] = get(row + static_cast<ptrdiff_t>(j) * src.cs);
+      for (size_t j = nr; j < NR; j++) d[j] = 0.0f;
+    }
+  });
+}
+
+template <class S>
+void gemm_pack_b_rows(size_t kc, size_t nr, const float* const* rows, size_t col, float* dst) {
+  constexpr size_t NV = GemmTileShape<S>::nv;
+  constexpr size_t NR = NV * S::N;
+  if (nr == NR) {
+    for (size_t k = 0; k < kc; k++) {
+      const float* r = rows[k] + col;
+      // Rows are many short streams the hardware prefetcher does not follow: fetch the next panels'.
+      __builtin_prefetch(r + 2 * NR);
+      __builtin_prefetch(r + 2 * NR + NR / 2);
+#pragma GCC unroll 8
+      for (size_t j = 0; j < NV; j++) S::store(dst + k * NR + j * S::N, S::load(r + j * S::N));
+    }
+    return;
+  }
+  for (size_t k = 0; k < kc; k++) copy_row<S, NV>(rows[k] + col, nr, dst + k * NR);
+}
+
+template <class S>
+GemmKernels gemm_kernels() {
+  return GemmKernels{GemmTileShape<S>::mr,
+                     GemmTileShape<S>::nv * S::N,
+                     &gemm_ukernel<S>,
+                     &gemm_ukernel_rows<S>,
+                     &gemm_pack_a<S>,
+                     &gemm_pack_b<S>,
+                     &gemm_pack_b_rows<S>};
+}
+
+}  // namespace os::impl

@@ -1,0 +1,88 @@
+// GEMM micro-kernels and packing (the GotoBLAS/BLIS scheme, XNNPACK-style per-ISA tables):
+// C[mr x nr] (+)= A_panel . B_panel, where an A panel holds MR rows interleaved per k
+// (a[k * MR + i]) and a B panel NR columns per k (b[k * NR + j]). Both panels are zero-padded past
+// the matrix, so a kernel always runs its full register tile and only masks the stores.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace os {
+
+// Element types a weight may be packed from; packing converts to float32.
+// Order and values are shared with src/kernels.ts.
+enum class ElemType : int { f32 = 0, f16 = 1, u8 = 2 };
+
+inline size_t elem_bytes(ElemType t) { return t == ElemType::f32 ? 4 : t == ElemType::f16 ? 2 : 1; }
+
+// A strided source matrix: element (r, c) at data[r * rs + c * cs], of type `type`; u8 values are
+// dequantised as (q - zero) * scale, and every value is multiplied by `scale` otherwise
+// (Gemm's alpha folded into packing).
+struct MatrixRef {
+  const void* data;
+  ElemType type;
+  ptrdiff_t rs;
+  ptrdiff_t cs;
+  float scale;
+  float zero;
+};
+
+// What a kernel applies to the finished tile while it is in registers: + row bias (per output
+// channel), + column bias (Gemm's C vector), then an activation (a UnaryOp value, or -1).
+struct GemmEpilogue {
+  const float* row_bias;
+  const float* col_bias;
+  int activation;
+};
+
+// c[i * ldc + j] (i < mr <= MR, j < nr <= NR) = (accumulate ? c : 0) + sum over kc of the panels,
+// then, when `epilogue` is given (the last K block), bias and activation.
+using GemmUkernelFn = void (*)(size_t mr, size_t nr, size_t kc, const float* a, const float* b, float* c, size_t ldc,
+                               bool accumulate, const GemmEpilogue* epilogue);
+// The same over a full-width B (nr = NR) read in place from row pointers: row k of the panel is
+// rows[k][col .. col + NR), every column readable (implicit im2col without packing).
+using GemmUkernelRowsFn = void (*)(size_t mr, size_t kc, const float* a, const float* const* rows, size_t col,
+                                   float* c, size_t ldc, bool accumulate, const GemmEpilogue* epilogue);
+// One A panel: dst[k * MR + i] = src(i, k) for i < mr, 0 for mr <= i < MR; k < kc.
+using GemmPackAFn = void (*)(size_t mr, size_t kc, const MatrixRef& src, float* dst);
+// One B panel: dst[k * NR + j] = src(k, j) for j < nr, 0 for nr <= j < NR; k < kc.
+using GemmPackBFn = void (*)(size_t kc, size_t nr, const MatrixRef& src, float* dst);
+// One B panel from row pointers (implicit im2col): dst[k * NR + j] = rows[k][col + j], j < nr.
+using GemmPackBRowsFn = void (*)(size_t kc, size_t nr, const float* const* rows, size_t col, float* dst);
+
+struct GemmKernels {
+  size_t mr;  // rows of the register tile (A panel height)
+  size_t nr;  // columns of the register tile (B panel width)
+  GemmUkernelFn ukernel;
+  GemmUkernelRowsFn ukernel_rows;
+  GemmPackAFn pack_a;
+  GemmPackBFn pack_b;
+  GemmPackBRowsFn pack_b_rows;
+};
+
+// IEEE half to float, for the portable packing path (F16C/NEON builds convert in hardware).
+inline float half_to_float(uint16_t h) {
+  const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
+  uint32_t exp = (h >> 10) & 0x1fu;
+  uint32_t man = h & 0x3ffu;
+  uint32_t bits;
+  if (exp == 0x1f) {
+    bits = sign | 0x7f800000u | (man << 13);
+  } else if (exp != 0) {
+    bits = sign | ((exp + 112) << 23) | (man << 13);
+  } else if (man == 0) {
+    bits = sign;
+  } else {
+    // Subnormal half: normalise the mantissa.
+    exp = 113;
+    while ((man & 0x400u) == 0) {
+      man <<= 1;
+      exp--;
+    }
+    bits = sign | (exp << 23) | ((man & 0x3ffu) << 13);
+  }
+  float f;
+  __builtin_memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
+}  // namespace os

@@ -1,0 +1,132 @@
+// Softmax over a SIMD vocabulary S: max, exp-and-sum, normalise, each pass vectorised along the
+// contiguous direction (the line itself when inner = 1, else across lines).
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "../../common/simd/math.h"
+#include "softmax.h"
+
+namespace os::impl {
+
+// Lines handled together by softmax_cols: their running max and sum stay in two small arrays.
+constexpr size_t kSoftmaxCols = 256;
+
+template <class S>
+void softmax_row(size_t n, const float* x, float* y, bool log) {
+  using V = typename S::V;
+  constexpr size_t N = S::N;
+  const float ninf = -std::numeric_limits<float>::infinity();
+  V vmax = S::set1(ninf);
+  size_t i = 0;
+  for (; i + N <= n; i += N) vmax = S::max(vmax, S::load(x + i));
+  float mx = S::reduce_max(vmax);
+  for (; i < n; i++) mx = std::max(mx, x[i]);
+  if (mx == ninf) {
+    for (size_t j = 0; j < n; j++) y[j] = log ? ninf : 0.0f;
+    return;
+  }
+  const V m = S::set1(mx);
+  V vsum = S::zero();
+  i = 0;
+  for (; i + N <= n; i += N) {
+    const V e = simd::exp<S>(S::sub(S::load(x + i), m));
+    if (!log) S::store(y + i, e);
+    vsum = S::add(vsum, e);
+  }
+  if (i < n) {
+    // Masked-off lanes of the tail load are 0, whose exp must not enter the sum: zero them again.
+    const size_t t = n - i;
+    const V e = simd::exp<S>(S::sub(S::load_tail(x + i, t), m));
+    float buf[N];
+    S::store(buf, e);
+    for (size_t j = t; j < N; j++) buf[j] = 0.0f;
+    const V et = S::load(buf);
+    if (!log) S::store_tail(y + i, et, t);
+    vsum = S::add(vsum, et);
+  }
+  const float sum = S::reduce_add(vsum);
+  i = 0;
+  if (log) {
+    const V shift = S::set1(mx + std::log(sum));
+    for (; i + N <= n; i += N) S::store(y + i, S::sub(S::load(x + i), shift));
+    if (i < n) S::store_tail(y + i, S::sub(S::load_tail(x + i, n - i), shift), n - i);
+  } else {
+    const V r = S::set1(1.0f / sum);
+    for (; i + N <= n; i += N) S::store(y + i, S::mul(S::load(y + i), r));
+    if (i < n) S::store_tail(y + i, S::mul(S::load_tail(y + i, n - i), r), n - i);
+  }
+}
+
+template <class S>
+void softmax_block(size_t n, size_t inner, size_t w, const float* x, float* y, bool log) {
+  using V = typename S::V;
+  constexpr size_t N = S::N;
+  const float ninf = -std::numeric_limits<float>::infinity();
+  alignas(64) float m[kSoftmaxCols];
+  alignas(64) float s[kSoftmaxCols];
+  const size_t full = w / N * N;
+  const size_t t = w - full;
+  for (size_t c = 0; c < w; c++) m[c] = ninf;
+  for (size_t j = 0; j < n; j++) {
+    const float* r = x + j * inner;
+    for (size_t c = 0; c < full; c += N) S::store(m + c, S::max(S::load(m + c), S::load(r + c)));
+    for (size_t c = full; c < w; c++) m[c] = std::max(m[c], r[c]);
+  }
+  // A fully masked line gets max 0 for the passes below and zeros (or -inf) at the end.
+  bool dead[kSoftmaxCols];
+  bool masked = false;
+  for (size_t c = 0; c < w; c++) {
+    dead[c] = m[c] == ninf;
+    masked = masked || dead[c];
+    if (dead[c]) m[c] = 0.0f;
+    s[c] = 0.0f;
+  }
+  for (size_t j = 0; j < n; j++) {
+    const float* r = x + j * inner;
+    float* o = y + j * inner;
+    for (size_t c = 0; c < full; c += N) {
+      const V e = simd::exp<S>(S::sub(S::load(r + c), S::load(m + c)));
+      if (!log) S::store(o + c, e);
+      S::store(s + c, S::add(S::load(s + c), e));
+    }
+    if (t) {
+      const V e = simd::exp<S>(S::sub(S::load_tail(r + full, t), S::load_tail(m + full, t)));
+      if (!log) S::store_tail(o + full, e, t);
+      S::store_tail(s + full, S::add(S::load_tail(s + full, t), e), t);
+    }
+  }
+  if (log) {
+    for (size_t c = 0; c < w; c++) m[c] += std::log(s[c]);
+  } else {
+    for (size_t c = 0; c < w; c++) s[c] = 1.0f / s[c];
+  }
+  for (size_t j = 0; j < n; j++) {
+    const float* r = x + j * inner;
+    float* o = y + j * inner;
+    for (size_t c = 0; c < full; c += N) {
+      S::store(o + c, log ? S::sub(S::load(r + c), S::load(m + c)) : S::mul(S::load(o + c), S::load(s + c)));
+    }
+    if (t) {
+      const V v = log ? S::sub(S::load_tail(r + full, t), S::load_tail(m + full, t))
+                      : S::mul(S::load_tail(o + full, t), S::load_tail(s + full, t));
+      S::store_tail(o + full, v, t);
+    }
+  }
+  if (masked) {
+    for (size_t c = 0; c < w; c++) {
+      if (!dead[c]) continue;
+      for (size_t j = 0; j < n; j++) y[j * inner + c] = log ? ninf : 0.0f;
+    }
+  }
+}
+
+template <class S>
+void softmax_cols(size_t n, size_t stride, size_t w, const float* x, float* y, bool log) {
+  for (size_t c = 0; c < w; c += kSoftmaxCols) {
+    softmax_block<S>(n, stride, std::min(kSoftmaxCols, w - c), x + c, y + c, log);
+  }
+}
+
+}  // namespace os::impl

@@ -1,0 +1,155 @@
+// attention_f32: y = softmax(scale * Q.K^T [softcapped] + mask).V per (batch, query head), tiled
+// over blocks of query rows and keys with an online softmax, so scores exist one block at a time.
+// Operands are strided views, which covers (B, H, T, D) tensors, the (B, T, H * D) form of ONNX
+// Attention and OnnxStream's pre-transposed K^T without copies.
+//   buffers: q, k, v, mask (float32 additive or uint8 boolean, or empty), y (all float32 but mask)
+//   params:  batch, q_heads, kv_heads, q_len, kv_len, head_dim, v_dim,
+//            q strides (b, h, t), k strides (b, h, t, d), v strides (b, h, t), y strides (b, h, t),
+//            scale, softcap (0: none), causal (0/1),
+//            mask kind (0 none, 1 additive, 2 boolean), mask strides (b, h, q), mask_len,
+//            has_kv_lens (0/1), then kv_lens[batch] when set
+// Each query head h reads key/value head h / (q_heads / kv_heads) (grouped-query attention). The
+// innermost stride of q, v and y is 1, and k's along d or along t is 1. Keys at or beyond
+// min(kv_len, mask_len, kv_lens[b]) are masked; with `causal`, query i sees keys j <= i + offset,
+// offset = kv_lens[b] - q_len with kv_lens, else 0. A query row with no visible key gives zeros.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "../api/api.h"
+#include "../dispatch/kernels.h"
+#include "../threads/pool.h"
+#include "extent.h"
+
+namespace os {
+namespace {
+
+// Query rows and keys per block: a 32 x 256 score block (32 KB) stays in L1/L2 with its K^T and V
+// panels.
+constexpr size_t kRows = 32;
+constexpr size_t kKeys = 256;
+
+struct View {
+  const float* p;
+  size_t b, h, t;
+};
+
+}  // namespace
+
+void run_attention_f32(const Buf* bufs, size_t nbufs, const double* params, size_t nparams) {
+  const Args a("attention_f32", bufs, nbufs, params, nparams, 5, 29);
+  const auto dim = [&](size_t i, long long lo) { return static_cast<size_t>(a.integer(i, lo, 1LL << 40)); };
+  const size_t batch = dim(0, 0), hq = dim(1, 1), hkv = dim(2, 1), tq = dim(3, 0), tkv = dim(4, 0), d = dim(5, 1),
+               dv = dim(6, 1);
+  if (hq % hkv != 0) a.fail("query heads must be a multiple of key/value heads");
+  size_t st[13];
+  for (size_t i = 0; i < 13; i++) st[i] = dim(7 + i, 0);
+  const size_t *qs = st, *ks = st + 3, *vs = st + 7, *ys = st + 10;
+  const auto scale = static_cast<float>(a.number(20));
+  const auto softcap = static_cast<float>(a.number(21));
+  const bool causal = a.integer(22, 0, 1) != 0;
+  const auto mask_kind = a.integer(23, 0, 2);
+  const size_t mb = dim(24, 0), mh = dim(25, 0), mq = dim(26, 0), mask_len = dim(27, 0);
+  const bool has_lens = a.integer(28, 0, 1) != 0;
+  const size_t want = 29 + (has_lens ? batch : 0);
+  if (nparams != want) a.fail("expects " + std::to_string(want) + " parameters");
+  std::vector<size_t> valid(batch, mask_kind ? std::min(tkv, mask_len) : tkv);
+  std::vector<long long> offset(batch, 0);
+  for (size_t b = 0; has_lens && b < batch; b++) {
+    const long long len = a.integer(29 + b, 0, 1LL << 40);
+    valid[b] = std::min<size_t>(valid[b], static_cast<size_t>(len));
+    offset[b] = len - static_cast<long long>(tq);
+  }
+  if (ks[3] != 1 && ks[2] != 1) a.fail("k must be contiguous along d or along t");
+  if (batch == 0 || tq == 0) return;
+
+  // Every element each view can reach must be inside its buffer.
+  const size_t qd[] = {batch, hq, tq, d}, qst[] = {qs[0], qs[1], qs[2], 1};
+  const size_t kd[] = {batch, hkv, tkv, d};
+  const size_t vd[] = {batch, hkv, tkv, dv}, vst[] = {vs[0], vs[1], vs[2], 1};
+  const size_t yd[] = {batch, hq, tq, dv}, yst[] = {ys[0], ys[1], ys[2], 1};
+  const size_t md[] = {batch, hq, tq, mask_len}, mst[] = {mb, mh, mq, 1};
+  const float* q = a.buffer<float>(0, strided_extent(a, qd, qst, 4));
+  const float* k = a.buffer<float>(1, strided_extent(a, kd, ks, 4));
+  const float* v = a.buffer<float>(2, strided_extent(a, vd, vst, 4));
+  float* y = a.buffer<float>(4, strided_extent(a, yd, yst, 4));
+  const size_t mask_count = mask_kind ? strided_extent(a, md, mst, 4) : 0;
+  const float* mask_add = mask_kind == 1 ? a.buffer<float>(3, mask_count) : nullptr;
+  const uint8_t* mask_bool = mask_kind == 2 ? a.buffer<uint8_t>(3, mask_count) : nullptr;
+  const KernelTable& kt = kernels();
+
+  // K^T per (batch, kv head) as d rows of ldk values: a copy (the size of K, never of Q.K^T) whose
+  // row stride is padded off powers of two, so that the d rows a score tile reads do not all fall
+  // in one cache set (K^T input of t keys has a stride of t, often 4096).
+  const size_t ldk = (tkv + 15) / 16 * 16 + 16;
+  std::vector<float> kcopy(checked_product(a, {batch, hkv, d, ldk}));
+  parallel_for(batch * hkv, 1, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; i++) {
+      const float* src = k + i / hkv * ks[0] + i % hkv * ks[1];
+      float* dst = kcopy.data() + i * d * ldk;
+      if (ks[2] == 1) {
+        for (size_t c = 0; c < d; c++) std::copy(src + c * ks[3], src + c * ks[3] + tkv, dst + c * ldk);
+      } else {
+        kt.transpose2d(tkv, d, src, ks[2], dst, ldk);
+      }
+    }
+  });
+
+  const size_t group = hq / hkv;
+  const size_t blocks = (tq + kRows - 1) / kRows;
+  const float ninf = -std::numeric_limits<float>::infinity();
+  const float qk_scale = softcap > 0 ? scale / softcap : scale;
+  parallel_for(batch * hq * blocks, 1, [&](size_t begin, size_t end) {
+    std::vector<float> s(kRows * kKeys), o(kRows * dv), m(kRows), l(kRows);
+    for (size_t t = begin; t < end; t++) {
+      const size_t b = t / (hq * blocks), h = t / blocks % hq, r0 = t % blocks * kRows;
+      const size_t rows = std::min(kRows, tq - r0);
+      const size_t g = h / group;
+      const float* qp = q + b * qs[0] + h * qs[1] + r0 * qs[2];
+      const float* kp = kcopy.data() + (b * hkv + g) * d * ldk;
+      const float* vp = v + b * vs[0] + g * vs[1];
+      // Keys any row of this block can see.
+      size_t kend = valid[b];
+      if (causal) {
+        const long long last = static_cast<long long>(r0 + rows - 1) + offset[b];
+        kend = last < 0 ? 0 : std::min(kend, static_cast<size_t>(last) + 1);
+      }
+      std::fill(m.begin(), m.end(), ninf);
+      std::fill(l.begin(), l.end(), 0.0f);
+      std::fill(o.begin(), o.begin() + rows * dv, 0.0f);
+      for (size_t c0 = 0; c0 < kend; c0 += kKeys) {
+        const size_t cols = std::min(kKeys, kend - c0);
+        kt.attn_gemm(rows, cols, d, qp, qs[2], kp + c0, ldk, s.data(), kKeys, qk_scale, false);
+        for (size_t r = 0; r < rows; r++) {
+          float* sr = s.data() + r * kKeys;
+          if (softcap > 0) {
+            kt.vunary(UnaryOp::tanh, cols, sr, sr, 0, 0);
+            kt.vbinary(BinaryOp::mul, cols, sr, 1, &softcap, 0, sr);
+          }
+          const size_t i = r0 + r;
+          if (mask_add) {
+            kt.vbinary(BinaryOp::add, cols, sr, 1, mask_add + b * mb + h * mh + i * mq + c0, 1, sr);
+          } else if (mask_bool) {
+            const uint8_t* mr = mask_bool + b * mb + h * mh + i * mq + c0;
+            for (size_t j = 0; j < cols; j++) {
+              if (!mr[j]) sr[j] = ninf;
+            }
+          }
+          if (causal) {
+            // Keys j > i + offset are hidden from query i.
+            const long long lim = static_cast<long long>(i) + offset[b] + 1 - static_cast<long long>(c0);
+            const auto from = static_cast<size_t>(std::clamp<long long>(lim, 0, static_cast<long long>(cols)));
+            for (size_t j = from; j < cols; j++) sr[j] = ninf;
+          }
+        }
+        kt.attn_softmax(rows, cols, s.data(), kKeys, m.data(), l.data(), o.data(), dv, dv);
+        kt.attn_gemm(rows, dv, cols, s.data(), kKeys, vp + c0 * vs[2], vs[2], o.data(), dv, 1.0f, true);
+      }
+      kt.attn_finish(rows, dv, o.data(), dv, l.data(), y + b * ys[0] + h * ys[1] + r0 * ys[2], ys[2]);
+    }
+  });
+}
+
+}  // namespace os

@@ -1,0 +1,123 @@
+// GEMM entry points: the active tile shape, weight prepacking, and ONNX Gemm.
+//
+// gemm_layout: the register tile of the active ISA, for sizing packed buffers.
+//   buffers: out (float64[2]: MR, NR)
+//
+// gemm_pack: packs `groups` weight matrices into GEMM panels behind a header (gemm-driver.h).
+//   buffers: src (float32, float16 bits or uint8 by elemType), dst (float32[packed size])
+//   params:  kind (1: A, cut into MR-row panels; 2: B, cut into NR-column panels), elemType
+//            (ElemType), scale, zero (uint8: (q - zero) * scale; others: * scale), groups, rows
+//            (per group: M for A, N for B), depth (K), transposed (0: A stored [M, K] / B [K, N];
+//            1: A stored [K, M] / B [N, K])
+//
+// gemm_f32: ONNX Gemm, y = alpha * A' . B' + beta * C, A' = transA ? A^T : A, B' likewise.
+//   buffers: a (float32[M*K]), b (float32[K*N] or packed B), c (float32, may be empty), y (float32[M*N])
+//   params:  M, N, K, transA, transB, alpha, beta, cMode (0: none; 1: C is one value per column;
+//            2: C[i * cRow + j * cCol]), cRow, cCol, bPacked
+#include <algorithm>
+
+#include "../api/api.h"
+#include "../dispatch/kernels.h"
+#include "../kernels/gemm/gemm-driver.h"
+#include "../threads/pool.h"
+
+namespace os {
+
+void run_gemm_layout(const Buf* bufs, size_t nbufs, const double* params, size_t nparams) {
+  const Args a("gemm_layout", bufs, nbufs, params, nparams, 1, 0);
+  double* out = a.buffer<double>(0, 2);
+  out[0] = static_cast<double>(kernels().gemm.mr);
+  out[1] = static_cast<double>(kernels().gemm.nr);
+}
+
+void run_gemm_pack(const Buf* bufs, size_t nbufs, const double* params, size_t nparams) {
+  const Args a("gemm_pack", bufs, nbufs, params, nparams, 2, 8);
+  const auto kind = static_cast<PackedKind>(a.integer(0, 1, 2));
+  const auto type = static_cast<ElemType>(a.integer(1, 0, 2));
+  const auto scale = static_cast<float>(a.number(2));
+  const auto zero = static_cast<float>(a.number(3));
+  // Header fields are floats: keep every count exactly representable.
+  const auto groups = static_cast<size_t>(a.integer(4, 1, 1 << 24));
+  const auto rows = static_cast<size_t>(a.integer(5, 0, 1 << 24));
+  const auto depth = static_cast<size_t>(a.integer(6, 0, 1 << 24));
+  const bool transposed = a.integer(7, 0, 1) != 0;
+  const GemmKernels& g = kernels().gemm;
+  const PackedInfo info{kind, kind == PackedKind::a ? g.mr : g.nr, groups, rows, depth};
+  const size_t count = groups * rows * depth;
+  if (bufs[0].bytes / elem_bytes(type) < count) a.fail("source holds fewer than " + std::to_string(count) + " values");
+  float* dst = a.buffer<float>(1, packed_floats(info));
+  const auto r = static_cast<ptrdiff_t>(rows);
+  const auto d = static_cast<ptrdiff_t>(depth);
+  MatrixRef src{bufs[0].data, type, 0, 0, scale, zero};
+  if (kind == PackedKind::a) {
+    src.rs = transposed ? 1 : d;  // element (i, k)
+    src.cs = transposed ? r : 1;
+  } else {
+    src.rs = transposed ? 1 : r;  // element (k, j)
+    src.cs = transposed ? d : 1;
+  }
+  pack_all(g, info, src, r * d, dst);
+}
+
+void run_gemm_f32(const Buf* bufs, size_t nbufs, const double* params, size_t nparams) {
+  const Args a("gemm_f32", bufs, nbufs, params, nparams, 4, 11);
+  const auto m = static_cast<size_t>(a.integer(0, 0, 1LL << 31));
+  const auto n = static_cast<size_t>(a.integer(1, 0, 1LL << 31));
+  const auto k = static_cast<size_t>(a.integer(2, 0, 1LL << 31));
+  const bool trans_a = a.integer(3, 0, 1) != 0;
+  const bool trans_b = a.integer(4, 0, 1) != 0;
+  const auto alpha = static_cast<float>(a.number(5));
+  const auto beta = static_cast<float>(a.number(6));
+  const long long c_mode = a.integer(7, 0, 2);
+  const auto c_row = static_cast<size_t>(a.integer(8, 0, 1LL << 40));
+  const auto c_col = static_cast<size_t>(a.integer(9, 0, 1LL << 40));
+  const bool b_packed = a.integer(10, 0, 1) != 0;
+  const GemmKernels& g = kernels().gemm;
+  const float* pa = a.buffer<float>(0, m * k);
+  const float* pb;
+  if (b_packed) {
+    const PackedInfo want{PackedKind::b, g.nr, 1, n, k};
+    pb = a.buffer<float>(1, packed_floats(want));
+    if (!packed_matches(pb, bufs[1].bytes / sizeof(float), want)) a.fail("B is not packed for this ISA and shape");
+  } else {
+    pb = a.buffer<float>(1, k * n);
+  }
+  float* py = a.buffer<float>(3, m * n);
+  const float* pc = nullptr;
+  if (c_mode == 1) pc = a.buffer<float>(2, n);
+  if (c_mode == 2) pc = a.buffer<float>(2, m && n ? (m - 1) * c_row + (n - 1) * c_col + 1 : 0);
+  if (m == 0 || n == 0) return;
+
+  GemmProblem p;
+  p.m = m;
+  p.n = n;
+  p.k = k;
+  p.a.raw = MatrixRef{pa, ElemType::f32, trans_a ? 1 : static_cast<ptrdiff_t>(k), trans_a ? static_cast<ptrdiff_t>(m) : 1,
+                      alpha, 0.0f};
+  if (b_packed) {
+    p.b.packed = pb + kPackedHeader;
+  } else {
+    p.b.raw = MatrixRef{pb, ElemType::f32, trans_b ? 1 : static_cast<ptrdiff_t>(n), trans_b ? static_cast<ptrdiff_t>(k) : 1,
+                        1.0f, 0.0f};
+  }
+  p.c = py;
+  p.ldc = n;
+  if (pc && beta != 0.0f) {
+    if (c_mode == 1 && beta == 1.0f) {
+      p.col_bias = pc;
+    } else {
+      // beta * C broadcast into Y first, then the product accumulates onto it.
+      const size_t rs = c_mode == 1 ? 0 : c_row;
+      const size_t cs = c_mode == 1 ? 1 : c_col;
+      parallel_for(m, std::max<size_t>(1, 16384 / n), [&](size_t begin, size_t end) {
+        for (size_t i = begin; i < end; i++) {
+          for (size_t j = 0; j < n; j++) py[i * n + j] = beta * pc[i * rs + j * cs];
+        }
+      });
+      p.accumulate = true;
+    }
+  }
+  gemm_run(g, &p, 1);
+}
+
+}  // namespace os

@@ -1,0 +1,42 @@
+// softmax_f32: softmax or log-softmax along one axis of a tensor seen as (outer, n, inner).
+//   buffers: x, y (float32[outer * n * inner]; y may be x's buffer)
+//   params:  log (0/1), outer, n, inner
+#include <algorithm>
+
+#include "../api/api.h"
+#include "../dispatch/kernels.h"
+#include "../threads/pool.h"
+#include "extent.h"
+
+namespace os {
+
+void run_softmax_f32(const Buf* bufs, size_t nbufs, const double* params, size_t nparams) {
+  const Args a("softmax_f32", bufs, nbufs, params, nparams, 2, 4);
+  const bool log = a.integer(0, 0, 1) != 0;
+  const auto outer = static_cast<size_t>(a.integer(1, 0, 1LL << 40));
+  const auto n = static_cast<size_t>(a.integer(2, 0, 1LL << 40));
+  const auto inner = static_cast<size_t>(a.integer(3, 0, 1LL << 40));
+  const size_t total = checked_product(a, {outer, n, inner});
+  if (total == 0) return;
+  const float* x = a.buffer<float>(0, total);
+  float* y = a.buffer<float>(1, total);
+  const KernelTable& k = kernels();
+  if (inner == 1) {
+    parallel_for(outer, std::max<size_t>(1, 16384 / n), [&](size_t begin, size_t end) {
+      for (size_t o = begin; o < end; o++) k.softmax_row(n, x + o * n, y + o * n, log);
+    });
+    return;
+  }
+  // Tasks are column strips of one outer slice: every line of a strip is independent.
+  constexpr size_t kStrip = 256;
+  const size_t strips = (inner + kStrip - 1) / kStrip;
+  parallel_for(outer * strips, std::max<size_t>(1, 16384 / (n * kStrip)), [&](size_t begin, size_t end) {
+    for (size_t t = begin; t < end; t++) {
+      const size_t o = t / strips, c = t % strips * kStrip;
+      const size_t off = o * n * inner + c;
+      k.softmax_cols(n, inner, std::min(kStrip, inner - c), x + off, y + off, log);
+    }
+  });
+}
+
+}  // namespace os

@@ -1,0 +1,233 @@
+// Data movement of float32 (any 4-byte element) tensors.
+//
+// transpose_f32: y = x transposed by perm.
+//   buffers: x, y
+//   params:  rank, dims[rank] (of x), perm[rank] (output axis i is input axis perm[i])
+//
+// concat_f32 / split_f32: k tensors joined along / cut from one axis of a tensor seen as
+// (outer, sum of rows, ...): each outer step holds rows[i] consecutive values of part i.
+//   buffers: concat: y, x0..x(k-1); split: x, y0..y(k-1)
+//   params:  outer, k, rows[k]
+//
+// slice_f32: y[i] = x[start + i * step] on every axis (steps may be negative).
+//   buffers: x, y
+//   params:  rank, dims[rank] (of x), starts[rank], steps[rank], out_dims[rank]
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "../api/api.h"
+#include "../dispatch/kernels.h"
+#include "../threads/pool.h"
+#include "extent.h"
+
+namespace os {
+namespace {
+
+// Copy tasks move at most this many values, so that one large copy still uses every thread.
+constexpr size_t kPiece = 1 << 15;
+
+// Shared by concat (parts -> whole) and split (cut: whole -> parts).
+void join_or_cut(const char* name, const Buf* bufs, size_t nbufs, const double* params, size_t nparams, bool cut) {
+  const Args a(name, bufs, nbufs, params, nparams, nbufs, 2);
+  const auto outer = static_cast<size_t>(a.integer(0, 0, 1LL << 40));
+  const auto k = static_cast<size_t>(a.integer(1, 1, 1 << 16));
+  if (nbufs != k + 1) a.fail("expects " + std::to_string(k + 1) + " buffers, got " + std::to_string(nbufs));
+  if (nparams != 2 + k) a.fail("expects " + std::to_string(2 + k) + " parameters");
+  std::vector<size_t> rows(k), offset(k);
+  size_t whole = 0, widest = 0;
+  for (size_t i = 0; i < k; i++) {
+    rows[i] = static_cast<size_t>(a.integer(2 + i, 0, 1LL << 40));
+    offset[i] = whole;
+    whole += rows[i];
+    widest = std::max(widest, rows[i]);
+  }
+  const size_t total = checked_product(a, {outer, whole});
+  if (total == 0) return;
+  float* big = a.buffer<float>(0, total);
+  std::vector<float*> part(k);
+  for (size_t i = 0; i < k; i++) part[i] = a.buffer<float>(1 + i, outer * rows[i]);
+  // Task = (outer step, part, piece of the part's row).
+  const size_t pieces = (widest + kPiece - 1) / kPiece;
+  parallel_for(outer * k * pieces, std::max<size_t>(1, kPiece / std::max<size_t>(1, widest)), [&](size_t begin, size_t end) {
+    for (size_t t = begin; t < end; t++) {
+      const size_t o = t / (k * pieces), i = t / pieces % k, j0 = t % pieces * kPiece;
+      if (j0 >= rows[i]) continue;
+      const size_t count = std::min(kPiece, rows[i] - j0);
+      float* p = part[i] + o * rows[i] + j0;
+      float* w = big + o * whole + offset[i] + j0;
+      if (cut) std::memcpy(p, w, count * sizeof(float));
+      else std::memcpy(w, p, count * sizeof(float));
+    }
+  });
+}
+
+}  // namespace
+
+void run_transpose_f32(const Buf* bufs, size_t nbufs, const double* params, size_t nparams) {
+  const Args a("transpose_f32", bufs, nbufs, params, nparams, 2, 1);
+  const auto rank = static_cast<size_t>(a.integer(0, 0, 16));
+  if (nparams != 1 + 2 * rank) a.fail("expects " + std::to_string(1 + 2 * rank) + " parameters for rank " + std::to_string(rank));
+  std::vector<size_t> dims(rank), perm(rank);
+  std::vector<bool> seen(rank);
+  size_t total = 1;
+  for (size_t i = 0; i < rank; i++) {
+    dims[i] = static_cast<size_t>(a.integer(1 + i, 0, 1LL << 40));
+    total = checked_product(a, {total, dims[i]});
+  }
+  for (size_t i = 0; i < rank; i++) {
+    perm[i] = static_cast<size_t>(a.integer(1 + rank + i, 0, static_cast<long long>(rank) - 1));
+    if (seen[perm[i]]) a.fail("perm is not a permutation");
+    seen[perm[i]] = true;
+  }
+  if (total == 0) return;
+  const float* x = a.buffer<float>(0, total);
+  float* y = a.buffer<float>(1, total);
+
+  // Canonical form: drop unit axes, then merge input axes that stay adjacent and in order in the
+  // output. What is left has no two axes that could be copied as one.
+  std::vector<size_t> keep;
+  for (size_t i = 0; i < rank; i++) {
+    if (dims[perm[i]] != 1) keep.push_back(perm[i]);
+  }
+  std::vector<size_t> order = keep;  // input axes in output order
+  std::sort(keep.begin(), keep.end());
+  std::vector<size_t> d;  // merged input dims
+  std::vector<size_t> group(rank);
+  for (size_t i = 0; i < keep.size(); i++) {
+    const size_t ax = keep[i];
+    const bool merge = i > 0 && [&] {
+      const auto p = std::find(order.begin(), order.end(), keep[i - 1]);
+      return p + 1 != order.end() && *(p + 1) == ax;
+    }();
+    if (merge) d.back() *= dims[ax];
+    else d.push_back(dims[ax]);
+    group[ax] = d.size() - 1;
+  }
+  std::vector<size_t> p;  // output axis -> merged input axis
+  for (size_t ax : order) {
+    if (p.empty() || p.back() != group[ax]) p.push_back(group[ax]);
+  }
+  const size_t r = d.size();
+  if (r <= 1) {
+    std::memcpy(y, x, total * sizeof(float));
+    return;
+  }
+  std::vector<size_t> in_stride(r), out_stride(r);
+  in_stride[r - 1] = 1;
+  for (size_t i = r - 1; i-- > 0;) in_stride[i] = in_stride[i + 1] * d[i + 1];
+  size_t s = 1;
+  for (size_t i = r; i-- > 0;) {
+    out_stride[p[i]] = s;  // indexed by input axis
+    s *= d[p[i]];
+  }
+  const size_t last = r - 1;        // input's contiguous axis
+  const size_t a_ax = p[r - 1];     // input axis that becomes the output's contiguous axis
+  // The other axes are a batch walked with a mixed-radix counter.
+  std::vector<size_t> batch_axes;
+  for (size_t i = 0; i < r; i++) {
+    if (i != last && i != a_ax) batch_axes.push_back(i);
+  }
+  const size_t rows = d[a_ax], cols = d[last];
+  const size_t batch = total / (a_ax == last ? cols : rows * cols);
+  const auto base = [&](size_t b, size_t* in_off, size_t* out_off) {
+    *in_off = *out_off = 0;
+    for (size_t i = batch_axes.size(); i-- > 0;) {
+      const size_t ax = batch_axes[i];
+      const size_t idx = b % d[ax];
+      b /= d[ax];
+      *in_off += idx * in_stride[ax];
+      *out_off += idx * out_stride[ax];
+    }
+  };
+  if (a_ax == last) {
+    // The contiguous axis stays last: the transpose is a permutation of whole rows.
+    parallel_for(batch, std::max<size_t>(1, 16384 / cols), [&](size_t begin, size_t end) {
+      for (size_t b = begin; b < end; b++) {
+        size_t in_off, out_off;
+        base(b, &in_off, &out_off);
+        std::memcpy(y + out_off, x + in_off, cols * sizeof(float));
+      }
+    });
+    return;
+  }
+  const KernelTable& k = kernels();
+  // Pieces of the 2-D transposes are independent tasks: the longer side is cut into multiples
+  // of the kernel's 128-long blocks, about 64K values per task.
+  constexpr size_t kTile = 128, kTask = 1 << 16;
+  size_t strip = cols, chunk = rows;
+  if (rows * cols > kTask) {
+    if (cols >= rows) strip = std::min(cols, std::max(kTile, (kTask / rows + kTile - 1) / kTile * kTile));
+    else chunk = std::min(rows, std::max(kTile, (kTask / cols + kTile - 1) / kTile * kTile));
+  }
+  const size_t strips = (cols + strip - 1) / strip, chunks = (rows + chunk - 1) / chunk;
+  parallel_for(batch * chunks * strips, 1, [&](size_t begin, size_t end) {
+    for (size_t t = begin; t < end; t++) {
+      size_t in_off, out_off;
+      base(t / (chunks * strips), &in_off, &out_off);
+      const size_t i0 = t / strips % chunks * chunk, j0 = t % strips * strip;
+      k.transpose2d(std::min(chunk, rows - i0), std::min(strip, cols - j0),
+                    x + in_off + i0 * in_stride[a_ax] + j0, in_stride[a_ax],
+                    y + out_off + j0 * out_stride[last] + i0, out_stride[last]);
+    }
+  });
+}
+
+void run_concat_f32(const Buf* bufs, size_t nbufs, const double* params, size_t nparams) {
+  join_or_cut("concat_f32", bufs, nbufs, params, nparams, false);
+}
+
+void run_split_f32(const Buf* bufs, size_t nbufs, const double* params, size_t nparams) {
+  join_or_cut("split_f32", bufs, nbufs, params, nparams, true);
+}
+
+void run_slice_f32(const Buf* bufs, size_t nbufs, const double* params, size_t nparams) {
+  const Args a("slice_f32", bufs, nbufs, params, nparams, 2, 1);
+  const auto rank = static_cast<size_t>(a.integer(0, 1, 16));
+  if (nparams != 1 + 4 * rank) a.fail("expects " + std::to_string(1 + 4 * rank) + " parameters for rank " + std::to_string(rank));
+  std::vector<size_t> dims(rank), out(rank), in_stride(rank);
+  std::vector<long long> step(rank);
+  size_t in_total = 1, out_total = 1;
+  long long base = 0;
+  for (size_t i = 0; i < rank; i++) {
+    dims[i] = static_cast<size_t>(a.integer(1 + i, 0, 1LL << 40));
+    out[i] = static_cast<size_t>(a.integer(1 + 3 * rank + i, 0, 1LL << 40));
+    in_total = checked_product(a, {in_total, dims[i]});
+    out_total = checked_product(a, {out_total, out[i]});
+  }
+  if (out_total == 0) return;
+  for (size_t i = rank; i-- > 0;) in_stride[i] = i + 1 < rank ? in_stride[i + 1] * dims[i + 1] : 1;
+  for (size_t i = 0; i < rank; i++) {
+    const long long start = a.integer(1 + rank + i, 0, 1LL << 40);
+    step[i] = a.integer(1 + 2 * rank + i, -(1LL << 40), 1LL << 40);
+    // Both ends of the walk along this axis must be inside it.
+    const long long end = start + static_cast<long long>(out[i] - 1) * step[i];
+    const auto dim = static_cast<long long>(dims[i]);
+    if (start >= dim || end < 0 || end >= dim) a.fail("slice of axis " + std::to_string(i) + " leaves the input");
+    base += start * static_cast<long long>(in_stride[i]);
+  }
+  const float* x = a.buffer<float>(0, in_total);
+  float* y = a.buffer<float>(1, out_total);
+  const size_t inner = out[rank - 1];
+  const long long inner_step = step[rank - 1];
+  const size_t nrows = out_total / inner;
+  parallel_for(nrows, std::max<size_t>(1, 16384 / inner), [&](size_t begin, size_t end) {
+    for (size_t row = begin; row < end; row++) {
+      long long off = base;
+      size_t rem = row;
+      for (size_t i = rank - 1; i-- > 0;) {
+        off += static_cast<long long>(rem % out[i]) * step[i] * static_cast<long long>(in_stride[i]);
+        rem /= out[i];
+      }
+      float* yr = y + row * inner;
+      const float* xr = x + off;
+      if (inner_step == 1) {
+        std::memcpy(yr, xr, inner * sizeof(float));
+      } else {
+        for (size_t j = 0; j < inner; j++) yr[j] = xr[static_cast<long long>(j) * inner_step];
+      }
+    }
+  });
+}
+
+}  // namespace os

@@ -1,0 +1,199 @@
+/**
+ * Conv / FusedConv (com.onnxstream, `activation` fused into the GEMM epilogue) and ConvTranspose on
+ * float32, 1-D and 2-D. Weights (except depthwise ones, which a direct kernel reads as they are) are
+ * packed once into GEMM panels by prepareWeight. Output shapes come from the operators' own shape
+ * rules; 3-D convolutions run the reference kernel.
+ */
+import { Attributes, type KernelCall, type Node, type Tensor } from '@onnxstream/core';
+import type { NativeBinding } from '../binding.js';
+import { PackedKind } from '../kernels.js';
+import { activationCode } from './elementwise.js';
+import { gemmWork, inferDims, isPackedWeight, packedDims, packWeight } from './gemm.js';
+import { allFloat32, type NativeOp, outputTensor, runKernel } from './native-op.js';
+
+/** Begin pads of a convolution's spatial axes (auto_pad as core's windowGeometry splits them). */
+function padsBegin(attrs: Attributes, spatial: readonly number[], kernel: readonly number[]): number[] {
+  const n = spatial.length;
+  const strides = attrs.ints('strides', new Array(n).fill(1));
+  const dilations = attrs.ints('dilations', new Array(n).fill(1));
+  const autoPad = attrs.string('auto_pad', 'NOTSET');
+  if (autoPad === 'VALID') return new Array(n).fill(0);
+  if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
+    return spatial.map((size, i) => {
+      const ek = (kernel[i] - 1) * dilations[i] + 1;
+      const total = Math.max(0, (Math.ceil(size / strides[i]) - 1) * strides[i] + ek - size);
+      const half = Math.floor(total / 2);
+      return autoPad === 'SAME_UPPER' ? half : total - half;
+    });
+  }
+  return attrs.ints('pads', new Array(2 * n).fill(0)).slice(0, n);
+}
+
+/** Begin pads of ConvTranspose (core's transposedWindowGeometry). */
+function transposedPadsBegin(
+  attrs: Attributes,
+  spatial: readonly number[],
+  kernel: readonly number[],
+  out: readonly number[],
+): number[] {
+  const n = spatial.length;
+  const strides = attrs.ints('strides', new Array(n).fill(1));
+  const dilations = attrs.ints('dilations', new Array(n).fill(1));
+  const outputPadding = attrs.ints('output_padding', new Array(n).fill(0));
+  const autoPad = attrs.string('auto_pad', 'NOTSET');
+  if (attrs.has('output_shape') || autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
+    return spatial.map((size, i) => {
+      const full = strides[i] * (size - 1) + outputPadding[i] + (kernel[i] - 1) * dilations[i] + 1;
+      const total = full - out[i];
+      const half = Math.floor(total / 2);
+      return autoPad === 'SAME_UPPER' ? half : total - half;
+    });
+  }
+  return attrs.ints('pads', new Array(2 * n).fill(0)).slice(0, n);
+}
+
+/** [N, C, H, W] of a 1-D (H = 1) or 2-D input, or undefined for other ranks. */
+const as2d = (dims: readonly number[]): number[] | undefined =>
+  dims.length === 4 ? [...dims] : dims.length === 3 ? [dims[0], dims[1], 1, dims[2]] : undefined;
+
+/**
+ * The kernel [kh, kw] of a convolution weight against a `rank`-D input (OnnxStream stores Conv1D
+ * weights as (O, I, K, 1)), or undefined when the weight's layout is not a 1-D/2-D kernel.
+ */
+function kernelOf(rank: number, w: readonly number[]): [number, number] | undefined {
+  const spatial = w.length === rank + 1 && w[w.length - 1] === 1 ? w.slice(2, -1) : w.slice(2);
+  if (spatial.length !== rank - 2) return undefined;
+  return rank === 4 ? [spatial[0], spatial[1]] : rank === 3 ? [1, spatial[0]] : undefined;
+}
+
+const isDepthwise = (wDims: readonly number[], group: number) => wDims[1] === 1 && group > 1;
+
+/** Geometry parameters shared by conv2d_f32 and conv_transpose2d_f32. */
+function windowParams(attrs: Attributes, rank: number, pads: number[]): number[] {
+  const n = rank - 2;
+  const strides = attrs.ints('strides', new Array(n).fill(1));
+  const dilations = attrs.ints('dilations', new Array(n).fill(1));
+  return n === 2
+    ? [strides[0], strides[1], dilations[0], dilations[1], pads[0], pads[1]]
+    : [1, strides[0], 1, dilations[0], 0, pads[0]];
+}
+
+/** Whether the native kernels cover this call; else the reference kernel runs it. */
+function native2d(call: KernelCall, wDims: readonly number[]): boolean {
+  const x = call.inputs[0] as Tensor;
+  const kernel = kernelOf(x.dims.length, wDims);
+  if (!kernel) return false;
+  // An explicit kernel_shape that disagrees with the weight is left to the reference's checks.
+  return (
+    !call.attrs.has('kernel_shape') ||
+    call.attrs.ints('kernel_shape').join() === wDims.slice(2, 2 + x.dims.length - 2).join()
+  );
+}
+
+export const convOps: NativeOp = {
+  types: ['Conv', 'com.onnxstream::FusedConv'],
+  supports: (_node, types) => types[0] === 'float32' && types[1] === 'float32' && allFloat32(types),
+  prepareWeight(node: Node, input: number, weight: Tensor, native: NativeBinding) {
+    if (input !== 1 || weight.dims.length < 3 || weight.dims.length > 4) return undefined;
+    const group = new Attributes(node.attributes).int('group', 1);
+    const m = weight.dims[0];
+    if (isDepthwise(weight.dims, group) || group < 1 || m % group !== 0) return undefined;
+    return packWeight(native, node, input, weight, PackedKind.a, group, m / group, weight.size / m, false);
+  },
+  async run(call: KernelCall, native: NativeBinding) {
+    const [x, w, b] = call.inputs as [Tensor, Tensor, Tensor | undefined];
+    const wDims = packedDims(w) ?? w.dims;
+    if (!native2d(call, wDims)) {
+      if (isPackedWeight(w)) throw new Error('a packed Conv weight needs a 1-D or 2-D convolution');
+      return (await call.op.run(call)) as Tensor[];
+    }
+    const outDims = inferDims(call);
+    const [n, c, h, wd] = as2d(x.dims)!;
+    const [, m, oh, ow] = as2d(outDims)!;
+    const [kh, kw] = kernelOf(x.dims.length, wDims)!;
+    const spatial = x.dims.slice(2);
+    const pads = padsBegin(call.attrs, spatial, x.dims.length === 4 ? [kh, kw] : [kw]);
+    const group = call.attrs.int('group', 1);
+    const y = outputTensor(native, outDims);
+    const act = call.node.domain ? activationCode(call) : -1;
+    await runKernel(
+      native,
+      'conv2d_f32',
+      gemmWork(n * m * oh * ow, 1, (c / group) * kh * kw),
+      [
+        x.data as Float32Array,
+        w.data as Float32Array,
+        (b?.data as Float32Array | undefined) ?? new Float32Array(0),
+        y.data as Float32Array,
+      ],
+      [
+        n,
+        c,
+        h,
+        wd,
+        m,
+        kh,
+        kw,
+        ...windowParams(call.attrs, x.dims.length, pads),
+        oh,
+        ow,
+        group,
+        act,
+        isPackedWeight(w) ? 1 : 0,
+        b ? 1 : 0,
+      ],
+    );
+    return [y];
+  },
+};
+
+export const convTransposeOp: NativeOp = {
+  types: ['ConvTranspose'],
+  supports: (_node, types) => types[0] === 'float32' && types[1] === 'float32' && allFloat32(types),
+  async run(call: KernelCall, native: NativeBinding) {
+    const [x, w, b] = call.inputs as [Tensor, Tensor, Tensor | undefined];
+    const rank = x.dims.length;
+    if ((rank !== 3 && rank !== 4) || w.dims.length !== rank || !native2d(call, w.dims)) {
+      return (await call.op.run(call)) as Tensor[];
+    }
+    const outDims = inferDims(call);
+    const [n, c, h, wd] = as2d(x.dims)!;
+    const [, m, oh, ow] = as2d(outDims)!;
+    const [kh, kw] = kernelOf(rank, w.dims)!;
+    const pads = transposedPadsBegin(
+      call.attrs,
+      x.dims.slice(2),
+      rank === 4 ? [kh, kw] : [kw],
+      outDims.slice(2),
+    );
+    // An output_shape larger than the full transposed extent means negative pads: the reference's.
+    if (pads.some((p) => p < 0)) return (await call.op.run(call)) as Tensor[];
+    const y = outputTensor(native, outDims);
+    await runKernel(
+      native,
+      'conv_transpose2d_f32',
+      gemmWork(n * m * h * wd, kh * kw, c / call.attrs.int('group', 1)),
+      [
+        x.data as Float32Array,
+        w.data as Float32Array,
+        (b?.data as Float32Array | undefined) ?? new Float32Array(0),
+        y.data as Float32Array,
+      ],
+      [
+        n,
+        c,
+        h,
+        wd,
+        m,
+        kh,
+        kw,
+        ...windowParams(call.attrs, rank, pads),
+        oh,
+        ow,
+        call.attrs.int('group', 1),
+        b ? 1 : 0,
+      ],
+    );
+    return [y];
+  },
+};

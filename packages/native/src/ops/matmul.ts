@@ -1,0 +1,72 @@
+/**
+ * MatMul on float32 with numpy semantics (1-D operands promoted, batch dims broadcast), as one
+ * batched native GEMM. A constant 2-D right operand (a linear layer's weight) is packed once by
+ * prepareWeight; any other B shared by every batch is packed once per call on the C++ side.
+ */
+import { broadcastShapes, broadcastStrides, type KernelCall, shapeSize, type Tensor } from '@onnxstream/core';
+import type { NativeBinding } from '../binding.js';
+import { PackedKind } from '../kernels.js';
+import { gemmWork, inferDims, isPackedWeight, packedDims, packWeight } from './gemm.js';
+import type { NativeOp } from './native-op.js';
+import { outputTensor, runKernel } from './native-op.js';
+
+/** Element offsets of each output batch's A and B matrices, from numpy broadcasting of batch dims. */
+function batchOffsets(
+  aBatch: readonly number[],
+  bBatch: readonly number[],
+  aMat: number,
+  bMat: number,
+): [number[], number[]] {
+  const batch = broadcastShapes(aBatch, bBatch);
+  const count = shapeSize(batch);
+  const sa = broadcastStrides(aBatch, batch);
+  const sb = broadcastStrides(bBatch, batch);
+  const aOff: number[] = [];
+  const bOff: number[] = [];
+  const index = new Array<number>(batch.length).fill(0);
+  for (let i = 0; i < count; i++) {
+    let oa = 0;
+    let ob = 0;
+    for (let d = 0; d < batch.length; d++) {
+      oa += index[d] * sa[d];
+      ob += index[d] * sb[d];
+    }
+    aOff.push(oa * aMat);
+    bOff.push(ob * bMat);
+    for (let d = batch.length - 1; d >= 0; d--) {
+      if (++index[d] < batch[d]) break;
+      index[d] = 0;
+    }
+  }
+  return [aOff, bOff];
+}
+
+export const matmulOp: NativeOp = {
+  types: ['MatMul'],
+  supports: (_node, types) => types[0] === 'float32' && types[1] === 'float32',
+  prepareWeight(node, input: number, weight: Tensor, native: NativeBinding) {
+    if (input !== 1 || weight.dims.length !== 2) return undefined;
+    const [k, n] = weight.dims;
+    return packWeight(native, node, input, weight, PackedKind.b, 1, n, k, false);
+  },
+  async run(call: KernelCall, native: NativeBinding) {
+    const [a, b] = call.inputs as [Tensor, Tensor];
+    const outDims = inferDims(call);
+    const bDims = packedDims(b) ?? b.dims;
+    const pa = a.dims.length === 1 ? [1, a.dims[0]] : a.dims;
+    const pb = bDims.length === 1 ? [bDims[0], 1] : bDims;
+    const m = pa[pa.length - 2];
+    const k = pa[pa.length - 1];
+    const n = pb[pb.length - 1];
+    const [aOff, bOff] = batchOffsets(pa.slice(0, -2), pb.slice(0, -2), m * k, k * n);
+    const y = outputTensor(native, outDims);
+    await runKernel(
+      native,
+      'matmul_f32',
+      gemmWork(m * aOff.length, n, k),
+      [a.data as Float32Array, b.data as Float32Array, y.data as Float32Array],
+      [m, k, n, aOff.length, isPackedWeight(b) ? 1 : 0, ...aOff, ...bOff],
+    );
+    return [y];
+  },
+};

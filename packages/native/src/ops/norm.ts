@@ -1,0 +1,87 @@
+/**
+ * Normalisations on float32: LayerNormalization and RMSNormalization over the trailing axes, and
+ * the per-channel InstanceNormalization, GroupNormalization and BatchNormalization (inference) of
+ * (N, C, ...) tensors. SD exports' GroupNorm (Reshape -> InstanceNormalization on (N, groups, L)
+ * -> Reshape) is a plain InstanceNormalization here, parallel over the long groups.
+ */
+import { type Node, normalizeAxis, shapeSize, type Tensor } from '@onnxstream/core';
+import { allFloat32, type NativeOp, outputDims, outputTensor, runKernel } from './native-op.js';
+import { attrsOf, f32, reference, usesOnlyOutputs } from './support.js';
+
+const EMPTY = new Float32Array(0);
+
+export const trailingNormOps: NativeOp = {
+  types: ['LayerNormalization', 'RMSNormalization'],
+  // Mean and InvStdDev come out in float32 (stash_type 1) only.
+  supports: (node, types) =>
+    types[0] === 'float32' &&
+    allFloat32(types) &&
+    (usesOnlyOutputs(node, 1) || attrsOf(node).int('stash_type', 1) === 1),
+  async run(call, native) {
+    const [x, scale, bias] = call.inputs as (Tensor | undefined)[];
+    const rms = call.node.opType === 'RMSNormalization';
+    const axis = normalizeAxis(call.attrs.int('axis', -1), x!.dims.length);
+    const size = shapeSize(x!.dims.slice(axis));
+    const blocks = shapeSize(x!.dims.slice(0, axis));
+    // Scale and bias that broadcast (fewer values than the normalised block) stay with the reference.
+    const b = rms ? undefined : bias;
+    if (size === 0 || scale!.size !== size || (b && b.size !== size)) return reference(call);
+    const y = outputTensor(native, outputDims(call));
+    const stats = !rms && call.outputCount > 1;
+    const mean = stats ? outputTensor(native, outputDims(call, 1)) : undefined;
+    const inv = stats ? outputTensor(native, outputDims(call, 2)) : undefined;
+    await runKernel(
+      native,
+      'layer_norm_f32',
+      x!.size,
+      [f32(x!), f32(scale!), b ? f32(b) : EMPTY, f32(y), mean ? f32(mean) : EMPTY, inv ? f32(inv) : EMPTY],
+      [rms ? 1 : 0, blocks, size, call.attrs.float('epsilon', 1e-5)],
+    );
+    return mean && inv ? [y, mean, inv] : [y];
+  },
+};
+
+/** BatchNormalization computes batch statistics (training) in these cases. */
+function training(opset: number, node: Node): boolean {
+  const a = attrsOf(node);
+  if (opset >= 14) return a.int('training_mode', 0) !== 0;
+  return opset < 7 && a.int('is_test', 0) === 0 && !usesOnlyOutputs(node, 1);
+}
+
+export const channelNormOps: NativeOp = {
+  types: ['InstanceNormalization', 'GroupNormalization', 'BatchNormalization'],
+  supports: (node, types, opset) =>
+    types[0] === 'float32' &&
+    allFloat32(types) &&
+    (node.opType !== 'BatchNormalization' || (!training(opset, node) && usesOnlyOutputs(node, 1))),
+  async run(call, native) {
+    const [x, scale, bias, mean, variance] = call.inputs as (Tensor | undefined)[];
+    if (x!.dims.length < 2) return reference(call);
+    const [n, c] = x!.dims;
+    const spatial = shapeSize(x!.dims.slice(2));
+    const type = call.node.opType;
+    const groups = type === 'GroupNormalization' ? call.attrs.int('num_groups') : c;
+    // Opset 18 GroupNormalization took one scale/bias per group, opset 21 one per channel.
+    const perGroup = type === 'GroupNormalization' && scale!.size === groups && groups !== c;
+    const count = perGroup ? groups : c;
+    const given = type === 'BatchNormalization';
+    if (
+      groups <= 0 ||
+      c % groups !== 0 ||
+      scale!.size !== count ||
+      bias!.size !== count ||
+      (given && (mean!.size !== c || variance!.size !== c))
+    ) {
+      return reference(call);
+    }
+    const y = outputTensor(native, outputDims(call));
+    await runKernel(
+      native,
+      'channel_norm_f32',
+      x!.size,
+      [f32(x!), f32(scale!), f32(bias!), given ? f32(mean!) : EMPTY, given ? f32(variance!) : EMPTY, f32(y)],
+      [n, c, spatial, groups, call.attrs.float('epsilon', 1e-5), given ? 1 : 0, perGroup ? 1 : 0],
+    );
+    return [y];
+  },
+};

@@ -1,0 +1,120 @@
+/**
+ * Data movement on float32: Transpose (any perm, reduced natively to 2-D transposes or row
+ * copies), Concat and Split (row copies), Slice (any axes and steps).
+ */
+import { asInts, type KernelCall, normalizeAxis, shapeSize, type Tensor } from '@onnxstream/core';
+import { allFloat32, type NativeOp, outputDims, outputTensor, runKernel } from './native-op.js';
+import { f32, reference, valueDims } from './support.js';
+
+export const transposeOps: NativeOp = {
+  types: ['Transpose'],
+  supports: (_node, types) => types[0] === 'float32',
+  async run(call, native) {
+    const x = call.inputs[0] as Tensor;
+    const rank = x.dims.length;
+    const dims = outputDims(call);
+    const perm = call.attrs.has('perm')
+      ? call.attrs.ints('perm').map((a) => (a < 0 ? a + rank : a))
+      : [...Array(rank).keys()].reverse();
+    const y = outputTensor(native, dims);
+    await runKernel(native, 'transpose_f32', x.size, [f32(x), f32(y)], [rank, ...x.dims, ...perm]);
+    return [y];
+  },
+};
+
+export const concatOps: NativeOp = {
+  types: ['Concat'],
+  supports: (_node, types) => types.length > 0 && types[0] === 'float32' && allFloat32(types),
+  async run(call, native) {
+    // Rank-0 inputs count as (1), as in OnnxStream.
+    const xs = call.inputs.filter((t): t is Tensor => t !== undefined);
+    const dims = outputDims(call);
+    const axis = normalizeAxis(call.attrs.int('axis'), dims.length);
+    const inner = shapeSize(dims.slice(axis + 1));
+    const y = outputTensor(native, dims);
+    await runKernel(
+      native,
+      'concat_f32',
+      y.size,
+      [f32(y), ...xs.map(f32)],
+      [
+        shapeSize(dims.slice(0, axis)),
+        xs.length,
+        ...xs.map((t) => (t.dims.length ? t.dims[axis] : 1) * inner),
+      ],
+    );
+    return [y];
+  },
+};
+
+export const splitOps: NativeOp = {
+  types: ['Split'],
+  supports: (_node, types) => types[0] === 'float32',
+  async run(call, native) {
+    const x = call.inputs[0] as Tensor;
+    const axis = normalizeAxis(call.attrs.int('axis', 0), x.dims.length);
+    const outs = Array.from({ length: call.outputCount }, (_, i) => valueDims(call, i));
+    // Sizes that do not add up are the reference's error to report.
+    if (outs.reduce((s, d) => s + d[axis], 0) !== x.dims[axis]) return reference(call);
+    const ys = outs.map((d) => outputTensor(native, d));
+    const inner = shapeSize(x.dims.slice(axis + 1));
+    await runKernel(
+      native,
+      'split_f32',
+      x.size,
+      [f32(x), ...ys.map(f32)],
+      [shapeSize(x.dims.slice(0, axis)), ys.length, ...outs.map((d) => d[axis] * inner)],
+    );
+    return ys;
+  },
+};
+
+/** Per axis: first element and step of the slice (the output dims say how many). */
+function sliceWalk(call: KernelCall, dims: readonly number[]): [number[], number[]] | undefined {
+  const rank = dims.length;
+  const t = call.inputs;
+  const a = call.attrs;
+  const fromAttrs = (call.opset < 10 || !t[1]) && a.has('starts');
+  if (!fromAttrs && (!t[1] || !t[2])) return undefined;
+  const starts = fromAttrs ? a.ints('starts') : asInts(t[1]!);
+  const k = starts.length;
+  const given = fromAttrs ? (a.has('axes') ? a.ints('axes') : undefined) : t[3] && asInts(t[3]);
+  // OnnxStream's model.txt Slice without axes slices the last axes (core's onnxstream_slice_last_axes).
+  const lastAxes = a.int('onnxstream_slice_last_axes', 0) !== 0;
+  const axes = (given ?? starts.map((_, i) => (lastAxes ? rank - k + i : i))).map((x) =>
+    normalizeAxis(x, rank),
+  );
+  const steps = !fromAttrs && t[4] ? asInts(t[4]) : starts.map(() => 1);
+  const first = new Array<number>(rank).fill(0);
+  const step = new Array<number>(rank).fill(1);
+  axes.forEach((ax, i) => {
+    const d = dims[ax];
+    const s = starts[i] < 0 ? starts[i] + d : starts[i];
+    // ONNX clamps the start to [0, d] going forward and to [0, d - 1] going backward.
+    first[ax] = steps[i] > 0 ? Math.min(Math.max(s, 0), d) : Math.min(Math.max(s, 0), d - 1);
+    step[ax] = steps[i];
+  });
+  return [first, step];
+}
+
+export const sliceOps: NativeOp = {
+  types: ['Slice'],
+  supports: (_node, types) => types[0] === 'float32',
+  async run(call, native) {
+    const x = call.inputs[0] as Tensor;
+    const dims = valueDims(call);
+    const walk = sliceWalk(call, x.dims);
+    if (!walk || x.dims.length === 0) return reference(call);
+    const y = outputTensor(native, dims);
+    if (y.size > 0) {
+      await runKernel(
+        native,
+        'slice_f32',
+        y.size,
+        [f32(x), f32(y)],
+        [x.dims.length, ...x.dims, ...walk[0], ...walk[1], ...dims],
+      );
+    }
+    return [y];
+  },
+};

@@ -1,0 +1,108 @@
+/**
+ * The C++ kernel tests (csrc/test): every ISA's KernelTable against the scalar one. Built natively for
+ * this machine's ISAs and, for ARM64 (Raspberry Pi class devices), cross-compiled with
+ * aarch64-linux-gnu-g++ and run under qemu-aarch64. scripts/setup.sh installs both tools, so CI
+ * (CI set) fails instead of skipping when one is missing.
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { nativeInfo } from '../src/index.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+const has = (cmd: string) => spawnSync(cmd, ['--version'], { stdio: 'ignore' }).status === 0;
+const missing = ['make', 'aarch64-linux-gnu-g++', 'qemu-aarch64'].filter((cmd) => !has(cmd));
+const skipArm64 = missing.length > 0 && !process.env.CI;
+if (skipArm64) {
+  console.warn(
+    `ARM64 kernel tests skipped: ${missing.join(' and ')} not installed (scripts/setup.sh installs them)`,
+  );
+}
+
+/**
+ * Builds and runs the kernel tests for one target. Objects persist in the temp directory, one per
+ * checkout, so later runs rebuild only what changed; flock serialises concurrent runs on them.
+ */
+function kernelTests(target: 'native' | 'arm64'): { status: number | null; output: string } {
+  const cache = join(
+    tmpdir(),
+    'onnxstream-kernel-tests',
+    createHash('sha256').update(root).digest('hex').slice(0, 12),
+  );
+  mkdirSync(cache, { recursive: true });
+  const make = [
+    'make',
+    '-s',
+    '-C',
+    join(root, 'csrc/test'),
+    `TARGET=${target}`,
+    `OUT=${join(cache, target)}`,
+  ];
+  const command = has('flock') ? ['flock', join(cache, `${target}.lock`), ...make] : make;
+  const r = spawnSync(command[0], command.slice(1), { encoding: 'utf8', maxBuffer: 64 << 20 });
+  return { status: r.status, output: `${r.stdout}${r.stderr}` };
+}
+
+/** KernelTable's members, in declaration order (csrc/dispatch/kernels.h). */
+function tableMembers(): string[] {
+  const header = readFileSync(join(root, 'csrc/dispatch/kernels.h'), 'utf8');
+  const body = /struct KernelTable \{([^}]*)\}/.exec(header)?.[1] ?? '';
+  return [...body.matchAll(/^\s*[\w:<>, ]+?\s+(\w+);/gm)].map((m) => m[1]);
+}
+
+/** The members the test adapters list (field(&KernelTable::member) in csrc/test/*-test.cc). */
+function adapterMembers(): Set<string> {
+  const dir = join(root, 'csrc/test');
+  const sources = readdirSync(dir)
+    .filter((f) => f.endsWith('-test.cc'))
+    .map((f) => readFileSync(join(dir, f), 'utf8'));
+  return new Set(
+    sources.flatMap((src) => [...src.matchAll(/field\(&KernelTable::(\w+)\)/g)].map((m) => m[1])),
+  );
+}
+
+const members = tableMembers();
+const untested = members.filter((m) => m !== 'isa' && !adapterMembers().has(m));
+
+/** The summary and the failures, without the compilers' warnings and the passing groups. */
+const digest = (output: string) =>
+  output
+    .split('\n')
+    .filter((line) => /^kernel tests|^coverage|FAIL|CRASH|error|Error/.test(line))
+    .join('\n');
+
+/** Checks the runner's output: it passed, ran `isas`, and counts the members this file parsed. */
+function expectPass(run: { status: number | null; output: string }, isas: readonly string[]) {
+  expect(run.status, digest(run.output)).toBe(0);
+  expect(run.output).toContain(`ISAs: ${isas.join(' ')} against scalar`);
+  expect(run.output).toContain('kernel tests: PASS');
+  expect(run.output).toContain(`of ${members.length} KernelTable members have a test adapter`);
+}
+
+describe('C++ kernel tests', () => {
+  it('pass for every ISA this machine runs, against scalar', { timeout: 300_000 }, () => {
+    expectPass(
+      kernelTests('native'),
+      nativeInfo().isas.filter((isa) => isa !== 'scalar'),
+    );
+  });
+
+  it.skipIf(skipArm64)(
+    skipArm64
+      ? `pass on ARM64 under qemu: SKIPPED, ${missing.join(' and ')} not installed (scripts/setup.sh installs them)`
+      : 'pass on ARM64 (NEON against scalar), cross-compiled and run under qemu-aarch64',
+    { timeout: 300_000 },
+    () => {
+      expect(missing, 'scripts/setup.sh installs g++-aarch64-linux-gnu and qemu-user').toEqual([]);
+      expectPass(kernelTests('arm64'), ['neon']);
+    },
+  );
+
+  // A family in the table without an adapter runs on no ISA: each shows up here until its owner adds one.
+  for (const member of untested) it.todo(`KernelTable.${member} has a test adapter (csrc/test/README.md)`);
+});
