@@ -2,11 +2,11 @@
  * Node.js platform layer: sandboxed access to a model folder on disk. Selected through the
  * package's `#platform` import condition, so browser bundles never see `node:` modules.
  */
-import type { FileHandle } from 'node:fs/promises';
-import { open, realpath, stat } from 'node:fs/promises';
+import { close, open, read } from 'node:fs';
+import { realpath, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, resolve, sep } from 'node:path';
 import { WeightsError } from '../errors.js';
-import { alignedBytes, checkRelativePath, type ModelFiles } from '../files/model-files.js';
+import { checkRelativePath, type ModelFiles } from '../files/model-files.js';
 
 export const platformName = 'node';
 
@@ -18,6 +18,8 @@ export class NodeModelFiles implements ModelFiles {
   readonly root: string;
   #realRoot: Promise<string>;
   #checked = new Map<string, Promise<string>>();
+  /** Open descriptors, least recently used first; a model reads its files run after run. */
+  #open = new Map<string, { fd: Promise<number>; users: number }>();
 
   constructor(root: string) {
     this.root = resolve(root);
@@ -66,21 +68,64 @@ export class NodeModelFiles implements ModelFiles {
 
   async read(path: string, offset: number, length: number): Promise<Uint8Array> {
     const real = await this.resolvePath(path);
-    const out = alignedBytes(length);
-    const fh = await open(real, 'r');
+    // Not zero-filled (the read fills it); a buffer of its own, so it starts aligned.
+    const out = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length);
+    const entry = this.#acquire(real);
     try {
-      await readFully(fh, out, offset, path, this.root);
+      await readFully(await entry.fd, out, offset, path, this.root);
     } finally {
-      await fh.close();
+      entry.users--;
     }
     return out;
   }
+
+  /** Closes every descriptor this object holds. */
+  async close(): Promise<void> {
+    const entries = [...this.#open.values()];
+    this.#open.clear();
+    await Promise.all(entries.map(async (e) => closeFd(await e.fd.catch(() => -1))));
+  }
+
+  #acquire(real: string): { fd: Promise<number>; users: number } {
+    let entry = this.#open.get(real);
+    if (entry) this.#open.delete(real);
+    else {
+      entry = { fd: openFd(real), users: 0 };
+      entry.fd.catch(() => this.#open.delete(real));
+    }
+    this.#open.set(real, entry);
+    entry.users++;
+    // Close the least recently used idle descriptors beyond the limit.
+    for (const [k, e] of this.#open) {
+      if (this.#open.size <= MAX_OPEN_FILES) break;
+      if (e.users > 0) continue;
+      this.#open.delete(k);
+      e.fd.then(closeFd, () => {});
+    }
+    return entry;
+  }
 }
 
-async function readFully(fh: FileHandle, out: Uint8Array, offset: number, path: string, root: string) {
+// Enough for a model folder's weights in one run (YOLOv8n has 125 files): reading them in a cycle,
+// fewer would reopen every file every run.
+const MAX_OPEN_FILES = 256;
+
+function openFd(path: string): Promise<number> {
+  return new Promise((res, rej) => open(path, 'r', (e, fd) => (e ? rej(e) : res(fd))));
+}
+
+function closeFd(fd: number): void {
+  if (fd >= 0) close(fd, () => {});
+}
+
+function readAt(fd: number, out: Uint8Array, at: number, length: number, position: number): Promise<number> {
+  return new Promise((res, rej) => read(fd, out, at, length, position, (e, n) => (e ? rej(e) : res(n))));
+}
+
+async function readFully(fd: number, out: Uint8Array, offset: number, path: string, root: string) {
   let done = 0;
   while (done < out.byteLength) {
-    const { bytesRead } = await fh.read(out, done, out.byteLength - done, offset + done);
+    const bytesRead = await readAt(fd, out, done, out.byteLength - done, offset + done);
     if (bytesRead === 0) {
       throw new WeightsError(
         `'${path}' in ${root} is truncated: needed bytes ${offset}..${offset + out.byteLength}, got ${done} of ${out.byteLength}`,

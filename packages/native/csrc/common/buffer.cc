@@ -4,7 +4,6 @@
 #include <cstdlib>
 #include <mutex>
 #include <new>
-#include <unordered_map>
 #include <vector>
 
 #if defined(__unix__) || defined(__APPLE__)
@@ -35,42 +34,45 @@ void account(ptrdiff_t delta) {
 
 // Freed mapped blocks kept for reuse, by size, up to a byte budget. Touching a fresh mapping costs
 // a page fault per page; a model allocates the same sizes run after run, so a small cache removes
-// most of those faults while the budget bounds the memory kept from the system.
+// most of those faults while the budget bounds the memory kept from the system. When the budget is
+// full the blocks freed longest ago go first.
 class BlockCache {
  public:
   void* take(size_t size) {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto it = blocks_.find(size);
-    if (it == blocks_.end() || it->second.empty()) return nullptr;
-    void* p = it->second.back();
-    it->second.pop_back();
-    cached_ -= size;
-    return p;
+    for (auto it = blocks_.rbegin(); it != blocks_.rend(); ++it) {
+      if (it->size != size) continue;
+      void* p = it->data;
+      blocks_.erase(std::next(it).base());
+      cached_ -= size;
+      return p;
+    }
+    return nullptr;
   }
 
-  // Keeps the block if it fits the budget; returns false when the caller must unmap it.
-  bool put(void* p, size_t size) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (cached_ + size > budget_) return false;
-    blocks_[size].push_back(p);
-    cached_ += size;
-    return true;
+  void put(void* p, size_t size) {
+    std::vector<Block> drop;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (size > budget_) {
+        drop.push_back({p, size});
+      } else {
+        blocks_.push_back({p, size});
+        cached_ += size;
+        trim(drop);
+      }
+    }
+    for (const Block& b : drop) munmap(b.data, b.size);
   }
 
   void set_budget(size_t bytes) {
-    std::vector<std::pair<void*, size_t>> drop;
+    std::vector<Block> drop;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       budget_ = bytes;
-      for (auto& [size, list] : blocks_) {
-        while (cached_ > budget_ && !list.empty()) {
-          drop.emplace_back(list.back(), size);
-          list.pop_back();
-          cached_ -= size;
-        }
-      }
+      trim(drop);
     }
-    for (auto& [p, size] : drop) munmap(p, size);
+    for (const Block& b : drop) munmap(b.data, b.size);
   }
 
   size_t cached() {
@@ -79,8 +81,24 @@ class BlockCache {
   }
 
  private:
+  struct Block {
+    void* data;
+    size_t size;
+  };
+
+  // Oldest first out until the budget holds (mutex held).
+  void trim(std::vector<Block>& drop) {
+    size_t n = 0;
+    while (cached_ > budget_ && n < blocks_.size()) {
+      drop.push_back(blocks_[n]);
+      cached_ -= blocks_[n].size;
+      n++;
+    }
+    blocks_.erase(blocks_.begin(), blocks_.begin() + static_cast<ptrdiff_t>(n));
+  }
+
   std::mutex mutex_;
-  std::unordered_map<size_t, std::vector<void*>> blocks_;
+  std::vector<Block> blocks_;  // in the order they were freed
   size_t cached_ = 0;
   size_t budget_ = initial_budget();
 
@@ -133,7 +151,7 @@ void free_buffer(void* p, size_t bytes) {
   if (size >= kMmapThreshold) {
     const size_t mapped = mapped_size(size);
     account(-static_cast<ptrdiff_t>(mapped));
-    if (!cache().put(p, mapped)) munmap(p, mapped);
+    cache().put(p, mapped);
     return;
   }
 #endif

@@ -192,7 +192,7 @@ async function buildGraph(ops: ParsedOp[], files: ModelFiles, entry: string, dir
     });
   }
 
-  /** Registers a weight token; `_nchw.bin` conv weights are read from their `_nhwc.bin` twin (OHWI) when it exists. */
+  /** Registers a weight token. */
   async function declareWeight(t: TensorToken, source: string): Promise<string> {
     if (weights.has(t.name) || constants.has(t.name)) return t.name;
     const type = t.type!;
@@ -210,7 +210,10 @@ async function buildGraph(ops: ParsedOp[], files: ModelFiles, entry: string, dir
       quant: t.quant,
       computeType,
     };
-    if (t.name.includes('_nchw.bin') && dims.length === 4) {
+    // OnnxStream reads the _nhwc twin of a _nchw conv weight (its model repositories ship only that
+    // one). Operators here want NCHW: the _nchw file is used as is when present, else the twin is
+    // transposed on load.
+    if (t.name.includes('_nchw.bin') && dims.length === 4 && !(await files.exists(ref.file))) {
       const nhwc = dir + t.name.replace('_nchw.bin', '_nhwc.bin');
       if (await files.exists(nhwc)) {
         const [o, i, h, w] = dims;
