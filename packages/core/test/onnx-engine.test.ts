@@ -383,7 +383,10 @@ describe('planner and executor', () => {
       name: 'caching',
       get: async (ref) =>
         cache.get(ref.name) ?? weightTensor(ref, await files.read(ref.file, ref.offset, ref.byteLength)),
-      update: (ref, t) => cache.set(ref.name, t),
+      update: (ref, t) => {
+        cache.set(ref.name, t);
+        return true;
+      },
     };
     const s = await InferenceSession.create(
       { files, entry: 'm.onnx' },

@@ -69,8 +69,9 @@ export function useIsa(name: string): void {
 }
 
 /**
- * Bytes of freed native blocks kept for reuse (default 64 MiB, or ONNXSTREAM_BUFFER_CACHE_MB): a
- * fresh block costs a page fault per page, a reused one none. 0 returns every freed block at once.
+ * Bytes of freed native blocks kept for reuse at most (default 64 MiB, or ONNXSTREAM_BUFFER_CACHE_MB;
+ * never more than 1.5 times the high-water mark of live bytes minus the live bytes): a fresh block
+ * costs a page fault per page, a reused one none. 0 returns every freed block at once.
  */
 export function setBufferCache(bytes: number): void {
   native().setBufferCache(bytes);

@@ -28,8 +28,9 @@ class KeepingProvider implements WeightsProvider {
       weightTensor(ref, await this.#files!.read(ref.file, ref.offset, ref.byteLength))
     );
   }
-  update(ref: WeightRef, converted: Tensor): void {
+  update(ref: WeightRef, converted: Tensor): boolean {
     this.kept.set(ref.name, converted);
+    return true;
   }
 }
 

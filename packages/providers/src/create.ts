@@ -20,7 +20,7 @@ export function createProvider(name: ProviderName, options: ProviderOptions = {}
     case 'prefetch':
       return new DiskPrefetchProvider(options);
     case 'nocache':
-      return new DiskNoCacheProvider();
+      return new DiskNoCacheProvider(options);
     case 'ram':
       return new RamProvider({
         source: new DiskPrefetchProvider(options),

@@ -1,11 +1,11 @@
-import {
-  type ModelFiles,
-  type Tensor,
-  type WeightRef,
-  type WeightsProvider,
-  weightTensor,
-} from '@onnxstream/core';
-import { readWeightBytes, requireFiles } from './files.js';
+import type { ModelFiles, Tensor, WeightRef, WeightsProvider } from '@onnxstream/core';
+import { BufferPool } from './buffer-pool.js';
+import { PooledWeights, readWeightBytes, requireFiles } from './files.js';
+
+export interface DiskNoCacheOptions {
+  /** Where read buffers are recycled (default: a pool of its own with 32 MiB of free buffers at most). */
+  pool?: BufferPool;
+}
 
 /** Read counters of a DiskNoCacheProvider since it was created. */
 export interface NoCacheStats {
@@ -22,6 +22,11 @@ export class DiskNoCacheProvider implements WeightsProvider {
   #files: ModelFiles | undefined;
   #reads = 0;
   #bytesRead = 0;
+  #weights: PooledWeights;
+
+  constructor({ pool = new BufferPool() }: DiskNoCacheOptions = {}) {
+    this.#weights = new PooledWeights(pool);
+  }
 
   init(files: ModelFiles): void {
     this.#files = files;
@@ -30,9 +35,14 @@ export class DiskNoCacheProvider implements WeightsProvider {
   async get(ref: WeightRef): Promise<Tensor> {
     const files = requireFiles(this.#files, this.name);
     this.#reads++;
-    const bytes = await readWeightBytes(files, ref);
+    const bytes = await readWeightBytes(files, ref, this.#weights.pool);
     this.#bytesRead += bytes.byteLength;
-    return weightTensor(ref, bytes);
+    return this.#weights.tensor(ref, bytes);
+  }
+
+  /** The engine is done with `t`: its buffer serves a later read. */
+  release(_ref: WeightRef, t: Tensor): void {
+    this.#weights.release(t);
   }
 
   get stats(): NoCacheStats {
@@ -41,5 +51,6 @@ export class DiskNoCacheProvider implements WeightsProvider {
 
   dispose(): void {
     this.#files = undefined;
+    this.#weights.pool.clear();
   }
 }

@@ -1,11 +1,6 @@
-import {
-  type ModelFiles,
-  type Tensor,
-  type WeightRef,
-  type WeightsProvider,
-  weightTensor,
-} from '@onnxstream/core';
-import { readWeightBytes, requireFiles } from './files.js';
+import type { ModelFiles, Tensor, WeightRef, WeightsProvider } from '@onnxstream/core';
+import { BufferPool } from './buffer-pool.js';
+import { PooledWeights, readWeightBytes, requireFiles } from './files.js';
 
 export interface DiskPrefetchOptions {
   /** Budget for prefetched weights not yet handed to the engine, in bytes (default 1 MiB). */
@@ -15,6 +10,8 @@ export interface DiskPrefetchOptions {
    * larger than the budget is still read ahead. Without it such a weight is read when requested.
    */
   plusOneFile?: boolean;
+  /** Where read buffers are recycled (default: a pool of its own with 32 MiB of free buffers at most). */
+  pool?: BufferPool;
 }
 
 /** Counters of a DiskPrefetchProvider since it was created. */
@@ -75,13 +72,19 @@ export class DiskPrefetchProvider implements WeightsProvider {
   #hits = 0;
   #misses = 0;
   #evictions = 0;
+  #weights: PooledWeights;
 
-  constructor({ lookaheadBytes = 1024 * 1024, plusOneFile = true }: DiskPrefetchOptions = {}) {
+  constructor({
+    lookaheadBytes = 1024 * 1024,
+    plusOneFile = true,
+    pool = new BufferPool(),
+  }: DiskPrefetchOptions = {}) {
     if (!Number.isFinite(lookaheadBytes) || lookaheadBytes < 0) {
       throw new RangeError(`lookaheadBytes must be a finite number >= 0, got ${lookaheadBytes}`);
     }
     this.lookaheadBytes = lookaheadBytes;
     this.plusOneFile = plusOneFile;
+    this.#weights = new PooledWeights(pool);
   }
 
   init(files: ModelFiles): void {
@@ -104,7 +107,12 @@ export class DiskPrefetchProvider implements WeightsProvider {
   async get(ref: WeightRef): Promise<Tensor> {
     // #take runs at call time, so requests issued together (Promise.all) are taken in call order.
     const bytes = this.#take(ref);
-    return weightTensor(ref, await bytes);
+    return this.#weights.tensor(ref, await bytes);
+  }
+
+  /** The engine is done with `t`: its buffer serves a later read. */
+  release(_ref: WeightRef, t: Tensor): void {
+    this.#weights.release(t);
   }
 
   /** Cancels read-ahead, frees the prefetched buffers and waits for reads already started. */
@@ -128,6 +136,7 @@ export class DiskPrefetchProvider implements WeightsProvider {
   async dispose(): Promise<void> {
     await this.endRun();
     this.#files = undefined;
+    this.#weights.pool.clear();
   }
 
   /** Serves one request and resynchronises read-ahead on the request's position in the order. */
@@ -194,6 +203,7 @@ export class DiskPrefetchProvider implements WeightsProvider {
     for (const p of this.#held.values()) {
       if (p.index < this.#next) {
         this.#release(p);
+        this.#recycle(p);
         this.#evictions++;
         return true;
       }
@@ -208,7 +218,7 @@ export class DiskPrefetchProvider implements WeightsProvider {
 
   #read(files: ModelFiles, ref: WeightRef): Promise<Uint8Array> {
     this.#reads++;
-    const bytes = readWeightBytes(files, ref).then((b) => {
+    const bytes = readWeightBytes(files, ref, this.#weights.pool).then((b) => {
       this.#bytesRead += b.byteLength;
       return b;
     });
@@ -219,7 +229,13 @@ export class DiskPrefetchProvider implements WeightsProvider {
     return bytes;
   }
 
+  /** Gives an unused prefetch's buffer back to the pool once its read is done. */
+  #recycle(p: Prefetch): void {
+    p.bytes.then((b) => this.#weights.pool.give(b.buffer), noop);
+  }
+
   #drop(): void {
+    for (const p of this.#held.values()) this.#recycle(p);
     this.#order = [];
     this.#taken = new Uint8Array(0);
     this.#positions.clear();

@@ -1,5 +1,13 @@
 /** Helpers shared by the providers that read weights from a model's files. */
-import { errorMessage, type ModelFiles, type WeightRef, WeightsError } from '@onnxstream/core';
+import {
+  errorMessage,
+  type ModelFiles,
+  type Tensor,
+  type WeightRef,
+  WeightsError,
+  weightTensor,
+} from '@onnxstream/core';
+import type { BufferPool } from './buffer-pool.js';
 
 /** The files a provider got from `init`; a clear error when it is used before (or after `dispose`). */
 export function requireFiles(files: ModelFiles | undefined, provider: string): ModelFiles {
@@ -15,12 +23,51 @@ export function requireFiles(files: ModelFiles | undefined, provider: string): M
  * Reads one weight's bytes through the sandboxed ModelFiles (which refuses paths leaving the model
  * folder). Failures name the weight and its file, since low-level I/O errors may not.
  */
-export async function readWeightBytes(files: ModelFiles, ref: WeightRef): Promise<Uint8Array> {
+export async function readWeightBytes(
+  files: ModelFiles,
+  ref: WeightRef,
+  pool?: BufferPool,
+): Promise<Uint8Array> {
+  const into = pool?.take(ref.byteLength);
   try {
-    return await files.read(ref.file, ref.offset, ref.byteLength);
+    return await files.read(ref.file, ref.offset, ref.byteLength, into);
   } catch (e) {
+    if (into) pool?.give(into.buffer);
     throw new WeightsError(`cannot read weight '${ref.name}' from '${ref.file}': ${errorMessage(e)}`, {
       cause: e,
     });
   }
+}
+
+/**
+ * Weight tensors over pooled read buffers: `tensor` makes the tensor and remembers which buffer it
+ * views (or gives the buffer straight back when the tensor is a copy, e.g. a transposed layout);
+ * `release` returns that buffer to the pool.
+ */
+export class PooledWeights {
+  readonly pool: BufferPool;
+  #buffers = new WeakMap<Tensor, ArrayBufferLike>();
+
+  constructor(pool: BufferPool) {
+    this.pool = pool;
+  }
+
+  tensor(ref: WeightRef, bytes: Uint8Array): Tensor {
+    const t = weightTensor(ref, bytes);
+    if (viewsBuffer(t, bytes.buffer)) this.#buffers.set(t, bytes.buffer);
+    else this.pool.give(bytes.buffer);
+    return t;
+  }
+
+  release(t: Tensor): void {
+    const buffer = this.#buffers.get(t);
+    if (!buffer) return;
+    this.#buffers.delete(t);
+    this.pool.give(buffer);
+  }
+}
+
+function viewsBuffer(t: Tensor, buffer: ArrayBufferLike): boolean {
+  const data: unknown = t.data;
+  return ArrayBuffer.isView(data) && data.buffer === buffer;
 }

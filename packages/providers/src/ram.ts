@@ -65,8 +65,14 @@ export class RamProvider implements WeightsProvider {
     await this.source.endRun?.();
   }
 
-  update(ref: WeightRef, converted: Tensor): void {
+  /** A tensor RAM does not keep (replaced by its converted form) goes back to the source. */
+  release(ref: WeightRef, t: Tensor): void {
+    if (this.#cache.get(ref.name) !== t) this.source.release?.(ref, t);
+  }
+
+  update(ref: WeightRef, converted: Tensor): boolean {
     if (this.keepConverted) this.#cache.set(ref.name, converted);
+    return this.keepConverted;
   }
 
   /** Reads every weight of the model into RAM now, so even the first run does no file I/O. */

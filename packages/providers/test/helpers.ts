@@ -75,9 +75,9 @@ export class CountingFiles implements ModelFiles {
     return this.inner.exists(path);
   }
 
-  async read(path: string, offset: number, length: number): Promise<Uint8Array> {
+  async read(path: string, offset: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
     this.started.push({ path, length });
-    const bytes = await this.inner.read(path, offset, length);
+    const bytes = await this.inner.read(path, offset, length, into);
     this.done.push(path);
     return bytes;
   }
@@ -102,7 +102,8 @@ export function withFileSpy(inner: WeightsProvider): { provider: WeightsProvider
     beginRun: (order) => inner.beginRun?.(order),
     get: (ref) => inner.get(ref),
     endRun: () => inner.endRun?.(),
-    update: (ref, converted) => inner.update?.(ref, converted),
+    release: (ref, t) => inner.release?.(ref, t),
+    update: (ref, converted) => inner.update?.(ref, converted) ?? false,
     dispose: () => inner.dispose?.(),
   };
   return {

@@ -93,6 +93,11 @@ class LiveBytes {
     }
   }
 
+  /** Whether a live value uses `t`'s buffer. */
+  references(t: Tensor): boolean {
+    return this.#refs.has(keyOf(t));
+  }
+
   mark(extra = 0): void {
     if (this.bytes + extra > this.peak) this.peak = this.bytes + extra;
   }
@@ -142,18 +147,22 @@ export async function executePlan(
       signal?.throwIfAborted();
       const step = plan.steps[i];
       let weights: Tensor[] = [];
+      let raws: Tensor[] = [];
+      // Converted weights nobody keeps: released after the step.
+      const converted: Tensor[] = [];
       try {
-        weights = ((await next) ?? []).map((t, k) => {
+        raws = (await next) ?? [];
+        weights = raws.map((t, k) => {
           const ref = step.weights[k];
           const backend = step.backend;
           if (backend.isPrepared?.(t)) return t;
-          const converted = toComputeType(ref, t);
+          const loaded = toComputeType(ref, t);
           const prepared = plan.sharedWeights.has(ref.name)
             ? undefined
-            : backend.prepareWeight?.(step.node, step.node.inputs.indexOf(ref.name), converted);
-          const ready = prepared ?? converted;
+            : backend.prepareWeight?.(step.node, step.node.inputs.indexOf(ref.name), loaded);
+          const ready = prepared ?? loaded;
           // Offer the final form, so a caching provider keeps that instead of the file's.
-          if (ready !== t) provider.update?.(ref, ready);
+          if (ready !== t && provider.update?.(ref, ready) !== true) converted.push(ready);
           return ready;
         });
       } catch (e) {
@@ -227,6 +236,12 @@ export async function executePlan(
         if (v) live.remove(v);
         values[id] = undefined;
       }
+      // Hand the weights back (a provider may recycle their buffers) unless a live value still
+      // views them (a Reshape of a weight shares its data).
+      raws.forEach((t, k) => {
+        if (!live.references(t)) provider.release?.(step.weights[k], t);
+      });
+      for (const t of converted) if (!live.references(t)) t.dispose();
       options.onProgress?.({
         stage: 'run',
         step: i + 1,

@@ -12,10 +12,11 @@ export interface ModelFiles {
   size(path: string): Promise<number>;
   exists(path: string): Promise<boolean>;
   /**
-   * Reads `length` bytes at `offset` into a fresh, 8-byte-aligned buffer. Rejects with a WeightsError
-   * naming the file when it is shorter than `offset + length`.
+   * Reads `length` bytes at `offset` into `into` (exactly `length` bytes) or else a fresh,
+   * 8-byte-aligned buffer, and returns it. Rejects with a WeightsError naming the file when it is
+   * shorter than `offset + length`.
    */
-  read(path: string, offset: number, length: number): Promise<Uint8Array>;
+  read(path: string, offset: number, length: number, into?: Uint8Array): Promise<Uint8Array>;
   /** Releases open handles. */
   close?(): Promise<void>;
 }
@@ -64,14 +65,15 @@ export class MemoryFiles implements ModelFiles {
     return this.#files.has(checkRelativePath(path, this.root));
   }
 
-  async read(path: string, offset: number, length: number): Promise<Uint8Array> {
+  async read(path: string, offset: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
     const f = this.#get(path);
     if (offset < 0 || offset + length > f.byteLength) {
       throw new WeightsError(
         `file '${path}' in ${this.root} is too short: need bytes ${offset}..${offset + length}, it has ${f.byteLength}`,
       );
     }
-    const out = alignedBytes(length);
+    const out = into ?? alignedBytes(length);
+    checkTarget(out, length);
     out.set(f.subarray(offset, offset + length));
     return out;
   }
@@ -80,4 +82,11 @@ export class MemoryFiles implements ModelFiles {
 /** A zeroed byte array whose buffer starts 8-byte aligned (any typed array can view it). */
 export function alignedBytes(length: number): Uint8Array {
   return new Uint8Array(new ArrayBuffer(length));
+}
+
+/** Checks a caller-given read target. */
+export function checkTarget(into: Uint8Array, length: number): void {
+  if (into.byteLength !== length) {
+    throw new RangeError(`read target holds ${into.byteLength} bytes, the read is ${length}`);
+  }
 }

@@ -6,7 +6,7 @@ import { close, open, read } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, resolve, sep } from 'node:path';
 import { WeightsError } from '../errors.js';
-import { checkRelativePath, type ModelFiles } from '../files/model-files.js';
+import { checkRelativePath, checkTarget, type ModelFiles } from '../files/model-files.js';
 
 export const platformName = 'node';
 
@@ -66,10 +66,11 @@ export class NodeModelFiles implements ModelFiles {
     }
   }
 
-  async read(path: string, offset: number, length: number): Promise<Uint8Array> {
+  async read(path: string, offset: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
     const real = await this.resolvePath(path);
+    if (into) checkTarget(into, length);
     // Not zero-filled (the read fills it); a buffer of its own, so it starts aligned.
-    const out = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length);
+    const out = into ?? new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length);
     const entry = this.#acquire(real);
     try {
       await readFully(await entry.fd, out, offset, path, this.root);

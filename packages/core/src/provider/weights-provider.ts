@@ -7,18 +7,24 @@ import type { Tensor } from '../tensor/tensor.js';
  *
  * The engine calls `init` once per session with every weight the model may stream, `beginRun` at
  * the start of each run with the exact request order of that run (duplicates included), then `get`
- * once per entry of that order, in order, each request issued at most a few operators ahead of its
- * use. Tensors returned by `get` belong to the provider: the engine drops its references after the
- * operator ran and never disposes them.
+ * once per entry of that order, in order, each request issued at most one operator ahead of its
+ * use, and `release` when that operator is done with the tensor `get` returned. Tensors returned
+ * by `get` belong to the provider; the engine never disposes them.
  */
 export interface WeightsProvider {
   readonly name: string;
   init?(files: ModelFiles, weights: readonly WeightRef[]): Promise<void> | void;
   beginRun?(order: readonly WeightRef[]): void;
   get(ref: WeightRef): Promise<Tensor>;
+  /** The engine no longer uses this tensor from `get` (its buffer may be recycled for a later read). */
+  release?(ref: WeightRef, tensor: Tensor): void;
   /** The run ended (normally or with an error): drop per-run state such as prefetched buffers. */
   endRun?(): void | Promise<void>;
-  /** The engine converted this weight (e.g. fp16 to fp32) and offers the result for later runs. */
-  update?(ref: WeightRef, converted: Tensor): void;
+  /**
+   * The engine converted this weight (float16 to float32, or a backend's packed form) and offers
+   * the result for later runs. Returns true when the provider keeps it (it then owns the tensor);
+   * otherwise the engine frees it after the operator.
+   */
+  update?(ref: WeightRef, converted: Tensor): boolean;
   dispose?(): void | Promise<void>;
 }

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <mutex>
 #include <new>
+#include <unordered_map>
 #include <vector>
 
 #if defined(__unix__) || defined(__APPLE__)
@@ -22,45 +23,80 @@ constexpr size_t kHugeThreshold = 4 * 1024 * 1024;
 
 std::atomic<size_t> g_in_use{0};
 std::atomic<size_t> g_peak{0};
+// The most bytes ever in use: the cache never holds more than this minus what is in use now.
+std::atomic<size_t> g_high{0};
 
-void account(ptrdiff_t delta) {
-  size_t now = g_in_use.fetch_add(static_cast<size_t>(delta)) + static_cast<size_t>(delta);
-  size_t peak = g_peak.load();
-  while (now > peak && !g_peak.compare_exchange_weak(peak, now)) {
+void raise(std::atomic<size_t>& mark, size_t now) {
+  size_t seen = mark.load();
+  while (now > seen && !mark.compare_exchange_weak(seen, now)) {
   }
+}
+
+// Returns the bytes in use after the change.
+size_t account(ptrdiff_t delta) {
+  size_t now = g_in_use.fetch_add(static_cast<size_t>(delta)) + static_cast<size_t>(delta);
+  raise(g_peak, now);
+  raise(g_high, now);
+  return now;
+}
+
+// What the cache may hold with `in_use` bytes live: freed blocks fill the gap below 1.5 times the
+// high-water mark of live bytes, so the footprint stays near what the model needed live. With no
+// slack (1.0) a model's changing mix of sizes keeps evicting blocks it needs again a moment later:
+// measured on YOLOv8n, 4x the page faults of 1.5 for 15 % less RSS.
+size_t cache_room(size_t in_use) {
+  size_t high = g_high.load() / 2 * 3;
+  return high > in_use ? high - in_use : 0;
 }
 
 #if OS_HAVE_MMAP
 
-// Freed mapped blocks kept for reuse, by size, up to a byte budget. Touching a fresh mapping costs
-// a page fault per page; a model allocates the same sizes run after run, so a small cache removes
-// most of those faults while the budget bounds the memory kept from the system. When the budget is
-// full the blocks freed longest ago go first.
+// Freed mapped blocks kept for reuse, by size, up to a byte budget and the room below the
+// high-water mark of live bytes. Touching a fresh mapping costs a page fault per page; a model
+// allocates the same sizes run after run, so the cache removes most of those faults while the
+// limits bound the memory kept from the system. Over a limit, the blocks freed longest ago go first.
 class BlockCache {
  public:
-  void* take(size_t size) {
+  // The smallest cached block of at least `size` bytes and at most twice that (its pages are
+  // already resident, so using a larger one costs no memory), most recently freed among equals.
+  // Sets `size` to the block's size.
+  void* take(size_t& size) {
     std::lock_guard<std::mutex> lock(mutex_);
+    auto best = blocks_.rend();
     for (auto it = blocks_.rbegin(); it != blocks_.rend(); ++it) {
-      if (it->size != size) continue;
-      void* p = it->data;
-      blocks_.erase(std::next(it).base());
-      cached_ -= size;
-      return p;
+      if (it->size < size || it->size > 2 * size) continue;
+      if (best == blocks_.rend() || it->size < best->size) best = it;
+      if (it->size == size) break;
     }
-    return nullptr;
+    if (best == blocks_.rend()) return nullptr;
+    void* p = best->data;
+    size = best->size;
+    blocks_.erase(std::next(best).base());
+    cached_ -= size;
+    return p;
   }
 
-  void put(void* p, size_t size) {
+  void put(void* p, size_t size, size_t room) {
     std::vector<Block> drop;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (size > budget_) {
+      if (size > budget_ || size > room) {
         drop.push_back({p, size});
       } else {
         blocks_.push_back({p, size});
         cached_ += size;
-        trim(drop);
+        trim(drop, room);
       }
+    }
+    for (const Block& b : drop) munmap(b.data, b.size);
+  }
+
+  // After a fresh mapping: shrink to the room left below the high-water mark.
+  void fit(size_t room) {
+    std::vector<Block> drop;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      trim(drop, room);
     }
     for (const Block& b : drop) munmap(b.data, b.size);
   }
@@ -70,7 +106,7 @@ class BlockCache {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       budget_ = bytes;
-      trim(drop);
+      trim(drop, budget_);
     }
     for (const Block& b : drop) munmap(b.data, b.size);
   }
@@ -86,10 +122,11 @@ class BlockCache {
     size_t size;
   };
 
-  // Oldest first out until the budget holds (mutex held).
-  void trim(std::vector<Block>& drop) {
+  // Oldest first out until the budget and `room` hold (mutex held).
+  void trim(std::vector<Block>& drop, size_t room) {
+    const size_t limit = room < budget_ ? room : budget_;
     size_t n = 0;
-    while (cached_ > budget_ && n < blocks_.size()) {
+    while (cached_ > limit && n < blocks_.size()) {
       drop.push_back(blocks_[n]);
       cached_ -= blocks_[n].size;
       n++;
@@ -113,7 +150,39 @@ BlockCache& cache() {
   return c;
 }
 
-size_t mapped_size(size_t bytes) { return (bytes + kPage - 1) / kPage * kPage; }
+// Sizes of the mapped blocks handed out (a reused block may be larger than its request).
+class MappedSizes {
+ public:
+  void add(void* p, size_t size) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    sizes_[p] = size;
+  }
+  size_t remove(void* p) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = sizes_.find(p);
+    size_t size = it->second;
+    sizes_.erase(it);
+    return size;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<void*, size_t> sizes_;
+};
+
+MappedSizes& mapped_sizes() {
+  static MappedSizes m;
+  return m;
+}
+
+// Mapped sizes are rounded up to eight classes per power of two (at most 1/8 more), so that the
+// many slightly different sizes of a model's tensors share cached blocks.
+size_t mapped_size(size_t bytes) {
+  size_t pow = kPage;
+  while (pow * 2 < bytes) pow *= 2;
+  const size_t step = pow / 8 > kPage ? pow / 8 : kPage;
+  return (bytes + step - 1) / step * step;
+}
 
 #endif
 
@@ -123,7 +192,7 @@ void* alloc_buffer(size_t bytes) {
   size_t size = bytes == 0 ? kAlignment : bytes;
 #if OS_HAVE_MMAP
   if (size >= kMmapThreshold) {
-    const size_t mapped = mapped_size(size);
+    size_t mapped = mapped_size(size);
     void* p = cache().take(mapped);
     if (!p) {
       p = mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -131,8 +200,11 @@ void* alloc_buffer(size_t bytes) {
 #if defined(MADV_HUGEPAGE)
       if (mapped >= kHugeThreshold) madvise(p, mapped, MADV_HUGEPAGE);
 #endif
+      cache().fit(cache_room(account(static_cast<ptrdiff_t>(mapped))));
+    } else {
+      account(static_cast<ptrdiff_t>(mapped));
     }
-    account(static_cast<ptrdiff_t>(mapped));
+    mapped_sizes().add(p, mapped);
     return p;
   }
 #endif
@@ -149,9 +221,8 @@ void free_buffer(void* p, size_t bytes) {
   size_t size = bytes == 0 ? kAlignment : bytes;
 #if OS_HAVE_MMAP
   if (size >= kMmapThreshold) {
-    const size_t mapped = mapped_size(size);
-    account(-static_cast<ptrdiff_t>(mapped));
-    cache().put(p, mapped);
+    const size_t mapped = mapped_sizes().remove(p);
+    cache().put(p, mapped, cache_room(account(-static_cast<ptrdiff_t>(mapped))));
     return;
   }
 #endif

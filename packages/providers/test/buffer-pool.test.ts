@@ -1,0 +1,102 @@
+import { InferenceSession } from '@onnxstream/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { classSize } from '../src/buffer-pool.js';
+import { BufferPool, DiskNoCacheProvider, DiskPrefetchProvider } from '../src/index.js';
+import { TempDirs, writeModel } from './helpers.js';
+import { tinyExpected, tinyInput, writeTinyModel } from './tiny-model.js';
+
+const dirs = new TempDirs();
+afterAll(() => dirs.cleanup());
+
+describe('BufferPool', () => {
+  it('rounds sizes up to eight classes per power of two', () => {
+    expect([1, 64, 65, 128, 129, 144, 145, 1000, 1024, 1025].map(classSize)).toEqual([
+      64, 64, 72, 128, 144, 144, 160, 1024, 1024, 1152,
+    ]);
+    for (const n of [3000, 65_537, 5_000_000]) {
+      expect(classSize(n)).toBeGreaterThanOrEqual(n);
+      expect(classSize(n)).toBeLessThanOrEqual(n * 1.125);
+    }
+  });
+
+  it('reuses a given-back buffer of the same class and ignores foreign or repeated gives', () => {
+    const pool = new BufferPool(4096);
+    const a = pool.take(1000);
+    expect(a.byteLength).toBe(1000);
+    expect(a.buffer.byteLength).toBe(1024);
+    pool.give(a.buffer);
+    pool.give(a.buffer);
+    pool.give(new ArrayBuffer(1024));
+    expect(pool.stats.freeBytes).toBe(1024);
+    const b = pool.take(1010);
+    expect(b.buffer).toBe(a.buffer);
+    expect(pool.take(1000).buffer).not.toBe(a.buffer);
+    expect(pool.stats).toEqual({ freeBytes: 0, reuses: 1, allocations: 2 });
+  });
+
+  it('keeps at most maxFreeBytes of free buffers, dropping the least recently freed', () => {
+    const pool = new BufferPool(2048);
+    const [a, b, c] = [pool.take(1024), pool.take(1024), pool.take(1024)];
+    pool.give(a.buffer);
+    pool.give(b.buffer);
+    pool.give(c.buffer);
+    expect(pool.stats.freeBytes).toBe(2048);
+    const big = pool.take(4096);
+    pool.give(big.buffer);
+    expect(pool.stats.freeBytes).toBe(2048);
+    // a was dropped; c (freed last) comes back first.
+    expect(pool.take(1024).buffer).toBe(c.buffer);
+    expect(pool.take(1024).buffer).toBe(b.buffer);
+    expect(pool.take(1024).buffer).not.toBe(a.buffer);
+  });
+});
+
+describe('providers recycle weight buffers', () => {
+  it('a second run reads every weight into buffers of the first', async () => {
+    const dir = await dirs.make();
+    await writeTinyModel(dir);
+    for (const make of [
+      (pool: BufferPool) => new DiskNoCacheProvider({ pool }),
+      (pool: BufferPool) => new DiskPrefetchProvider({ pool }),
+    ]) {
+      const pool = new BufferPool();
+      const session = await InferenceSession.create(dir, { weightsProvider: make(pool) });
+      const { out } = await session.run({ x: tinyInput() });
+      expect(Array.from(out.data as Float32Array)).toEqual(tinyExpected());
+      const first = pool.stats.allocations;
+      const again = await session.run({ x: tinyInput() });
+      expect(Array.from(again.out.data as Float32Array)).toEqual(tinyExpected());
+      expect(pool.stats.allocations).toBe(first);
+      expect(pool.stats.reuses).toBeGreaterThanOrEqual(5);
+      await session.release();
+    }
+  });
+
+  it('never recycles a weight buffer that an output still views', async () => {
+    const dir = await dirs.make();
+    const w1 = Array.from({ length: 32 }, (_, k) => k);
+    const w2 = Array.from({ length: 32 }, () => -1);
+    const w3 = Array.from({ length: 32 }, () => 2);
+    // o1 is the weight itself (Identity shares data); w3 (same size class) is read after the
+    // Identity is done (w2 is read ahead while it runs).
+    await writeModel(
+      dir,
+      [
+        'id:Identity*input:w1.bin(float32:1,32)*output:o1(1,32)',
+        'add:Add*input:x(1,32);w2.bin(float32:1,32)*output:o2(1,32)',
+        'mul:Mul*input:o2(1,32);w3.bin(float32:1,32)*output:o3(1,32)',
+      ],
+      { 'w1.bin': w1, 'w2.bin': w2, 'w3.bin': w3 },
+    );
+    const pool = new BufferPool();
+    const session = await InferenceSession.create(dir, {
+      weightsProvider: new DiskNoCacheProvider({ pool }),
+    });
+    const { o1, o3 } = await session.run({ x: tinyInput().reshape([1, 32]) });
+    expect(Array.from(o1.data as Float32Array)).toEqual(w1);
+    expect(Array.from(o3.data as Float32Array)).toEqual(
+      Array.from(tinyInput().data as Float32Array, (v) => (v - 1) * 2),
+    );
+    await session.release();
+  });
+});
