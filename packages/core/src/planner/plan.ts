@@ -22,6 +22,7 @@ import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Value } from '../tensor/value.js';
 import { fuseNodes } from './fuse.js';
+import { upcastNodes } from './upcast.js';
 
 /** Folded outputs larger than this many elements are computed at run time instead of kept. */
 const FOLD_LIMIT = 1 << 22;
@@ -137,7 +138,12 @@ export async function planGraph(graph: Graph, options: PlanOptions): Promise<Pla
     else live.push(node);
   }
 
-  const candidates = options.fuse === false ? live : fuseNodes(live, new Set(options.outputs));
+  const fused = options.fuse === false ? live : fuseNodes(live, new Set(options.outputs));
+  const upcast =
+    backend === referenceBackend
+      ? { nodes: fused, weights: new Map<string, WeightRef>() }
+      : upcastNodes(fused, graph, metas, backend);
+  const candidates = upcast.nodes;
 
   // Keep what the requested outputs need.
   const needed = new Set<string>(options.outputs);
@@ -169,7 +175,7 @@ export async function planGraph(graph: Graph, options: PlanOptions): Promise<Pla
     if (!name) return { kind: 'none' };
     const m = metas.get(name);
     if (m?.value) return { kind: 'const', tensor: m.value };
-    const w = graph.weights.get(name);
+    const w = upcast.weights.get(name) ?? graph.weights.get(name);
     if (w && !options.feeds.has(name)) return { kind: 'weight', ref: w };
     return { kind: 'value', id: idOf(name) };
   };
