@@ -5,7 +5,7 @@ import { Command, Option } from 'commander';
 import { conformanceCommand } from './commands/conformance.js';
 import { infoCommand } from './commands/info.js';
 import { runCommand } from './commands/run.js';
-import { collect, positiveInt } from './options.js';
+import { addEngineFlags, collect, positiveInt } from './options.js';
 import { UsageError } from './usage.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -22,43 +22,44 @@ const backendOption = () =>
     .choices(['auto', 'reference', 'native', 'wasm'])
     .default('auto');
 
-program
-  .command('run')
-  .description(
-    'run a model (OnnxStream folder, model.txt or .onnx) on .npy inputs; writes one .npy per output',
-  )
-  .argument('<model>', 'OnnxStream model folder, model.txt, or .onnx file')
-  .option('--input <NAME=FILE.npy>', 'an input tensor (repeatable)', collect)
-  .option('--output <NAME>', 'an output to write (repeatable; default: the model outputs)', collect)
-  .option('--output-dir <DIR>', 'where to write <output>.npy files', '.')
-  .addOption(backendOption())
-  .addOption(
-    new Option('--provider <name>', 'weights provider')
-      .choices(['prefetch', 'nocache', 'ram'])
-      .default('prefetch'),
-  )
-  .option('--threads <N>', 'compute threads (default: all cores)', positiveInt('--threads'))
-  .option('--repeat <N>', 'run N times (RAM provider and timings)', positiveInt('--repeat'), 1)
-  .option('--fp16-arithmetic', 'compute in float16 (weights and activations), as OnnxStream')
-  .option('--profile', 'print time per operator type')
-  .option('--json', 'print {outputs, runs, peakRssBytes, peakTensorBytes} as JSON')
-  .action(async (model: string, opts) => {
-    process.exitCode = await runCommand(model, opts);
-  });
+addEngineFlags(
+  program
+    .command('run')
+    .description(
+      'run a model (OnnxStream folder, model.txt or .onnx) on .npy inputs; writes one .npy per output',
+    )
+    .argument('<model>', 'OnnxStream model folder, model.txt, or .onnx file')
+    .option('--input <NAME=FILE.npy>', 'an input tensor (repeatable)', collect)
+    .option('--output <NAME>', 'an output to write (repeatable; default: the model outputs)', collect)
+    .option('--output-dir <DIR>', 'where to write <output>.npy files', '.')
+    .addOption(backendOption())
+    .addOption(
+      new Option('--provider <name>', 'weights provider')
+        .choices(['prefetch', 'nocache', 'ram'])
+        .default('prefetch'),
+    )
+    .option('--threads <N>', 'compute threads (default: all cores)', positiveInt('--threads'))
+    .option('--repeat <N>', 'run N times (RAM provider and timings)', positiveInt('--repeat'), 1)
+    .option('--profile', 'print time per operator type')
+    .option('--json', 'print {outputs, runs, peakRssBytes, peakTensorBytes} as JSON'),
+).action(async (model: string, opts) => {
+  process.exitCode = await runCommand(model, opts);
+});
 
-program
-  .command('info')
-  .description('show inputs, outputs, operator histogram, weight bytes and estimated peak memory')
-  .argument('<model>', 'OnnxStream model folder, model.txt, or .onnx file')
-  .option(
-    '--shape <NAME=D1,D2,...>',
-    'input shape for the estimate when the model leaves dims open (repeatable)',
-    collect,
-  )
-  .option('--json', 'print the report as JSON')
-  .action(async (model: string, opts) => {
-    process.exitCode = await infoCommand(model, opts);
-  });
+addEngineFlags(
+  program
+    .command('info')
+    .description('show inputs, outputs, operator histogram, weight bytes and estimated peak memory')
+    .argument('<model>', 'OnnxStream model folder, model.txt, or .onnx file')
+    .option(
+      '--shape <NAME=D1,D2,...>',
+      'input shape for the estimate when the model leaves dims open (repeatable)',
+      collect,
+    )
+    .option('--json', 'print the report as JSON'),
+).action(async (model: string, opts) => {
+  process.exitCode = await infoCommand(model, opts);
+});
 
 program
   .command('conformance')

@@ -1,4 +1,5 @@
-/** Parsing helpers for repeatable NAME=VALUE options. */
+/** Parsing helpers for repeatable NAME=VALUE options, and the engine flags commands share. */
+import type { Command } from 'commander';
 import { UsageError } from './usage.js';
 
 /** commander collector for repeatable options. */
@@ -30,4 +31,44 @@ export function safeFileName(name: string, taken: Set<string>): string {
   for (let k = 1; taken.has(candidate.toLowerCase()); k++) candidate = `${base}_${k}`;
   taken.add(candidate.toLowerCase());
   return candidate;
+}
+
+/** The engine's memory and precision modes, as flags (same names in every command that plans a model). */
+export interface EngineFlags {
+  fp16Arithmetic?: boolean;
+  fuseAttention: boolean;
+  attentionSlices?: number;
+}
+
+export function addEngineFlags(command: Command): Command {
+  return command
+    .option('--fp16-arithmetic', 'compute in float16 (weights and activations), as OnnxStream')
+    .option(
+      '--attention-slices <N>',
+      "compute fused attention's score rows in N slices (OnnxStream's slicing; default: tiled)",
+      nonNegativeInt('--attention-slices'),
+    )
+    .option('--no-fuse-attention', 'run attention chains as separate operators');
+}
+
+/** InferenceSession options for the engine flags. */
+export function engineOptions(flags: EngineFlags): {
+  fp16Arithmetic?: boolean;
+  fuseAttention: boolean;
+  attentionSlices?: number;
+} {
+  return {
+    fp16Arithmetic: flags.fp16Arithmetic,
+    fuseAttention: flags.fuseAttention,
+    attentionSlices: flags.attentionSlices,
+  };
+}
+
+export function nonNegativeInt(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0)
+      throw new UsageError(`${flag} expects an integer >= 0, got '${value}'`);
+    return n;
+  };
 }

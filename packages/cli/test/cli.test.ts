@@ -191,6 +191,72 @@ describe('onnxstream info', () => {
   });
 });
 
+describe('attention flags', () => {
+  /** Q (2,64,8) . K^T -> x0.35 -> Softmax -> . V: the chain attention fusion replaces. */
+  async function attentionModel(): Promise<string> {
+    const file = join(dir, 'attention.onnx');
+    const { model } = encodeOnnxModel({
+      inputs: [
+        { name: 'q', type: 'float32', dims: [2, 64, 8] },
+        { name: 'kt', type: 'float32', dims: [2, 8, 48] },
+        { name: 'v', type: 'float32', dims: [2, 48, 8] },
+      ],
+      outputs: [{ name: 'y', type: 'float32', dims: [2, 64, 8] }],
+      nodes: [
+        { op: 'MatMul', inputs: ['q', 'kt'], outputs: ['s'] },
+        { op: 'Mul', inputs: ['s', 'c'], outputs: ['z'] },
+        { op: 'Softmax', inputs: ['z'], outputs: ['p'], attrs: { axis: { i: -1 } } },
+        { op: 'MatMul', inputs: ['p', 'v'], outputs: ['y'] },
+      ],
+      initializers: { c: new Tensor('float32', [0.35], []) },
+    });
+    await writeFile(file, model);
+    return file;
+  }
+
+  it('--no-fuse-attention and --attention-slices reach the planner in info and run', async () => {
+    const model = await attentionModel();
+    const fused = JSON.parse((await cli('info', model, '--json')).stdout);
+    const plain = JSON.parse((await cli('info', model, '--json', '--no-fuse-attention')).stdout);
+    // Unfused, two 2x64x48 float32 score matrices are live at once (scaled and softmaxed) where the
+    // fused run holds Q, K^T, V and the output: 2 * 24576 - (4096 + 3072 + 4096) bytes more.
+    expect(plain.estimatedPeakBytes - fused.estimatedPeakBytes).toBe(2 * 24576 - (4096 + 3072 + 4096));
+    let seed = 3;
+    const random = (dims: number[]) =>
+      new Tensor(
+        'float32',
+        Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => {
+          seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+          return seed / 2 ** 32 - 0.5;
+        }),
+        dims,
+      );
+    const inputs: string[] = [];
+    for (const [name, dims] of [
+      ['q', [2, 64, 8]],
+      ['kt', [2, 8, 48]],
+      ['v', [2, 48, 8]],
+    ] as const) {
+      const file = join(dir, `attention-${name}.npy`);
+      await writeFile(file, encodeNpy(random([...dims])));
+      inputs.push('--input', `${name}=${file}`);
+    }
+    const outputs: Float32Array[] = [];
+    for (const flags of [['--no-fuse-attention'], [], ['--attention-slices', '3']]) {
+      const out = join(dir, `attention-out-${flags.join('')}`);
+      const r = await cli('run', model, ...inputs, '--backend', 'reference', '--output-dir', out, ...flags);
+      expect(r.code, r.stderr).toBe(0);
+      outputs.push(parseNpy(await readFile(join(out, 'y.npy'))).data as Float32Array);
+    }
+    for (const o of outputs.slice(1)) {
+      for (let i = 0; i < o.length; i++) expect(Math.abs(o[i] - outputs[0][i])).toBeLessThan(1e-6);
+    }
+    const bad = await cli('run', model, ...inputs, '--attention-slices', 'x');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--attention-slices expects an integer >= 0, got 'x'/);
+  });
+});
+
 describe('bad input: one clear error line and a non-zero exit', () => {
   const x32 = async () => {
     const x = join(dir, 'bad-x.npy');

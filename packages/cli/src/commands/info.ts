@@ -7,11 +7,11 @@ import {
   type ValueInfo,
   type ValueMeta,
 } from '@onnxstream/core';
-import { splitAssignment } from '../options.js';
+import { type EngineFlags, engineOptions, splitAssignment } from '../options.js';
 import { UsageError } from '../usage.js';
 import { formatBytes } from './run.js';
 
-export interface InfoCommandOptions {
+export interface InfoCommandOptions extends EngineFlags {
   json?: boolean;
   shape?: string[];
 }
@@ -36,7 +36,8 @@ interface InfoReport {
 
 /** `onnxstream info <model>`: inputs, outputs, operator histogram, weight bytes, estimated peak memory. */
 export async function infoCommand(model: string, opts: InfoCommandOptions): Promise<number> {
-  const session = await InferenceSession.create(model);
+  const engine = engineOptions(opts);
+  const session = await InferenceSession.create(model, engine);
   try {
     const g = session.graph;
     const overrides = new Map<string, number[]>();
@@ -81,7 +82,12 @@ export async function infoCommand(model: string, opts: InfoCommandOptions): Prom
           { type: g.inputs.find((x) => x.name === i.name)?.type, dims: i.shape ?? undefined },
         ]),
       );
-      const plan = await planGraph(g, { feeds, outputs: g.outputs.map((o) => o.name) });
+      const plan = await planGraph(g, {
+        feeds,
+        outputs: g.outputs.map((o) => o.name),
+        fuseAttention: engine.fuseAttention,
+        attentionSlices: engine.attentionSlices,
+      });
       const est = estimatePeak(plan);
       report.foldedNodes = plan.folded;
       report.estimatedPeakBytes = est.peakBytes;

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { encodeNpy, InferenceSession, parseNpy, type RunStats, type Tensor } from '@onnxstream/core';
 import { createProvider, type ProviderName } from '@onnxstream/providers';
 import { type BackendChoice, chooseBackend } from '../backends.js';
-import { safeFileName, splitAssignment } from '../options.js';
+import { type EngineFlags, engineOptions, safeFileName, splitAssignment } from '../options.js';
 import { UsageError } from '../usage.js';
 
-export interface RunCommandOptions {
+export interface RunCommandOptions extends EngineFlags {
   input?: string[];
   output?: string[];
   outputDir: string;
@@ -14,7 +14,6 @@ export interface RunCommandOptions {
   provider: ProviderName;
   threads?: number;
   repeat: number;
-  fp16Arithmetic?: boolean;
   json?: boolean;
   profile?: boolean;
 }
@@ -44,7 +43,7 @@ export async function runCommand(model: string, opts: RunCommandOptions): Promis
     backend,
     threads: opts.threads,
     weightsProvider: createProvider(opts.provider),
-    fp16Arithmetic: opts.fp16Arithmetic,
+    ...engineOptions(opts),
   });
   try {
     const runs: { ms: number }[] = [];

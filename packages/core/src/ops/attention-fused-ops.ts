@@ -18,7 +18,8 @@ function heads3d(t: Tensor, what: string): readonly number[] {
 /**
  * OnnxStream's fused attention (produced from MatMul -> [Mul ->] Softmax(-1) -> MatMul): inputs
  * [Q (n, rows, d), K^T (n, d, kv), scale (rank 0, optional), V (n, kv, dv)], 4-D forms with a
- * leading 1 allowed; per head softmax(Q.K^T * scale).V, computed in row blocks.
+ * leading 1 allowed; per head softmax(Q.K^T * scale).V, computed in row blocks (attribute `slices`:
+ * OnnxStream's row slicing, in that many blocks).
  */
 export const AttentionFusedOps: OpDef = {
   type: 'AttentionFusedOps',
@@ -49,13 +50,18 @@ export const AttentionFusedOps: OpDef = {
       () => `Q ${formatShape(q.dims)}, K^T ${formatShape(kt.dims)} and V ${formatShape(v.dims)} do not match`,
     );
     check(!s || s.dims.length === 0, () => `scale must be rank 0, got ${formatShape(s!.dims)}`);
+    // OnnxStream's attention slicing (m_attention_fused_ops_parts): rows in `parts` equal slices,
+    // parts raised to the next divisor of rows. Without it, blocks of a fixed number of scores.
+    let parts = ctx.attrs.int('slices', 0);
+    check(parts >= 0 && parts <= rows, () => `slices must be in 0..${rows} (Q rows), got ${parts}`);
+    if (parts > 0) while (rows % parts !== 0) parts++;
     const out = accumulatorFor(q.type, n * rows * dv);
     attention(
       asNumbers(q),
       asNumbers(kt),
       asNumbers(v),
       { batch: 1, qHeads: n, kvHeads: n, qLen: rows, kvLen: kv, headDim: d, vDim: dv },
-      { scale: s ? scalarOf(s, 'scale') : 1, kTransposed: true },
+      { scale: s ? scalarOf(s, 'scale') : 1, kTransposed: true, blockRows: parts > 0 ? rows / parts : undefined },
       out,
     );
     return [tensorFromValues(q.type, out, [...q.dims.slice(0, -1), dv])];

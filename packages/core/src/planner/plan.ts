@@ -22,6 +22,7 @@ import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Value } from '../tensor/value.js';
 import { fuseNodes } from './fuse.js';
+import { fuseAttention } from './fuse-attention.js';
 import { upcastNodes } from './upcast.js';
 
 /** Folded outputs larger than this many elements are computed at run time instead of kept. */
@@ -79,6 +80,10 @@ export interface PlanOptions {
   readonly fold?: boolean;
   /** Fuse producer + activation chains into one operator (default true): see fuse.ts. */
   readonly fuse?: boolean;
+  /** Fuse attention chains into one operator (default true): see fuse-attention.ts. */
+  readonly fuseAttention?: boolean;
+  /** Row slices of fused attention (OnnxStream's attention slicing; default 0: tiled). */
+  readonly attentionSlices?: number;
 }
 
 export async function planGraph(graph: Graph, options: PlanOptions): Promise<Plan> {
@@ -138,7 +143,13 @@ export async function planGraph(graph: Graph, options: PlanOptions): Promise<Pla
     else live.push(node);
   }
 
-  const fused = options.fuse === false ? live : fuseNodes(live, new Set(options.outputs));
+  const requested = new Set(options.outputs);
+  const activations = options.fuse === false ? live : fuseNodes(live, requested);
+  const opsetOf = (n: Node) => graph.opsets.get(n.domain) ?? graph.opsets.get('') ?? 1;
+  const fused =
+    options.fuseAttention === false
+      ? activations
+      : fuseAttention(activations, metas, requested, opsetOf, { slices: options.attentionSlices });
   const upcast =
     backend === referenceBackend
       ? { nodes: fused, weights: new Map<string, WeightRef>() }

@@ -44,6 +44,17 @@ export interface SessionOptions {
   /** Fuse Conv/Add + activation and Sigmoid * x chains into single operators (default true). */
   fuseOperators?: boolean;
   /**
+   * Run attention chains (MatMul -> [scale] -> [mask] -> Softmax -> MatMul, as torch exports them) as
+   * one fused operator that never stores the score matrix (default true).
+   */
+  fuseAttention?: boolean;
+  /**
+   * OnnxStream's attention slicing: fused attention computes its score rows in this many slices
+   * (raised to the next divisor of the rows), on the reference backend; native and wasm kernels are
+   * always tiled with an online softmax, which needs less memory than any slicing. Default 0: tiled.
+   */
+  attentionSlices?: number;
+  /**
    * Compute in float16 (OnnxStream's fp16 arithmetic): float32 weights, constants and activations are
    * stored and computed as float16; float32 feeds are converted on the way in, float16 outputs back to
    * float32 on the way out.
@@ -77,12 +88,25 @@ export interface ValueMetadata {
 /** A source of model bytes or files. A string is a path (folder, model.txt or .onnx) in Node. */
 export type ModelSource = string | Uint8Array | ArrayBuffer | { files: ModelFiles; entry: string };
 
+interface Planning {
+  readonly fold: boolean;
+  readonly fuse: boolean;
+  readonly fuseAttention: boolean;
+  readonly attentionSlices: number;
+}
+
+function checkSlices(n: number | undefined): number {
+  if (n === undefined) return 0;
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`attentionSlices must be an integer >= 0, got ${n}`);
+  return n;
+}
+
 export class InferenceSession {
   readonly #graph: Graph;
   readonly #files: ModelFiles;
   readonly #backend: Backend;
   readonly #provider: WeightsProvider;
-  readonly #planning: { fold: boolean; fuse: boolean };
+  readonly #planning: Planning;
   readonly #fp16: boolean;
   readonly #plans = new Map<string, Plan>();
   #released = false;
@@ -95,7 +119,7 @@ export class InferenceSession {
     files: ModelFiles,
     backend: Backend,
     provider: WeightsProvider,
-    planning: { fold: boolean; fuse: boolean },
+    planning: Planning,
     fp16: boolean,
   ) {
     this.#graph = graph;
@@ -123,7 +147,12 @@ export class InferenceSession {
       files,
       backend,
       provider,
-      { fold: options.foldConstants !== false, fuse: options.fuseOperators !== false },
+      {
+        fold: options.foldConstants !== false,
+        fuse: options.fuseOperators !== false,
+        fuseAttention: options.fuseAttention !== false,
+        attentionSlices: checkSlices(options.attentionSlices),
+      },
       options.fp16Arithmetic === true,
     );
   }

@@ -35,6 +35,8 @@ interface AttentionOptions {
   /** softcap * tanh(S / softcap) before the bias; 0 disables it. */
   readonly softcap?: number;
   readonly kTransposed?: boolean;
+  /** Query rows per score block (default: as many as fit a fixed block of scores). */
+  readonly blockRows?: number;
   /** Adds the additive bias of query rows [row0, row0 + rows) of head (b, h) to `scores` (rows x kvLen). */
   readonly addBias?: (b: number, h: number, row0: number, rows: number, scores: Float64Array) => void;
   /** Sees each score block at each stage (for operators that output the scores). */
@@ -58,7 +60,8 @@ export function attention(
 ): void {
   const { qLen, kvLen, headDim: d, vDim } = s;
   const group = s.qHeads / s.kvHeads;
-  const blockRows = Math.max(1, Math.min(qLen, Math.floor(BLOCK_ELEMENTS / Math.max(1, kvLen))));
+  const blockRows =
+    o.blockRows ?? Math.max(1, Math.min(qLen, Math.floor(BLOCK_ELEMENTS / Math.max(1, kvLen))));
   const scores = new Float64Array(blockRows * kvLen);
   const cap = o.softcap ?? 0;
   for (let b = 0; b < s.batch; b++) {
