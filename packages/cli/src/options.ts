@@ -36,6 +36,9 @@ export function safeFileName(name: string, taken: Set<string>): string {
 /** The engine's memory and precision modes, as flags (same names in every command that plans a model). */
 export interface EngineFlags {
   fp16Arithmetic?: boolean;
+  fp16Storage?: boolean;
+  /** true, or a comma-separated list of value names. */
+  uint8Storage?: boolean | string;
   fuseAttention: boolean;
   attentionSlices?: number;
 }
@@ -48,17 +51,27 @@ export function addEngineFlags(command: Command): Command {
       "compute fused attention's score rows in N slices (OnnxStream's slicing; default: tiled)",
       nonNegativeInt('--attention-slices'),
     )
+    .option('--fp16-storage', 'store activations held across operators as float16 (compute stays float32)')
+    .option(
+      '--uint8-storage [NAMES]',
+      'store held activations as dynamically quantised uint8: all, or these comma-separated value names',
+    )
     .option('--no-fuse-attention', 'run attention chains as separate operators');
 }
 
 /** InferenceSession options for the engine flags. */
 export function engineOptions(flags: EngineFlags): {
   fp16Arithmetic?: boolean;
+  fp16Storage?: boolean;
+  uint8Storage?: boolean | string[];
   fuseAttention: boolean;
   attentionSlices?: number;
 } {
+  const u = flags.uint8Storage;
   return {
     fp16Arithmetic: flags.fp16Arithmetic,
+    fp16Storage: flags.fp16Storage,
+    uint8Storage: typeof u === 'string' ? u.split(',').filter((n) => n !== '') : u,
     fuseAttention: flags.fuseAttention,
     attentionSlices: flags.attentionSlices,
   };

@@ -257,6 +257,38 @@ describe('attention flags', () => {
   });
 });
 
+describe('storage flags', () => {
+  it('--fp16-storage and --uint8-storage lower the estimated peak of a model with a held activation', async () => {
+    // a (4x64x64 float32, 64 KiB) waits for the Add while the Concat's 128 KiB output is live.
+    const file = join(dir, 'held.onnx');
+    const dims = [1, 4, 64, 64];
+    const { model } = encodeOnnxModel({
+      inputs: [{ name: 'x', type: 'float32', dims }],
+      outputs: [{ name: 'y', type: 'float32', dims }],
+      nodes: [
+        { op: 'Relu', inputs: ['x'], outputs: ['a'] },
+        { op: 'Sigmoid', inputs: ['a'], outputs: ['b'] },
+        { op: 'Concat', inputs: ['b', 'b'], outputs: ['c'], attrs: { axis: { i: 1 } } },
+        {
+          op: 'ReduceMean',
+          inputs: ['c'],
+          outputs: ['d'],
+          attrs: { axes: { ints: [1] }, keepdims: { i: 1 } },
+        },
+        { op: 'Add', inputs: ['a', 'd'], outputs: ['y'] },
+      ],
+    });
+    await writeFile(file, model);
+    const peak = async (...flags: string[]) =>
+      JSON.parse((await cli('info', file, '--json', ...flags)).stdout).estimatedPeakBytes as number;
+    const plain = await peak();
+    expect(plain - (await peak('--fp16-storage'))).toBe(32768);
+    expect(plain - (await peak('--uint8-storage'))).toBe(49152);
+    expect(plain - (await peak('--uint8-storage', 'a'))).toBe(49152);
+    expect(await peak('--uint8-storage', 'b,d')).toBe(plain);
+  });
+});
+
 describe('bad input: one clear error line and a non-zero exit', () => {
   const x32 = async () => {
     const x = join(dir, 'bad-x.npy');

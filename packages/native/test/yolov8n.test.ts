@@ -98,3 +98,36 @@ describe('YOLOv8n on the native backend with fp16 arithmetic', () => {
     await session.release();
   });
 });
+
+// Held activations (C2f concatenation inputs, the FPN's skip connections) stored compressed.
+describe('YOLOv8n on the native backend with compressed activation storage', () => {
+  async function run(options: { fp16Storage?: boolean; uint8Storage?: boolean }) {
+    const session = await InferenceSession.create(testdata('yolov8n-onnxstream'), {
+      backend: 'native',
+      ...options,
+    });
+    const images = new Tensor('float32', await reference('synthetic_input_images.f32'), [1, 3, 640, 640]);
+    const { output0 } = await session.run({ images });
+    const peak = session.lastRunStats!.peakTensorBytes;
+    await session.release();
+    return { y: output0.data as Float32Array, peak };
+  }
+
+  it('fp16Storage within rtol 1e-2 of fp32, uint8Storage within its measured bounds, peaks no higher', async () => {
+    const r32 = await reference('synthetic_output0_onnxstream_fp32.f32');
+    const plain = await run({});
+    const half = await run({ fp16Storage: true });
+    const q8 = await run({ uint8Storage: true });
+    // Boxes (pixels, up to 640) within 1e-2 relative plus 1 px absolute; class scores within 2e-3.
+    expect(closeness(half.y.subarray(0, BOXES), r32.subarray(0, BOXES), 1e-2, 1)).toBeUndefined();
+    expect(closeness(half.y.subarray(BOXES), r32.subarray(BOXES), 0, 2e-3)).toBeUndefined();
+    // uint8 (256 levels per tensor, 0.1 % clipped at each end) on every held activation: measured
+    // here 1.38 px mean box error and 0.057 worst score error; bounds with margin across ISAs.
+    expect(mae(q8.y, r32, 0, BOXES)).toBeLessThan(2.5);
+    expect(closeness(q8.y.subarray(BOXES), r32.subarray(BOXES), 0, 0.1)).toBeUndefined();
+    // YOLOv8n's peak is its first convolution (the input image and a 16x320x320 output), before
+    // anything is held, so storage modes cannot lower it; they must not raise it.
+    expect(half.peak).toBeLessThanOrEqual(plain.peak);
+    expect(q8.peak).toBeLessThanOrEqual(plain.peak);
+  });
+});

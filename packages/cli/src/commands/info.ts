@@ -87,6 +87,15 @@ export async function infoCommand(model: string, opts: InfoCommandOptions): Prom
         outputs: g.outputs.map((o) => o.name),
         fuseAttention: engine.fuseAttention,
         attentionSlices: engine.attentionSlices,
+        storage:
+          engine.fp16Storage || engine.uint8Storage
+            ? {
+                fp16: engine.fp16Storage,
+                uint8: Array.isArray(engine.uint8Storage)
+                  ? new Set(engine.uint8Storage)
+                  : engine.uint8Storage,
+              }
+            : undefined,
       });
       const est = estimatePeak(plan);
       report.foldedNodes = plan.folded;

@@ -23,6 +23,7 @@ import { Tensor } from '../tensor/tensor.js';
 import type { Value } from '../tensor/value.js';
 import { fuseNodes } from './fuse.js';
 import { fuseAttention } from './fuse-attention.js';
+import { type StorageOptions, storeHeldValues } from './storage.js';
 import { upcastNodes } from './upcast.js';
 
 /** Folded outputs larger than this many elements are computed at run time instead of kept. */
@@ -84,6 +85,8 @@ export interface PlanOptions {
   readonly fuseAttention?: boolean;
   /** Row slices of fused attention (OnnxStream's attention slicing; default 0: tiled). */
   readonly attentionSlices?: number;
+  /** Compressed storage of activations held across operators: see storage.ts. */
+  readonly storage?: StorageOptions;
 }
 
 export async function planGraph(graph: Graph, options: PlanOptions): Promise<Plan> {
@@ -150,10 +153,11 @@ export async function planGraph(graph: Graph, options: PlanOptions): Promise<Pla
     options.fuseAttention === false
       ? activations
       : fuseAttention(activations, metas, requested, opsetOf, { slices: options.attentionSlices });
+  const stored = options.storage ? storeHeldValues(fused, metas, requested, options.storage) : fused;
   const upcast =
     backend === referenceBackend
-      ? { nodes: fused, weights: new Map<string, WeightRef>() }
-      : upcastNodes(fused, graph, metas, backend);
+      ? { nodes: stored, weights: new Map<string, WeightRef>() }
+      : upcastNodes(stored, graph, metas, backend);
   const candidates = upcast.nodes;
 
   // Keep what the requested outputs need.

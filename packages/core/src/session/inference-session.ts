@@ -19,6 +19,7 @@ import { toFloat16 } from '../graph/float16.js';
 import type { Dim, Graph, ValueInfo } from '../graph/graph.js';
 import type { ValueMeta } from '../ops/op.js';
 import { type Plan, planGraph } from '../planner/plan.js';
+import type { StorageOptions } from '../planner/storage.js';
 import type { WeightsProvider } from '../provider/weights-provider.js';
 import { castTensor } from '../tensor/convert.js';
 import type { DataType } from '../tensor/dtype.js';
@@ -54,6 +55,16 @@ export interface SessionOptions {
    * always tiled with an online softmax, which needs less memory than any slicing. Default 0: tiled.
    */
   attentionSlices?: number;
+  /**
+   * Store float32 activations that wait for a reader beyond the next operator as float16 (OnnxStream's
+   * force_fp16_storage); operators still compute in float32. Saves memory on skip connections.
+   */
+  fp16Storage?: boolean;
+  /**
+   * Store such activations as dynamically quantised uint8 (per tensor, 0.1 % percentile range): all
+   * of them (true, OnnxStream's uint8 qdq) or the named ones (its force_uint8_storage_set).
+   */
+  uint8Storage?: boolean | readonly string[];
   /**
    * Compute in float16 (OnnxStream's fp16 arithmetic): float32 weights, constants and activations are
    * stored and computed as float16; float32 feeds are converted on the way in, float16 outputs back to
@@ -93,11 +104,20 @@ interface Planning {
   readonly fuse: boolean;
   readonly fuseAttention: boolean;
   readonly attentionSlices: number;
+  readonly storage?: StorageOptions;
+}
+
+function storageOf(options: SessionOptions): StorageOptions | undefined {
+  const u = options.uint8Storage;
+  const uint8 = Array.isArray(u) ? new Set<string>(u) : u === true;
+  if (!options.fp16Storage && !uint8) return undefined;
+  return { fp16: options.fp16Storage === true, uint8 };
 }
 
 function checkSlices(n: number | undefined): number {
   if (n === undefined) return 0;
-  if (!Number.isInteger(n) || n < 0) throw new RangeError(`attentionSlices must be an integer >= 0, got ${n}`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new RangeError(`attentionSlices must be an integer >= 0, got ${n}`);
   return n;
 }
 
@@ -152,6 +172,7 @@ export class InferenceSession {
         fuse: options.fuseOperators !== false,
         fuseAttention: options.fuseAttention !== false,
         attentionSlices: checkSlices(options.attentionSlices),
+        storage: storageOf(options),
       },
       options.fp16Arithmetic === true,
     );
