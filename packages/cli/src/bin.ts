@@ -2,6 +2,7 @@
 import { createRequire } from 'node:module';
 import { errorMessage } from '@onnxstream/core';
 import { Command, Option } from 'commander';
+import { calibrateCommand } from './commands/calibrate.js';
 import { conformanceCommand } from './commands/conformance.js';
 import { infoCommand } from './commands/info.js';
 import { runCommand } from './commands/run.js';
@@ -72,6 +73,25 @@ program
   .action(async (dir: string, opts) => {
     process.exitCode = await conformanceCommand(dir, opts);
   });
+
+addEngineFlags(
+  program
+    .command('calibrate')
+    .description("record each operator's activation range over runs and write OnnxStream's range_data.txt")
+    .argument('<model>', 'OnnxStream model folder, model.txt, or .onnx file')
+    .option('--input <NAME=FILE.npy>', 'an input tensor; repeat a name for more runs', collect)
+    .option('--output <FILE>', 'where to write the ranges', 'range_data.txt')
+    .addOption(backendOption())
+    .addOption(
+      new Option('--provider <name>', 'weights provider')
+        .choices(['prefetch', 'nocache', 'ram'])
+        .default('prefetch'),
+    )
+    .option('--threads <N>', 'compute threads (default: all cores)', positiveInt('--threads'))
+    .option('--json', 'print {runs, operators, output} as JSON'),
+).action(async (model: string, opts) => {
+  process.exitCode = await calibrateCommand(model, opts);
+});
 
 // Output piped into a command that stops reading early (| head) is not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {

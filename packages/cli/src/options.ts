@@ -1,4 +1,6 @@
 /** Parsing helpers for repeatable NAME=VALUE options, and the engine flags commands share. */
+import { readFile } from 'node:fs/promises';
+import { parseRangeData, type RangeData } from '@onnxstream/core';
 import type { Command } from 'commander';
 import { UsageError } from './usage.js';
 
@@ -41,6 +43,8 @@ export interface EngineFlags {
   uint8Storage?: boolean | string;
   fuseAttention: boolean;
   attentionSlices?: number;
+  uint8Arithmetic?: boolean;
+  rangeData?: string;
 }
 
 export function addEngineFlags(command: Command): Command {
@@ -56,7 +60,15 @@ export function addEngineFlags(command: Command): Command {
       '--uint8-storage [NAMES]',
       'store held activations as dynamically quantised uint8: all, or these comma-separated value names',
     )
-    .option('--no-fuse-attention', 'run attention chains as separate operators');
+    .option('--no-fuse-attention', 'run attention chains as separate operators')
+    .option(
+      '--uint8-arithmetic',
+      "store operator outputs as uint8 with calibrated ranges (OnnxStream's uint8 arithmetic)",
+    )
+    .option(
+      '--range-data <FILE>',
+      'activation ranges for --uint8-arithmetic (default: range_data.txt in the model folder)',
+    );
 }
 
 /** InferenceSession options for the engine flags. */
@@ -66,6 +78,7 @@ export function engineOptions(flags: EngineFlags): {
   uint8Storage?: boolean | string[];
   fuseAttention: boolean;
   attentionSlices?: number;
+  uint8Arithmetic?: boolean;
 } {
   const u = flags.uint8Storage;
   return {
@@ -74,7 +87,24 @@ export function engineOptions(flags: EngineFlags): {
     uint8Storage: typeof u === 'string' ? u.split(',').filter((n) => n !== '') : u,
     fuseAttention: flags.fuseAttention,
     attentionSlices: flags.attentionSlices,
+    uint8Arithmetic: flags.uint8Arithmetic,
   };
+}
+
+/** engineOptions plus the ranges `--range-data FILE` names, read from disk. */
+export async function engineOptionsWithRanges(
+  flags: EngineFlags,
+): Promise<ReturnType<typeof engineOptions> & { rangeData?: RangeData }> {
+  const options = engineOptions(flags);
+  if (!flags.rangeData) return options;
+  if (!flags.uint8Arithmetic) throw new UsageError('--range-data needs --uint8-arithmetic');
+  let text: string;
+  try {
+    text = await readFile(flags.rangeData, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--range-data: cannot read '${flags.rangeData}': ${(e as Error).message}`);
+  }
+  return { ...options, rangeData: parseRangeData(text, flags.rangeData) };
 }
 
 export function nonNegativeInt(flag: string) {

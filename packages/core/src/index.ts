@@ -15,6 +15,12 @@ export { alignedBytes, checkRelativePath, MemoryFiles, type ModelFiles } from '.
 export { encodeNpy, NpyError, parseNpy } from './formats/npy/npy.js';
 export { readModelTxt } from './formats/onnxstream/model-txt.js';
 export { escapeName, unescapeName } from './formats/onnxstream/names.js';
+export {
+  formatRangeData,
+  parseRangeData,
+  type RangeData,
+  toStdString,
+} from './formats/onnxstream/range-data.js';
 export { isEagerWeight, weightTensor } from './formats/weights.js';
 export type { AttrValue, Dim, Graph, Node, ValueInfo, ValueType, WeightRef } from './graph/graph.js';
 export { Attributes } from './ops/attributes.js';

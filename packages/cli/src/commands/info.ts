@@ -7,7 +7,7 @@ import {
   type ValueInfo,
   type ValueMeta,
 } from '@onnxstream/core';
-import { type EngineFlags, engineOptions, splitAssignment } from '../options.js';
+import { type EngineFlags, engineOptionsWithRanges, splitAssignment } from '../options.js';
 import { UsageError } from '../usage.js';
 import { formatBytes } from './run.js';
 
@@ -36,7 +36,7 @@ interface InfoReport {
 
 /** `onnxstream info <model>`: inputs, outputs, operator histogram, weight bytes, estimated peak memory. */
 export async function infoCommand(model: string, opts: InfoCommandOptions): Promise<number> {
-  const engine = engineOptions(opts);
+  const engine = await engineOptionsWithRanges(opts);
   const session = await InferenceSession.create(model, engine);
   try {
     const g = session.graph;
@@ -87,6 +87,7 @@ export async function infoCommand(model: string, opts: InfoCommandOptions): Prom
         outputs: g.outputs.map((o) => o.name),
         fuseAttention: engine.fuseAttention,
         attentionSlices: engine.attentionSlices,
+        uint8Ranges: engine.rangeData,
         storage:
           engine.fp16Storage || engine.uint8Storage
             ? {

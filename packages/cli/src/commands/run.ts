@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { encodeNpy, InferenceSession, parseNpy, type RunStats, type Tensor } from '@onnxstream/core';
 import { createProvider, type ProviderName } from '@onnxstream/providers';
 import { type BackendChoice, chooseBackend } from '../backends.js';
-import { type EngineFlags, engineOptions, safeFileName, splitAssignment } from '../options.js';
+import { type EngineFlags, engineOptionsWithRanges, safeFileName, splitAssignment } from '../options.js';
 import { UsageError } from '../usage.js';
 
 export interface RunCommandOptions extends EngineFlags {
@@ -25,25 +25,30 @@ export interface RunReport {
   peakTensorBytes: number;
 }
 
+/** An `--input NAME=FILE.npy` tensor. */
+export async function readNpyInput(name: string, file: string): Promise<Tensor> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (e) {
+    throw new UsageError(`--input ${name}: cannot read '${file}': ${(e as Error).message}`);
+  }
+  return parseNpy(bytes, file);
+}
+
 /** `onnxstream run <model> --input NAME=FILE.npy ...`: runs a model on .npy inputs and writes .npy outputs. */
 export async function runCommand(model: string, opts: RunCommandOptions): Promise<number> {
   const feeds: Record<string, Tensor> = {};
   for (const item of opts.input ?? []) {
     const [name, file] = splitAssignment(item, '--input');
-    let bytes: Uint8Array;
-    try {
-      bytes = await readFile(file);
-    } catch (e) {
-      throw new UsageError(`--input ${name}: cannot read '${file}': ${(e as Error).message}`);
-    }
-    feeds[name] = parseNpy(bytes, file);
+    feeds[name] = await readNpyInput(name, file);
   }
   const backend = await chooseBackend(opts.backend, (line) => process.stderr.write(`${line}\n`));
   const session = await InferenceSession.create(model, {
     backend,
     threads: opts.threads,
     weightsProvider: createProvider(opts.provider),
-    ...engineOptions(opts),
+    ...(await engineOptionsWithRanges(opts)),
   });
   try {
     const runs: { ms: number }[] = [];

@@ -31,6 +31,8 @@ export interface ExecuteOptions {
   readonly onProgress?: (e: RunProgress) => void;
   /** Collect wall time per operator type. */
   readonly profile?: boolean;
+  /** Sees each step's outputs right after its kernel ran (calibration). */
+  readonly observe?: (step: Step, outputs: readonly Value[]) => void;
 }
 
 export interface OpTime {
@@ -104,8 +106,7 @@ class LiveBytes {
 }
 
 function keyOf(t: Tensor): unknown {
-  const d = t.data;
-  return Array.isArray(d) ? d : (d as Uint8Array).buffer;
+  return t.memoryKey;
 }
 
 /** Runs `plan` with `feeds` (by feed name). Returns the requested outputs and run statistics. */
@@ -222,6 +223,7 @@ export async function executePlan(
         entry.count++;
         opTimes.set(key, entry);
       }
+      options.observe?.(step, outs);
       step.outputs.forEach((id, k) => {
         if (id < 0) return;
         const v = outs[k];

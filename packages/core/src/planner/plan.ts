@@ -13,6 +13,7 @@
 import type { Backend } from '../backend/backend.js';
 import { referenceBackend } from '../backend/reference.js';
 import { OperatorError, UnsupportedError } from '../errors.js';
+import type { RangeData } from '../formats/onnxstream/range-data.js';
 import { computeTypeOf } from '../formats/weights.js';
 import { type Dim, type Graph, implicitInputs, type Node, type WeightRef } from '../graph/graph.js';
 import { Attributes } from '../ops/attributes.js';
@@ -24,6 +25,7 @@ import type { Value } from '../tensor/value.js';
 import { fuseNodes } from './fuse.js';
 import { fuseAttention } from './fuse-attention.js';
 import { type StorageOptions, storeHeldValues } from './storage.js';
+import { quantizeActivations } from './uint8-arithmetic.js';
 import { upcastNodes } from './upcast.js';
 
 /** Folded outputs larger than this many elements are computed at run time instead of kept. */
@@ -87,6 +89,11 @@ export interface PlanOptions {
   readonly attentionSlices?: number;
   /** Compressed storage of activations held across operators: see storage.ts. */
   readonly storage?: StorageOptions;
+  /**
+   * Static uint8 activations with these per-operator ranges (see uint8-arithmetic.ts). Operator
+   * fusion is off in this mode: the ranges belong to the model's own operators.
+   */
+  readonly uint8Ranges?: RangeData;
 }
 
 export async function planGraph(graph: Graph, options: PlanOptions): Promise<Plan> {
@@ -147,13 +154,15 @@ export async function planGraph(graph: Graph, options: PlanOptions): Promise<Pla
   }
 
   const requested = new Set(options.outputs);
-  const activations = options.fuse === false ? live : fuseNodes(live, requested);
+  const ranges = options.uint8Ranges;
+  const activations = options.fuse === false || ranges ? live : fuseNodes(live, requested);
   const opsetOf = (n: Node) => graph.opsets.get(n.domain) ?? graph.opsets.get('') ?? 1;
   const fused =
-    options.fuseAttention === false
+    options.fuseAttention === false || ranges
       ? activations
       : fuseAttention(activations, metas, requested, opsetOf, { slices: options.attentionSlices });
-  const stored = options.storage ? storeHeldValues(fused, metas, requested, options.storage) : fused;
+  const quantized = ranges ? quantizeActivations(fused, metas, requested, ranges) : fused;
+  const stored = options.storage ? storeHeldValues(quantized, metas, requested, options.storage) : quantized;
   const upcast =
     backend === referenceBackend
       ? { nodes: stored, weights: new Map<string, WeightRef>() }

@@ -14,14 +14,16 @@ import { executePlan, metaOf, type RunProgress, type RunStats, signature } from 
 import { MemoryFiles, type ModelFiles } from '../files/model-files.js';
 import { readModelTxt } from '../formats/onnxstream/model-txt.js';
 import { escapeName } from '../formats/onnxstream/names.js';
+import { parseRangeData, type RangeData } from '../formats/onnxstream/range-data.js';
 import { weightTensor } from '../formats/weights.js';
 import { toFloat16 } from '../graph/float16.js';
 import type { Dim, Graph, ValueInfo } from '../graph/graph.js';
+import { percentileRange } from '../ops/fused/uint8-storage.js';
 import type { ValueMeta } from '../ops/op.js';
 import { type Plan, planGraph } from '../planner/plan.js';
 import type { StorageOptions } from '../planner/storage.js';
 import type { WeightsProvider } from '../provider/weights-provider.js';
-import { castTensor } from '../tensor/convert.js';
+import { asNumbers, castTensor } from '../tensor/convert.js';
 import type { DataType } from '../tensor/dtype.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -66,6 +68,14 @@ export interface SessionOptions {
    */
   uint8Storage?: boolean | readonly string[];
   /**
+   * Static uint8 activations (OnnxStream's uint8 arithmetic): the outputs of Conv, MatMul, Add, Mul,
+   * Sigmoid, normalisations and Softmax are stored as uint8 with their operator's calibrated range.
+   * Ranges come from `rangeData`, else from `range_data.txt` in the model folder (see `calibrate`).
+   */
+  uint8Arithmetic?: boolean;
+  /** Per-operator activation ranges for `uint8Arithmetic` (`parseRangeData` reads OnnxStream's file). */
+  rangeData?: RangeData;
+  /**
    * Compute in float16 (OnnxStream's fp16 arithmetic): float32 weights, constants and activations are
    * stored and computed as float16; float32 feeds are converted on the way in, float16 outputs back to
    * float32 on the way out.
@@ -105,6 +115,18 @@ interface Planning {
   readonly fuseAttention: boolean;
   readonly attentionSlices: number;
   readonly storage?: StorageOptions;
+  readonly uint8Ranges?: RangeData;
+}
+
+async function readRangeData(files: ModelFiles): Promise<RangeData> {
+  const name = 'range_data.txt';
+  if (!(await files.exists(name))) {
+    throw new OnnxStreamError(
+      `uint8 arithmetic needs activation ranges: pass rangeData or put ${name} in ${files.root} (session.calibrate makes one)`,
+    );
+  }
+  const bytes = await files.read(name, 0, await files.size(name));
+  return parseRangeData(new TextDecoder().decode(bytes), `${files.root}/${name}`);
 }
 
 function storageOf(options: SessionOptions): StorageOptions | undefined {
@@ -173,6 +195,9 @@ export class InferenceSession {
         fuseAttention: options.fuseAttention !== false,
         attentionSlices: checkSlices(options.attentionSlices),
         storage: storageOf(options),
+        uint8Ranges: options.uint8Arithmetic
+          ? (options.rangeData ?? (await readRangeData(files)))
+          : undefined,
       },
       options.fp16Arithmetic === true,
     );
@@ -256,6 +281,54 @@ export class InferenceSession {
     const out = Object.fromEntries(result);
     // As OnnxStream: under fp16 arithmetic, outputs come back as float32.
     return this.#fp16 ? mapTensors(out, 'float16', 'float32') : out;
+  }
+
+  /**
+   * Records each operator's activation range over runs of `feedsList` (OnnxStream's calibration):
+   * per operator name, the 0.1 % / 99.9 % percentiles of its first output, widened across runs.
+   * Operators run unfused so that every operator of the model gets its range. `formatRangeData`
+   * writes the result as OnnxStream's range_data.txt.
+   */
+  async calibrate(
+    feedsList: Iterable<FeedsType> | AsyncIterable<FeedsType>,
+    options: { signal?: AbortSignal; onRun?: (run: number) => void } = {},
+  ): Promise<RangeData> {
+    const ranges: RangeData = new Map();
+    let run = 0;
+    for await (const feeds of feedsList) {
+      const task = this.#running.then(() => this.#calibrateRun(feeds, ranges, options.signal));
+      this.#running = task.catch(() => {});
+      await task;
+      run++;
+      options.onRun?.(run);
+    }
+    if (run === 0) throw new OnnxStreamError('calibrate needs at least one set of feeds');
+    return ranges;
+  }
+
+  async #calibrateRun(feeds: FeedsType, ranges: RangeData, signal: AbortSignal | undefined): Promise<void> {
+    if (this.#released) throw new OnnxStreamError('session was released');
+    const named = this.#checkFeeds(this.#fp16 ? mapTensors(feeds, 'float32', 'float16') : feeds);
+    const plan = await planGraph(this.#graph, {
+      feeds: new Map<string, ValueMeta>([...named].map(([n, v]) => [n, metaOf(v)])),
+      outputs: this.outputNames,
+      backend: this.#backend,
+      fold: this.#planning.fold,
+      fuse: false,
+      fuseAttention: false,
+    });
+    await executePlan(plan, named, {
+      provider: this.#provider,
+      backend: this.#backend,
+      signal,
+      observe: (step, outs) => {
+        const y = outs[0];
+        if (!(y instanceof Tensor) || (y.type !== 'float32' && y.type !== 'float16') || y.size === 0) return;
+        const [low, high] = percentileRange(asNumbers(y));
+        const seen = ranges.get(step.node.name);
+        ranges.set(step.node.name, seen ? [Math.min(seen[0], low), Math.max(seen[1], high)] : [low, high]);
+      },
+    });
   }
 
   /** The execution plan for feeds of these types and shapes (cached per signature). */

@@ -62,7 +62,11 @@ export const StoreUint8: OpDef = {
       () => `type ${x.type} is not supported (float32 or float16)`,
     );
     const values = asNumbers(x);
-    const [low, high] = percentileRange(values);
+    // A static range (uint8 arithmetic, from range_data.txt) or the tensor's own percentiles.
+    const fixed = ctx.attrs.has('min')
+      ? ([ctx.attrs.float('min', 0), ctx.attrs.float('max', 0)] as const)
+      : undefined;
+    const [low, high] = fixed ? [Math.min(fixed[0], 0), Math.max(fixed[1], 0)] : percentileRange(values);
     const scale = high > low ? (high - low) / 255 : 1;
     const zeroPoint = Math.min(255, Math.max(0, Math.round(-low / scale)));
     const q = new Uint8Array(values.length);
