@@ -115,17 +115,33 @@ export async function executePlan(
   feeds: ReadonlyMap<string, Value>,
   options: ExecuteOptions,
 ): Promise<{ outputs: Map<string, Value>; stats: RunStats }> {
+  const { outputs, stats } = await executePlanBatch(plan, [feeds], options);
+  return { outputs: outputs[0], stats };
+}
+
+/**
+ * Runs `plan` once per set of feeds, all of them step by step together, so each operator's weights
+ * are read once for every sample (OnnxStream's multi-sample runs). Live tensor bytes count every
+ * sample's values.
+ */
+export async function executePlanBatch(
+  plan: Plan,
+  feedsList: readonly ReadonlyMap<string, Value>[],
+  options: ExecuteOptions,
+): Promise<{ outputs: Map<string, Value>[]; stats: RunStats }> {
   const start = performance.now();
   const { provider, signal } = options;
-  const values = new Array<Value | undefined>(plan.valueCount);
+  const samples = feedsList.map(() => new Array<Value | undefined>(plan.valueCount));
   const live = new LiveBytes();
-  for (const [name, id] of plan.feeds) {
-    const v = feeds.get(name);
-    if (!v) throw new OnnxStreamError(`missing value '${name}'`);
-    values[id] = v;
-    live.add(v);
-    for (const t of tensorsOf(v)) live.keep(t);
-  }
+  feedsList.forEach((feeds, k) => {
+    for (const [name, id] of plan.feeds) {
+      const v = feeds.get(name);
+      if (!v) throw new OnnxStreamError(`missing value '${name}'`);
+      samples[k][id] = v;
+      live.add(v);
+      for (const t of tensorsOf(v)) live.keep(t);
+    }
+  });
   const opTimes = options.profile ? new Map<string, OpTime>() : undefined;
   let weightBytes = 0;
 
@@ -174,69 +190,71 @@ export async function executePlan(
       let weightStepBytes = 0;
       for (const w of weights) weightStepBytes += w.byteLength;
       weightBytes += weightStepBytes;
-      const resolve = (s: Slot): Value | undefined => {
-        switch (s.kind) {
-          case 'none':
-            return undefined;
-          case 'const':
-            return s.tensor;
-          case 'weight':
-            return byRef.get(s.ref);
-          case 'value': {
-            const v = values[s.id];
-            if (!v) throw stepError(step, `internal: value '${plan.valueNames[s.id]}' is not available`);
-            return v;
-          }
-        }
-      };
-      const given = step.inputs.map(resolve);
       for (const w of weights) live.keep(w);
       for (const s of step.inputs) if (s.kind === 'const') live.keep(s.tensor);
-      const scope = new Map<string, Value>();
-      for (const [name, s] of step.scope) {
-        const v = resolve(s);
-        if (v) scope.set(name, v);
-      }
-      const t0 = opTimes ? performance.now() : 0;
-      let outs: Value[];
-      try {
-        outs = await step.backend.run({
-          op: step.op,
-          inputs: given.map((v) => (v instanceof Tensor ? v : undefined)),
-          values: given,
-          attrs: step.attrs,
-          opset: step.opset,
-          outputCount: step.node.outputs.length,
-          node: step.node,
-          runSubgraph: (g, subInputs) => runSubgraph(g, new Map([...scope, ...subInputs]), options),
+      for (const values of samples) {
+        const resolve = (s: Slot): Value | undefined => {
+          switch (s.kind) {
+            case 'none':
+              return undefined;
+            case 'const':
+              return s.tensor;
+            case 'weight':
+              return byRef.get(s.ref);
+            case 'value': {
+              const v = values[s.id];
+              if (!v) throw stepError(step, `internal: value '${plan.valueNames[s.id]}' is not available`);
+              return v;
+            }
+          }
+        };
+        const given = step.inputs.map(resolve);
+        const scope = new Map<string, Value>();
+        for (const [name, s] of step.scope) {
+          const v = resolve(s);
+          if (v) scope.set(name, v);
+        }
+        const t0 = opTimes ? performance.now() : 0;
+        let outs: Value[];
+        try {
+          outs = await step.backend.run({
+            op: step.op,
+            inputs: given.map((v) => (v instanceof Tensor ? v : undefined)),
+            values: given,
+            attrs: step.attrs,
+            opset: step.opset,
+            outputCount: step.node.outputs.length,
+            node: step.node,
+            runSubgraph: (g, subInputs) => runSubgraph(g, new Map([...scope, ...subInputs]), options),
+          });
+        } catch (e) {
+          if (e instanceof Error && e.name === 'AbortError') throw e;
+          if (e instanceof OperatorError && e.nodeName === step.node.name) throw e;
+          // Errors from a subgraph's operators keep their message, prefixed by the enclosing node.
+          throw stepError(step, (e as Error).message, e);
+        }
+        if (opTimes) {
+          const key = step.node.opType;
+          const entry = opTimes.get(key) ?? { opType: key, ms: 0, count: 0 };
+          entry.ms += performance.now() - t0;
+          entry.count++;
+          opTimes.set(key, entry);
+        }
+        options.observe?.(step, outs);
+        step.outputs.forEach((id, k) => {
+          if (id < 0) return;
+          const v = outs[k];
+          if (!v) throw stepError(step, `produced ${outs.length} outputs, output ${k} is missing`);
+          if (v instanceof Tensor) checkDims(step, k, v);
+          values[id] = v;
+          live.add(v);
         });
-      } catch (e) {
-        if (e instanceof Error && e.name === 'AbortError') throw e;
-        if (e instanceof OperatorError && e.nodeName === step.node.name) throw e;
-        // Errors from a subgraph's operators keep their message, prefixed by the enclosing node.
-        throw stepError(step, (e as Error).message, e);
-      }
-      if (opTimes) {
-        const key = step.node.opType;
-        const entry = opTimes.get(key) ?? { opType: key, ms: 0, count: 0 };
-        entry.ms += performance.now() - t0;
-        entry.count++;
-        opTimes.set(key, entry);
-      }
-      options.observe?.(step, outs);
-      step.outputs.forEach((id, k) => {
-        if (id < 0) return;
-        const v = outs[k];
-        if (!v) throw stepError(step, `produced ${outs.length} outputs, output ${k} is missing`);
-        if (v instanceof Tensor) checkDims(step, k, v);
-        values[id] = v;
-        live.add(v);
-      });
-      live.mark(weightStepBytes + nextBytes);
-      for (const id of step.free) {
-        const v = values[id];
-        if (v) live.remove(v);
-        values[id] = undefined;
+        live.mark(weightStepBytes + nextBytes);
+        for (const id of step.free) {
+          const v = values[id];
+          if (v) live.remove(v);
+          values[id] = undefined;
+        }
       }
       // Hand the weights back (a provider may recycle their buffers) unless a live value still
       // views them (a Reshape of a weight shares its data).
@@ -255,12 +273,15 @@ export async function executePlan(
   } finally {
     await provider.endRun?.();
   }
-  const outputs = new Map<string, Value>();
-  for (const [name, s] of plan.outputs) {
-    const v = s.kind === 'value' ? values[s.id] : s.kind === 'const' ? s.tensor : undefined;
-    if (!v) throw new OnnxStreamError(`output '${name}' was not computed`);
-    outputs.set(name, v);
-  }
+  const outputs = samples.map((values) => {
+    const out = new Map<string, Value>();
+    for (const [name, s] of plan.outputs) {
+      const v = s.kind === 'value' ? values[s.id] : s.kind === 'const' ? s.tensor : undefined;
+      if (!v) throw new OnnxStreamError(`output '${name}' was not computed`);
+      out.set(name, v);
+    }
+    return out;
+  });
   return {
     outputs,
     stats: {

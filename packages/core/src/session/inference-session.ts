@@ -10,7 +10,14 @@ import { openModelPath } from '#platform';
 import type { Backend } from '../backend/backend.js';
 import { resolveBackend } from '../backend/registry.js';
 import { InputError, OnnxStreamError } from '../errors.js';
-import { executePlan, metaOf, type RunProgress, type RunStats, signature } from '../executor/executor.js';
+import {
+  executePlan,
+  executePlanBatch,
+  metaOf,
+  type RunProgress,
+  type RunStats,
+  signature,
+} from '../executor/executor.js';
 import { MemoryFiles, type ModelFiles } from '../files/model-files.js';
 import { readModelTxt } from '../formats/onnxstream/model-txt.js';
 import { escapeName } from '../formats/onnxstream/names.js';
@@ -116,6 +123,20 @@ interface Planning {
   readonly attentionSlices: number;
   readonly storage?: StorageOptions;
   readonly uint8Ranges?: RangeData;
+}
+
+/** The outputs as tensors; a sequence or optional output is an error pointing to runValues. */
+function tensorsOnly(values: ValuesReturnType): ReturnType {
+  const result: ReturnType = {};
+  for (const [name, v] of Object.entries(values)) {
+    if (!(v instanceof Tensor)) {
+      throw new OnnxStreamError(
+        `output '${name}' is ${withArticle(kindOf(v))}, not a tensor: use session.runValues() to get it`,
+      );
+    }
+    result[name] = v;
+  }
+  return result;
 }
 
 async function readRangeData(files: ModelFiles): Promise<RangeData> {
@@ -238,17 +259,7 @@ export class InferenceSession {
     fetches?: readonly string[] | RunOptions,
     options?: RunOptions,
   ): Promise<ReturnType> {
-    const values = await this.runValues(feeds, fetches, options);
-    const result: ReturnType = {};
-    for (const [name, v] of Object.entries(values)) {
-      if (!(v instanceof Tensor)) {
-        throw new OnnxStreamError(
-          `output '${name}' is ${withArticle(kindOf(v))}, not a tensor: use session.runValues() to get it`,
-        );
-      }
-      result[name] = v;
-    }
-    return result;
+    return tensorsOnly(await this.runValues(feeds, fetches, options));
   }
 
   /** Runs the model like `run`, returning every output as it is: a tensor, a sequence or an optional. */
@@ -266,11 +277,36 @@ export class InferenceSession {
   }
 
   async #run(feeds: FeedsType, options: RunOptions): Promise<ValuesReturnType> {
+    return (await this.#runSamples([feeds], options))[0];
+  }
+
+  /**
+   * Runs the model on several sets of feeds of the same types and shapes, step by step together:
+   * each operator's weights are read once for all of them (OnnxStream's multi-sample runs, e.g.
+   * the images of one generation). Returns one result per set, in order; memory holds every
+   * sample's activations at once.
+   */
+  async runSamples(feedsList: readonly FeedsType[], options: RunOptions = {}): Promise<ReturnType[]> {
+    const result = this.#running.then(() => this.#runSamples(feedsList, options));
+    this.#running = result.catch(() => {});
+    return (await result).map(tensorsOnly);
+  }
+
+  async #runSamples(feedsList: readonly FeedsType[], options: RunOptions): Promise<ValuesReturnType[]> {
     if (this.#released) throw new OnnxStreamError('session was released');
-    const named = this.#checkFeeds(this.#fp16 ? mapTensors(feeds, 'float32', 'float16') : feeds);
+    if (feedsList.length === 0) throw new InputError('runSamples needs at least one set of feeds');
+    const named = feedsList.map((feeds) =>
+      this.#checkFeeds(this.#fp16 ? mapTensors(feeds, 'float32', 'float16') : feeds),
+    );
+    const key = signature(named[0]);
+    named.forEach((n, k) => {
+      if (signature(n) !== key) {
+        throw new InputError(`feeds ${k} differ in type or shape from feeds 0: samples must share one plan`);
+      }
+    });
     const outputs = (options.outputs ?? this.outputNames).map((n) => this.#resolveName(n));
-    const plan = await this.plan(named, outputs);
-    const { outputs: result, stats } = await executePlan(plan, named, {
+    const plan = await this.plan(named[0], outputs);
+    const { outputs: results, stats } = await executePlanBatch(plan, named, {
       provider: this.#provider,
       backend: this.#backend,
       signal: options.signal,
@@ -278,9 +314,11 @@ export class InferenceSession {
       profile: options.profile,
     });
     this.lastRunStats = stats;
-    const out = Object.fromEntries(result);
-    // As OnnxStream: under fp16 arithmetic, outputs come back as float32.
-    return this.#fp16 ? mapTensors(out, 'float16', 'float32') : out;
+    return results.map((result) => {
+      const out = Object.fromEntries(result);
+      // As OnnxStream: under fp16 arithmetic, outputs come back as float32.
+      return this.#fp16 ? mapTensors(out, 'float16', 'float32') : out;
+    });
   }
 
   /**
