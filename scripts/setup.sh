@@ -10,7 +10,7 @@ export npm_config_nodedir=/usr         # node-gyp: use /usr/include/node, never 
 
 # System packages the build and the tests need (Debian names). The cross compiler and qemu-user run
 # the ARM64 kernel tests (packages/native/test/arm64.test.ts).
-APT_PACKAGES=(g++ make python3 g++-aarch64-linux-gnu qemu-user)
+APT_PACKAGES=(g++ make python3 g++-aarch64-linux-gnu qemu-user chromium emscripten)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

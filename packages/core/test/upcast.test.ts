@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Backend } from '../src/backend/backend.js';
 import { referenceBackend } from '../src/backend/reference.js';
 import { InferenceSession, MemoryFiles, Tensor } from '../src/index.js';
+import { encodeOnnxModel } from '../src/onnx.js';
+import { castTensor } from '../src/tensor/convert.js';
 
 /** A backend with float32 Mul and Add kernels only (and the Casts between float16 and float32). */
 function float32Backend(ran: string[]): Backend {
@@ -59,5 +61,28 @@ describe('float16 operators on a backend with float32 kernels only', () => {
     ]);
     await session.release();
     await reference.release();
+  });
+});
+
+describe('float16 weights cast to float32 in the model, under fp16 arithmetic on a float32-only backend', () => {
+  it('keeps the Cast to float16 (the fp16 rewrite of the Cast) as it is and computes right', async () => {
+    // A float16 initializer, Cast to float32 before use: how fp16-weight exports store weights.
+    const w = Float32Array.from({ length: 32 }, (_, i) => (i % 7) / 4 - 0.75);
+    const { model } = encodeOnnxModel({
+      inputs: [{ name: 'x', type: 'float32', dims: [32] }],
+      outputs: [{ name: 'y', type: 'float32', dims: [32] }],
+      nodes: [
+        { op: 'Cast', inputs: ['w16'], outputs: ['w'], attrs: { to: { i: 1 } } },
+        { op: 'Mul', inputs: ['x', 'w'], outputs: ['y'] },
+      ],
+      initializers: { w16: castTensor(new Tensor('float32', w, [32]), 'float16') },
+    });
+    const ran: string[] = [];
+    const x = new Tensor('float32', Float32Array.from({ length: 32 }, (_, i) => i - 16), [32]);
+    const s = await InferenceSession.create(model, { backend: float32Backend(ran), fp16Arithmetic: true });
+    const { y } = await s.run({ x });
+    // Every product of these values (multiples of 1/4 up to 24) is exact in float16.
+    expect([...(y.data as Float32Array)]).toEqual(Array.from(w, (v, i) => v * (i - 16)));
+    expect(ran).toContain('Cast:float32');
   });
 });

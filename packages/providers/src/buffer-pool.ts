@@ -33,8 +33,7 @@ export class BufferPool {
       this.#reuses++;
       if (list?.length === 0) this.#free.delete(size);
     } else {
-      // Not zero-filled: the read overwrites it.
-      buffer = Buffer.allocUnsafeSlow(size).buffer as ArrayBuffer;
+      buffer = allocate(size);
       this.#allocations++;
     }
     this.#out.add(buffer);
@@ -78,4 +77,10 @@ export function classSize(length: number): number {
   if (length <= 64) return 64;
   const step = 2 ** Math.max(3, Math.floor(Math.log2(length - 1)) - 3);
   return Math.ceil(length / step) * step;
+}
+
+/** An ArrayBuffer of its own: not zero-filled under Node (the read overwrites it), plain elsewhere. */
+function allocate(size: number): ArrayBuffer {
+  const B = (globalThis as { Buffer?: { allocUnsafeSlow(n: number): Uint8Array } }).Buffer;
+  return B ? (B.allocUnsafeSlow(size).buffer as ArrayBuffer) : new ArrayBuffer(size);
 }

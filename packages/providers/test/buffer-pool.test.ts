@@ -34,6 +34,21 @@ describe('BufferPool', () => {
     expect(pool.stats).toEqual({ freeBytes: 0, reuses: 1, allocations: 2 });
   });
 
+  it("allocates plain ArrayBuffers where Node's Buffer does not exist (browsers, workers)", () => {
+    const g = globalThis as { Buffer?: unknown };
+    const saved = g.Buffer;
+    g.Buffer = undefined;
+    try {
+      const pool = new BufferPool();
+      const a = pool.take(100);
+      expect(a.buffer.byteLength).toBe(104);
+      pool.give(a.buffer);
+      expect(pool.take(100).buffer).toBe(a.buffer);
+    } finally {
+      g.Buffer = saved;
+    }
+  });
+
   it('keeps at most maxFreeBytes of free buffers, dropping the least recently freed', () => {
     const pool = new BufferPool(2048);
     const [a, b, c] = [pool.take(1024), pool.take(1024), pool.take(1024)];

@@ -8,6 +8,8 @@
 import type { Backend } from '../backend/backend.js';
 import { computeTypeOf } from '../formats/weights.js';
 import type { Graph, Node, WeightRef } from '../graph/graph.js';
+import { Attributes } from '../ops/attributes.js';
+import { findOp } from '../ops/index.js';
 import type { ValueMeta } from '../ops/op.js';
 import { castTensor } from '../tensor/convert.js';
 import { onnxCode } from '../tensor/dtype.js';
@@ -76,10 +78,19 @@ export function upcastNodes(
       }
       return up;
     });
+    // What the operator makes of float32 inputs: Cast, DequantizeLinear and the like keep the type
+    // their attributes or other inputs name, and need no cast back.
+    const made = findOp(node.domain, node.opType)?.infer({
+      inputs: inputs.map((n) => (n ? metas.get(n) : undefined)),
+      attrs: new Attributes(node.attributes),
+      opset: opsetOf(node),
+      outputCount: node.outputs.length,
+      node,
+    });
     const casts: Node[] = [];
     const outputs = node.outputs.map((n, k) => {
       const m = n ? metas.get(n) : undefined;
-      if (!n || m?.type !== 'float16') return n;
+      if (!n || m?.type !== 'float16' || made?.[k]?.type !== 'float32') return n;
       const up = `${n}::float32`;
       metas.set(up, { ...m, type: 'float32' });
       casts.push(castNode(node, `downcast_${k}`, up, n, 'float16'));

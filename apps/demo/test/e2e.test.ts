@@ -1,0 +1,215 @@
+/**
+ * End to end: builds the demo, serves it with the cross-origin isolation headers (vite preview,
+ * model folders at /models/), loads YOLOv8n over HTTP in headless Chromium and detects objects in
+ * the test pictures; the detections must match what the engine finds in Node with the same code.
+ * Screenshots go to apps/demo/e2e-output/ (git-ignored).
+ *
+ * Needs Debian's chromium (`apt-get install chromium`, done by scripts/setup.sh), or
+ * CHROMIUM_PATH. Set ONNXSTREAM_SKIP_E2E=1 to skip.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { InferenceSession } from '@onnxstream/core';
+import { testdata } from '@onnxstream/core/testing';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { build, type PreviewServer, preview } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ResultInfo } from '../src/protocol.js';
+import type { Detection } from '../src/yolo.js';
+import { compareDetections, detectInNode, formatBox, TEST_IMAGES, yoloSession } from './node-detect.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const output = join(root, 'e2e-output');
+const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const skip = process.env.ONNXSTREAM_SKIP_E2E === '1';
+
+if (!skip && !existsSync(executablePath)) {
+  throw new Error(`Chromium not found at ${executablePath}: run scripts/setup.sh (apt-get install chromium)`);
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** The built demo served without any isolation header, to see the fallback message. */
+async function plainServer(dir: string): Promise<Server> {
+  const types: Record<string, string> = {
+    '.html': 'text/html',
+    '.js': 'text/javascript',
+    '.css': 'text/css',
+  };
+  const server = createServer(async (req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const full = normalize(join(dir, path === '/' ? 'index.html' : path));
+    if (!full.startsWith(dir + sep)) return void res.writeHead(404).end();
+    try {
+      const body = await readFile(full);
+      res.writeHead(200, { 'Content-Type': types[extname(full)] ?? 'application/octet-stream' }).end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return server;
+}
+
+interface PageDemo {
+  state: string;
+  runs: number;
+  lastResult?: ResultInfo;
+  lastError?: string;
+  crossOriginIsolated: boolean;
+  backend?: string;
+}
+
+function demoState(page: Page): Promise<PageDemo> {
+  return page.evaluate(() => (window as unknown as { onnxstreamDemo: PageDemo }).onnxstreamDemo);
+}
+
+async function waitFor(page: Page, what: string, test: (d: PageDemo) => boolean, timeout: number) {
+  const t0 = Date.now();
+  for (;;) {
+    const d = await demoState(page);
+    if (d.state === 'error') throw new Error(`the page failed while waiting for ${what}: ${d.lastError}`);
+    if (test(d)) return d;
+    if (Date.now() - t0 > timeout) throw new Error(`timed out waiting for ${what} (state ${d.state})`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+function describeDetections(ds: readonly Detection[]): string {
+  return ds.map((d) => `${d.label} ${d.score.toFixed(2)} ${formatBox(d.box)}`).join('; ');
+}
+
+describe.skipIf(skip)('the demo in headless Chromium', () => {
+  let server: PreviewServer;
+  let context: BrowserContext;
+  let userDataDir: string;
+  let url: string;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    await mkdir(output, { recursive: true });
+    await build({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'warn' });
+    const port = await freePort();
+    server = await preview({
+      root,
+      configFile: join(root, 'vite.config.ts'),
+      logLevel: 'warn',
+      preview: { host: '127.0.0.1', port, strictPort: true, open: false },
+    });
+    url = `http://127.0.0.1:${port}/`;
+    userDataDir = await mkdtemp(join(tmpdir(), 'onnxstream-demo-e2e-'));
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-dev-shm-usage',
+      ],
+    });
+  }, 240_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await server?.close();
+    if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+  });
+
+  it('shows the fallback message when the page is not cross-origin isolated', async () => {
+    const plain = await plainServer(join(root, 'dist'));
+    try {
+      const page = await context.newPage();
+      await page.goto(`http://127.0.0.1:${(plain.address() as AddressInfo).port}/`);
+      expect(await page.evaluate(() => globalThis.crossOriginIsolated)).toBe(false);
+      expect(await page.locator('#isolation-warning').isVisible()).toBe(true);
+      await page.close();
+    } finally {
+      await new Promise((r) => plain.close(r));
+    }
+  });
+
+  it('loads YOLOv8n over HTTP and finds what the engine finds in Node', { timeout: 420_000 }, async () => {
+    const page = await context.newPage();
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !/favicon/.test(m.text())) pageErrors.push(m.text());
+    });
+    await page.goto(url);
+    expect(await page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
+    expect(await page.locator('#isolation-warning').isVisible()).toBe(false);
+    await waitFor(page, 'the worker', (d) => d.backend !== undefined, 30_000);
+    expect(await page.locator('#backend-note').textContent()).toMatch(/reference/);
+
+    // The default URL is the shared YOLOv8n folder, served by the preview server at /models/.
+    expect(await page.inputValue('#model-url')).toBe('models/yolov8n-onnxstream/');
+    await page.click('#load-url');
+    const loaded = await waitFor(page, 'the model', (d) => d.state === 'ready', 120_000);
+    expect(loaded.crossOriginIsolated).toBe(true);
+
+    // The same pictures in Node, meanwhile (the browser computes in its own process).
+    const inNode = (async () => {
+      let session: InferenceSession | undefined;
+      try {
+        session = await yoloSession();
+        const out: Detection[][] = [];
+        for (const image of TEST_IMAGES) out.push((await detectInNode(session, image)).detections);
+        return out;
+      } finally {
+        await session?.release();
+      }
+    })();
+    inNode.catch(() => {});
+
+    const results: ResultInfo[] = [];
+    for (const [i, image] of TEST_IMAGES.entries()) {
+      await page.setInputFiles('#image-input', testdata('images', image));
+      const d = await waitFor(page, `detections on ${image}`, (x) => x.runs === i + 1, 180_000);
+      results.push(d.lastResult!);
+      await page.screenshot({ path: join(output, `yolov8n-${i}.png`), fullPage: true });
+    }
+
+    const expected = await inNode;
+    for (const [i, r] of results.entries()) {
+      const mismatches = compareDetections(expected[i], r.detections);
+      expect(
+        mismatches.map((m) => `${m.side}: ${m.reason}: ${m.detection.label} ${formatBox(m.detection.box)}`),
+        `${TEST_IMAGES[i]}\n  node:    ${describeDetections(expected[i])}\n  browser: ${describeDetections(r.detections)}`,
+      ).toEqual([]);
+      expect(r.detections.length).toBeGreaterThan(0);
+      expect(r.threads).toBe(1);
+      expect(r.wallMs).toBeGreaterThan(0);
+      expect(r.peakTensorBytes).toBeGreaterThan(0);
+      expect(r.readAheadPeakBytes).toBeGreaterThan(0);
+    }
+    // The first picture downloaded the weights (and stored them in the Cache API); the second read
+    // them all from there.
+    const [first, second] = results;
+    expect(first.download!.downloaded).toBeGreaterThan(0);
+    expect(second.download!.downloaded).toBe(first.download!.downloaded);
+    expect(second.download!.fromCache - first.download!.fromCache).toBeGreaterThanOrEqual(second.weightBytes);
+    const stats = await page.locator('#stats').textContent();
+    expect(stats).toMatch(/heap high-water\s*[\d.]+ MB \(engine tensors/);
+    expect(stats).toMatch(/threads used\s*1/);
+    expect(stats).toMatch(/wall time\s*[\d.]+ m?s/);
+    const shown = await page.locator('#detections li').allTextContents();
+    expect(shown.length).toBe(results[1].detections.length);
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  });
+});
