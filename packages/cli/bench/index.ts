@@ -4,10 +4,14 @@
  * Prints a markdown table for BENCHMARKS.md and writes bench-results.json.
  *   BENCH_THREADS (default 2), BENCH_RUNS (default 5), BENCH_FILTER (regexp on scenario names),
  *   BENCH_REFERENCE=1 also times the reference backend (slow).
+ *   BENCH_SD=1 adds the full-size SD 1.5 UNet memory benchmark: it generates the models once with
+ *   packages/stable-diffusion/scripts/make-sd-models.mjs into BENCH_SD_DIR (default
+ *   ~/.cache/onnxstream-bench/sd15; about 6 GB) and takes tens of minutes on 2 cores.
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -38,15 +42,30 @@ const threads = Number(process.env.BENCH_THREADS ?? 2);
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const filter = new RegExp(process.env.BENCH_FILTER ?? '.');
 const withReference = process.env.BENCH_REFERENCE === '1';
+const withSd = process.env.BENCH_SD === '1';
+const sdRuns = Number(process.env.BENCH_SD_RUNS ?? 1);
+const sdDir = process.env.BENCH_SD_DIR ?? join(homedir(), '.cache', 'onnxstream-bench', 'sd15');
 const worker = fileURLToPath(new URL('./worker.js', import.meta.url));
 const scratch = join(tmpdir(), 'onnxstream-bench');
 
-/** Ours (native; reference when asked) with the RAM and the streaming prefetch provider, against onnxruntime. */
-function engines(onnx: string, ours = onnx): [string, string, string][] {
+/**
+ * Ours (native; the wasm backend's best build where asked; reference when asked) with the RAM and the
+ * streaming prefetch provider, against onnxruntime.
+ */
+function engines(onnx: string, ours = onnx, wasm = false): [string, string, string][] {
   return [
     ['onnxruntime-node 1.30.0', 'ort', onnx],
     ['onnxstream native, ram', 'onnxstream:native:ram', ours],
     ['onnxstream native, prefetch', 'onnxstream:native:prefetch', ours],
+    ...(wasm
+      ? [
+          ['onnxstream wasm (simd+threads), prefetch', 'onnxstream:wasm:prefetch', ours] as [
+            string,
+            string,
+            string,
+          ],
+        ]
+      : []),
     ...(withReference
       ? [['onnxstream reference, ram', 'onnxstream:reference:ram', ours] as [string, string, string]]
       : []),
@@ -78,7 +97,7 @@ async function scenarios(): Promise<Scenario[]> {
       name: 'YOLOv8n 640x640',
       input: `images=1,3,640,640@f32:${testdata('yolov8n-onnxstream-reference', 'synthetic_input_images.f32')}`,
       flops: 8.7e9,
-      engines: engines(testdata('yolov8n-onnx', 'yolov8n.onnx'), testdata('yolov8n-onnxstream')),
+      engines: engines(testdata('yolov8n-onnx', 'yolov8n.onnx'), testdata('yolov8n-onnxstream'), true),
     },
     {
       name: 'super-resolution-10 224x224',
@@ -104,13 +123,63 @@ async function scenarios(): Promise<Scenario[]> {
       engines: engines(await matmulModel(m, k, n)),
     });
   }
+  if (withSd) list.push(...(await sdScenarios()));
   return list.filter((s) => filter.test(s.name));
+}
+
+/** Writes the full-size SD 1.5 UNet (fp32 and float16-weight copies) once. */
+async function sdModels(): Promise<{ fp32: string; fp16: string }> {
+  const script = fileURLToPath(
+    new URL('../../../stable-diffusion/scripts/make-sd-models.mjs', import.meta.url),
+  );
+  const made = async (sub: string, flags: string[]) => {
+    const model = join(sdDir, sub, 'unet', 'model.onnx');
+    if (!existsSync(model)) {
+      process.stderr.write(`writing ${model} ...\n`);
+      await promisify(execFile)(process.execPath, [script, join(sdDir, sub), '--only', 'unet', ...flags], {
+        maxBuffer: 1 << 24,
+      });
+    }
+    return model;
+  };
+  return { fp32: await made('fp32', []), fp16: await made('fp16', ['--fp16']) };
+}
+
+/**
+ * Peak RSS and time of one SD 1.5 UNet evaluation (64x64 latent, 77x768 context, batch 1), as
+ * issue 5 asks: onnxruntime-node on the fp32 model against our providers, fp32 and fp16.
+ */
+async function sdScenarios(): Promise<Scenario[]> {
+  const { fp32, fp16 } = await sdModels();
+  const input = 'sample=1,4,64,64@random:6;timestep=1@const:999;encoder_hidden_states=1,77,768@random:7';
+  return [
+    {
+      name: 'SD 1.5 UNet 64x64 (fp32 weights)',
+      input,
+      engines: [
+        ['onnxruntime-node 1.30.0', 'ort', fp32],
+        ['onnxstream native, prefetch', 'onnxstream:native:prefetch', fp32],
+        ['onnxstream native, nocache', 'onnxstream:native:nocache', fp32],
+        ['onnxstream native, ram', 'onnxstream:native:ram', fp32],
+      ],
+    },
+    {
+      name: 'SD 1.5 UNet 64x64 (fp16 weights)',
+      input,
+      engines: [
+        ['onnxruntime-node 1.30.0 (fp32 model)', 'ort', fp32],
+        ['onnxstream native, prefetch, fp32 arithmetic', 'onnxstream:native:prefetch', fp16],
+        ['onnxstream native, prefetch, fp16 storage', 'onnxstream:native:prefetch:fp16storage', fp16],
+        ['onnxstream native, prefetch, fp16 arithmetic', 'onnxstream:native:prefetch:fp16arith', fp16],
+      ],
+    },
+  ];
 }
 
 async function measure(s: Scenario, engine: string, model: string): Promise<Measurement> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    [worker, engine, model, s.input, String(runs), String(threads)],
+    [worker, engine, model, s.input, String(s.name.startsWith('SD ') ? sdRuns : runs), String(threads)],
     { maxBuffer: 1 << 20 },
   );
   return JSON.parse(stdout.trim().split('\n').pop()!);

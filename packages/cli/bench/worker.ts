@@ -1,7 +1,7 @@
 /**
  * One benchmark measurement in its own process, so peak RSS belongs to one engine:
  *   node worker.js <engine> <model> <input> <runs> <threads>
- * engine: `ort` (onnxruntime-node) or `onnxstream:<backend>:<provider>`.
+ * engine: `ort` (onnxruntime-node) or `onnxstream:<backend>:<provider>` (backend: native, wasm, reference).
  * input: `<name>=<dims>@<source>` where source is `f32:<file>` (raw little-endian float32) or
  * `random:<seed>`; several inputs are joined with `;`. Prints one JSON line.
  */
@@ -21,7 +21,9 @@ async function inputs(): Promise<{ name: string; dims: number[]; data: Float32Ar
       const dims = dimsText.split(',').map(Number);
       const n = dims.reduce((a, b) => a * b, 1);
       let data: Float32Array;
-      if (source.startsWith('f32:')) {
+      if (source.startsWith('const:')) {
+        data = new Float32Array(n).fill(Number(source.slice('const:'.length)));
+      } else if (source.startsWith('f32:')) {
         const raw = await readFile(source.slice(4));
         data = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
       } else {
@@ -61,6 +63,7 @@ if (engine === 'ort') {
 } else {
   const [, backend, provider] = engine.split(':');
   if (backend === 'native') await import('@onnxstream/native/register');
+  if (backend === 'wasm') await import('@onnxstream/wasm/register');
   const session = await InferenceSession.create(model, {
     backend,
     threads,
