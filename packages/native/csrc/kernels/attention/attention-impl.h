@@ -73,9 +73,16 @@ void attn_softmax(size_t rows, size_t cols, float* s, size_t lds, float* m, floa
     for (; j + N <= cols; j += N) vmax = S::max(vmax, S::load(sr + j));
     float mx = S::reduce_max(vmax);
     for (; j < cols; j++) mx = mx < sr[j] ? sr[j] : mx;
+    // NEON's max returns NaN for a NaN score, x86's and the scalar one skip it: take the max of the
+    // numbers on every ISA (NaN scores still reach l and o through exp below).
+    if (mx != mx) {
+      mx = ninf;
+      for (j = 0; j < cols; j++) mx = mx < sr[j] ? sr[j] : mx;
+    }
     const float mnew = m[r] < mx ? mx : m[r];
     if (mnew == ninf) {
-      for (j = 0; j < cols; j++) sr[j] = 0.0f;
+      // Masked scores weigh 0; a NaN score stays NaN, so that the row's output is NaN (P.V).
+      for (j = 0; j < cols; j++) sr[j] = sr[j] == ninf ? 0.0f : sr[j];
       continue;
     }
     const V vm = S::set1(mnew);

@@ -14,7 +14,8 @@ using AttnGemmFn = void (*)(size_t m, size_t n, size_t k, const float* a, size_t
 // Online-softmax step for `rows` rows of `cols` scores s (row stride lds): m and l are the rows'
 // running max and sum (start at -inf and 0), o the rows' output accumulators (dv values, stride ldo).
 // s becomes exp(s - new max); o and l are rescaled to the new max. A row whose scores so far are all
-// -inf (masked) keeps m = -inf, l = 0 and gets zeros in s.
+// -inf (masked) keeps m = -inf, l = 0 and gets zeros in s. The max is that of the numbers on every ISA;
+// NaN scores stay NaN in s, so that P.V and the row's output are NaN, as in the reference.
 using AttnSoftmaxFn = void (*)(size_t rows, size_t cols, float* s, size_t lds, float* m, float* l, float* o,
                                size_t ldo, size_t dv);
 

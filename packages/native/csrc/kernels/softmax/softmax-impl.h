@@ -24,7 +24,12 @@ void softmax_row(size_t n, const float* x, float* y, bool log) {
   float mx = S::reduce_max(vmax);
   for (; i < n; i++) mx = std::max(mx, x[i]);
   if (mx == ninf) {
-    for (size_t j = 0; j < n; j++) y[j] = log ? ninf : 0.0f;
+    // Every value is -inf (masked) or NaN, which the max skips on x86 and in scalar code: a line
+    // holding NaN is NaN, as on NEON (whose max propagates it) and in the reference.
+    bool nan = false;
+    for (size_t j = 0; j < n; j++) nan = nan || x[j] != x[j];
+    const float fill = nan ? std::numeric_limits<float>::quiet_NaN() : log ? ninf : 0.0f;
+    for (size_t j = 0; j < n; j++) y[j] = fill;
     return;
   }
   const V m = S::set1(mx);
@@ -116,7 +121,9 @@ void softmax_block(size_t n, size_t inner, size_t w, const float* x, float* y, b
   }
   if (masked) {
     for (size_t c = 0; c < w; c++) {
-      if (!dead[c]) continue;
+      // A line of -inf and NaN (the max skips NaN on x86 and in scalar code) is not masked: exp(NaN)
+      // made its sum NaN and every output the passes wrote NaN, as in the reference.
+      if (!dead[c] || s[c] != s[c]) continue;
       for (size_t j = 0; j < n; j++) y[j * inner + c] = log ? ninf : 0.0f;
     }
   }
