@@ -211,7 +211,7 @@ void definition_softmax(SoftmaxCase& c) {
 }
 
 // Bounds against the definition. A score's exp: 2 ulp (math.h), plus |s - max| ulp from rounding
-// s - max in float (up to 88, past which exp flushes to about FLT_MIN: FLT_MIN absolute). o: the
+// s - max in float (up to 88, past which exp flushes to 0: FLT_MIN absolute). o: the
 // rescaling exp(m - max) (std::exp, 1 ulp, plus |m - max| ulp from the float difference) and the
 // product: 2 + |m - max| ulp. l = l alpha + the sum of cols terms: cols - 1 roundings of the sum, the
 // terms' and alpha's errors, the product-add: cols + 4 + 2 D ulp, D the largest argument term.

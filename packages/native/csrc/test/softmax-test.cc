@@ -50,7 +50,7 @@ void definition(size_t n, const float* x, size_t stride, bool log, float* y) {
 // n + 6 ulp. x - max rounds in float32, which moves exp's argument by up to |x - max| 2^-24, as much
 // relative error in the term: up to |x - max| ulp in the result itself (where exp is not flushed,
 // |x - max| < 88) plus the probability-weighted mean of |x - max| through the sum. exp flushes
-// arguments below -87.34 to about FLT_MIN instead of a subnormal or 0, so results below FLT_MIN may be
+// arguments below -87.34 to 0 instead of a subnormal, so results below FLT_MIN may be
 // off by FLT_MIN (the sum is at least 1: no more than that).
 // log-softmax, y = x - (max + log(sum)): log(sum) inherits the sum's relative error as an absolute
 // one (n + 5 + the argument term, in units of 2^-24, with log's own rounding), then max + log(sum)

@@ -1,6 +1,6 @@
 // Transcendental functions on any SIMD vocabulary S, from the primitives every S provides. Accuracy:
-// exp within 2 ulp over [-87.3, 88.7] (Cody-Waite range reduction, degree-6 polynomial) and +inf
-// above; sigmoid and tanh built on it. NaN propagates.
+// exp within 2 ulp over [-87.3, 88.7] (Cody-Waite range reduction, degree-6 polynomial), +inf
+// above and 0 below; sigmoid and tanh built on it. NaN propagates.
 #pragma once
 
 namespace os::simd {
@@ -8,7 +8,7 @@ namespace os::simd {
 template <class S>
 inline typename S::V exp(typename S::V x) {
   using V = typename S::V;
-  // Beyond ln(FLT_MAX) the result is +inf; below -87.34, exp underflows towards 0 (flushed there).
+  // Beyond ln(FLT_MAX) the result is +inf; below -87.34 (FLT_MIN's log) it is flushed to 0.
   const V hi = S::set1(88.72283935546875f);
   const V lo = S::set1(-87.3365478515625f);
   const V over = x;
@@ -29,7 +29,9 @@ inline typename S::V exp(typename S::V x) {
   p = S::fma(p, r, S::set1(5.0000001201e-1f));
   p = S::fma(p, S::mul(r, r), r);
   p = S::add(p, S::set1(1.0f));
-  return S::select_less(hi, over, S::set1(__builtin_huge_valf()), S::scale_pow2(p, n));
+  const V e = S::select_less(hi, over, S::set1(__builtin_huge_valf()), S::scale_pow2(p, n));
+  // Below the clamp the result is 0 (exp(-inf) = 0: masked softmax positions weigh nothing).
+  return S::select_less(over, lo, S::set1(0.0f), e);
 }
 
 // 1 / (1 + exp(-x)), computed from exp(-|x|) so it never overflows and keeps relative accuracy.
