@@ -4,6 +4,7 @@ import { errorMessage } from '@onnxstream/core';
 import { Command, Option } from 'commander';
 import { calibrateCommand } from './commands/calibrate.js';
 import { conformanceCommand } from './commands/conformance.js';
+import { convertCommand } from './commands/convert.js';
 import { infoCommand } from './commands/info.js';
 import { runCommand } from './commands/run.js';
 import { addEngineFlags, collect, positiveInt } from './options.js';
@@ -72,6 +73,26 @@ program
   .option('--filter <regexp>', 'only cases whose folder name matches')
   .action(async (dir: string, opts) => {
     process.exitCode = await conformanceCommand(dir, opts);
+  });
+
+program
+  .command('convert')
+  .description(
+    "convert an .onnx file into an OnnxStream model folder (model.txt + .bin), as OnnxStream's onnx2txt does",
+  )
+  .argument('<in.onnx>', 'ONNX model (external data files are read from its folder)')
+  .argument('<outdir>', 'destination folder (created; its model.txt and .bin files are replaced)')
+  .option('--fp16', 'write float32 weights as float16 (CONVERT_TO_FP16)')
+  .option('--uint8', 'quantize float32 weights to uint8[scale,zero] (QUANTIZE_UINT8)')
+  .option(
+    '--no-infer-shapes',
+    "use the model's value_info as is instead of inferring shapes (INFER_SHAPES=False)",
+  )
+  .option('--simplify', 'fold constant subgraphs and drop unused nodes first')
+  .option('--verbose', 'print each model.txt line (DBG_PRINT_OUT)')
+  .option('--json', 'print {lines, ops, files, folded, removed, warnings} as JSON')
+  .action(async (input: string, outDir: string, opts) => {
+    process.exitCode = await convertCommand(input, outDir, opts);
   });
 
 addEngineFlags(

@@ -3,6 +3,16 @@
  * OptionalProto). Kept apart from the main entry so that running OnnxStream model folders never loads
  * the protobuf library; InferenceSession loads it by itself for .onnx files.
  */
+
+export { convertOnnxFile, MemoryOutput } from './convert/convert-file.js';
+export {
+  type ConvertOptions,
+  type ConvertOutput,
+  type ConvertReport,
+  convertOnnxModel,
+} from './convert/converter.js';
+export { pyFloatRepr } from './convert/py-format.js';
+export { quantizeUint8 } from './convert/quantize.js';
 export {
   type EncodedOnnxModel,
   encodeOnnxModel,
