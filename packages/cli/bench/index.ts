@@ -127,22 +127,27 @@ async function scenarios(): Promise<Scenario[]> {
   return list.filter((s) => filter.test(s.name));
 }
 
-/** Writes the full-size SD 1.5 UNet (fp32 and float16-weight copies) once. */
+/**
+ * Writes the full-size SD 1.5 UNet once: fp32 ONNX with external data (the builder), and an
+ * OnnxStream folder with float16 weights made from it by `onnxstream convert --fp16`.
+ */
 async function sdModels(): Promise<{ fp32: string; fp16: string }> {
   const script = fileURLToPath(
     new URL('../../../stable-diffusion/scripts/make-sd-models.mjs', import.meta.url),
   );
-  const made = async (sub: string, flags: string[]) => {
-    const model = join(sdDir, sub, 'unet', 'model.onnx');
-    if (!existsSync(model)) {
-      process.stderr.write(`writing ${model} ...\n`);
-      await promisify(execFile)(process.execPath, [script, join(sdDir, sub), '--only', 'unet', ...flags], {
-        maxBuffer: 1 << 24,
-      });
-    }
-    return model;
-  };
-  return { fp32: await made('fp32', []), fp16: await made('fp16', ['--fp16']) };
+  const cli = fileURLToPath(new URL('../../dist/bin.js', import.meta.url));
+  const run = (args: string[]) => promisify(execFile)(process.execPath, args, { maxBuffer: 1 << 24 });
+  const fp32 = join(sdDir, 'fp32', 'unet', 'model.onnx');
+  if (!existsSync(fp32)) {
+    process.stderr.write(`writing ${fp32} ...\n`);
+    await run([script, join(sdDir, 'fp32'), '--only', 'unet']);
+  }
+  const fp16 = join(sdDir, 'unet_fp16');
+  if (!existsSync(join(fp16, 'model.txt'))) {
+    process.stderr.write(`converting to ${fp16} ...\n`);
+    await run([cli, 'convert', fp32, fp16, '--fp16']);
+  }
+  return { fp32, fp16 };
 }
 
 /**
@@ -164,7 +169,7 @@ async function sdScenarios(): Promise<Scenario[]> {
       ],
     },
     {
-      name: 'SD 1.5 UNet 64x64 (fp16 weights)',
+      name: 'SD 1.5 UNet 64x64 (OnnxStream folder, fp16 weights)',
       input,
       engines: [
         ['onnxruntime-node 1.30.0 (fp32 model)', 'ort', fp32],
