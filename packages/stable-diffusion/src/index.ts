@@ -23,6 +23,7 @@ export {
   upscaleNearest,
 } from './latent/preview.js';
 export { SD15_VAE_SCALING_FACTOR, SDXL_VAE_SCALING_FACTOR, unscaleLatent } from './latent/scaling.js';
+export * from './pipeline/index.js';
 export {
   type PromptAttentionOptions,
   parsePromptAttention,
