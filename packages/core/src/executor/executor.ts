@@ -65,7 +65,8 @@ export interface RunStats {
  */
 class LiveBytes {
   #refs = new Map<unknown, number>();
-  #kept = new Set<unknown>();
+  // Weak: a kept weight must not outlive its step just because the run remembers it was kept.
+  #kept = new WeakSet<object>();
   bytes = 0;
   peak = 0;
 
@@ -105,7 +106,7 @@ class LiveBytes {
   }
 }
 
-function keyOf(t: Tensor): unknown {
+function keyOf(t: Tensor): object {
   return t.memoryKey;
 }
 

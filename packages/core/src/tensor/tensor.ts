@@ -12,6 +12,8 @@ export type TensorLocation = 'cpu';
 
 interface Storage {
   free?: () => void;
+  /** Rebuilds a data view whose memory was replaced (see setRelocator). */
+  relocate?: () => unknown;
 }
 
 type DataInput<D extends DataType> =
@@ -84,8 +86,15 @@ export class Tensor<D extends DataType = DataType> {
 
   /** The element data. Throws after `dispose()`. */
   get data(): DataTypeMap[D] {
-    if (this.#data === undefined) throw new Error('tensor data was disposed');
-    return this.#data;
+    const data = this.#data;
+    if (data === undefined) throw new Error('tensor data was disposed');
+    const relocate = this.#storage.relocate;
+    // A view of a WebAssembly heap that grew since reads as empty (its ArrayBuffer was detached).
+    if (relocate !== undefined && (data as ArrayLike<unknown>).length !== this.size) {
+      this.#data = relocate() as DataTypeMap[D];
+      return this.#data;
+    }
+    return data;
   }
 
   /** Bytes of element data held in memory. */
@@ -119,6 +128,27 @@ export class Tensor<D extends DataType = DataType> {
     this.#storage.free = fn;
   }
 
+  /**
+   * Registers how to rebuild the data view when the memory under it was replaced: a WebAssembly
+   * heap that grows gets a new ArrayBuffer and detaches the old one, so views of it read as empty.
+   * `data` then calls `fn` for a view of the same elements in the current memory. Reshaped views
+   * share it. Such a tensor's memory is identified by its storage (`memoryKey`), not its ArrayBuffer,
+   * which every tensor in that heap shares.
+   */
+  setRelocator(fn: () => DataTypeMap[D]): void {
+    this.#storage.relocate = fn;
+  }
+
+  /**
+   * Identifies the memory under `data`: tensors with the same key share it (reshaped views, views
+   * of one ArrayBuffer). The engine counts and frees memory by this key.
+   */
+  get memoryKey(): object {
+    if (this.#storage.relocate !== undefined) return this.#storage;
+    const d = this.data;
+    return Array.isArray(d) ? d : (d as Uint8Array).buffer;
+  }
+
   /** Whether the data lives in memory that `dispose()` frees at once (rather than the garbage collector). */
   get ownsMemory(): boolean {
     return this.#storage.free !== undefined;
@@ -129,6 +159,7 @@ export class Tensor<D extends DataType = DataType> {
     this.#data = undefined;
     const fn = this.#storage.free;
     this.#storage.free = undefined;
+    this.#storage.relocate = undefined;
     fn?.();
   }
 
