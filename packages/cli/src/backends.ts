@@ -1,6 +1,7 @@
 /**
  * Backend choice for the commands: `auto` takes the native backend when its addon loads here, then
- * (when it lands) the wasm backend, then the reference backend, saying in one line why it fell back.
+ * the wasm backend when its build loads, then the reference backend, saying in one line why it fell
+ * back.
  */
 import { registerBackend } from '@onnxstream/core';
 import { UsageError } from './usage.js';
@@ -21,14 +22,38 @@ async function loadNative(): Promise<string | undefined> {
   }
 }
 
+async function loadWasm(): Promise<string | undefined> {
+  try {
+    const m = await import('@onnxstream/wasm');
+    const a = await m.wasmAvailability();
+    if (a.available) {
+      registerBackend(m.wasmBackend, 5);
+      return undefined;
+    }
+    return a.reason;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
 /** Registers the chosen backend and returns the name to pass to InferenceSession. */
 export async function chooseBackend(choice: BackendChoice, log: (line: string) => void): Promise<string> {
   if (choice === 'reference') return 'reference';
-  if (choice === 'wasm')
-    throw new UsageError('--backend wasm: the wasm backend is not available in this version');
+  if (choice === 'wasm') {
+    const why = await loadWasm();
+    if (why !== undefined) throw new UsageError(`--backend wasm: ${why}`);
+    return 'wasm';
+  }
   const why = await loadNative();
   if (why === undefined) return 'native';
   if (choice === 'native') throw new UsageError(`--backend native: ${why}`);
-  log(`onnxstream: using the reference backend: native backend unavailable (${why})`);
+  const wasmWhy = await loadWasm();
+  if (wasmWhy === undefined) {
+    log(`onnxstream: using the wasm backend: native backend unavailable (${why})`);
+    return 'wasm';
+  }
+  log(
+    `onnxstream: using the reference backend: native backend unavailable (${why}); wasm backend unavailable (${wasmWhy})`,
+  );
   return 'reference';
 }

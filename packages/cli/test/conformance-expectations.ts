@@ -115,6 +115,18 @@ export const PINNED: Readonly<Record<string, { cases: number; passed: number }>>
   'onnx-simple': { cases: 23, passed: 21 },
 };
 
+/**
+ * Listed cases whose expected output is one draw of an unseeded random generator: ours draws too, so
+ * a case may match by chance (test_bernoulli did on one run in the wasm backend's first dozen). They may
+ * pass; a pass is not counted against PINNED. (The seeded variants draw deterministically.)
+ */
+export const BY_CHANCE: ReadonlySet<string> = new Set([
+  'test_bernoulli',
+  'test_bernoulli_double',
+  'test_bernoulli_double_expanded',
+  'test_bernoulli_expanded',
+]);
+
 /** Cases that do not pass, with the reason. */
 export const NOT_PASSING: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   'onnx-node': {

@@ -10,6 +10,7 @@ const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 const entries = {
   index: `${dist}index.js`,
   onnx: `${dist}onnx.js`,
+  'backend/kernel/index': `${dist}backend/kernel/index.js`,
   'testing/index': `${dist}testing/index.js`,
   'platform/node': `${dist}platform/node.js`,
   'platform/browser': `${dist}platform/browser.js`,

@@ -1,52 +1,40 @@
 /**
- * The native backend: claims the nodes its kernels cover (float32 today), runs them on native
- * buffers, and leaves everything else to the reference backend.
+ * The native backend: the kernel operators of @onnxstream/core/kernel over the Node addon. It claims
+ * the nodes its kernels cover (float32 today), runs them on native buffers, and leaves everything
+ * else to the reference backend.
  */
-import type { Backend, BackendOptions, DataType, KernelCall, Node, Tensor } from '@onnxstream/core';
+import type { Backend } from '@onnxstream/core';
+import { checkKernels, createKernelBackend, type KernelBinding } from '@onnxstream/core/kernel';
 import { binding, type NativeBinding, type NativeInfo } from './binding.js';
-import { KERNELS } from './kernels.js';
-import { isPackedWeight } from './ops/gemm.js';
-import { NATIVE_OPS } from './ops/index.js';
-import type { NativeOp } from './ops/native-op.js';
+import { nativeTensor } from './memory.js';
 
-const byType = new Map<string, NativeOp>();
-for (const op of NATIVE_OPS) for (const t of op.types) byType.set(t, op);
+let checked: { addon: NativeBinding; kernels: KernelBinding } | undefined;
 
-const keyOf = (node: Node) => (node.domain ? `${node.domain}::${node.opType}` : node.opType);
-
-let checked: NativeBinding | undefined;
-
-/** The addon, after checking that it has every kernel this package calls. */
-function native(): NativeBinding {
+/** The addon and its KernelBinding, after checking that it has every kernel the operators call. */
+function native(): { addon: NativeBinding; kernels: KernelBinding } {
   if (!checked) {
-    const b = binding();
-    const names = new Set(b.info().kernels);
-    const missing = KERNELS.filter((k) => !names.has(k));
-    if (missing.length) throw new Error(`the native addon lacks kernels ${missing.join(', ')}; rebuild it`);
-    checked = b;
+    const addon = binding();
+    const kernels: KernelBinding = {
+      name: 'native',
+      kernelNames: () => addon.info().kernels,
+      allocTensor: (type, dims) => nativeTensor(addon, type, dims),
+      run: (kernel, buffers, params) => addon.run(kernel, buffers, params),
+      runSync: (kernel, buffers, params) => addon.runSync(kernel, buffers, params),
+    };
+    checkKernels(kernels);
+    checked = { addon, kernels };
   }
   return checked;
 }
 
-export const nativeBackend: Backend = {
+export const nativeBackend: Backend = createKernelBackend({
   name: 'native',
-  init(options: BackendOptions) {
-    const b = native();
-    if (options.threads !== undefined) b.setThreads(options.threads);
+  binding: () => native().kernels,
+  init(options) {
+    const { addon } = native();
+    if (options.threads !== undefined) addon.setThreads(options.threads);
   },
-  supports(node: Node, inputTypes: readonly (DataType | undefined)[], opset: number) {
-    return byType.get(keyOf(node))?.supports(node, inputTypes, opset) ?? false;
-  },
-  run(call: KernelCall): Promise<Tensor[]> {
-    const op = byType.get(keyOf(call.node));
-    if (!op) throw new Error(`the native backend has no kernel for ${keyOf(call.node)}`);
-    return op.run(call, native());
-  },
-  prepareWeight(node: Node, input: number, weight: Tensor): Tensor | undefined {
-    return byType.get(keyOf(node))?.prepareWeight?.(node, input, weight, native());
-  },
-  isPrepared: (t: Tensor) => isPackedWeight(t),
-};
+});
 
 /** Whether the addon loads here; the reason when it does not. */
 export function nativeAvailability(): { available: true } | { available: false; reason: string } {
@@ -60,12 +48,12 @@ export function nativeAvailability(): { available: true } | { available: false; 
 
 /** ISA in use, threads and native memory counters. */
 export function nativeInfo(): NativeInfo {
-  return native().info();
+  return native().addon.info();
 }
 
 /** Forces an ISA (tests and benchmarks compare paths): 'scalar', 'avx2', 'avx512', 'neon'. */
 export function useIsa(name: string): void {
-  native().setIsa(name);
+  native().addon.setIsa(name);
 }
 
 /**
@@ -74,5 +62,5 @@ export function useIsa(name: string): void {
  * costs a page fault per page, a reused one none. 0 returns every freed block at once.
  */
 export function setBufferCache(bytes: number): void {
-  native().setBufferCache(bytes);
+  native().addon.setBufferCache(bytes);
 }

@@ -1,11 +1,37 @@
 /**
- * @onnxstream/wasm will register the `wasm` backend with @onnxstream/core when imported. Until its
- * builds land, importing it registers nothing and `backend: 'wasm'` fails with a message naming
- * this package.
+ * @onnxstream/wasm: the native kernel sources (packages/native/csrc) compiled to WebAssembly with
+ * emscripten (plain, SIMD128, SIMD128 + pthreads), as a backend for @onnxstream/core. The operator
+ * layer is @onnxstream/core/kernel, shared with @onnxstream/native.
  */
+import { buildMissing } from '#loader';
+import { bestVariant, variantUnsupported } from './module.js';
+
+export {
+  createWasmBackend,
+  loadWasm,
+  type WasmBackend,
+  type WasmOptions,
+  wasmAvailability,
+  wasmBackend,
+} from './backend.js';
+export type { WasmInfo, WasmKernels } from './kernels.js';
+export {
+  bestVariant,
+  exceptionsSupported,
+  simdSupported,
+  threadsSupported,
+  VARIANTS,
+  variantUnsupported,
+  type WasmVariant,
+} from './module.js';
+
 export const BACKEND_NAME = 'wasm';
 
-/** Whether this installation provides the wasm backend. */
+/**
+ * Whether this installation and engine can run the wasm backend (its best build is built and
+ * supported here), without loading it. `wasmAvailability()` loads it and says why not.
+ */
 export function isAvailable(): boolean {
-  return false;
+  const v = bestVariant();
+  return variantUnsupported(v) === undefined && buildMissing(v) === undefined;
 }

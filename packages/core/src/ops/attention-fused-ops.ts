@@ -61,7 +61,11 @@ export const AttentionFusedOps: OpDef = {
       asNumbers(kt),
       asNumbers(v),
       { batch: 1, qHeads: n, kvHeads: n, qLen: rows, kvLen: kv, headDim: d, vDim: dv },
-      { scale: s ? scalarOf(s, 'scale') : 1, kTransposed: true, blockRows: parts > 0 ? rows / parts : undefined },
+      {
+        scale: s ? scalarOf(s, 'scale') : 1,
+        kTransposed: true,
+        blockRows: parts > 0 ? rows / parts : undefined,
+      },
       out,
     );
     return [tensorFromValues(q.type, out, [...q.dims.slice(0, -1), dv])];

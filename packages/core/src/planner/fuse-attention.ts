@@ -137,4 +137,3 @@ function swapsLastTwo(t: Node, rank: number): boolean {
   if (p?.type !== 'ints' || p.value.length !== rank) return false;
   return p.value.every((axis, i) => axis === (i < rank - 2 ? i : i === rank - 2 ? rank - 1 : rank - 2));
 }
-

@@ -7,7 +7,9 @@
 #include <unordered_map>
 #include <vector>
 
-#if defined(__unix__) || defined(__APPLE__)
+// Not under emscripten: its mmap is malloc underneath, and WebAssembly memory never shrinks, so the
+// allocator's own reuse is all a wasm build wants.
+#if (defined(__unix__) || defined(__APPLE__)) && !defined(__EMSCRIPTEN__)
 #include <sys/mman.h>
 #define OS_HAVE_MMAP 1
 #endif
@@ -15,11 +17,13 @@
 namespace os {
 namespace {
 
+#if OS_HAVE_MMAP
 // Blocks from this size on are mapped directly.
 constexpr size_t kMmapThreshold = 256 * 1024;
 constexpr size_t kPage = 4096;
 // Blocks from this size on ask for transparent huge pages: a fresh block then costs far fewer faults.
 constexpr size_t kHugeThreshold = 4 * 1024 * 1024;
+#endif
 
 std::atomic<size_t> g_in_use{0};
 std::atomic<size_t> g_peak{0};

@@ -4,12 +4,12 @@
  * packed once into GEMM panels by prepareWeight. Output shapes come from the operators' own shape
  * rules; 3-D convolutions run the reference kernel.
  */
-import { Attributes, type KernelCall, type Node, type Tensor } from '@onnxstream/core';
-import type { NativeBinding } from '../binding.js';
+import { Attributes, type KernelCall, type Node, type Tensor } from '../../../index.js';
+import type { KernelBinding } from '../binding.js';
 import { PackedKind } from '../kernels.js';
 import { activationCode } from './elementwise.js';
 import { gemmWork, inferDims, isPackedWeight, packedDims, packWeight } from './gemm.js';
-import { allFloat32, type NativeOp, outputTensor, runKernel } from './native-op.js';
+import { allFloat32, type KernelOp, outputTensor, runKernel } from './kernel-op.js';
 
 /** Begin pads of a convolution's spatial axes (auto_pad as core's windowGeometry splits them). */
 function padsBegin(attrs: Attributes, spatial: readonly number[], kernel: readonly number[]): number[] {
@@ -78,8 +78,8 @@ function windowParams(attrs: Attributes, rank: number, pads: number[]): number[]
     : [1, strides[0], 1, dilations[0], 0, pads[0]];
 }
 
-/** Whether the native kernels cover this call; else the reference kernel runs it. */
-function native2d(call: KernelCall, wDims: readonly number[]): boolean {
+/** Whether the kernels cover this call; else the reference kernel runs it. */
+function kernel2d(call: KernelCall, wDims: readonly number[]): boolean {
   const x = call.inputs[0] as Tensor;
   const kernel = kernelOf(x.dims.length, wDims);
   if (!kernel) return false;
@@ -90,20 +90,20 @@ function native2d(call: KernelCall, wDims: readonly number[]): boolean {
   );
 }
 
-export const convOps: NativeOp = {
+export const convOps: KernelOp = {
   types: ['Conv', 'com.onnxstream::FusedConv'],
   supports: (_node, types) => types[0] === 'float32' && types[1] === 'float32' && allFloat32(types),
-  prepareWeight(node: Node, input: number, weight: Tensor, native: NativeBinding) {
+  prepareWeight(node: Node, input: number, weight: Tensor, binding: KernelBinding) {
     if (input !== 1 || weight.dims.length < 3 || weight.dims.length > 4) return undefined;
     const group = new Attributes(node.attributes).int('group', 1);
     const m = weight.dims[0];
     if (isDepthwise(weight.dims, group) || group < 1 || m % group !== 0) return undefined;
-    return packWeight(native, node, input, weight, PackedKind.a, group, m / group, weight.size / m, false);
+    return packWeight(binding, node, input, weight, PackedKind.a, group, m / group, weight.size / m, false);
   },
-  async run(call: KernelCall, native: NativeBinding) {
+  async run(call: KernelCall, binding: KernelBinding) {
     const [x, w, b] = call.inputs as [Tensor, Tensor, Tensor | undefined];
     const wDims = packedDims(w) ?? w.dims;
-    if (!native2d(call, wDims)) {
+    if (!kernel2d(call, wDims)) {
       if (isPackedWeight(w)) throw new Error('a packed Conv weight needs a 1-D or 2-D convolution');
       return (await call.op.run(call)) as Tensor[];
     }
@@ -114,10 +114,10 @@ export const convOps: NativeOp = {
     const spatial = x.dims.slice(2);
     const pads = padsBegin(call.attrs, spatial, x.dims.length === 4 ? [kh, kw] : [kw]);
     const group = call.attrs.int('group', 1);
-    const y = outputTensor(native, outDims);
+    const y = outputTensor(binding, outDims);
     const act = call.node.domain ? activationCode(call) : -1;
     await runKernel(
-      native,
+      binding,
       'conv2d_f32',
       gemmWork(n * m * oh * ow, 1, (c / group) * kh * kw),
       [
@@ -147,13 +147,13 @@ export const convOps: NativeOp = {
   },
 };
 
-export const convTransposeOp: NativeOp = {
+export const convTransposeOp: KernelOp = {
   types: ['ConvTranspose'],
   supports: (_node, types) => types[0] === 'float32' && types[1] === 'float32' && allFloat32(types),
-  async run(call: KernelCall, native: NativeBinding) {
+  async run(call: KernelCall, binding: KernelBinding) {
     const [x, w, b] = call.inputs as [Tensor, Tensor, Tensor | undefined];
     const rank = x.dims.length;
-    if ((rank !== 3 && rank !== 4) || w.dims.length !== rank || !native2d(call, w.dims)) {
+    if ((rank !== 3 && rank !== 4) || w.dims.length !== rank || !kernel2d(call, w.dims)) {
       return (await call.op.run(call)) as Tensor[];
     }
     const outDims = inferDims(call);
@@ -168,9 +168,9 @@ export const convTransposeOp: NativeOp = {
     );
     // An output_shape larger than the full transposed extent means negative pads: the reference's.
     if (pads.some((p) => p < 0)) return (await call.op.run(call)) as Tensor[];
-    const y = outputTensor(native, outDims);
+    const y = outputTensor(binding, outDims);
     await runKernel(
-      native,
+      binding,
       'conv_transpose2d_f32',
       gemmWork(n * m * h * wd, kh * kw, c / call.attrs.int('group', 1)),
       [

@@ -2,10 +2,10 @@
  * Elementwise operators on float32: binary arithmetic with numpy broadcasting (and FusedAdd's
  * activation applied while the row is in cache), and unary activations.
  */
-import { broadcastStrides, type KernelCall, scalarOf, type Tensor } from '@onnxstream/core';
-import type { NativeBinding } from '../binding.js';
+import { broadcastStrides, type KernelCall, scalarOf, type Tensor } from '../../../index.js';
+import type { KernelBinding } from '../binding.js';
 import { BinaryOp, UnaryOp } from '../kernels.js';
-import { allFloat32, type NativeOp, outputDims, outputTensor, runKernel } from './native-op.js';
+import { allFloat32, type KernelOp, outputDims, outputTensor, runKernel } from './kernel-op.js';
 
 const BINARY: Record<string, number> = {
   Add: BinaryOp.add,
@@ -22,27 +22,27 @@ export function activationCode(call: KernelCall): number {
   const a = call.attrs.string('activation', 'none');
   if (a === 'none') return -1;
   const code = (UnaryOp as Record<string, number>)[a];
-  if (code === undefined) throw new Error(`activation '${a}' is not supported natively`);
+  if (code === undefined) throw new Error(`activation '${a}' has no kernel`);
   return code;
 }
 
 const keyOf = (call: KernelCall) =>
   call.node.domain ? `${call.node.domain}::${call.node.opType}` : call.node.opType;
 
-export const binaryOps: NativeOp = {
+export const binaryOps: KernelOp = {
   types: Object.keys(BINARY),
   supports: (node, types) =>
     node.inputs.length === 2 && allFloat32(types) && types.every((t) => t !== undefined),
-  async run(call, native) {
+  async run(call, binding) {
     const [a, b] = call.inputs as Tensor[];
     const dims = outputDims(call);
-    const y = outputTensor(native, dims);
+    const y = outputTensor(binding, dims);
     const rank = Math.max(1, dims.length);
     const full = dims.length === 0 ? [1] : dims;
     const as = broadcastStrides(a.dims.length ? a.dims : [1], full);
     const bs = broadcastStrides(b.dims.length ? b.dims : [1], full);
     await runKernel(
-      native,
+      binding,
       'binary_f32',
       y.size,
       [a.data as Float32Array, b.data as Float32Array, y.data as Float32Array],
@@ -75,17 +75,17 @@ const UNARY: Record<string, (call: KernelCall) => [number, number, number]> = {
   'com.onnxstream::Silu': () => [UnaryOp.silu, 0, 0],
 };
 
-export const unaryOps: NativeOp = {
+export const unaryOps: KernelOp = {
   types: Object.keys(UNARY),
   supports: (node, types) =>
     types[0] === 'float32' &&
     (node.opType !== 'Clip' || types.slice(1).every((t) => t === undefined || t === 'float32')),
-  async run(call, native: NativeBinding) {
+  async run(call, binding: KernelBinding) {
     const x = call.inputs[0] as Tensor;
     const [op, alpha, beta] = UNARY[keyOf(call)](call);
-    const y = outputTensor(native, x.dims);
+    const y = outputTensor(binding, x.dims);
     await runKernel(
-      native,
+      binding,
       'unary_f32',
       x.size,
       [x.data as Float32Array, y.data as Float32Array],

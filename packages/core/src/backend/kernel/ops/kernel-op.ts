@@ -1,52 +1,53 @@
 /**
- * How the native backend describes one operator it runs: which nodes it claims, and how it turns a
- * kernel call into native kernel calls. Shapes are checked here, in TypeScript, by the operator's
- * own shape rules before any buffer reaches native code.
+ * How a kernel backend describes one operator it runs: which nodes it claims, and how it turns a
+ * kernel call into calls of the C++ kernels (through a KernelBinding: the Node addon or the wasm
+ * module). Shapes are checked here, in TypeScript, by the operator's own shape rules before any
+ * buffer reaches C++ code.
  */
-import type { DataType, KernelCall, Node, Tensor } from '@onnxstream/core';
-import type { NativeBinding } from '../binding.js';
+import type { DataType, KernelCall, Node, Tensor } from '../../../index.js';
+import type { KernelBinding } from '../binding.js';
 import type { KernelName } from '../kernels.js';
-import { nativeTensor } from '../memory.js';
 
-export interface NativeOp {
+export interface KernelOp {
   /** `OpType` for ai.onnx, `domain::OpType` otherwise. */
   readonly types: readonly string[];
   supports(node: Node, inputTypes: readonly (DataType | undefined)[], opset: number): boolean;
-  run(call: KernelCall, native: NativeBinding): Promise<Tensor[]>;
+  run(call: KernelCall, binding: KernelBinding): Promise<Tensor[]>;
   /** Converts a weight only `node` uses into the form run() reads (Backend.prepareWeight). */
-  prepareWeight?(node: Node, input: number, weight: Tensor, native: NativeBinding): Tensor | undefined;
+  prepareWeight?(node: Node, input: number, weight: Tensor, binding: KernelBinding): Tensor | undefined;
 }
 
 /** Below this many elements a kernel runs on the calling thread (cheaper than a thread hop). */
 const SYNC_LIMIT = 1 << 15;
 
-const ids = new WeakMap<NativeBinding, Map<string, number>>();
+const ids = new WeakMap<KernelBinding, Map<string, number>>();
 
-/** Kernel ids by name, from the addon's own list. */
-function kernelIds(native: NativeBinding): Map<string, number> {
-  let m = ids.get(native);
+/** Kernel ids by name, from the binding's own list. */
+function kernelIds(binding: KernelBinding): Map<string, number> {
+  let m = ids.get(binding);
   if (!m) {
-    m = new Map(native.info().kernels.map((k, i) => [k, i]));
-    ids.set(native, m);
+    m = new Map(binding.kernelNames().map((k, i) => [k, i]));
+    ids.set(binding, m);
   }
   return m;
 }
 
 /** Runs a kernel, off the JavaScript thread when the work is large enough to be worth it. */
 export function runKernel(
-  native: NativeBinding,
+  binding: KernelBinding,
   name: KernelName,
   work: number,
   buffers: readonly ArrayBufferView[],
   params: readonly number[],
 ): Promise<void> {
   const p = Float64Array.from(params);
-  const id = kernelIds(native).get(name)!;
+  const id = kernelIds(binding).get(name);
+  if (id === undefined) throw new Error(`the ${binding.name} kernels lack ${name}; rebuild them`);
   if (work < SYNC_LIMIT) {
-    native.runSync(id, buffers, p);
+    binding.runSync(id, buffers, p);
     return Promise.resolve();
   }
-  return native.run(id, buffers, p);
+  return binding.run(id, buffers, p);
 }
 
 /** Output dims from the operator's shape rules on the actual inputs. */
@@ -66,9 +67,9 @@ export function outputDims(call: KernelCall, index = 0): number[] {
   return dims as number[];
 }
 
-/** A float32 output tensor in native memory. */
-export function outputTensor(native: NativeBinding, dims: readonly number[]): Tensor {
-  return nativeTensor(native, 'float32', dims);
+/** A float32 output tensor in the binding's memory. */
+export function outputTensor(binding: KernelBinding, dims: readonly number[]): Tensor {
+  return binding.allocTensor('float32', dims);
 }
 
 export const allFloat32 = (types: readonly (DataType | undefined)[]): boolean =>

@@ -1,14 +1,20 @@
 /**
  * MatMul on float32 with numpy semantics (1-D operands promoted, batch dims broadcast), as one
- * batched native GEMM. A constant 2-D right operand (a linear layer's weight) is packed once by
+ * batched GEMM kernel call. A constant 2-D right operand (a linear layer's weight) is packed once by
  * prepareWeight; any other B shared by every batch is packed once per call on the C++ side.
  */
-import { broadcastShapes, broadcastStrides, type KernelCall, shapeSize, type Tensor } from '@onnxstream/core';
-import type { NativeBinding } from '../binding.js';
+import {
+  broadcastShapes,
+  broadcastStrides,
+  type KernelCall,
+  shapeSize,
+  type Tensor,
+} from '../../../index.js';
+import type { KernelBinding } from '../binding.js';
 import { PackedKind } from '../kernels.js';
 import { gemmWork, inferDims, isPackedWeight, packedDims, packWeight } from './gemm.js';
-import type { NativeOp } from './native-op.js';
-import { outputTensor, runKernel } from './native-op.js';
+import type { KernelOp } from './kernel-op.js';
+import { outputTensor, runKernel } from './kernel-op.js';
 
 /** Element offsets of each output batch's A and B matrices, from numpy broadcasting of batch dims. */
 function batchOffsets(
@@ -41,15 +47,15 @@ function batchOffsets(
   return [aOff, bOff];
 }
 
-export const matmulOp: NativeOp = {
+export const matmulOp: KernelOp = {
   types: ['MatMul'],
   supports: (_node, types) => types[0] === 'float32' && types[1] === 'float32',
-  prepareWeight(node, input: number, weight: Tensor, native: NativeBinding) {
+  prepareWeight(node, input: number, weight: Tensor, binding: KernelBinding) {
     if (input !== 1 || weight.dims.length !== 2) return undefined;
     const [k, n] = weight.dims;
-    return packWeight(native, node, input, weight, PackedKind.b, 1, n, k, false);
+    return packWeight(binding, node, input, weight, PackedKind.b, 1, n, k, false);
   },
-  async run(call: KernelCall, native: NativeBinding) {
+  async run(call: KernelCall, binding: KernelBinding) {
     const [a, b] = call.inputs as [Tensor, Tensor];
     const outDims = inferDims(call);
     const bDims = packedDims(b) ?? b.dims;
@@ -59,9 +65,9 @@ export const matmulOp: NativeOp = {
     const k = pa[pa.length - 1];
     const n = pb[pb.length - 1];
     const [aOff, bOff] = batchOffsets(pa.slice(0, -2), pb.slice(0, -2), m * k, k * n);
-    const y = outputTensor(native, outDims);
+    const y = outputTensor(binding, outDims);
     await runKernel(
-      native,
+      binding,
       'matmul_f32',
       gemmWork(m * aOff.length, n, k),
       [a.data as Float32Array, b.data as Float32Array, y.data as Float32Array],

@@ -1,18 +1,18 @@
-/** Every operator the native backend runs; the rest fall back to the reference backend. */
+/** Every operator a kernel backend runs; the rest fall back to the reference backend. */
 import { attentionFusedOps, onnxAttentionOps, sdpaOps } from './attention.js';
 import { convOps, convTransposeOp } from './conv.js';
 import { castOps, dequantizeOps, quantizeOps } from './convert.js';
 import { binaryOps, unaryOps } from './elementwise.js';
 import { gemmOp } from './gemm.js';
+import type { KernelOp } from './kernel-op.js';
 import { matmulOp } from './matmul.js';
-import type { NativeOp } from './native-op.js';
 import { channelNormOps, trailingNormOps } from './norm.js';
 import { globalPoolOps, poolOps } from './pool.js';
 import { resizeOps } from './resize.js';
 import { softmaxOps } from './softmax.js';
 import { concatOps, sliceOps, splitOps, transposeOps } from './transpose.js';
 
-export const NATIVE_OPS: readonly NativeOp[] = [
+export const KERNEL_OPS: readonly KernelOp[] = [
   binaryOps,
   unaryOps,
   softmaxOps,

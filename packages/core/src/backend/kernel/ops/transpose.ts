@@ -2,38 +2,38 @@
  * Data movement on float32: Transpose (any perm, reduced natively to 2-D transposes or row
  * copies), Concat and Split (row copies), Slice (any axes and steps).
  */
-import { asInts, type KernelCall, normalizeAxis, shapeSize, type Tensor } from '@onnxstream/core';
-import { allFloat32, type NativeOp, outputDims, outputTensor, runKernel } from './native-op.js';
+import { asInts, type KernelCall, normalizeAxis, shapeSize, type Tensor } from '../../../index.js';
+import { allFloat32, type KernelOp, outputDims, outputTensor, runKernel } from './kernel-op.js';
 import { f32, reference, valueDims } from './support.js';
 
-export const transposeOps: NativeOp = {
+export const transposeOps: KernelOp = {
   types: ['Transpose'],
   supports: (_node, types) => types[0] === 'float32',
-  async run(call, native) {
+  async run(call, binding) {
     const x = call.inputs[0] as Tensor;
     const rank = x.dims.length;
     const dims = outputDims(call);
     const perm = call.attrs.has('perm')
       ? call.attrs.ints('perm').map((a) => (a < 0 ? a + rank : a))
       : [...Array(rank).keys()].reverse();
-    const y = outputTensor(native, dims);
-    await runKernel(native, 'transpose_f32', x.size, [f32(x), f32(y)], [rank, ...x.dims, ...perm]);
+    const y = outputTensor(binding, dims);
+    await runKernel(binding, 'transpose_f32', x.size, [f32(x), f32(y)], [rank, ...x.dims, ...perm]);
     return [y];
   },
 };
 
-export const concatOps: NativeOp = {
+export const concatOps: KernelOp = {
   types: ['Concat'],
   supports: (_node, types) => types.length > 0 && types[0] === 'float32' && allFloat32(types),
-  async run(call, native) {
+  async run(call, binding) {
     // Rank-0 inputs count as (1), as in OnnxStream.
     const xs = call.inputs.filter((t): t is Tensor => t !== undefined);
     const dims = outputDims(call);
     const axis = normalizeAxis(call.attrs.int('axis'), dims.length);
     const inner = shapeSize(dims.slice(axis + 1));
-    const y = outputTensor(native, dims);
+    const y = outputTensor(binding, dims);
     await runKernel(
-      native,
+      binding,
       'concat_f32',
       y.size,
       [f32(y), ...xs.map(f32)],
@@ -47,19 +47,19 @@ export const concatOps: NativeOp = {
   },
 };
 
-export const splitOps: NativeOp = {
+export const splitOps: KernelOp = {
   types: ['Split'],
   supports: (_node, types) => types[0] === 'float32',
-  async run(call, native) {
+  async run(call, binding) {
     const x = call.inputs[0] as Tensor;
     const axis = normalizeAxis(call.attrs.int('axis', 0), x.dims.length);
     const outs = Array.from({ length: call.outputCount }, (_, i) => valueDims(call, i));
     // Sizes that do not add up are the reference's error to report.
     if (outs.reduce((s, d) => s + d[axis], 0) !== x.dims[axis]) return reference(call);
-    const ys = outs.map((d) => outputTensor(native, d));
+    const ys = outs.map((d) => outputTensor(binding, d));
     const inner = shapeSize(x.dims.slice(axis + 1));
     await runKernel(
-      native,
+      binding,
       'split_f32',
       x.size,
       [f32(x), ...ys.map(f32)],
@@ -97,18 +97,18 @@ function sliceWalk(call: KernelCall, dims: readonly number[]): [number[], number
   return [first, step];
 }
 
-export const sliceOps: NativeOp = {
+export const sliceOps: KernelOp = {
   types: ['Slice'],
   supports: (_node, types) => types[0] === 'float32',
-  async run(call, native) {
+  async run(call, binding) {
     const x = call.inputs[0] as Tensor;
     const dims = valueDims(call);
     const walk = sliceWalk(call, x.dims);
     if (!walk || x.dims.length === 0) return reference(call);
-    const y = outputTensor(native, dims);
+    const y = outputTensor(binding, dims);
     if (y.size > 0) {
       await runKernel(
-        native,
+        binding,
         'slice_f32',
         y.size,
         [f32(x), f32(y)],

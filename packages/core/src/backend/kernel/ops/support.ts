@@ -1,14 +1,14 @@
 /**
- * Helpers of the native operators beyond elementwise: attribute access at claim time, the
- * reference kernel as the fallback for shapes a native kernel does not cover (those a claim cannot
+ * Helpers of the kernel operators beyond elementwise: attribute access at claim time, the
+ * reference kernel as the fallback for shapes a C++ kernel does not cover (those a claim cannot
  * see, since supports() gets no shapes), and output-use checks.
  */
-import { Attributes, type KernelCall, type Node, type Tensor } from '@onnxstream/core';
+import { Attributes, type KernelCall, type Node, type Tensor } from '../../../index.js';
 
 /** A node's attributes, typed like a kernel call's. */
 export const attrsOf = (node: Node): Attributes => new Attributes(node.attributes);
 
-/** Runs the operator's reference kernel: it computes the cases the native kernel leaves, or throws its error. */
+/** Runs the operator's reference kernel: it computes the cases the C++ kernel leaves, or throws its error. */
 export async function reference(call: KernelCall): Promise<Tensor[]> {
   return (await call.op.run(call)) as Tensor[];
 }

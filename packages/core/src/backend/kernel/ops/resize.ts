@@ -11,9 +11,9 @@ import {
   normalizeAxis,
   shapeSize,
   type Tensor,
-} from '@onnxstream/core';
+} from '../../../index.js';
 import { CoordMode, NearestMode } from '../kernels.js';
-import { type NativeOp, outputTensor, runKernel } from './native-op.js';
+import { type KernelOp, outputTensor, runKernel } from './kernel-op.js';
 import { attrsOf, f32, reference, valueDims } from './support.js';
 
 /** Coordinate and rounding modes as the reference reads them (Upsample and Resize-10: opset 9/10 defaults). */
@@ -50,7 +50,7 @@ function scalesOf(call: KernelCall, dims: readonly number[], outDims: readonly n
   return scales;
 }
 
-export const resizeOps: NativeOp = {
+export const resizeOps: KernelOp = {
   types: ['Resize', 'Upsample'],
   supports(node, types, opset) {
     const a = attrsOf(node);
@@ -64,7 +64,7 @@ export const resizeOps: NativeOp = {
       a.string('keep_aspect_ratio_policy', 'stretch') === 'stretch'
     );
   },
-  async run(call, native) {
+  async run(call, binding) {
     const x = call.inputs[0] as Tensor;
     const rank = x.dims.length;
     const outDims = valueDims(call);
@@ -78,9 +78,9 @@ export const resizeOps: NativeOp = {
       return reference(call);
     }
     const { mode, coord, nearest } = modes(call.node, call.opset);
-    const y = outputTensor(native, outDims);
+    const y = outputTensor(binding, outDims);
     await runKernel(
-      native,
+      binding,
       'resize_f32',
       y.size,
       [f32(x), f32(y)],

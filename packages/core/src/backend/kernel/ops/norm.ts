@@ -4,20 +4,20 @@
  * (N, C, ...) tensors. SD exports' GroupNorm (Reshape -> InstanceNormalization on (N, groups, L)
  * -> Reshape) is a plain InstanceNormalization here, parallel over the long groups.
  */
-import { type Node, normalizeAxis, shapeSize, type Tensor } from '@onnxstream/core';
-import { allFloat32, type NativeOp, outputDims, outputTensor, runKernel } from './native-op.js';
+import { type Node, normalizeAxis, shapeSize, type Tensor } from '../../../index.js';
+import { allFloat32, type KernelOp, outputDims, outputTensor, runKernel } from './kernel-op.js';
 import { attrsOf, f32, reference, usesOnlyOutputs } from './support.js';
 
 const EMPTY = new Float32Array(0);
 
-export const trailingNormOps: NativeOp = {
+export const trailingNormOps: KernelOp = {
   types: ['LayerNormalization', 'RMSNormalization'],
   // Mean and InvStdDev come out in float32 (stash_type 1) only.
   supports: (node, types) =>
     types[0] === 'float32' &&
     allFloat32(types) &&
     (usesOnlyOutputs(node, 1) || attrsOf(node).int('stash_type', 1) === 1),
-  async run(call, native) {
+  async run(call, binding) {
     const [x, scale, bias] = call.inputs as (Tensor | undefined)[];
     const rms = call.node.opType === 'RMSNormalization';
     const axis = normalizeAxis(call.attrs.int('axis', -1), x!.dims.length);
@@ -26,12 +26,12 @@ export const trailingNormOps: NativeOp = {
     // Scale and bias that broadcast (fewer values than the normalised block) stay with the reference.
     const b = rms ? undefined : bias;
     if (size === 0 || scale!.size !== size || (b && b.size !== size)) return reference(call);
-    const y = outputTensor(native, outputDims(call));
+    const y = outputTensor(binding, outputDims(call));
     const stats = !rms && call.outputCount > 1;
-    const mean = stats ? outputTensor(native, outputDims(call, 1)) : undefined;
-    const inv = stats ? outputTensor(native, outputDims(call, 2)) : undefined;
+    const mean = stats ? outputTensor(binding, outputDims(call, 1)) : undefined;
+    const inv = stats ? outputTensor(binding, outputDims(call, 2)) : undefined;
     await runKernel(
-      native,
+      binding,
       'layer_norm_f32',
       x!.size,
       [f32(x!), f32(scale!), b ? f32(b) : EMPTY, f32(y), mean ? f32(mean) : EMPTY, inv ? f32(inv) : EMPTY],
@@ -48,13 +48,13 @@ function training(opset: number, node: Node): boolean {
   return opset < 7 && a.int('is_test', 0) === 0 && !usesOnlyOutputs(node, 1);
 }
 
-export const channelNormOps: NativeOp = {
+export const channelNormOps: KernelOp = {
   types: ['InstanceNormalization', 'GroupNormalization', 'BatchNormalization'],
   supports: (node, types, opset) =>
     types[0] === 'float32' &&
     allFloat32(types) &&
     (node.opType !== 'BatchNormalization' || (!training(opset, node) && usesOnlyOutputs(node, 1))),
-  async run(call, native) {
+  async run(call, binding) {
     const [x, scale, bias, mean, variance] = call.inputs as (Tensor | undefined)[];
     if (x!.dims.length < 2) return reference(call);
     const [n, c] = x!.dims;
@@ -74,9 +74,9 @@ export const channelNormOps: NativeOp = {
     ) {
       return reference(call);
     }
-    const y = outputTensor(native, outputDims(call));
+    const y = outputTensor(binding, outputDims(call));
     await runKernel(
-      native,
+      binding,
       'channel_norm_f32',
       x!.size,
       [f32(x!), f32(scale!), f32(bias!), given ? f32(mean!) : EMPTY, given ? f32(variance!) : EMPTY, f32(y)],

@@ -1,12 +1,12 @@
 /** Softmax and LogSoftmax on float32: one axis from opset 13, the 2-D coercion at `axis` before. */
-import { normalizeAxis, shapeSize, type Tensor } from '@onnxstream/core';
-import { type NativeOp, outputDims, outputTensor, runKernel } from './native-op.js';
+import { normalizeAxis, shapeSize, type Tensor } from '../../../index.js';
+import { type KernelOp, outputDims, outputTensor, runKernel } from './kernel-op.js';
 import { f32 } from './support.js';
 
-export const softmaxOps: NativeOp = {
+export const softmaxOps: KernelOp = {
   types: ['Softmax', 'LogSoftmax'],
   supports: (_node, types) => types[0] === 'float32',
-  async run(call, native) {
+  async run(call, binding) {
     const x = call.inputs[0] as Tensor;
     const dims = x.dims;
     let outer: number;
@@ -19,9 +19,9 @@ export const softmaxOps: NativeOp = {
       const axis = normalizeAxis(call.attrs.int('axis', -1), dims.length);
       [outer, n, inner] = [shapeSize(dims.slice(0, axis)), dims[axis], shapeSize(dims.slice(axis + 1))];
     }
-    const y = outputTensor(native, outputDims(call));
+    const y = outputTensor(binding, outputDims(call));
     const log = call.node.opType === 'LogSoftmax' ? 1 : 0;
-    await runKernel(native, 'softmax_f32', x.size, [f32(x), f32(y)], [log, outer, n, inner]);
+    await runKernel(binding, 'softmax_f32', x.size, [f32(x), f32(y)], [log, outer, n, inner]);
     return [y];
   },
 };

@@ -4,9 +4,9 @@
  * (Q, K, s, mask, V[, s1]), and ONNX Attention (opset 23) in 3-D or 4-D form with an additive or
  * boolean mask, causal masking, softcap, GQA and nonpad_kv_seqlen, without past key/values.
  */
-import { asNumbers, type KernelCall, scalarOf, type Tensor } from '@onnxstream/core';
-import type { NativeBinding } from '../binding.js';
-import { allFloat32, type NativeOp, outputDims, outputTensor, runKernel } from './native-op.js';
+import { asNumbers, type KernelCall, scalarOf, type Tensor } from '../../../index.js';
+import type { KernelBinding } from '../binding.js';
+import { allFloat32, type KernelOp, outputDims, outputTensor, runKernel } from './kernel-op.js';
 import { f32, omitsInputsFrom, reference, usesOnlyOutputs } from './support.js';
 
 const NO_MASK = new Float32Array(0);
@@ -31,13 +31,13 @@ interface AttentionArgs {
   readonly kvLens?: ArrayLike<number>;
 }
 
-async function attend(native: NativeBinding, outDims: number[], a: AttentionArgs): Promise<Tensor[]> {
-  const y = outputTensor(native, outDims);
+async function attend(binding: KernelBinding, outDims: number[], a: AttentionArgs): Promise<Tensor[]> {
+  const y = outputTensor(binding, outDims);
   const [batch, hq, , tq, tkv, d] = a.shape;
   const mask = a.mask;
   const kind = !mask ? 0 : mask.type === 'bool' ? 2 : 1;
   await runKernel(
-    native,
+    binding,
     'attention_f32',
     batch * hq * tq * tkv * d,
     [f32(a.q), f32(a.k), f32(a.v), mask ? (mask.data as ArrayBufferView) : NO_MASK, f32(y)],
@@ -69,10 +69,10 @@ function heads3d(t: Tensor): readonly number[] | undefined {
   return d.length === 3 || (d.length === 4 && d[0] === 1) ? d.slice(-3) : undefined;
 }
 
-export const attentionFusedOps: NativeOp = {
+export const attentionFusedOps: KernelOp = {
   types: ['AttentionFusedOps'],
   supports: (node, types) => types[0] === 'float32' && allFloat32(types) && node.inputs.length === 4,
-  async run(call, native) {
+  async run(call, binding) {
     const [q, kt, s, v] = call.inputs as (Tensor | undefined)[];
     const [qd, kd, vd] = [q!, kt!, v!].map(heads3d);
     // Shapes the reference rejects get its error message.
@@ -81,7 +81,7 @@ export const attentionFusedOps: NativeOp = {
     const [, , kv] = kd;
     const dv = vd[2];
     if (kd[0] !== n || vd[0] !== n || kd[1] !== d || vd[1] !== kv) return reference(call);
-    return attend(native, outputDims(call), {
+    return attend(binding, outputDims(call), {
       q: q!,
       k: kt!,
       v: v!,
@@ -97,10 +97,10 @@ export const attentionFusedOps: NativeOp = {
 
 const isScalar = (t: Tensor): boolean => t.dims.length === 0 || (t.dims.length === 1 && t.dims[0] === 1);
 
-export const sdpaOps: NativeOp = {
+export const sdpaOps: KernelOp = {
   types: ['ScaledDotProductAttention'],
   supports: (node, types) => types[0] === 'float32' && allFloat32(types) && node.inputs.length >= 5,
-  async run(call, native) {
+  async run(call, binding) {
     const [q, k, s0, mask, v, s1] = call.inputs as (Tensor | undefined)[];
     if (!q || !k || !s0 || !mask || !v || [q, k, v].some((t) => t.dims.length !== 4)) return reference(call);
     const [batch, hq, tq, d] = q.dims;
@@ -124,7 +124,7 @@ export const sdpaOps: NativeOp = {
       return reference(call);
     }
     const scale = s1 ? scalarOf(s0, 's0') * scalarOf(s1, 's1') : 1 / scalarOf(s0, 's');
-    return attend(native, outputDims(call), {
+    return attend(binding, outputDims(call), {
       q,
       k,
       v,
@@ -142,7 +142,7 @@ export const sdpaOps: NativeOp = {
 };
 
 /** ONNX Attention without past key/values and with only Y wanted. */
-async function onnxAttention(call: KernelCall, native: NativeBinding): Promise<Tensor[]> {
+async function onnxAttention(call: KernelCall, binding: KernelBinding): Promise<Tensor[]> {
   const [q, k, v, mask] = call.inputs as (Tensor | undefined)[];
   const nonpad = call.inputs[6];
   const rank = q!.dims.length;
@@ -208,7 +208,7 @@ async function onnxAttention(call: KernelCall, native: NativeBinding): Promise<T
   }
   const kvLens = nonpad ? asNumbers(nonpad) : undefined;
   if (kvLens && kvLens.length !== batch) return reference(call);
-  return attend(native, outputDims(call), {
+  return attend(binding, outputDims(call), {
     q: q!,
     k: k!,
     v: v!,
@@ -227,7 +227,7 @@ async function onnxAttention(call: KernelCall, native: NativeBinding): Promise<T
   });
 }
 
-export const onnxAttentionOps: NativeOp = {
+export const onnxAttentionOps: KernelOp = {
   types: ['Attention'],
   supports: (node, types) =>
     [0, 1, 2].every((i) => types[i] === 'float32') &&
@@ -237,5 +237,5 @@ export const onnxAttentionOps: NativeOp = {
     !node.inputs[5] &&
     omitsInputsFrom(node, 7) &&
     usesOnlyOutputs(node, 1),
-  run: (call, native) => onnxAttention(call, native),
+  run: (call, binding) => onnxAttention(call, binding),
 };

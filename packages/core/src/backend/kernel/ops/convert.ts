@@ -3,10 +3,9 @@
  * QuantizeLinear / DequantizeLinear between float32 and uint8 or int8. Per-axis and blocked
  * quantisation stay with the reference.
  */
-import { type DataType, scalarOf, type Tensor } from '@onnxstream/core';
+import { type DataType, scalarOf, type Tensor } from '../../../index.js';
 import { QuantType } from '../kernels.js';
-import { nativeTensor } from '../memory.js';
-import { type NativeOp, outputDims, runKernel } from './native-op.js';
+import { type KernelOp, outputDims, runKernel } from './kernel-op.js';
 import { attrsOf, reference } from './support.js';
 
 /** ONNX TensorProto codes of the types converted here. */
@@ -15,18 +14,18 @@ const ONNX_UINT8 = 2;
 const ONNX_INT8 = 3;
 const ONNX_FLOAT16 = 10;
 
-export const castOps: NativeOp = {
+export const castOps: KernelOp = {
   types: ['Cast'],
   supports(node, types) {
     const to = attrsOf(node).int('to', 0);
     return (types[0] === 'float16' && to === ONNX_FLOAT) || (types[0] === 'float32' && to === ONNX_FLOAT16);
   },
-  async run(call, native) {
+  async run(call, binding) {
     const x = call.inputs[0] as Tensor;
     const toHalf = x.type === 'float32';
-    const y = nativeTensor(native, toHalf ? 'float16' : 'float32', outputDims(call));
+    const y = binding.allocTensor(toHalf ? 'float16' : 'float32', outputDims(call));
     const name = toHalf ? 'f32_to_f16' : 'f16_to_f32';
-    await runKernel(native, name, x.size, [x.data as ArrayBufferView, y.data as ArrayBufferView], [x.size]);
+    await runKernel(binding, name, x.size, [x.data as ArrayBufferView, y.data as ArrayBufferView], [x.size]);
     return [y];
   },
 };
@@ -36,7 +35,7 @@ const QUANT: Partial<Record<DataType, number>> = { uint8: QuantType.uint8, int8:
 /** The zero point's value (0 without one). */
 const zeroOf = (t: Tensor | undefined): number => (t ? scalarOf(t, 'zero point') : 0);
 
-export const quantizeOps: NativeOp = {
+export const quantizeOps: KernelOp = {
   types: ['QuantizeLinear'],
   supports(node, types) {
     const a = attrsOf(node);
@@ -50,7 +49,7 @@ export const quantizeOps: NativeOp = {
       a.int('precision', 0) === 0
     );
   },
-  async run(call, native) {
+  async run(call, binding) {
     const [x, scale, zp] = call.inputs as (Tensor | undefined)[];
     const dims = outputDims(call);
     const out = call.attrs.int('output_dtype', 0);
@@ -58,9 +57,9 @@ export const quantizeOps: NativeOp = {
     const type = zp?.type ?? named ?? 'uint8';
     // Per-axis scales, and a zero point that contradicts output_dtype (an error), go to the reference.
     if (scale!.size !== 1 || (zp && zp.size !== 1) || (named && type !== named)) return reference(call);
-    const y = nativeTensor(native, type, dims);
+    const y = binding.allocTensor(type, dims);
     await runKernel(
-      native,
+      binding,
       'quantize_8bit',
       x!.size,
       [x!.data as Float32Array, y.data as ArrayBufferView],
@@ -70,7 +69,7 @@ export const quantizeOps: NativeOp = {
   },
 };
 
-export const dequantizeOps: NativeOp = {
+export const dequantizeOps: KernelOp = {
   types: ['DequantizeLinear'],
   supports(node, types) {
     const a = attrsOf(node);
@@ -84,12 +83,12 @@ export const dequantizeOps: NativeOp = {
       a.int('block_size', 0) === 0
     );
   },
-  async run(call, native) {
+  async run(call, binding) {
     const [x, scale, zp] = call.inputs as (Tensor | undefined)[];
     if (scale!.size !== 1 || (zp && zp.size !== 1)) return reference(call);
-    const y = nativeTensor(native, 'float32', outputDims(call));
+    const y = binding.allocTensor('float32', outputDims(call));
     await runKernel(
-      native,
+      binding,
       'dequantize_8bit',
       x!.size,
       [x!.data as ArrayBufferView, y.data as Float32Array],

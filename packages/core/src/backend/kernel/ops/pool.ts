@@ -3,9 +3,9 @@
  * auto_pad, count_include_pad) and the global pools. Output sizes come from core's window rules;
  * the begin/end pads are derived here the same way.
  */
-import { type KernelCall, shapeSize, type Tensor } from '@onnxstream/core';
+import { type KernelCall, shapeSize, type Tensor } from '../../../index.js';
 import { PoolOp } from '../kernels.js';
-import { type NativeOp, outputDims, outputTensor, runKernel } from './native-op.js';
+import { type KernelOp, outputDims, outputTensor, runKernel } from './kernel-op.js';
 import { attrsOf, f32, reference, usesOnlyOutputs } from './support.js';
 
 /** Begin and end padding of each spatial axis (auto_pad SAME_* splits the total like core). */
@@ -31,14 +31,14 @@ function pads(
   });
 }
 
-export const poolOps: NativeOp = {
+export const poolOps: KernelOp = {
   types: ['MaxPool', 'AveragePool'],
   supports: (node, types) => {
     const rank = attrsOf(node).ints('kernel_shape', [1, 1]).length;
     // MaxPool's Indices output stays with the reference.
     return types[0] === 'float32' && (rank === 1 || rank === 2) && usesOnlyOutputs(node, 1);
   },
-  async run(call, native) {
+  async run(call, binding) {
     const x = call.inputs[0] as Tensor;
     const kernel = call.attrs.ints('kernel_shape');
     if (x.dims.length !== 2 + kernel.length) return reference(call);
@@ -61,11 +61,11 @@ export const poolOps: NativeOp = {
     const [sh, sw] = two(strides, 1);
     const [dh, dw] = two(dilations, 1);
     const [[pt, pb], [pl, pr]] = two(p, [0, 0]);
-    const y = outputTensor(native, dims);
+    const y = outputTensor(binding, dims);
     const max = call.node.opType === 'MaxPool';
     const includePad = !max && call.attrs.int('count_include_pad', 0) !== 0;
     await runKernel(
-      native,
+      binding,
       'pool2d_f32',
       y.size * kh * kw,
       [f32(x), f32(y)],
@@ -93,16 +93,16 @@ export const poolOps: NativeOp = {
   },
 };
 
-export const globalPoolOps: NativeOp = {
+export const globalPoolOps: KernelOp = {
   types: ['GlobalAveragePool', 'GlobalMaxPool'],
   supports: (_node, types) => types[0] === 'float32',
-  async run(call, native) {
+  async run(call, binding) {
     const x = call.inputs[0] as Tensor;
     const size = shapeSize(x.dims.slice(2));
     if (x.dims.length < 3 || size === 0) return reference(call);
-    const y = outputTensor(native, outputDims(call));
+    const y = outputTensor(binding, outputDims(call));
     const op = call.node.opType === 'GlobalMaxPool' ? PoolOp.max : PoolOp.avg;
-    await runKernel(native, 'global_pool_f32', x.size, [f32(x), f32(y)], [op, x.dims[0] * x.dims[1], size]);
+    await runKernel(binding, 'global_pool_f32', x.size, [f32(x), f32(y)], [op, x.dims[0] * x.dims[1], size]);
     return [y];
   },
 };

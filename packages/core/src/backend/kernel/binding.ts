@@ -1,0 +1,33 @@
+/**
+ * What the kernel operators (ops/) need from a compiled kernel library: the C++ kernels of
+ * packages/native/csrc, reached through the Node addon (@onnxstream/native) or the WebAssembly
+ * module (@onnxstream/wasm). Kernels take typed-array views and float64 parameters; every size is
+ * checked on the C++ side before memory is touched.
+ */
+import type { DataType } from '../../tensor/dtype.js';
+import type { Tensor } from '../../tensor/tensor.js';
+
+export interface KernelBinding {
+  /** Names the kernels' messages and packed weights by ('native', 'wasm'). */
+  readonly name: string;
+  /** Kernel names in id order (csrc/api/kernel-list.h). */
+  kernelNames(): readonly string[];
+  /**
+   * A tensor of `type` and `dims` in memory the kernels address directly (native memory, the wasm
+   * heap); `dispose()` frees it at once. Outputs are always allocated here.
+   */
+  allocTensor(type: DataType, dims: readonly number[]): Tensor;
+  /**
+   * Runs kernel `kernel`, possibly off the JavaScript thread. Views not from allocTensor (weights and
+   * feeds in JavaScript memory) are inputs only: a binding with memory of its own copies them in.
+   */
+  run(kernel: number, buffers: readonly ArrayBufferView[], params: Float64Array): Promise<void>;
+  /** Runs kernel `kernel` on the calling thread, for small work. */
+  runSync(kernel: number, buffers: readonly ArrayBufferView[], params: Float64Array): void;
+  /**
+   * Moves a tensor from allocTensor into JavaScript memory and frees the original. When present,
+   * prepared weights (packed GEMM panels) are handed to the weights provider in that form, so that a
+   * caching provider does not hold them in the binding's memory.
+   */
+  toJavaScript?(t: Tensor): Tensor;
+}

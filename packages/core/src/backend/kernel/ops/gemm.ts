@@ -1,0 +1,191 @@
+/**
+ * Gemm on float32 (transA/transB, alpha/beta, C broadcast), and the weight packing shared by
+ * MatMul and Conv: a weight only one node uses is packed once into the active ISA's GEMM panels
+ * (Backend.prepareWeight), and a caching provider keeps the packed form across runs.
+ */
+import {
+  Attributes,
+  type KernelCall,
+  type Node,
+  shapeSize,
+  type Tensor,
+  type ValueMeta,
+} from '../../../index.js';
+import type { KernelBinding } from '../binding.js';
+import { ElemType, PackedKind } from '../kernels.js';
+import { allFloat32, type KernelOp, outputTensor, runKernel } from './kernel-op.js';
+
+/** A weight packed into GEMM panels: a 1-D float32 tensor over the panels, and what it was. */
+interface PackedWeight {
+  /** The weight's own dims, for the operator's shape rules. */
+  readonly dims: readonly number[];
+  /** The binding that packed it (panels follow its active ISA's register tile). */
+  readonly by: string;
+}
+
+const packedWeights = new WeakMap<Tensor, PackedWeight>();
+
+/**
+ * Weight inputs prepared before, by node. Asked again for the same one, the weights provider did
+ * not keep the packed form (a streaming provider): the weight is then used as it is and the kernel
+ * packs its panels per call, in parallel and without allocating a packed copy each run.
+ */
+const preparedInputs = new WeakMap<Node, Set<number>>();
+
+/** The original dims of a weight this backend packed, or undefined for a plain tensor. */
+export function packedDims(t: Tensor | undefined): readonly number[] | undefined {
+  return t ? packedWeights.get(t)?.dims : undefined;
+}
+
+/** Whether `t` is a weight packed by a kernel backend. */
+export function isPackedWeight(t: Tensor): boolean {
+  return packedWeights.has(t);
+}
+
+/** The name of the binding that packed `t`, or undefined for a plain tensor. */
+export function packedBy(t: Tensor): string | undefined {
+  return packedWeights.get(t)?.by;
+}
+
+/** Floats in a packed buffer's header (kernels/gemm/gemm-driver.h). */
+const HEADER = 16;
+
+/** The active ISA's register tile: [MR, NR]. */
+function tile(binding: KernelBinding): [number, number] {
+  const out = binding.allocTensor('float64', [2]);
+  try {
+    runKernel(binding, 'gemm_layout', 0, [out.data as Float64Array], []);
+    const [mr, nr] = out.data as Float64Array;
+    return [mr, nr];
+  } finally {
+    out.dispose();
+  }
+}
+
+/** The packing source type of a weight, or undefined when it cannot be packed. */
+function sourceOf(t: Tensor): { type: number; scale: number; zero: number } | undefined {
+  if (t.type === 'float32') return { type: ElemType.float32, scale: 1, zero: 0 };
+  if (t.type === 'float16') return { type: ElemType.float16, scale: 1, zero: 0 };
+  if (t.type === 'uint8' && t.quant)
+    return { type: ElemType.uint8, scale: t.quant.scale, zero: t.quant.zeroPoint };
+  return undefined;
+}
+
+/**
+ * Packs `groups` matrices of `weight` (float32, float16, or quantised uint8) as GEMM operand
+ * `kind`: A is cut into MR-row panels of [rows x depth] matrices, B into NR-column panels of
+ * [depth x rows] ones (stored transposed: [rows x depth]).
+ */
+export function packWeight(
+  binding: KernelBinding,
+  node: Node,
+  input: number,
+  weight: Tensor,
+  kind: number,
+  groups: number,
+  rows: number,
+  depth: number,
+  transposed: boolean,
+): Tensor | undefined {
+  const source = sourceOf(weight);
+  if (!source || groups * rows * depth !== weight.size || weight.size === 0) return undefined;
+  const seen = preparedInputs.get(node) ?? new Set<number>();
+  preparedInputs.set(node, seen);
+  if (seen.has(input)) return undefined;
+  seen.add(input);
+  const [mr, nr] = tile(binding);
+  const panel = kind === PackedKind.a ? mr : nr;
+  const floats = HEADER + groups * Math.ceil(rows / panel) * panel * depth;
+  const out = binding.allocTensor('float32', [floats]);
+  runKernel(
+    binding,
+    'gemm_pack',
+    0,
+    [weight.data as Float32Array, out.data as Float32Array],
+    [kind, source.type, source.scale, source.zero, groups, rows, depth, transposed ? 1 : 0],
+  );
+  // A binding whose memory must stay small (the wasm heap) keeps the packed form in JavaScript
+  // memory, where a caching provider may hold it without growing the heap.
+  const kept = binding.toJavaScript ? binding.toJavaScript(out) : out;
+  packedWeights.set(kept, { dims: weight.dims, by: binding.name });
+  return kept;
+}
+
+/** Output dims from the operator's shape rules, with packed weights seen as the weights they were. */
+export function inferDims(call: KernelCall): number[] {
+  const metas = call.inputs.map((t): ValueMeta | undefined =>
+    t ? { type: packedDims(t) ? 'float32' : t.type, dims: packedDims(t) ?? t.dims } : undefined,
+  );
+  const out = call.op.infer({
+    inputs: metas,
+    attrs: call.attrs,
+    opset: call.opset,
+    outputCount: call.outputCount,
+    node: call.node,
+  });
+  const dims = out[0]?.dims;
+  if (!dims || dims.some((d) => typeof d !== 'number')) throw new Error('output 0 has no static shape');
+  return dims as number[];
+}
+
+/** GEMM work of a product, for choosing between the calling thread and a worker. */
+export const gemmWork = (m: number, n: number, k: number): number => (m * n * Math.max(k, 1)) / 16;
+
+export const gemmOp: KernelOp = {
+  types: ['Gemm'],
+  supports: (_node, types) => types[0] === 'float32' && types[1] === 'float32' && allFloat32(types),
+  prepareWeight(node: Node, input: number, weight: Tensor, binding: KernelBinding) {
+    if (input !== 1 || weight.dims.length !== 2) return undefined;
+    const transB = new Attributes(node.attributes).int('transB', 0) !== 0;
+    const [k, n] = transB ? [weight.dims[1], weight.dims[0]] : weight.dims;
+    return packWeight(binding, node, input, weight, PackedKind.b, 1, n, k, transB);
+  },
+  async run(call: KernelCall, binding: KernelBinding) {
+    const [a, b, c] = call.inputs as [Tensor, Tensor, Tensor | undefined];
+    const [m, n] = inferDims(call);
+    const transA = call.attrs.int('transA', 0) !== 0;
+    const transB = call.attrs.int('transB', 0) !== 0;
+    const k = transA ? a.dims[0] : a.dims[1];
+    const y = outputTensor(binding, [m, n]);
+    const beta = call.attrs.float('beta', 1);
+    // C broadcasts unidirectionally to [M, N]: a vector per column, or strides (0 on broadcast axes).
+    let cMode = 0;
+    let cRow = 0;
+    let cCol = 0;
+    if (c && beta !== 0 && shapeSize(c.dims) > 0) {
+      const cd = c.dims.length === 0 ? [1, 1] : c.dims.length === 1 ? [1, c.dims[0]] : c.dims;
+      if (cd.length !== 2 || (cd[0] !== 1 && cd[0] !== m) || (cd[1] !== 1 && cd[1] !== n)) {
+        throw new Error(`C of shape [${c.dims.join(',')}] does not broadcast to [${m},${n}]`);
+      }
+      cRow = cd[0] === 1 ? 0 : cd[1];
+      cCol = cd[1] === 1 ? 0 : 1;
+      cMode = cRow === 0 && cCol === 1 ? 1 : 2;
+    }
+    const empty = new Float32Array(0);
+    await runKernel(
+      binding,
+      'gemm_f32',
+      gemmWork(m, n, k),
+      [
+        a.data as Float32Array,
+        b.data as Float32Array,
+        c && cMode ? (c.data as Float32Array) : empty,
+        y.data as Float32Array,
+      ],
+      [
+        m,
+        n,
+        k,
+        transA ? 1 : 0,
+        transB ? 1 : 0,
+        call.attrs.float('alpha', 1),
+        beta,
+        cMode,
+        cRow,
+        cCol,
+        isPackedWeight(b) ? 1 : 0,
+      ],
+    );
+    return [y];
+  },
+};
