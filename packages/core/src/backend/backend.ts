@@ -30,6 +30,12 @@ export interface Backend {
    * the weight as it is.
    */
   prepareWeight?(node: Node, input: number, weight: Tensor): Tensor | undefined;
+  /**
+   * Converts a weight as stored (float16, quantised uint8) to the type operators compute in, in the
+   * backend's own memory (freed after the step unless a provider keeps it). Undefined: the engine
+   * converts it in JavaScript.
+   */
+  convertWeight?(weight: Tensor, to: DataType): Promise<Tensor | undefined> | Tensor | undefined;
   /** Whether `t` is a weight this backend prepared earlier (a provider handed the kept form back). */
   isPrepared?(t: Tensor): boolean;
   run(call: KernelCall): Value[] | Promise<Value[]>;

@@ -6,7 +6,7 @@
  */
 import type { Backend } from '../backend/backend.js';
 import { OnnxStreamError, OperatorError } from '../errors.js';
-import { toComputeType } from '../formats/weights.js';
+import { computeTypeOf, toComputeType } from '../formats/weights.js';
 import type { Dim, Graph, WeightRef } from '../graph/graph.js';
 import type { ValueMeta } from '../ops/op.js';
 import { type Plan, planGraph, type Slot, type Step } from '../planner/plan.js';
@@ -170,19 +170,27 @@ export async function executePlanBatch(
       const converted: Tensor[] = [];
       try {
         raws = (await next) ?? [];
-        weights = raws.map((t, k) => {
+        weights = [];
+        for (const [k, t] of raws.entries()) {
           const ref = step.weights[k];
           const backend = step.backend;
-          if (backend.isPrepared?.(t)) return t;
-          const loaded = toComputeType(ref, t);
+          if (backend.isPrepared?.(t)) {
+            weights.push(t);
+            continue;
+          }
+          // The backend converts in its own memory when it can (no JavaScript garbage per weight).
+          const to = computeTypeOf(ref);
+          const loaded =
+            t.type === to ? t : ((await backend.convertWeight?.(t, to)) ?? toComputeType(ref, t));
           const prepared = plan.sharedWeights.has(ref.name)
             ? undefined
             : backend.prepareWeight?.(step.node, step.node.inputs.indexOf(ref.name), loaded);
+          if (prepared && loaded !== t && loaded.ownsMemory) loaded.dispose();
           const ready = prepared ?? loaded;
           // Offer the final form, so a caching provider keeps that instead of the file's.
           if (ready !== t && provider.update?.(ref, ready) !== true) converted.push(ready);
-          return ready;
-        });
+          weights.push(ready);
+        }
       } catch (e) {
         throw stepError(step, `cannot load weights: ${(e as Error).message}`, e);
       }

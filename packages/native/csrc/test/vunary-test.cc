@@ -61,6 +61,10 @@ const Op kOps[] = {
      [](double x, double, double) { return x * clamp01(x / 6 + 0.5); }, {2, 5e-7f}, -1e30f, 1e30f},
     {UnaryOp::reciprocal, "reciprocal", 0, 0, -10, 10, kExact, true,
      [](double x, double, double) { return 1.0 / x; }, kExact, -1e30f, 1e30f},
+    // A rational approximation: ISAs differ only by FMA contraction (a few ulp); against std::erf
+    // 1.5e-7 absolute (the approximation's error plus rounding) or 8 ulp near 0. min/max clamp: no NaN.
+    {UnaryOp::erf, "erf", 0, 0, -5, 5, kExpUlps, false,
+     [](double x, double, double) { return std::erf(x); }, {8, 1.5e-7f}, -1e30f, 1e30f},
 };
 
 // Runs `op` on x with the ISA table, out of place and in place, and compares with the scalar table.

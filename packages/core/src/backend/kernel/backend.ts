@@ -8,10 +8,10 @@ import type { DataType } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { Backend, BackendOptions, KernelCall } from '../backend.js';
 import type { KernelBinding } from './binding.js';
-import { KERNELS } from './kernels.js';
+import { KERNELS, QuantType } from './kernels.js';
 import { packedBy } from './ops/gemm.js';
 import { KERNEL_OPS } from './ops/index.js';
-import type { KernelOp } from './ops/kernel-op.js';
+import { type KernelOp, runKernel } from './ops/kernel-op.js';
 
 const byType = new Map<string, KernelOp>();
 for (const op of KERNEL_OPS) for (const t of op.types) byType.set(t, op);
@@ -64,6 +64,7 @@ export function createKernelBackend(options: KernelBackendOptions): Backend {
       ? (node: Node, input: number, weight: Tensor): Tensor | undefined =>
           kernelOpFor(node)?.prepareWeight?.(node, input, weight, options.binding())
       : undefined,
+    convertWeight: (weight: Tensor, to: DataType) => convertWeight(options.binding(), weight, to),
     // Packed by this backend's binding: panels follow the register tile of its build and ISA.
     isPrepared(t: Tensor) {
       const by = packedBy(t);
@@ -71,4 +72,40 @@ export function createKernelBackend(options: KernelBackendOptions): Backend {
     },
     dispose: options.dispose ? () => options.dispose?.() : undefined,
   };
+}
+
+/**
+ * A float16 or quantised uint8 weight as float32 in the binding's memory, converted by its SIMD
+ * kernels. Not for bindings whose memory must stay small (the wasm heap): they convert in JavaScript.
+ */
+async function convertWeight(
+  binding: KernelBinding,
+  weight: Tensor,
+  to: DataType,
+): Promise<Tensor | undefined> {
+  if (to !== 'float32' || binding.toJavaScript || weight.size === 0) return undefined;
+  if (weight.type === 'float16') {
+    const y = binding.allocTensor('float32', weight.dims);
+    await runKernel(
+      binding,
+      'f16_to_f32',
+      weight.size,
+      [weight.data as Uint16Array, y.data as Float32Array],
+      [weight.size],
+    );
+    return y;
+  }
+  if (weight.type === 'uint8' && weight.quant) {
+    const y = binding.allocTensor('float32', weight.dims);
+    const { scale, zeroPoint } = weight.quant;
+    await runKernel(
+      binding,
+      'dequantize_8bit',
+      weight.size,
+      [weight.data as Uint8Array, y.data as Float32Array],
+      [QuantType.uint8, weight.size, scale, zeroPoint],
+    );
+    return y;
+  }
+  return undefined;
 }

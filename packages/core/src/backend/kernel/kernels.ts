@@ -46,6 +46,7 @@ export const UnaryOp = {
   hardSigmoid: 10,
   hardSwish: 11,
   reciprocal: 12,
+  erf: 13,
 } as const;
 
 /** kernels/vbinary/vbinary.h */

@@ -39,6 +39,7 @@ void vunary(UnaryOp op, size_t n, const float* x, float* y, float alpha, float b
       return map_unary<S>(n, x, y, [&](V v) { return S::mul(v, S::min(S::max(S::fma(v, sixth, half), zero), one)); });
     }
     case UnaryOp::reciprocal: return map_unary<S>(n, x, y, [&](V v) { return S::div(one, v); });
+    case UnaryOp::erf: return map_unary<S>(n, x, y, [](V v) { return simd::erf<S>(v); });
   }
 }
 

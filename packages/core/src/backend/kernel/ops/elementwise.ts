@@ -62,6 +62,7 @@ const UNARY: Record<string, (call: KernelCall) => [number, number, number]> = {
   Abs: () => [UnaryOp.abs, 0, 0],
   Sqrt: () => [UnaryOp.sqrt, 0, 0],
   Reciprocal: () => [UnaryOp.reciprocal, 0, 0],
+  Erf: () => [UnaryOp.erf, 0, 0],
   HardSwish: () => [UnaryOp.hardSwish, 0, 0],
   LeakyRelu: (c) => [UnaryOp.leakyRelu, c.attrs.float('alpha', 0.01), 0],
   HardSigmoid: (c) => [UnaryOp.hardSigmoid, c.attrs.float('alpha', 0.2), c.attrs.float('beta', 0.5)],
