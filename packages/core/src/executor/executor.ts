@@ -178,15 +178,20 @@ export async function executePlanBatch(
             weights.push(t);
             continue;
           }
-          // The backend converts in its own memory when it can (no JavaScript garbage per weight).
           const to = computeTypeOf(ref);
-          const loaded =
-            t.type === to ? t : ((await backend.convertWeight?.(t, to)) ?? toComputeType(ref, t));
-          const prepared = plan.sharedWeights.has(ref.name)
-            ? undefined
-            : backend.prepareWeight?.(step.node, step.node.inputs.indexOf(ref.name), loaded);
-          if (prepared && loaded !== t && loaded.ownsMemory) loaded.dispose();
-          const ready = prepared ?? loaded;
+          const input = step.node.inputs.indexOf(ref.name);
+          const prepare = (w: Tensor) =>
+            plan.sharedWeights.has(ref.name) ? undefined : backend.prepareWeight?.(step.node, input, w);
+          // A backend may prepare (pack) the stored form itself, converting in the same pass.
+          let ready = t.type === to ? undefined : prepare(t);
+          if (!ready) {
+            // The backend converts in its own memory when it can (no JavaScript garbage per weight).
+            const loaded =
+              t.type === to ? t : ((await backend.convertWeight?.(t, to)) ?? toComputeType(ref, t));
+            const prepared = prepare(loaded);
+            if (prepared && loaded !== t && loaded.ownsMemory) loaded.dispose();
+            ready = prepared ?? loaded;
+          }
           // Offer the final form, so a caching provider keeps that instead of the file's.
           if (ready !== t && provider.update?.(ref, ready) !== true) converted.push(ready);
           weights.push(ready);

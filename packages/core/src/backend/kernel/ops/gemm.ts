@@ -26,9 +26,9 @@ interface PackedWeight {
 const packedWeights = new WeakMap<Tensor, PackedWeight>();
 
 /**
- * Weight inputs prepared before, by node. Asked again for the same one, the weights provider did
- * not keep the packed form (a streaming provider): the weight is then used as it is and the kernel
- * packs its panels per call, in parallel and without allocating a packed copy each run.
+ * float32 weight inputs prepared before, by node. Asked again for the same one, the weights provider
+ * did not keep the packed form (a streaming provider): the weight is then used as it is and the
+ * kernel packs its panels per call, in parallel and without allocating a packed copy each run.
  */
 const preparedInputs = new WeakMap<Node, Set<number>>();
 
@@ -89,10 +89,14 @@ export function packWeight(
 ): Tensor | undefined {
   const source = sourceOf(weight);
   if (!source || groups * rows * depth !== weight.size || weight.size === 0) return undefined;
-  const seen = preparedInputs.get(node) ?? new Set<number>();
-  preparedInputs.set(node, seen);
-  if (seen.has(input)) return undefined;
-  seen.add(input);
+  // float16 and uint8 weights are always packed: packing converts them in the same pass, where
+  // the alternative is a float32 copy as large as the packed one.
+  if (weight.type === 'float32') {
+    const seen = preparedInputs.get(node) ?? new Set<number>();
+    preparedInputs.set(node, seen);
+    if (seen.has(input)) return undefined;
+    seen.add(input);
+  }
   const [mr, nr] = tile(binding);
   const panel = kind === PackedKind.a ? mr : nr;
   const floats = HEADER + groups * Math.ceil(rows / panel) * panel * depth;
