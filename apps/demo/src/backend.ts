@@ -1,36 +1,59 @@
 /**
- * The demo's compute backend, chosen in this one module.
- *
- * Today it is @onnxstream/core's reference backend: pure TypeScript, one thread, no SIMD, so
- * YOLOv8n takes seconds per picture. When @onnxstream/wasm is ready, replace the export line below
- * with the wasm backend's (and add `@onnxstream/wasm` to package.json), e.g.
- *   export { wasmBackend as demoBackend } from '@onnxstream/wasm';
+ * The demo's compute backend: @onnxstream/wasm, which loads the best of its three builds for this
+ * browser (SIMD128 + pthreads when the page is cross-origin isolated, else SIMD128, else plain).
+ * Where no wasm build runs, the worker falls back to @onnxstream/core's reference backend (pure
+ * TypeScript, one thread) and says why.
  */
-import type { Backend } from '@onnxstream/core';
+import { type Backend, errorMessage, referenceBackend } from '@onnxstream/core';
+import { type WasmBackend, wasmBackend } from '@onnxstream/wasm';
+import type { BackendReport } from './protocol.js';
 
-export { referenceBackend as demoBackend } from '@onnxstream/core';
+export interface DemoBackend {
+  readonly backend: Backend;
+  /** Why the wasm backend is not used, when it is not. */
+  readonly fallback?: string;
+}
 
-/** How the page describes the backend. */
-export function describeBackend(backend: Backend): string {
-  return backend.name === 'reference'
-    ? 'reference (pure TypeScript, 1 thread; the wasm backend is not wired in yet)'
-    : backend.name;
+/** Loads the wasm backend's best build (threads sized later by the session), else the reference one. */
+export async function loadDemoBackend(): Promise<DemoBackend> {
+  try {
+    await wasmBackend.init?.({});
+    return { backend: wasmBackend };
+  } catch (e) {
+    return { backend: referenceBackend, fallback: errorMessage(e) };
+  }
+}
+
+const BUILDS: Record<string, string> = {
+  threads: 'SIMD128 + pthreads',
+  simd: 'SIMD128, one thread',
+  plain: 'scalar, one thread',
+};
+
+function isWasm(backend: Backend): backend is WasmBackend {
+  return backend.name === 'wasm' && typeof (backend as Partial<WasmBackend>).kernels === 'function';
 }
 
 /**
- * Bytes of the backend's heap now, for the high-water mark: the JS heap where the browser reports
- * it (Chromium's `performance.memory`, not available in workers). A wasm backend reports its
- * memory's size here.
+ * What the backend is and does now: the wasm build in use, its threads (the calling one included)
+ * and its heap's size, which is its high-water mark (WebAssembly memory grows and never shrinks).
  */
-export function heapBytes(): number | undefined {
-  return (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize;
-}
-
-/**
- * Threads the backend computes with when `requested` are asked for: the reference backend always
- * uses one; a threaded backend needs SharedArrayBuffer, so cross-origin isolation.
- */
-export function threadsUsed(backend: Backend, requested: number, isolated: boolean): number {
-  if (backend.name === 'reference' || !isolated) return 1;
-  return Math.max(1, requested);
+export function reportBackend({ backend, fallback }: DemoBackend): BackendReport {
+  if (!isWasm(backend)) {
+    return {
+      name: backend.name,
+      threads: 1,
+      fallback,
+      description: `${backend.name} (pure TypeScript, 1 thread${fallback ? `: the wasm backend did not load: ${fallback}` : ''})`,
+    };
+  }
+  const info = backend.kernels().info();
+  return {
+    name: 'wasm',
+    variant: info.variant,
+    isa: info.isa,
+    threads: info.threads,
+    heapBytes: info.heapBytes,
+    description: `wasm, ${info.variant} build (${BUILDS[info.variant] ?? info.variant}; kernels ${info.isa})`,
+  };
 }

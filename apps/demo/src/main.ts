@@ -2,7 +2,14 @@
  * The demo page: picks a model and a picture, hands them to the inference worker, and shows
  * progress, timings, memory and the detections drawn on the picture.
  */
-import type { FromWorker, LoadedInfo, ModelSourceMessage, ResultInfo, ToWorker } from './protocol.js';
+import type {
+  BackendReport,
+  FromWorker,
+  LoadedInfo,
+  ModelSourceMessage,
+  ResultInfo,
+  ToWorker,
+} from './protocol.js';
 import type { Detection, RgbaImage } from './yolo.js';
 
 type State = 'idle' | 'loading' | 'ready' | 'running' | 'done' | 'error';
@@ -16,8 +23,8 @@ interface DemoHandle {
   crossOriginIsolated: boolean;
   /** Detections finished since the page loaded. */
   runs: number;
-  /** The worker's backend, as described to the user. */
-  backend?: string;
+  /** The worker's backend: the wasm build, its threads and heap (updated after loads and runs). */
+  backend?: BackendReport;
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -43,10 +50,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
   const msg = e.data;
   switch (msg.type) {
     case 'hello':
-      demo.backend = msg.backend;
-      $('backend-note').textContent = `Backend: ${msg.backend}.${
-        msg.reference ? ' Expect several seconds per picture.' : ''
-      }`;
+      showBackend(msg.backend);
       break;
     case 'loaded':
       demo.loaded = msg.info;
@@ -55,11 +59,8 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
         `${mb(msg.info.weightBytes)}, in ${ms(msg.info.ms)}. Inputs ${msg.info.inputs.join(', ')}; ` +
         `outputs ${msg.info.outputs.join(', ')}.`;
       ($('image-input') as HTMLInputElement).disabled = false;
-      showStats([
-        ['backend', msg.info.backend],
-        ['threads used', String(msg.info.threads)],
-        ['cross-origin isolated', String(msg.info.isolated)],
-      ]);
+      showBackend(msg.info.backend);
+      showStats([...backendRows(msg.info.backend), ['cross-origin isolated', String(msg.info.isolated)]]);
       setState('ready');
       break;
     case 'download': {
@@ -92,6 +93,13 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       setState('error');
       break;
   }
+};
+
+// An error the worker did not catch (a script of the wasm build that failed to load, for instance).
+worker.onerror = (e) => {
+  demo.lastError = e.message || 'the inference worker failed';
+  $('model-status').textContent = `Error: ${demo.lastError}`;
+  setState('error');
 };
 
 function load(source: ModelSourceMessage): void {
@@ -188,23 +196,42 @@ function drawPicture(bitmap: ImageBitmap, detections: readonly Detection[]): voi
   }
 }
 
+/** The note under the header: the wasm build in use, its threads and its heap's high-water mark. */
+function showBackend(b: BackendReport): void {
+  demo.backend = b;
+  $('backend-note').textContent =
+    b.name === 'wasm'
+      ? `Backend: ${b.description}, ${b.threads} thread${b.threads === 1 ? '' : 's'}, wasm heap ${mb(b.heapBytes ?? 0)} (its high-water mark).`
+      : `Backend: ${b.description}. Expect several seconds per picture.`;
+}
+
+function backendRows(b: BackendReport): [string, string][] {
+  return [
+    ['backend', b.description],
+    ['wasm build', b.variant ?? 'none'],
+    ['threads used', String(b.threads)],
+    [
+      'wasm heap high-water',
+      b.heapBytes !== undefined
+        ? mb(b.heapBytes)
+        : 'not reported (the reference backend computes on the JS heap)',
+    ],
+  ];
+}
+
 function showResult(r: ResultInfo): void {
   if (picture) drawPicture(picture, r.detections);
   $('run-text').textContent = `done in ${ms(r.wallMs)}`;
+  showBackend(r.backend);
   showStats([
-    ['backend', demo.loaded?.backend ?? ''],
-    ['threads used', String(r.threads)],
+    ...backendRows(r.backend),
     [
       'wall time',
       `${ms(r.wallMs)} (run ${ms(r.runMs)}, pre ${ms(r.preprocessMs)}, post ${ms(r.postprocessMs)})`,
     ],
     [
-      'heap high-water',
+      'engine high-water',
       `${mb(r.peakTensorBytes + r.readAheadPeakBytes)} (engine tensors ${mb(r.peakTensorBytes)} + weights read ahead ${mb(r.readAheadPeakBytes)})`,
-    ],
-    [
-      'backend heap high-water',
-      r.heapPeakBytes ? mb(r.heapPeakBytes) : 'not reported (the reference backend computes on the JS heap)',
     ],
     ['weights streamed', mb(r.weightBytes)],
     [

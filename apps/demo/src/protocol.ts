@@ -19,6 +19,24 @@ export type ToWorker =
       readonly iouThreshold: number;
     };
 
+/** The compute backend as the worker sees it (after loading, and again after each run). */
+export interface BackendReport {
+  /** 'wasm', or 'reference' where no wasm build runs. */
+  readonly name: string;
+  /** The wasm build in use: 'threads' (SIMD128 + pthreads), 'simd' or 'plain'. */
+  readonly variant?: string;
+  /** The wasm kernels in use: 'wasmsimd' or 'scalar'. */
+  readonly isa?: string;
+  /** Threads the backend computes with, the calling one included. */
+  readonly threads: number;
+  /** The wasm heap's size, which is its high-water mark (WebAssembly memory never shrinks). */
+  readonly heapBytes?: number;
+  /** Why the wasm backend is not used, when it is not. */
+  readonly fallback?: string;
+  /** One line for the page. */
+  readonly description: string;
+}
+
 export interface LoadedInfo {
   readonly root: string;
   readonly entry: string;
@@ -27,7 +45,7 @@ export interface LoadedInfo {
   readonly weights: number;
   readonly weightBytes: number;
   readonly ms: number;
-  readonly backend: string;
+  readonly backend: BackendReport;
   readonly threads: number;
   readonly isolated: boolean;
 }
@@ -52,8 +70,8 @@ export interface ResultInfo {
   readonly peakTensorBytes: number;
   /** The weights provider's read-ahead high-water mark (bytes read but not yet requested). */
   readonly readAheadPeakBytes: number;
-  /** The backend heap's (or the worker's JS heap's) high-water mark during the run, where reported. */
-  readonly heapPeakBytes: number | undefined;
+  /** The backend after the run: the wasm build, its threads and its heap's high-water mark. */
+  readonly backend: BackendReport;
   readonly threads: number;
   readonly weightBytes: number;
   readonly download: DownloadInfo | undefined;
@@ -62,7 +80,7 @@ export interface ResultInfo {
 
 export type FromWorker =
   /** Sent once when the worker starts. */
-  | { readonly type: 'hello'; readonly backend: string; readonly reference: boolean }
+  | { readonly type: 'hello'; readonly backend: BackendReport }
   | { readonly type: 'loaded'; readonly info: LoadedInfo }
   | { readonly type: 'download'; readonly info: DownloadInfo }
   | { readonly type: 'progress'; readonly step: number; readonly steps: number; readonly opType: string }

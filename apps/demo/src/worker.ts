@@ -1,6 +1,7 @@
 /**
- * The inference worker: loads a model folder (URL, picked directory or file list), keeps one
- * session, and runs YOLOv8n detections, reporting download and per-operator progress.
+ * The inference worker: loads the wasm backend (its best build for this browser), then a model
+ * folder (URL, picked directory or file list), keeps one session, and runs YOLOv8n detections,
+ * reporting download and per-operator progress, the wasm build, its threads and its heap.
  */
 import { errorMessage, InferenceSession, type ModelFiles } from '@onnxstream/core';
 import {
@@ -11,7 +12,7 @@ import {
   HttpModelFiles,
   HttpProvider,
 } from '@onnxstream/providers';
-import { demoBackend, describeBackend, heapBytes, threadsUsed } from './backend.js';
+import { type DemoBackend, loadDemoBackend, reportBackend } from './backend.js';
 import { detect } from './pipeline.js';
 import type { DownloadInfo, FromWorker, ModelSourceMessage, ToWorker } from './protocol.js';
 
@@ -25,10 +26,14 @@ let session: InferenceSession | undefined;
 let provider: HttpProvider | undefined;
 let http: HttpModelFiles | undefined;
 let totalWeightBytes = 0;
-let threads = 1;
-let heapPeak = 0;
-/** Messages are handled one at a time. */
-let queue: Promise<void> = Promise.resolve();
+
+/** The backend, loaded once when the worker starts (the page hears of it in the 'hello' message). */
+const backendReady: Promise<DemoBackend> = loadDemoBackend().then((b) => {
+  scope.postMessage({ type: 'hello', backend: reportBackend(b) });
+  return b;
+});
+/** Messages are handled one at a time, after the backend has loaded. */
+let queue: Promise<void> = backendReady.then(() => undefined);
 
 scope.onmessage = (e) => {
   queue = queue
@@ -36,19 +41,9 @@ scope.onmessage = (e) => {
     .catch((err) => scope.postMessage({ type: 'error', message: errorMessage(err) }));
 };
 
-scope.postMessage({
-  type: 'hello',
-  backend: describeBackend(demoBackend),
-  reference: demoBackend.name === 'reference',
-});
-
 async function handle(msg: ToWorker): Promise<void> {
   if (msg.type === 'load') await load(msg.source);
   else await runDetection(msg);
-}
-
-function sampleHeap(): void {
-  heapPeak = Math.max(heapPeak, heapBytes() ?? 0);
 }
 
 function downloadInfo(): DownloadInfo | undefined {
@@ -106,12 +101,13 @@ async function load(source: ModelSourceMessage): Promise<void> {
   const entry = await findModelEntry(files, paths);
   provider = new HttpProvider();
   const isolated = globalThis.crossOriginIsolated === true;
-  const requested = navigator.hardwareConcurrency || 1;
-  threads = threadsUsed(demoBackend, requested, isolated);
+  const demo = await backendReady;
+  // Every logical CPU; only the wasm threads build (cross-origin isolated pages) uses more than one.
   session = await InferenceSession.create(
     { files, entry },
-    { backend: demoBackend, weightsProvider: provider, threads },
+    { backend: demo.backend, weightsProvider: provider, threads: navigator.hardwareConcurrency || 1 },
   );
+  const backend = reportBackend(demo);
   const weights = [...session.graph.weights.values()];
   totalWeightBytes = weights.reduce((n, w) => n + w.byteLength, 0);
   scope.postMessage({
@@ -124,8 +120,8 @@ async function load(source: ModelSourceMessage): Promise<void> {
       weights: weights.length,
       weightBytes: totalWeightBytes,
       ms: performance.now() - t0,
-      backend: describeBackend(demoBackend),
-      threads,
+      backend,
+      threads: backend.threads,
       isolated,
     },
   });
@@ -140,15 +136,12 @@ async function runDetection(msg: Extract<ToWorker, { type: 'detect' }>): Promise
       `this is not a YOLOv8 model: it needs input 'images' and output 'output0' (it has ${session.inputNames.join(', ')} -> ${session.outputNames.join(', ')})`,
     );
   }
-  heapPeak = 0;
-  sampleHeap();
   let lastPost = 0;
   const t0 = performance.now();
   const result = await detect(session, msg.image, {
     scoreThreshold: msg.scoreThreshold,
     iouThreshold: msg.iouThreshold,
     onProgress: (p) => {
-      sampleHeap();
       postDownload();
       const now = performance.now();
       if (p.step === 1 || p.step === p.steps || now - lastPost >= 50) {
@@ -158,7 +151,8 @@ async function runDetection(msg: Extract<ToWorker, { type: 'detect' }>): Promise
     },
   });
   const wallMs = performance.now() - t0;
-  sampleHeap();
+  // The wasm heap only grows, so its size after the run is its high-water mark.
+  const backend = reportBackend(await backendReady);
   const stats = session.lastRunStats;
   scope.postMessage({
     type: 'result',
@@ -170,8 +164,8 @@ async function runDetection(msg: Extract<ToWorker, { type: 'detect' }>): Promise
       postprocessMs: result.timings.postprocess,
       peakTensorBytes: stats?.peakTensorBytes ?? 0,
       readAheadPeakBytes: provider?.stats.peakHeldBytes ?? 0,
-      heapPeakBytes: heapPeak || undefined,
-      threads,
+      backend,
+      threads: backend.threads,
       weightBytes: stats?.weightBytes ?? 0,
       download: downloadInfo(),
       http: provider?.stats.http,

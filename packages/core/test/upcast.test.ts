@@ -78,7 +78,11 @@ describe('float16 weights cast to float32 in the model, under fp16 arithmetic on
       initializers: { w16: castTensor(new Tensor('float32', w, [32]), 'float16') },
     });
     const ran: string[] = [];
-    const x = new Tensor('float32', Float32Array.from({ length: 32 }, (_, i) => i - 16), [32]);
+    const x = new Tensor(
+      'float32',
+      Float32Array.from({ length: 32 }, (_, i) => i - 16),
+      [32],
+    );
     const s = await InferenceSession.create(model, { backend: float32Backend(ran), fp16Arithmetic: true });
     const { y } = await s.run({ x });
     // Every product of these values (multiples of 1/4 up to 24) is exact in float16.
