@@ -21,6 +21,11 @@ const program = new Command()
   .showHelpAfterError()
   .exitOverride();
 
+const providerOption = () =>
+  new Option('--provider <name>', 'weights provider')
+    .choices(['prefetch', 'nocache', 'ram'])
+    .default('prefetch');
+
 const backendOption = () =>
   new Option('--backend <name>', 'compute backend')
     .choices(['auto', 'reference', 'native', 'wasm'])
@@ -37,11 +42,7 @@ addEngineFlags(
     .option('--output <NAME>', 'an output to write (repeatable; default: the model outputs)', collect)
     .option('--output-dir <DIR>', 'where to write <output>.npy files', '.')
     .addOption(backendOption())
-    .addOption(
-      new Option('--provider <name>', 'weights provider')
-        .choices(['prefetch', 'nocache', 'ram'])
-        .default('prefetch'),
-    )
+    .addOption(providerOption())
     .option('--threads <N>', 'compute threads (default: all cores)', positiveInt('--threads'))
     .option('--repeat <N>', 'run N times (RAM provider and timings)', positiveInt('--repeat'), 1)
     .option('--profile', 'print time per operator type')
@@ -105,11 +106,7 @@ addEngineFlags(
     .option('--input <NAME=FILE.npy>', 'an input tensor; repeat a name for more runs', collect)
     .option('--output <FILE>', 'where to write the ranges', 'range_data.txt')
     .addOption(backendOption())
-    .addOption(
-      new Option('--provider <name>', 'weights provider')
-        .choices(['prefetch', 'nocache', 'ram'])
-        .default('prefetch'),
-    )
+    .addOption(providerOption())
     .option('--threads <N>', 'compute threads (default: all cores)', positiveInt('--threads'))
     .option('--json', 'print {runs, operators, output} as JSON'),
 ).action(async (model: string, opts) => {

@@ -5,18 +5,9 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { KernelLibraryInfo } from '@onnxstream/core/kernel';
 
-export interface NativeInfo {
-  /** The kernels in use. */
-  readonly isa: string;
-  /** Every ISA this build and CPU can run. */
-  readonly isas: readonly string[];
-  readonly threads: number;
-  /** Kernel names in id order (csrc/api/kernel-list.h). */
-  readonly kernels: readonly string[];
-  /** Native tensor memory held now, and its peak since resetPeak(). */
-  readonly bytesInUse: number;
-  readonly bytesPeak: number;
+export interface NativeInfo extends KernelLibraryInfo {
   /** Freed large blocks kept for reuse (bounded by setBufferCache / ONNXSTREAM_BUFFER_CACHE_MB). */
   readonly bytesCached: number;
 }

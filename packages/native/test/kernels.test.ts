@@ -1,6 +1,6 @@
+import { KERNELS } from '@onnxstream/core/kernel';
 import { describe, expect, it } from 'vitest';
 import { binding } from '../src/binding.js';
-import { KERNELS } from '../src/kernels.js';
 
 describe('the addon', () => {
   it('has every kernel src/kernels.ts names', () => {

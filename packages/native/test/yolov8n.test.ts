@@ -7,10 +7,10 @@ import {
   type WeightsProvider,
   weightTensor,
 } from '@onnxstream/core';
+import { isPackedWeight } from '@onnxstream/core/kernel';
 import { closeness, readFloat32, testdata } from '@onnxstream/core/testing';
 import { describe, expect, it } from 'vitest';
 import { nativeInfo, useIsa } from '../src/index.js';
-import { isPackedWeight } from '../src/ops/gemm.js';
 
 const reference = (name: string) => readFloat32(testdata('yolov8n-onnxstream-reference', name));
 

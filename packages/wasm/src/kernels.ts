@@ -13,21 +13,12 @@
  * the allocator reuses what is freed).
  */
 import { type DataType, DTYPES, Tensor } from '@onnxstream/core';
-import type { KernelBinding } from '@onnxstream/core/kernel';
+import type { KernelBinding, KernelLibraryInfo } from '@onnxstream/core/kernel';
 import { type EmModule, memoryOf, type WasmVariant } from './module.js';
 
-export interface WasmInfo {
+export interface WasmInfo extends KernelLibraryInfo {
   /** The build in use. */
   readonly variant: WasmVariant;
-  /** The kernels in use ('scalar' or 'wasmsimd'), and every ISA this build runs. */
-  readonly isa: string;
-  readonly isas: readonly string[];
-  readonly threads: number;
-  /** Kernel names in id order (csrc/api/kernel-list.h). */
-  readonly kernels: readonly string[];
-  /** Tensor memory allocated in the heap now, and its peak since resetPeak(). */
-  readonly bytesInUse: number;
-  readonly bytesPeak: number;
   /** Size of the staging block for inputs in JavaScript memory (the largest operator's so far). */
   readonly stagingBytes: number;
   /**

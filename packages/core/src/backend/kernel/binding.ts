@@ -31,3 +31,17 @@ export interface KernelBinding {
    */
   toJavaScript?(t: Tensor): Tensor;
 }
+
+/** What a compiled kernel library reports about itself (extended by each backend's info()). */
+export interface KernelLibraryInfo {
+  /** The kernels in use. */
+  readonly isa: string;
+  /** Every ISA this build and CPU can run. */
+  readonly isas: readonly string[];
+  readonly threads: number;
+  /** Kernel names in id order (csrc/api/kernel-list.h). */
+  readonly kernels: readonly string[];
+  /** Tensor memory the library holds now, and its peak since resetPeak(). */
+  readonly bytesInUse: number;
+  readonly bytesPeak: number;
+}

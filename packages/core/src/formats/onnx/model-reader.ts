@@ -112,7 +112,7 @@ async function readGraph(
         name = utf8.decode(await c.bytes(n));
         break;
       case 5: {
-        const init = await scanInitializer(c, n, entry);
+        const init = initializerOf(await scanTensorProto(c, n, entry));
         if ('tensor' in init) constants.set(init.name, init.tensor);
         else if (isEagerWeight(init.ref)) pendingEager.push(init.ref);
         else weights.set(init.ref.name, init.ref);
@@ -152,13 +152,23 @@ async function readWeight(files: ModelFiles, ref: WeightRef): Promise<Tensor> {
   return weightTensor(ref, await files.read(ref.file, ref.offset, ref.byteLength));
 }
 
-type ScannedInitializer = { name: string; tensor: Tensor } | { name: string; ref: WeightRef };
+/** An initializer as scanned: decoded whole, or where its raw little-endian bytes lie. */
+export interface ScannedTensor {
+  readonly name: string;
+  readonly type: DataType;
+  readonly dims: readonly number[];
+  /** Raw little-endian bytes in a file of the model folder. */
+  readonly raw?: { readonly file: string; readonly offset: number; readonly byteLength: number };
+  /** Tensors whose data sits in typed proto fields, decoded already. */
+  readonly tensor?: Tensor;
+}
 
 /**
- * Reads a TensorProto's header fields, recording where raw_data lies instead of reading it.
- * Tensors with typed inline data (float_data, int64_data, ...) are decoded whole.
+ * Reads a TensorProto's header fields, recording where raw_data (or external data, relative to the
+ * entry's folder) lies instead of reading it. Tensors with typed inline data (float_data,
+ * int64_data, ...) are decoded whole.
  */
-async function scanInitializer(c: WireCursor, n: number, entry: string): Promise<ScannedInitializer> {
+export async function scanTensorProto(c: WireCursor, n: number, entry: string): Promise<ScannedTensor> {
   const start = c.pos;
   const end = start + n;
   const dims: number[] = [];
@@ -193,11 +203,11 @@ async function scanInitializer(c: WireCursor, n: number, entry: string): Promise
   const count = shapeSize(dims);
   const traits = DTYPES[type];
   const byteLength = traits.bits < 8 ? Math.ceil((count * traits.bits) / 8) : count * traits.bytes;
-  const packed = traits.bits < 8 || undefined;
   if (location === 1 || external.length > 0) {
     const kv = new Map(external.map((e) => [e.key ?? '', e.value ?? '']));
-    const file = kv.get('location');
-    if (!file) throw new Error(`initializer '${name}' has external data without a location`);
+    const loc = kv.get('location');
+    if (!loc) throw new Error(`initializer '${name}' has external data without a location`);
+    const dir = entry.includes('/') ? entry.slice(0, entry.lastIndexOf('/') + 1) : '';
     const offset = Number(kv.get('offset') ?? 0);
     const length = kv.has('length') ? Number(kv.get('length')) : byteLength;
     if (length !== byteLength) {
@@ -205,26 +215,28 @@ async function scanInitializer(c: WireCursor, n: number, entry: string): Promise
         `initializer '${name}': external length ${length} does not match its shape (${byteLength} bytes)`,
       );
     }
-    return {
-      name,
-      ref: { name, file: checkRelativePath(file, entry), offset, byteLength, type, dims, packed },
-    };
+    return { name, type, dims, raw: { file: checkRelativePath(dir + loc, entry), offset, byteLength } };
   }
   if (inline || type === 'string' || !raw) {
-    const all = await readRange(c, start, end);
-    return { name, tensor: tensorFromProto(decodeMessage<TensorProtoObject>(TensorProto, all)) };
+    const all = await c.files.read(c.path, start, end - start);
+    return { name, type, dims, tensor: tensorFromProto(decodeMessage<TensorProtoObject>(TensorProto, all)) };
   }
   if (raw[1] !== byteLength) {
     throw new Error(`initializer '${name}' has ${raw[1]} bytes of raw data, its shape needs ${byteLength}`);
   }
-  return { name, ref: { name, file: c.path, offset: raw[0], byteLength, type, dims, packed } };
+  return { name, type, dims, raw: { file: c.path, offset: raw[0], byteLength } };
+}
+
+/** A scanned initializer as the graph holds it: a constant, or a weight streamed from its file. */
+function initializerOf(
+  t: ScannedTensor,
+): { name: string; tensor: Tensor } | { name: string; ref: WeightRef } {
+  if (t.tensor) return { name: t.name, tensor: t.tensor };
+  const packed = DTYPES[t.type].bits < 8 || undefined;
+  return { name: t.name, ref: { name: t.name, ...t.raw!, type: t.type, dims: t.dims, packed } };
 }
 
 const ENTRY = NodeProto.root.lookupType('onnx.StringStringEntryProto');
-
-async function readRange(c: WireCursor, start: number, end: number): Promise<Uint8Array> {
-  return c.files.read(c.path, start, end - start);
-}
 
 function convertValueInfo(v: ValueInfoObject): ValueInfo {
   return { name: v.name ?? '', ...convertType(v.type) };
