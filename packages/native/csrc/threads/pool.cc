@@ -15,11 +15,7 @@
 namespace os {
 namespace {
 
-#if OS_NO_THREADS
-
-int g_threads = 1;
-
-#else
+#if !OS_NO_THREADS
 
 int hardware_threads() {
   unsigned n = std::thread::hardware_concurrency();
