@@ -83,7 +83,8 @@ beforeAll(() => {
   rmSync(join(pkg, 'prebuilds'), { recursive: true, force: true });
   // The dependencies as installed for this checkout (node-gyp-build, node-addon-api, node-gyp, prebuildify).
   symlinkSync(join(root, 'node_modules'), join(pkg, 'node_modules'));
-});
+  // npm pack takes about 2 s alone; with every package's tests sharing two cores, far longer.
+}, 120_000);
 
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
