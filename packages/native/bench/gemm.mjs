@@ -209,7 +209,10 @@ if (filter.test('YOLOv8n')) {
         kept.set(ref.name, weightTensor(ref, await files.read(ref.file, ref.offset, ref.byteLength)));
       return kept.get(ref.name);
     },
-    update: (ref, t) => kept.set(ref.name, t),
+    update: (ref, t) => {
+      kept.set(ref.name, t);
+      return true;
+    },
   };
   const session = await InferenceSession.create(testdata('yolov8n-onnxstream'), {
     backend: 'native',
