@@ -1,33 +1,11 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { encodeNpy, parseNpy, Tensor } from '@onnxstream/core';
 import { encodeOnnxModel } from '@onnxstream/core/onnx';
 import { testdata } from '@onnxstream/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-
-const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(...args: string[]): Promise<Result> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
-      maxBuffer: 1 << 26,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+import { type CliResult, cli } from './run-cli.js';
 
 let dir: string;
 /** YOLOv8n's peak tensor bytes as the run test measures them, for the info test to compare with. */
@@ -371,7 +349,7 @@ describe('bad input: one clear error line and a non-zero exit', () => {
     return x;
   };
 
-  const expectOneLine = (r: Result, pattern: RegExp) => {
+  const expectOneLine = (r: CliResult, pattern: RegExp) => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);

@@ -1,18 +1,14 @@
-/** `onnxstream sd` and `onnxstream tokenize` on tiny generated SD 1.5 model folders. */
-import { execFile } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseNpy } from '@onnxstream/core';
 import { testdata } from '@onnxstream/core/testing';
 import { decodePng } from '@onnxstream/stable-diffusion';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+import { runCli } from './run-cli.js';
 
 /** The tiny-model folder writer of @onnxstream/stable-diffusion's build (not a package export). */
 type WriteTinySd15 = (
@@ -21,22 +17,7 @@ type WriteTinySd15 = (
 ) => Promise<string>;
 const FIXTURES = new URL('../../stable-diffusion/dist/pipeline/fixtures.js', import.meta.url).href;
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { maxBuffer: 1 << 26, env: { ...process.env, ...options.env }, cwd: options.cwd },
-      (e, stdout, stderr) => resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const cli = runCli;
 
 let dir: string;
 let diffusers: string;
