@@ -1,38 +1,11 @@
 import '../src/register.js';
-import {
-  InferenceSession,
-  type ModelFiles,
-  Tensor,
-  type WeightRef,
-  type WeightsProvider,
-  weightTensor,
-} from '@onnxstream/core';
+import { InferenceSession, Tensor } from '@onnxstream/core';
 import { isPackedWeight } from '@onnxstream/core/kernel';
-import { closeness, readFloat32, testdata } from '@onnxstream/core/testing';
+import { closeness, KeepingProvider, readFloat32, testdata } from '@onnxstream/core/testing';
 import { describe, expect, it } from 'vitest';
 import { nativeInfo, useIsa } from '../src/index.js';
 
 const reference = (name: string) => readFloat32(testdata('yolov8n-onnxstream-reference', name));
-
-/** Reads each weight once and keeps the form the engine offers back (packed panels), like the RAM provider. */
-class KeepingProvider implements WeightsProvider {
-  readonly name = 'keeping';
-  readonly kept = new Map<string, Tensor>();
-  #files: ModelFiles | undefined;
-  init(files: ModelFiles): void {
-    this.#files = files;
-  }
-  async get(ref: WeightRef): Promise<Tensor> {
-    return (
-      this.kept.get(ref.name) ??
-      weightTensor(ref, await this.#files!.read(ref.file, ref.offset, ref.byteLength))
-    );
-  }
-  update(ref: WeightRef, converted: Tensor): boolean {
-    this.kept.set(ref.name, converted);
-    return true;
-  }
-}
 
 // Every convolution runs the native GEMM (packed weights, SiLU in the epilogue) on each ISA this
 // machine runs; the second run takes the packed weights the provider kept.

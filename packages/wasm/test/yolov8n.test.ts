@@ -4,16 +4,9 @@
  * operator its weights and takes them back, so the heap holds only the current operator's weights:
  * its high-water mark stays far below weights + peak activations summed over the model.
  */
-import {
-  InferenceSession,
-  type ModelFiles,
-  Tensor,
-  type WeightRef,
-  type WeightsProvider,
-  weightTensor,
-} from '@onnxstream/core';
+import { InferenceSession, Tensor } from '@onnxstream/core';
 import { isPackedWeight } from '@onnxstream/core/kernel';
-import { closeness, readFloat32, testdata } from '@onnxstream/core/testing';
+import { closeness, KeepingProvider, readFloat32, testdata } from '@onnxstream/core/testing';
 import { describe, expect, it } from 'vitest';
 import { createWasmBackend, type WasmVariant } from '../src/index.js';
 
@@ -54,26 +47,6 @@ describe.each(VARIANTS)('YOLOv8n on the wasm %s build', (variant) => {
     );
   });
 });
-
-/** Reads each weight once and keeps the form the engine offers back (packed panels), like the RAM provider. */
-class KeepingProvider implements WeightsProvider {
-  readonly name = 'keeping';
-  readonly kept = new Map<string, Tensor>();
-  #files: ModelFiles | undefined;
-  init(files: ModelFiles): void {
-    this.#files = files;
-  }
-  async get(ref: WeightRef): Promise<Tensor> {
-    return (
-      this.kept.get(ref.name) ??
-      weightTensor(ref, await this.#files!.read(ref.file, ref.offset, ref.byteLength))
-    );
-  }
-  update(ref: WeightRef, converted: Tensor): boolean {
-    this.kept.set(ref.name, converted);
-    return true;
-  }
-}
 
 // A caching provider keeps the packed weights the engine offers it: in JavaScript memory, so the
 // heap does not hold the model; the second run reads them from there.

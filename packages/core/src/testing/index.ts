@@ -6,6 +6,11 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ModelFiles } from '../files/model-files.js';
+import { weightTensor } from '../formats/weights.js';
+import type { WeightRef } from '../graph/graph.js';
+import type { WeightsProvider } from '../provider/weights-provider.js';
+import type { Tensor } from '../tensor/tensor.js';
 
 /** Path inside the shared test data: $ONNXSTREAM_SHARED/testdata, else `../shared/testdata` next to the repository. */
 export function testdata(...parts: string[]): string {
@@ -50,4 +55,31 @@ export function closeness(
   return bad === 0
     ? undefined
     : `${bad} of ${expected.length} elements off; worst at ${worst}: ${actual[worst]} vs ${expected[worst]} (${ratio.toFixed(1)}x tolerance)`;
+}
+
+/**
+ * Reads each weight once and keeps the form the engine offers back (packed panels), as the RAM
+ * provider does, without depending on @onnxstream/providers: backends' tests check runs from kept
+ * prepared weights with it.
+ */
+export class KeepingProvider implements WeightsProvider {
+  readonly name = 'keeping';
+  readonly kept = new Map<string, Tensor>();
+  #files: ModelFiles | undefined;
+
+  init(files: ModelFiles): void {
+    this.#files = files;
+  }
+
+  async get(ref: WeightRef): Promise<Tensor> {
+    const kept = this.kept.get(ref.name);
+    if (kept) return kept;
+    if (!this.#files) throw new Error('KeepingProvider: init() was not called');
+    return weightTensor(ref, await this.#files.read(ref.file, ref.offset, ref.byteLength));
+  }
+
+  update(ref: WeightRef, converted: Tensor): boolean {
+    this.kept.set(ref.name, converted);
+    return true;
+  }
 }
