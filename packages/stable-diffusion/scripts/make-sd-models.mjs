@@ -1,20 +1,26 @@
 #!/usr/bin/env node
 /**
- * Writes full-size Stable Diffusion 1.5 models with random weights (same architecture, tensor names
- * and I/O names as the real exports) for benchmarks:
+ * Writes full-size Stable Diffusion 1.5 (or SDXL) models with random weights (same architecture,
+ * tensor names and I/O names as the real exports) for benchmarks:
  *
  *   <dir>/text_encoder/model.onnx + model.onnx_data   CLIP ViT-L/14 text model, 123,060,480 params
  *   <dir>/unet/model.onnx + model.onnx_data           UNet2DConditionModel, 859,520,964 params
  *   <dir>/vae_decoder/model.onnx + model.onnx_data    post_quant_conv + Decoder, 49,490,199 params
  *
+ * With --xl: the SDXL UNet (2,567,463,684 params), text_encoder (CLIP ViT-L/14 with every hidden
+ * state as an output) and text_encoder_2 (OpenCLIP ViT-bigG/14 with projection, 694,659,840 params).
+ *
  * Usage (after `pnpm --filter @onnxstream/stable-diffusion build`):
- *   node packages/stable-diffusion/scripts/make-sd-models.mjs <dir> [--fp16] [--fp16-full]
- *        [--only unet,vae_decoder,text_encoder] [--seed N] [--latent 64] [--onnxstream-names]
+ *   node packages/stable-diffusion/scripts/make-sd-models.mjs <dir> [--xl] [--fp16] [--fp16-full]
+ *        [--only unet,vae_decoder,text_encoder,text_encoder_2] [--seed N] [--latent 64] [--onnxstream-names]
  *
  * --fp16 stores weights as float16 (Cast to float32 before use); --fp16-full makes the whole graph
- * float16 (inputs and outputs too). --latent sets the UNet/VAE latent size (64 = 512x512 images).
- * --onnxstream-names uses OnnxStream's input names (text encoder `onnx::Reshape_0` int64, VAE `input.1`).
- * fp32 output is ~3.4 GB (UNet) + 0.5 GB + 0.2 GB; weights are streamed, one tensor in memory at a time.
+ * float16 (inputs and outputs too). --latent sets the UNet/VAE latent size (64 = 512x512 images;
+ * SDXL's default is 128). --onnxstream-names uses OnnxStream's names: SD 1.5 text encoder
+ * `onnx::Reshape_0` int64 and VAE `input.1`; SDXL text encoders `input_ids` int64 -> `out_0` and
+ * `out_13` / `out_33`, the UNet inside the `unet` module. fp32 output is ~3.4 GB (UNet) + 0.5 GB +
+ * 0.2 GB for SD 1.5, ~10.3 GB + 2.8 GB + 0.5 GB + 0.2 GB for SDXL; weights are streamed, one tensor
+ * in memory at a time.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -46,24 +52,29 @@ const latent = flag('--latent');
 const fp16Full = bool('--fp16-full');
 const fp16 = bool('--fp16') || fp16Full;
 const onnxstreamNames = bool('--onnxstream-names');
+const xl = bool('--xl');
 const dir = args[0];
 if (!dir || args.length > 1 || args.some((a) => a.startsWith('--'))) {
   console.error(
-    'usage: make-sd-models.mjs <dir> [--fp16] [--fp16-full] [--only unet,vae_decoder,text_encoder] [--seed N] [--latent 64] [--onnxstream-names]',
+    'usage: make-sd-models.mjs <dir> [--xl] [--fp16] [--fp16-full] [--only unet,vae_decoder,text_encoder,text_encoder_2] [--seed N] [--latent 64] [--onnxstream-names]',
   );
   process.exit(2);
 }
 const size = latent ? { latentHeight: Number(latent), latentWidth: Number(latent) } : {};
-const naming = onnxstreamNames ? { naming: 'onnxstream' } : {};
+// OnnxStream's SDXL folders: text encoders named by output position, the UNet in a `unet` module,
+// the VAE decoder reading `latent_sample` as diffusers'.
+const naming = onnxstreamNames ? { naming: xl ? 'onnxstream-xl' : 'onnxstream' } : {};
 const start = performance.now();
 const made = await makeSdModels(resolve(dir), {
+  architecture: xl ? 'sdxl' : 'sd15',
   components: only ? only.split(',') : undefined,
   precision: fp16 ? 'fp16' : 'fp32',
   float16Mode: fp16Full ? 'full' : 'weights',
   seed,
-  unet: size,
-  vaeDecoder: { ...size, ...naming },
+  unet: { ...size, ...(xl && onnxstreamNames ? { scope: 'unet' } : {}) },
+  vaeDecoder: { ...size, ...(xl ? {} : naming) },
   textEncoder: naming,
+  textEncoder2: naming,
   log: (line) => console.log(line),
 });
 const total = made.reduce((s, m) => s + m.modelBytes + m.dataBytes, 0);

@@ -1,6 +1,6 @@
 /**
- * Tiny generated SD models run in onnxruntime-node and in our engine (reference backend; native too
- * when its addon loads) and agree.
+ * Tiny generated SD 1.5 and SDXL models run in onnxruntime-node and in our engine (reference backend;
+ * native too when its addon loads) and agree.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,11 +9,15 @@ import { fromHalf, InferenceSession, registeredBackends, Tensor, toHalf } from '
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  buildSdxlTextEncoder,
   buildTextEncoder,
   buildUNet,
   buildVaeDecoder,
   type GraphSpec,
   mulberry32,
+  TINY_SDXL_TEXT_ENCODER,
+  TINY_SDXL_TEXT_ENCODER_2,
+  TINY_SDXL_UNET,
   TINY_TEXT_ENCODER,
   TINY_UNET,
   TINY_VAE_DECODER,
@@ -227,6 +231,71 @@ describe('generated SD architectures (tiny) agree with onnxruntime-node', () => 
       5e-2,
     );
     expect(relDiff(f16.out_sample, fp32.out_sample)).toBeLessThan(5e-2);
+  });
+
+  it('SDXL UNet: + text_embeds [1,48], time_ids [1,6]; both conditionings matter', async () => {
+    const c = TINY_SDXL_UNET;
+    const graph = buildUNet(c);
+    expect(graph.inputs.map((i) => [i.name, i.dims])).toEqual([
+      ['sample', [1, 4, 8, 8]],
+      ['timestep', [1]],
+      ['encoder_hidden_states', [1, 77, 80]],
+      ['text_embeds', [1, 48]],
+      ['time_ids', [1, 6]],
+    ]);
+    const feeds = (timeIds: number[]): Record<string, Feed> => ({
+      sample: { type: 'float32', data: randn(4 * 8 * 8, 1), dims: [1, 4, 8, 8] },
+      timestep: { type: 'float32', data: Float32Array.of(637), dims: [1] },
+      encoder_hidden_states: { type: 'float32', data: randn(77 * 80, 11), dims: [1, 77, 80] },
+      text_embeds: { type: 'float32', data: randn(48, 21), dims: [1, 48] },
+      time_ids: { type: 'float32', data: Float32Array.from(timeIds), dims: [1, 6] },
+    });
+    const path = await write(graph, 'sdxl-unet');
+    const out = await compare('sdxl unet', path, feeds([64, 64, 0, 0, 64, 64]), FP32_TOL);
+    const other = await runOrt(path, feeds([1024, 1024, 0, 0, 1024, 1024]));
+    expect(relDiff(other.out_sample, out.out_sample)).toBeGreaterThan(1e-3);
+  });
+
+  it('SDXL text encoders: hidden states of encoder 1; gelu, projection and 0-padding of encoder 2', async () => {
+    const prompt = ids();
+    const te1 = buildSdxlTextEncoder(1, TINY_SDXL_TEXT_ENCODER);
+    const one = await compare(
+      'sdxl text encoder 1',
+      await write(te1, 'sdxl-te1'),
+      { input_ids: { type: 'int32', data: prompt, dims: [1, 77] } },
+      FP32_TOL,
+    );
+    expect(Object.keys(one)).toEqual([
+      'last_hidden_state',
+      'pooler_output',
+      'hidden_states.0',
+      'hidden_states.1',
+      'hidden_states.2',
+    ]);
+    // OpenCLIP ids: 0 after the end-of-text token; pooled at that token (the argmax).
+    const padded = prompt.map((v, i) => (i > 9 ? 0 : v));
+    const te2 = buildSdxlTextEncoder(2, TINY_SDXL_TEXT_ENCODER_2);
+    const two = await compare(
+      'sdxl text encoder 2',
+      await write(te2, 'sdxl-te2'),
+      { input_ids: { type: 'int32', data: padded, dims: [1, 77] } },
+      FP32_TOL,
+    );
+    expect(two.text_embeds).toHaveLength(48);
+    expect(two['hidden_states.2']).toHaveLength(77 * 48);
+    // OnnxStream's naming computes the same values (up to the kernels onnxruntime picks when fewer
+    // intermediate values are outputs).
+    const os = await compare(
+      'sdxl text encoder 2 onnxstream naming',
+      await write(
+        buildSdxlTextEncoder(2, { ...TINY_SDXL_TEXT_ENCODER_2, naming: 'onnxstream-xl' }),
+        'sdxl-te2-os',
+      ),
+      { input_ids: { type: 'int64', data: padded, dims: [1, 77] } },
+      FP32_TOL,
+    );
+    expect(relDiff(os.out_0, two.text_embeds)).toBeLessThan(FP32_TOL);
+    expect(relDiff(os.out_33, two['hidden_states.2'])).toBeLessThan(FP32_TOL);
   });
 
   it('VAE decoder: latent_sample [1,4,4,4] -> sample [1,3,32,32]', async () => {

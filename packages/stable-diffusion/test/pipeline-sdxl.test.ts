@@ -1,7 +1,8 @@
 /**
- * SDXL / Turbo conditioning and UNet feeds, with stand-in models behind the runner seam (the
- * architecture builder has no SDXL graphs yet): two text encoders' penultimate states concatenated,
- * encoder 2's pooled output and 0-padded ids, time ids, guidance, Turbo's single branch.
+ * SDXL / Turbo conditioning and UNet feeds, with stand-in models behind the runner seam whose outputs
+ * say where each value came from: two text encoders' penultimate states concatenated, encoder 2's
+ * pooled output and 0-padded ids, time ids, guidance, Turbo's single branch. (pipeline-sdxl-models
+ * runs the real architectures.)
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

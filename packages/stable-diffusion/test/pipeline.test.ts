@@ -1,29 +1,30 @@
 /**
  * End-to-end pipeline tests on tiny SD 1.5 models (real architectures, tiny widths, the real CLIP
  * vocabulary) in diffusers' ONNX layout and OnnxStream's layout (converted with core's converter).
- * Every stage is compared with onnxruntime-node running the same graphs inside the same pipeline code.
+ * Every stage is compared with onnxruntime-node running the same graphs inside the same pipeline code;
+ * low-memory (W8A8) decoding and decoder calibration are checked against the engine run directly.
  */
-import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
-import { Tensor } from '@onnxstream/core';
+import { join } from 'node:path';
+import { InferenceSession, parseRangeData, Tensor } from '@onnxstream/core';
 import { testdata } from '@onnxstream/core/testing';
-import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   applyEmphasis,
   decodeFull,
   decodeTiled,
   type ModelRunner,
-  type ModelRunnerFactory,
-  type ProgressEvent,
+  SD15_VAE_SCALING_FACTOR,
   StableDiffusionPipeline,
   type TextConditioning,
   tileOrigins,
   tilingApplies,
   toPixels,
+  unscaleLatent,
 } from '../src/index.js';
 import { writeTinySd15 } from '../src/pipeline/fixtures.js';
+import { generate, maxAbs, ortFactory, scale } from './ort-runner.js';
 
 let dir: string;
 let diffusers: string;
@@ -44,101 +45,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-function toOrt(t: Tensor): ort.Tensor {
-  return new ort.Tensor(t.type as 'float32', t.data as Float32Array, [...t.dims]);
-}
-
-/** OnnxStream folders of the fixtures -> the .onnx graphs they were converted from (fp32 weights). */
-const SOURCES: Record<string, string> = {
-  text_encoder_fp32: 'text_encoder',
-  unet_fp16: 'unet',
-  vae_decoder_fp16: 'vae_decoder',
-  vae_decoder_fp16_l32: 'vae_decoder_l32',
-};
-
-/** onnxruntime-node as the pipeline's model runner (OnnxStream folders run their source .onnx). */
-const ortFactory: ModelRunnerFactory = async (model) => {
-  const path =
-    model.format === 'onnx'
-      ? model.path
-      : join(dirname(model.path), '_onnx', `${SOURCES[basename(model.path)]}.onnx`);
-  const s = await ort.InferenceSession.create(path);
-  const meta = (m: readonly ort.InferenceSession.ValueMetadata[]) =>
-    m.map((v) => ({
-      name: v.name,
-      type: v.isTensor ? v.type : undefined,
-      shape: v.isTensor ? v.shape.map((d) => (typeof d === 'number' ? d : 0)) : undefined,
-    }));
-  const runner: ModelRunner = {
-    inputs: meta(s.inputMetadata),
-    outputs: meta(s.outputMetadata),
-    async run(feedsList, options = {}) {
-      const out: Record<string, Tensor>[] = [];
-      for (const feeds of feedsList) {
-        const r = await s.run(Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, toOrt(v)])));
-        const names = options.outputs ?? Object.keys(r);
-        out.push(
-          Object.fromEntries(
-            names.map((n) => [
-              n,
-              new Tensor('float32', (r[n].data as Float32Array).slice(), r[n].dims as number[]),
-            ]),
-          ),
-        );
-      }
-      return out;
-    },
-    release: () => s.release(),
-  };
-  return runner;
-};
-
-interface Capture {
-  text: TextConditioning[];
-  unet: { sigma: number; outputs: Float32Array[] }[];
-  events: ProgressEvent[];
-}
-
-async function generate(
-  folder: string,
-  factory: ModelRunnerFactory | undefined,
-  extra: Partial<Parameters<StableDiffusionPipeline['generate']>[0]> = {},
-) {
-  const pipe = await StableDiffusionPipeline.load(folder, { fp16: false, runnerFactory: factory });
-  const cap: Capture = { text: [], unet: [], events: [] };
-  const result = await pipe.generate({
-    // No emphasis here: its mean-restoring rescale divides by the mean of a tiny random model's
-    // layer-normed output, which is close to 0 and amplifies last-bit differences between engines.
-    prompt: 'a red car on a road',
-    negativePrompt: 'ugly',
-    width: 64,
-    height: 64,
-    steps: 4,
-    seed: 42,
-    sampler: 'euler',
-    onProgress: (e) => cap.events.push(e),
-    trace: {
-      onText: (c) => cap.text.push(...c),
-      onUnet: (e) => cap.unet.push({ sigma: e.sigma, outputs: e.outputs }),
-    },
-    ...extra,
-  });
-  return { result, cap };
-}
-
-function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
-
-function scale(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
-  return m;
-}
 
 describe('StableDiffusionPipeline.load', () => {
   it('reads diffusers and OnnxStream folders (also below <dir>/<repo name>)', async () => {
@@ -389,4 +295,64 @@ describe('generate options', () => {
     });
     await expect(run).rejects.toThrow(/abort/i);
   }, 120_000);
+});
+
+describe('low-memory decoding and decoder calibration (OnnxStream folder)', () => {
+  /** Final latents (before VAE scaling) of about the range the fixture's ranges were calibrated on. */
+  const latents = [0.21, 0.37].map((f) =>
+    Float32Array.from({ length: 256 }, (_, i) => Math.sin(i * f) * 0.7),
+  );
+  /** The decoder's feeds for these latents, as the pipeline makes them (unscaled, NCHW). */
+  const feeds = (input: string) =>
+    latents.map((l) => ({
+      [input]: new Tensor('float32', unscaleLatent(l, SD15_VAE_SCALING_FACTOR), [1, 4, 8, 8]),
+    }));
+
+  it("lowMemory decodes with the W8A8 vae_decoder_qu8 and its range_data.txt (OnnxStream's --rpi-lowmem)", async () => {
+    const low = await StableDiffusionPipeline.load(onnxstream, { fp16: false, lowMemory: true });
+    const images = await low.decodeLatents(latents, 8, 8);
+    const s = await InferenceSession.create(join(onnxstream, 'vae_decoder_qu8'), { uint8Arithmetic: true });
+    const [input] = s.inputNames;
+    const [output] = s.outputNames;
+    for (const [k, f] of feeds(input).entries()) {
+      const planar = (await s.run(f))[output].data as Float32Array;
+      expect(images[k].data).toEqual(toPixels(planar, 64, 64).data);
+    }
+    await s.release();
+    // Activations at 256 levels per operator: near the float16-weight decoder, not equal to it. Measured
+    // mean |difference| 6.5 and 5.8 (of 255) on this random tiny decoder.
+    const plain = await (await StableDiffusionPipeline.load(onnxstream, { fp16: false })).decodeLatents(
+      latents,
+      8,
+      8,
+    );
+    for (let k = 0; k < 2; k++) {
+      let sum = 0;
+      for (let i = 0; i < plain[k].data.length; i++) sum += Math.abs(plain[k].data[i] - images[k].data[i]);
+      const mean = sum / plain[k].data.length;
+      expect(mean).toBeGreaterThan(0);
+      expect(mean).toBeLessThan(10);
+    }
+  });
+
+  it('calibrateDecoder records the ranges of the decoder it would run: qu8 in float32 with lowMemory, else fp16', async () => {
+    const shipped = parseRangeData(
+      await readFile(join(onnxstream, 'vae_decoder_qu8', 'range_data.txt'), 'utf8'),
+    );
+    const recorded = [];
+    for (const [lowMemory, folder] of [
+      [true, 'vae_decoder_qu8'],
+      [false, 'vae_decoder_fp16'],
+    ] as const) {
+      const pipe = await StableDiffusionPipeline.load(onnxstream, { fp16: false, lowMemory });
+      const ranges = await pipe.calibrateDecoder(latents, 8, 8);
+      const s = await InferenceSession.create(join(onnxstream, folder));
+      expect(ranges).toEqual(await s.calibrate(feeds(s.inputNames[0])));
+      await s.release();
+      // A range for every operator of the decoder, as in range_data.txt.
+      expect([...ranges.keys()].sort()).toEqual([...shipped.keys()].sort());
+      recorded.push(ranges);
+    }
+    expect(recorded[0]).not.toEqual(recorded[1]);
+  });
 });

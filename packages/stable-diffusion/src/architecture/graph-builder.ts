@@ -161,26 +161,41 @@ export class GraphBuilder {
   }
 
   /**
+   * Gives the value `v` the name `name` (its producer writes `name`) before anything reads it, as
+   * torch's export names a value that is both a graph output and read further on; returns `name`.
+   */
+  rename(v: string, name: string): string {
+    if (!this.#canRename(v, name)) throw new Error(`cannot rename '${v}' to '${name}'`);
+    this.#renameProduced(v, name);
+    return name;
+  }
+
+  /**
    * Declares `v` as a graph output called `name`: the producing node is made to write `name` directly
    * (as torch's export does) when nothing else reads `v`, else an Identity copies it.
    */
   output(v: string, name = v): void {
     const m = this.meta(v);
     if (name !== v) {
-      const p = this.#producer.get(v);
-      const used = this.#nodes.some((n) => n.inputs.includes(v));
-      if (p !== undefined && !used && !this.#values.has(name)) {
-        const n = this.#nodes[p];
-        this.#nodes[p] = { ...n, outputs: n.outputs.map((o) => (o === v ? name : o)) };
-        this.#values.delete(v);
-        this.#producer.delete(v);
-        this.#define(name, m);
-        this.#producer.set(name, p);
-      } else {
-        this.op('Identity', [v], [m], {}, [name]);
-      }
+      if (this.#canRename(v, name)) this.#renameProduced(v, name);
+      else this.op('Identity', [v], [m], {}, [name]);
     }
     this.#outputs.push({ name, type: m.type, dims: m.dims });
+  }
+
+  #canRename(v: string, name: string): boolean {
+    return this.#producer.has(v) && !this.#values.has(name) && !this.#nodes.some((n) => n.inputs.includes(v));
+  }
+
+  #renameProduced(v: string, name: string): void {
+    const p = this.#producer.get(v)!;
+    const m = this.meta(v);
+    const n = this.#nodes[p];
+    this.#nodes[p] = { ...n, outputs: n.outputs.map((o) => (o === v ? name : o)) };
+    this.#values.delete(v);
+    this.#producer.delete(v);
+    this.#define(name, m);
+    this.#producer.set(name, p);
   }
 
   /** A trainable parameter `<scope path>.<local>` (e.g. `conv1.weight`). */

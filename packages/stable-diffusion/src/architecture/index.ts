@@ -1,7 +1,7 @@
 /**
  * Stable Diffusion architectures as generated ONNX graphs (random weights): a small graph builder,
- * the SD 1.5 UNet, VAE decoder and CLIP text encoder, parameterised from full size down to tiny test
- * models, and a streaming external-data ONNX writer (fp32, or fp16 weights).
+ * the SD 1.5 and SDXL UNets, VAE decoder and CLIP text encoders, parameterised from full size down to
+ * tiny test models, and a streaming external-data ONNX writer (fp32, or fp16 weights).
  */
 export { type Float16Mode, toFloat16 } from './float16.js';
 export {
@@ -19,7 +19,14 @@ export {
   type WeightInit,
 } from './graph-builder.js';
 export * as layers from './layers.js';
-export { type MadeModel, type MakeSdModelsOptions, makeSdModels, type SdComponent } from './make-models.js';
+export {
+  buildSdComponent,
+  type MadeModel,
+  type MakeSdModelsOptions,
+  makeSdModels,
+  type SdArchitecture,
+  type SdComponent,
+} from './make-models.js';
 export {
   encodeModel,
   encodeModelProto,
@@ -33,10 +40,24 @@ export {
 } from './onnx-writer.js';
 export { fillUniform, fnv1a32, mix32, mulberry32, tensorSeed } from './prng.js';
 export {
+  buildSdxlTextEncoder,
   buildTextEncoder,
+  type HiddenStateOutput,
   SD15_TEXT_ENCODER,
+  SDXL_TEXT_ENCODER,
+  SDXL_TEXT_ENCODER_2,
   type TextEncoderConfig,
+  TINY_SDXL_TEXT_ENCODER,
+  TINY_SDXL_TEXT_ENCODER_2,
   TINY_TEXT_ENCODER,
 } from './text-encoder.js';
-export { buildUNet, SD15_UNET, TINY_UNET, type UNetConfig } from './unet.js';
+export {
+  buildUNet,
+  SD15_UNET,
+  SDXL_UNET,
+  type TextTimeConfig,
+  TINY_SDXL_UNET,
+  TINY_UNET,
+  type UNetConfig,
+} from './unet.js';
 export { buildVaeDecoder, SD15_VAE_DECODER, TINY_VAE_DECODER, type VaeDecoderConfig } from './vae-decoder.js';

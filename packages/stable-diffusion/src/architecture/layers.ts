@@ -223,6 +223,8 @@ export interface TransformerOptions {
   readonly context: string;
   /** Feed-forward expansion (4 in SD). */
   readonly ffMult?: number;
+  /** proj_in / proj_out as Linear layers on [B, HW, C] (SDXL's use_linear_projection) instead of 1x1 convs. */
+  readonly linearProjection?: boolean;
 }
 
 /** diffusers BasicTransformerBlock named `name` on [B, L, C]: self-attn, cross-attn, GEGLU FF. */
@@ -256,18 +258,23 @@ export function basicTransformerBlock(
 }
 
 /**
- * diffusers Transformer2DModel named `name` (SD 1.5: use_linear_projection=False, so proj_in/out are
- * 1x1 convs): GroupNorm(eps 1e-6) -> proj_in -> [B, HW, C] -> blocks -> [B, C, H, W] -> proj_out -> + x.
+ * diffusers Transformer2DModel named `name`: GroupNorm(eps 1e-6) -> proj_in -> [B, HW, C] -> blocks ->
+ * proj_out -> [B, C, H, W] -> + x. proj_in/out are 1x1 convs on [B, C, H, W] (SD 1.5), or Linear
+ * layers on [B, HW, C] (`linearProjection`, SDXL), in diffusers' order.
  */
 export function transformer2d(b: GraphBuilder, name: string, x: string, o: TransformerOptions): string {
   const [n, c, h, w] = b.dims(x);
+  const toTokens = (t: string) => b.reshape(b.transpose(t, [0, 2, 3, 1]), [n, h * w, c]);
+  const toImage = (t: string) => b.transpose(b.reshape(t, [n, h, w, c]), [0, 3, 1, 2]);
   return b.scope(name, () => {
     let t = groupNorm(b, 'norm', x, o.groups, 1e-6);
-    t = conv2d(b, 'proj_in', t, c, { kernel: 1 });
-    t = b.reshape(b.transpose(t, [0, 2, 3, 1]), [n, h * w, c]);
+    t = o.linearProjection
+      ? linear(b, 'proj_in', toTokens(t), c)
+      : toTokens(conv2d(b, 'proj_in', t, c, { kernel: 1 }));
     for (let i = 0; i < o.depth; i++) t = basicTransformerBlock(b, `transformer_blocks.${i}`, t, o);
-    t = b.transpose(b.reshape(t, [n, h, w, c]), [0, 3, 1, 2]);
-    t = conv2d(b, 'proj_out', t, c, { kernel: 1 });
+    t = o.linearProjection
+      ? toImage(linear(b, 'proj_out', t, c))
+      : conv2d(b, 'proj_out', toImage(t), c, { kernel: 1 });
     return b.add(t, x);
   });
 }
@@ -283,12 +290,14 @@ export function upsample(b: GraphBuilder, name: string, x: string): string {
 }
 
 /**
- * diffusers Timesteps: sinusoidal embedding of t [N] into [N, dim]:
- * freqs_i = exp(-ln(10000) * i / (dim/2 - shift)), emb = [cos(t f), sin(t f)] when flipSinToCos
- * (SD: true, shift 0), else [sin, cos]. The frequencies are a constant (torch's export folds them).
+ * diffusers Timesteps named `name` (`time_proj`; SDXL's `add_time_proj` for the time ids): sinusoidal
+ * embedding of t [N] into [N, dim]: freqs_i = exp(-ln(10000) * i / (dim/2 - shift)),
+ * emb = [cos(t f), sin(t f)] when flipSinToCos (SD: true, shift 0), else [sin, cos]. The frequencies
+ * are a constant (torch's export folds them).
  */
 export function timestepEmbedding(
   b: GraphBuilder,
+  name: string,
   t: string,
   dim: number,
   flipSinToCos = true,
@@ -296,10 +305,18 @@ export function timestepEmbedding(
 ): string {
   const half = dim / 2;
   const freqs = Array.from({ length: half }, (_, i) => Math.exp((-Math.log(10000) * i) / (half - shift)));
-  return b.scope('time_proj', () => {
+  return b.scope(name, () => {
     const arg = b.mul(b.unsqueeze(t, [1]), b.constant('float32', [1, half], freqs));
     const s = b.sin(arg);
     const c = b.cos(arg);
     return b.concat(flipSinToCos ? [c, s] : [s, c], 1);
   });
+}
+
+/**
+ * diffusers TimestepEmbedding named `name` (`time_embedding`; SDXL's `add_embedding`): linear_1 ->
+ * SiLU -> linear_2, both `dim` wide.
+ */
+export function timestepEmbeddingMlp(b: GraphBuilder, name: string, x: string, dim: number): string {
+  return b.scope(name, () => linear(b, 'linear_2', silu(b, linear(b, 'linear_1', x, dim)), dim));
 }

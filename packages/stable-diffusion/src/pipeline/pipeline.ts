@@ -11,7 +11,7 @@
  * released after it, as OnnxStream does, so peak memory is one model's.
  */
 import { readFile } from 'node:fs/promises';
-import { InferenceSession, parseRangeData, type RangeData, Tensor } from '@onnxstream/core';
+import { escapeName, InferenceSession, parseRangeData, type RangeData, Tensor } from '@onnxstream/core';
 import { classifierFreeGuidance, compVisScalings } from '../denoiser.js';
 import {
   latentPreview,
@@ -58,6 +58,16 @@ const SDXL_LOWMEM_UINT8 = [
   '/unet/down_blocks.2/attentions.0/Add_output_0',
   '/unet/up_blocks.0/Concat_output_0',
 ];
+
+/**
+ * The `--rpi-lowmem` uint8 set as the UNet's value names: escaped in OnnxStream's model.txt (whose
+ * UNet sits in a `unet` wrapper module), without the wrapper in diffusers' export.
+ */
+function lowMemoryUint8Names(format: ModelLayout['format']): string[] {
+  return format === 'onnxstream'
+    ? SDXL_LOWMEM_UINT8.map(escapeName)
+    : SDXL_LOWMEM_UINT8.map((n) => n.slice('/unet'.length));
+}
 
 /** Options of {@link StableDiffusionPipeline.load}. */
 export interface PipelineLoadOptions {
@@ -327,7 +337,7 @@ export class StableDiffusionPipeline {
     return {
       fp16Arithmetic: this.#fp16,
       fp16Storage: lowmemXl || undefined,
-      uint8Storage: lowmemXl ? SDXL_LOWMEM_UINT8 : undefined,
+      uint8Storage: lowmemXl ? lowMemoryUint8Names(this.layout.format) : undefined,
     };
   }
 

@@ -13,6 +13,7 @@
 import { promptToChunks } from '../prompt/chunks.js';
 import type { ClipTokenizer } from '../tokenizer/clip-tokenizer.js';
 import {
+  findName,
   floats,
   idsFeed,
   infoOf,
@@ -79,22 +80,20 @@ function idsInput(runner: ModelRunner): RunnerValueInfo {
 }
 
 /**
- * The penultimate hidden state output: one of `known` (OnnxStream's names), else diffusers'
- * `hidden_states.<n-1>` where `hidden_states.<n>` is the last one.
+ * The penultimate hidden state output of an SDXL text encoder: diffusers' `hidden_states.<n-1>` where
+ * `hidden_states.<n>` is the last one, else OnnxStream's name for it (`out_13`, `out_33`: given
+ * escaped or not). In OnnxStream's folders that value is an intermediate one (the last layer reads
+ * it), which model.txt does not list among the outputs: OnnxStream asks for it by name
+ * (`m_extra_outputs`), and so does the pipeline (the engine reports it if the graph has no such value).
  */
-export function penultimateOutput(outputs: readonly RunnerValueInfo[], known: readonly string[]): string {
+export function penultimateOutput(outputs: readonly RunnerValueInfo[], onnxstreamName: string): string {
   const names = outputs.map((o) => o.name);
-  for (const k of known) if (names.includes(k)) return k;
   const hs = names
     .map((n) => /^hidden_states\.(\d+)$/.exec(n))
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => Number(m[1]));
-  if (hs.length === 0) {
-    throw new Error(
-      `text encoder has no penultimate hidden state output (${known.join(', ')} or hidden_states.N); outputs: ${names.join(', ')}`,
-    );
-  }
-  return `hidden_states.${Math.max(...hs) - 1}`;
+  if (hs.length > 0) return `hidden_states.${Math.max(...hs) - 1}`;
+  return findName(outputs, [onnxstreamName]) ?? onnxstreamName;
 }
 
 /** SD 1.5 conditioning of each prompt (all chunk runs share one weight stream). */
@@ -149,8 +148,8 @@ export async function encodeSdxl(
   const flat = chunks.flat();
   const in1 = idsInput(runner1);
   const in2 = idsInput(runner2);
-  const h1 = penultimateOutput(runner1.outputs, ['out_5F_13', 'out_13']);
-  const h2 = penultimateOutput(runner2.outputs, ['out_5F_33', 'out_33']);
+  const h1 = penultimateOutput(runner1.outputs, 'out_13');
+  const h2 = penultimateOutput(runner2.outputs, 'out_33');
   const pooledName = requireName(runner2.outputs, ['text_embeds', 'out_0'], 'text encoder 2 pooled output');
   const r1 = await runner1.run(
     flat.map((c) => ({ [in1.name]: idsFeed(c.ids, [1, CHUNK], in1) })),
