@@ -11,36 +11,32 @@
  * CHROMIUM_PATH. Set ONNXSTREAM_SKIP_E2E=1 to skip.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { extname, join, normalize, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { InferenceSession } from '@onnxstream/core';
 import { testdata } from '@onnxstream/core/testing';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
-import { build, type PreviewServer, preview, createServer as viteDevServer } from 'vite';
+import { type PreviewServer, createServer as viteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BackendReport, ResultInfo } from '../src/protocol.js';
+import type { ResultInfo } from '../src/protocol.js';
 import type { Detection } from '../src/yolo.js';
+import {
+  CHROMIUM_PATH,
+  DEMO_ROOT,
+  freePort,
+  type HeadlessChromium,
+  launchChromium,
+  previewBuiltDemo,
+  waitFor,
+} from './chromium.js';
 import { compareDetections, detectInNode, formatBox, TEST_IMAGES, yoloSession } from './node-detect.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const output = join(root, 'e2e-output');
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const output = join(DEMO_ROOT, 'e2e-output');
 const skip = process.env.ONNXSTREAM_SKIP_E2E === '1';
 
-if (!skip && !existsSync(executablePath)) {
-  throw new Error(`Chromium not found at ${executablePath}: run scripts/setup.sh (apt-get install chromium)`);
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
+if (!skip && !existsSync(CHROMIUM_PATH)) {
+  throw new Error(`Chromium not found at ${CHROMIUM_PATH}: run scripts/setup.sh (apt-get install chromium)`);
 }
 
 /** The built demo served without any isolation header, to see the fallback message. */
@@ -67,79 +63,31 @@ async function plainServer(dir: string): Promise<Server> {
   return server;
 }
 
-interface PageDemo {
-  state: string;
-  runs: number;
-  lastResult?: ResultInfo;
-  lastError?: string;
-  crossOriginIsolated: boolean;
-  backend?: BackendReport;
-}
-
-function demoState(page: Page): Promise<PageDemo> {
-  return page.evaluate(() => (window as unknown as { onnxstreamDemo: PageDemo }).onnxstreamDemo);
-}
-
-async function waitFor(page: Page, what: string, test: (d: PageDemo) => boolean, timeout: number) {
-  const t0 = Date.now();
-  for (;;) {
-    const d = await demoState(page);
-    if (d.state === 'error') throw new Error(`the page failed while waiting for ${what}: ${d.lastError}`);
-    if (test(d)) return d;
-    if (Date.now() - t0 > timeout) throw new Error(`timed out waiting for ${what} (state ${d.state})`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 function describeDetections(ds: readonly Detection[]): string {
   return ds.map((d) => `${d.label} ${d.score.toFixed(2)} ${formatBox(d.box)}`).join('; ');
 }
 
 describe.skipIf(skip)('the demo in headless Chromium', () => {
   let server: PreviewServer;
-  let context: BrowserContext;
-  let userDataDir: string;
+  let browser: HeadlessChromium;
   let url: string;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
     await mkdir(output, { recursive: true });
-    await build({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'warn' });
-    const port = await freePort();
-    server = await preview({
-      root,
-      configFile: join(root, 'vite.config.ts'),
-      logLevel: 'warn',
-      preview: { host: '127.0.0.1', port, strictPort: true, open: false },
-    });
-    url = `http://127.0.0.1:${port}/`;
-    userDataDir = await mkdtemp(join(tmpdir(), 'onnxstream-demo-e2e-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-dev-shm-usage',
-      ],
-    });
+    ({ server, url } = await previewBuiltDemo());
+    browser = await launchChromium();
   }, 240_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await server?.close();
-    if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
   });
 
   it('warns and takes the single-threaded wasm build when the page is not cross-origin isolated', async () => {
-    const plain = await plainServer(join(root, 'dist'));
+    const plain = await plainServer(join(DEMO_ROOT, 'dist'));
     try {
-      const page = await context.newPage();
+      const page = await browser.context.newPage();
       await page.goto(`http://127.0.0.1:${(plain.address() as AddressInfo).port}/`);
       expect(await page.evaluate(() => globalThis.crossOriginIsolated)).toBe(false);
       expect(await page.locator('#isolation-warning').isVisible()).toBe(true);
@@ -156,14 +104,14 @@ describe.skipIf(skip)('the demo in headless Chromium', () => {
   it('loads the wasm threads build from the dev server too', async () => {
     const port = await freePort();
     const dev = await viteDevServer({
-      root,
-      configFile: join(root, 'vite.config.ts'),
+      root: DEMO_ROOT,
+      configFile: join(DEMO_ROOT, 'vite.config.ts'),
       logLevel: 'warn',
       server: { host: '127.0.0.1', port, strictPort: true, open: false, watch: null, hmr: false },
     });
     await dev.listen();
     try {
-      const page = await context.newPage();
+      const page = await browser.context.newPage();
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(String(e)));
       await page.goto(`http://127.0.0.1:${port}/`);
@@ -181,7 +129,7 @@ describe.skipIf(skip)('the demo in headless Chromium', () => {
   it('loads YOLOv8n over HTTP and finds with wasm threads what the engine finds in Node', {
     timeout: 180_000,
   }, async () => {
-    const page = await context.newPage();
+    const page = await browser.context.newPage();
     page.on('pageerror', (e) => pageErrors.push(String(e)));
     page.on('console', (m) => {
       if (m.type() === 'error' && !/favicon/.test(m.text())) pageErrors.push(m.text());

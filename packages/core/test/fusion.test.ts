@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InferenceSession, Tensor } from '../src/index.js';
 import { encodeOnnxModel } from '../src/onnx.js';
-import { testdata } from '../src/testing/index.js';
+import { closeness, testdata } from '../src/testing/index.js';
 
 const ramp = (n: number, scale: number) => Float32Array.from({ length: n }, (_, i) => ((i % 13) - 6) * scale);
 
@@ -68,5 +68,67 @@ describe('operator fusion', () => {
       119, 57, 7, 1, 1,
     ]);
     await s.release();
+  });
+
+  describe('GELU chains of torch exports', () => {
+    const scalar = (v: number) => new Tensor('float32', [v], []);
+    /** gelu(x) as Div|Mul -> Erf -> Add(1), then the form `tail`, then Neg (a reader of the result). */
+    const gelu = (scale: 'div' | 'mul', tail: 'mul-x-first' | 'half-first') =>
+      encodeOnnxModel({
+        inputs: [{ name: 'x', type: 'float32', dims: [3, 7] }],
+        outputs: [{ name: 'y', type: 'float32' }],
+        nodes: [
+          scale === 'div'
+            ? { op: 'Div', name: 'scale', inputs: ['x', 'sqrt2'], outputs: ['d'] }
+            : { op: 'Mul', name: 'scale', inputs: ['inv_sqrt2', 'x'], outputs: ['d'] },
+          { op: 'Erf', name: 'erf', inputs: ['d'], outputs: ['e'] },
+          { op: 'Add', name: 'add', inputs: ['one', 'e'], outputs: ['a'] },
+          ...(tail === 'mul-x-first'
+            ? [
+                { op: 'Mul', name: 'mul', inputs: ['x', 'a'], outputs: ['m'] },
+                { op: 'Mul', name: 'half', inputs: ['m', 'half'], outputs: ['g'] },
+              ]
+            : [
+                { op: 'Mul', name: 'half', inputs: ['x', 'half'], outputs: ['h'] },
+                { op: 'Mul', name: 'mul', inputs: ['h', 'a'], outputs: ['g'] },
+              ]),
+          { op: 'Neg', name: 'neg', inputs: ['g'], outputs: ['y'] },
+        ],
+        initializers: {
+          sqrt2: scalar(Math.SQRT2),
+          inv_sqrt2: scalar(Math.SQRT1_2),
+          one: scalar(1),
+          half: scalar(0.5),
+        },
+      }).model;
+    const x = new Tensor('float32', ramp(21, 0.7), [3, 7]);
+
+    it.each([
+      ['div', 'mul-x-first'],
+      ['mul', 'half-first'],
+    ] as const)('fuses %s + %s into one Gelu with the unfused values', async (scale, tail) => {
+      const model = gelu(scale, tail);
+      const fused = await InferenceSession.create(model);
+      const plan = await fused.plan(new Map([['x', x]]));
+      expect(plan.steps.map((st) => `${st.node.domain}:${st.node.opType}`)).toEqual([
+        'com.onnxstream:Gelu',
+        ':Neg',
+      ]);
+      const plain = await InferenceSession.create(model, { fuseOperators: false });
+      const a = (await fused.run({ x })).y.data as Float32Array;
+      const b = (await plain.run({ x })).y.data as Float32Array;
+      // The unfused chain rounds four intermediates to float32: 1 + erf is off by up to 2^-24 where it
+      // cancels (x down to -4.2), which x/2 scales to 1.3e-7.
+      expect(closeness(a, b, 4 * 2 ** -24, 1.3e-7)).toBeUndefined();
+      // gelu(-4.2) = -4.2/2 erfc(2.97) = -5.6052e-5 and gelu(4.2) = 4.2 + gelu(-4.2) (from math.erf in float64).
+      expect(a[0]).toBeCloseTo(5.6052e-5, 8);
+      expect(a[12]).toBeCloseTo(-4.199944, 6);
+    });
+
+    it('leaves a chain alone when its middle is asked for', async () => {
+      const s = await InferenceSession.create(gelu('div', 'mul-x-first'));
+      const asked = await s.plan(new Map([['x', x]]), ['e', 'y']);
+      expect(asked.steps.map((st) => st.node.opType)).toEqual(['Div', 'Erf', 'Add', 'Mul', 'Mul', 'Neg']);
+    });
   });
 });

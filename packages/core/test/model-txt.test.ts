@@ -136,6 +136,10 @@ describe('model folders', () => {
     });
     const x = new Tensor('float32', [1, 2], [2]);
     expect((await s.run({ input_ids: x })).out_5F_0.data).toEqual(new Float32Array([2, 3]));
+    // An output asked for by its unescaped name comes back under that name.
+    const asked = await s.run({ input_ids: x }, { outputs: ['out_0'] });
+    expect(Object.keys(asked)).toEqual(['out_0']);
+    expect(asked.out_0.data).toEqual(new Float32Array([2, 3]));
   });
 
   it('checks computed shapes against the declared ones', async () => {

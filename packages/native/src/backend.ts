@@ -51,6 +51,11 @@ export function nativeInfo(): NativeInfo {
   return native().addon.info();
 }
 
+/** Starts a new high-water mark for nativeInfo().bytesPeak (to measure one run). */
+export function resetNativePeak(): void {
+  native().addon.resetPeak();
+}
+
 /** Forces an ISA (tests and benchmarks compare paths): 'scalar', 'avx2', 'avx512', 'neon'. */
 export function useIsa(name: string): void {
   native().addon.setIsa(name);

@@ -1,2 +1,9 @@
-export { nativeAvailability, nativeBackend, nativeInfo, setBufferCache, useIsa } from './backend.js';
+export {
+  nativeAvailability,
+  nativeBackend,
+  nativeInfo,
+  resetNativePeak,
+  setBufferCache,
+  useIsa,
+} from './backend.js';
 export type { NativeBinding, NativeInfo } from './binding.js';

@@ -93,6 +93,21 @@ const cases: Case[] = [
   },
   { name: 'deeper K (M blocks)', x: [1, 256, 5, 6], w: [40, 256, 3, 3], attrs: { pads: [1, 1, 1, 1] } },
   { name: 'YOLO-like 3x3', x: [1, 16, 40, 40], w: [32, 16, 3, 3], bias: true, attrs: { pads: [1, 1, 1, 1] } },
+  // "Same" padding: plane rows share their padding columns, so tap reads run past a row's end
+  // into the next row's left padding; 2 images of 2 bands, each in blocks of output channels.
+  {
+    name: '5x5 same padding, 2 images, channel blocks',
+    x: [2, 7, 13, 11],
+    w: [45, 7, 5, 5],
+    bias: true,
+    attrs: { pads: [2, 2, 2, 2] },
+  },
+  {
+    name: 'dilated 3x3 same padding',
+    x: [1, 6, 10, 17],
+    w: [11, 6, 3, 3],
+    attrs: { dilations: [2, 2], pads: [2, 2, 2, 2] },
+  },
   // Large enough that tasks build the planes of bands of output rows.
   { name: 'by bands', x: [1, 25, 100, 97], w: [3, 25, 3, 3], bias: true, attrs: { pads: [1, 1, 1, 1] } },
   {

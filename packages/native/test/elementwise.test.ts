@@ -71,6 +71,14 @@ describe.each(isas)('elementwise kernels, %s', (isa) => {
     }
   });
 
+  it('Gelu (fused from torch exports) matches x/2 (1 + erf(x / sqrt 2))', async () => {
+    useIsa(isa);
+    const x = tensor([4099], 10, -10, 10);
+    const { native, reference } = await both('Gelu', [x], {}, { domain: 'com.onnxstream' });
+    // erf within 3e-7 (above), scaled by |x| / 2 <= 5 where 1 + erf cancels.
+    expect(worst(native, reference, 2e-6, 1.5e-6)).toBeLessThanOrEqual(1);
+  });
+
   it('Silu matches x * sigmoid(x)', async () => {
     useIsa(isa);
     const x = tensor([4099], 9, -20, 20);

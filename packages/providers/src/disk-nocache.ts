@@ -3,7 +3,7 @@ import { BufferPool } from './buffer-pool.js';
 import { PooledWeights, readWeightBytes, requireFiles } from './files.js';
 
 export interface DiskNoCacheOptions {
-  /** Where read buffers are recycled (default: a pool of its own with 32 MiB of free buffers at most). */
+  /** Where read buffers are recycled (default: a pool of its own). */
   pool?: BufferPool;
 }
 
@@ -19,6 +19,8 @@ export interface NoCacheStats {
  */
 export class DiskNoCacheProvider implements WeightsProvider {
   readonly name = 'nocache';
+  /** Not even the next operator's weights early: one operator's weights in memory at a time. */
+  readonly readAhead = false;
   #files: ModelFiles | undefined;
   #reads = 0;
   #bytesRead = 0;

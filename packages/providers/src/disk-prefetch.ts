@@ -10,7 +10,7 @@ export interface DiskPrefetchOptions {
    * larger than the budget is still read ahead. Without it such a weight is read when requested.
    */
   plusOneFile?: boolean;
-  /** Where read buffers are recycled (default: a pool of its own with 32 MiB of free buffers at most). */
+  /** Where read buffers are recycled (default: a pool of its own). */
   pool?: BufferPool;
 }
 

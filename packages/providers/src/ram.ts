@@ -70,6 +70,10 @@ export class RamProvider implements WeightsProvider {
     if (this.#cache.get(ref.name) !== t) this.source.release?.(ref, t);
   }
 
+  keeps(): boolean {
+    return this.keepConverted;
+  }
+
   update(ref: WeightRef, converted: Tensor): boolean {
     if (this.keepConverted) this.#cache.set(ref.name, converted);
     return this.keepConverted;

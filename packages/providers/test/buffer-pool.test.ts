@@ -51,18 +51,49 @@ describe('BufferPool', () => {
 
   it('keeps at most maxFreeBytes of free buffers, dropping the least recently freed', () => {
     const pool = new BufferPool(2048);
+    const big = pool.take(4096);
     const [a, b, c] = [pool.take(1024), pool.take(1024), pool.take(1024)];
     pool.give(a.buffer);
     pool.give(b.buffer);
     pool.give(c.buffer);
-    expect(pool.stats.freeBytes).toBe(2048);
-    const big = pool.take(4096);
     pool.give(big.buffer);
     expect(pool.stats.freeBytes).toBe(2048);
-    // a was dropped; c (freed last) comes back first.
+    // a was dropped, and big never fitted; c (freed last) comes back first.
     expect(pool.take(1024).buffer).toBe(c.buffer);
     expect(pool.take(1024).buffer).toBe(b.buffer);
     expect(pool.take(1024).buffer).not.toBe(a.buffer);
+  });
+
+  it('holds no more than 1.25 times the high-water mark of buffers in use, free ones included', () => {
+    const pool = new BufferPool(1 << 30);
+    // In use at once at most: 4096 + 1024 bytes.
+    const big = pool.take(4096);
+    const small = pool.take(1024);
+    pool.give(big.buffer);
+    pool.give(small.buffer);
+    expect(pool.stats.freeBytes).toBe(5120);
+    // 1536 bytes fit neither free buffer (4096 is over twice); with 1536 in use there is room for
+    // 1.25 * 5120 - 1536 = 4864 free: the big one (freed first) goes.
+    const mid = pool.take(1500);
+    expect(pool.stats).toEqual({ freeBytes: 1024, reuses: 0, allocations: 3 });
+    pool.give(mid.buffer);
+    expect(pool.stats.freeBytes).toBe(2560);
+  });
+
+  it('serves a request from the smallest free buffer up to twice its size', () => {
+    const pool = new BufferPool();
+    const [a, b] = [pool.take(4096), pool.take(3000)];
+    pool.give(a.buffer);
+    pool.give(b.buffer);
+    // 2048 bytes: the 3072-byte class (b) fits best.
+    const c = pool.take(2048);
+    expect(c.buffer).toBe(b.buffer);
+    expect(c.byteLength).toBe(2048);
+    // 1000 bytes: 4096 is over twice, so a fresh one; a still fits (4096 in use, 1.25 * 7168 in all).
+    expect(pool.take(1000).buffer).not.toBe(a.buffer);
+    expect(pool.stats).toEqual({ freeBytes: 4096, reuses: 1, allocations: 3 });
+    // Another 4096 in use leaves 960 of room: a is taken for it rather than dropped.
+    expect(pool.take(4000).buffer).toBe(a.buffer);
   });
 });
 

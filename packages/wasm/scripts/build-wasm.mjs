@@ -59,18 +59,16 @@ const sources = (group) =>
     .filter(Boolean)
     .map((f) => join(native, f));
 
-// Kernels report bad arguments with C++ exceptions (csrc/api: Args), caught in wasm-api.cc.
-// WebAssembly exception handling costs nothing until a throw; emscripten's JavaScript-based
-// exceptions (-fexceptions) route every call that may throw through a JavaScript trampoline, which
-// made YOLOv8n 2.4 times slower. emscripten 3.1.6 cannot combine wasm exceptions with pthreads (an
-// uncaught WebAssembly.Exception at run time), so the threads build keeps -fexceptions.
-const WASM_EH = ['-fwasm-exceptions'];
-const JS_EH = ['-fexceptions'];
+// No C++ exceptions: kernels fail through common/failure.h, which longjmps back to the export that
+// called them. emscripten 3.1.6's JavaScript-based exceptions (-fexceptions) route every call that
+// may throw through a JavaScript trampoline (YOLOv8n 2.4 times slower), and its wasm exceptions
+// escape their catch in pthreads builds.
+const NO_EH = ['-fno-exceptions'];
 const VARIANTS = {
-  plain: { flags: [...WASM_EH], sources: [...sources('portable')] },
-  simd: { flags: [...WASM_EH, '-msimd128'], sources: [...sources('portable'), ...sources('wasmsimd')] },
+  plain: { flags: [...NO_EH], sources: [...sources('portable')] },
+  simd: { flags: [...NO_EH, '-msimd128'], sources: [...sources('portable'), ...sources('wasmsimd')] },
   threads: {
-    flags: [...JS_EH, '-msimd128', '-pthread'],
+    flags: [...NO_EH, '-msimd128', '-pthread'],
     sources: [...sources('portable'), ...sources('wasmsimd')],
   },
 };

@@ -17,7 +17,6 @@ export {
 export type { WasmInfo, WasmKernels } from './kernels.js';
 export {
   bestVariant,
-  exceptionsSupported,
   simdSupported,
   threadsSupported,
   VARIANTS,

@@ -88,7 +88,8 @@ export class WasmKernels implements KernelBinding {
 
   /** A heap block of `bytes` (64-byte aligned); throws when the heap cannot grow. */
   #alloc(bytes: number): number {
-    const ptr = this.#m._os_alloc(bytes);
+    // Pointers come back as signed 32-bit integers: those above 2 GiB are negative.
+    const ptr = this.#m._os_alloc(bytes) >>> 0;
     if (!ptr)
       throw new RangeError(`wasm heap: cannot allocate ${bytes} bytes (the heap is limited to 4 GiB)`);
     return ptr;

@@ -64,20 +64,6 @@ export function simdSupported(): boolean {
   }
 }
 
-// (module (func try end)): valid only with WebAssembly exception handling.
-const EH_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 7, 1, 5, 0, 6, 64, 11, 11,
-]);
-
-/** Whether this engine has WebAssembly exception handling (the plain and simd builds use it). */
-export function exceptionsSupported(): boolean {
-  try {
-    return typeof WebAssembly === 'object' && WebAssembly.validate(EH_PROBE);
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Whether shared WebAssembly memory and workers are usable: SharedArrayBuffer exists, and in a
  * browser the page is cross-origin isolated (COOP/COEP headers), without which it is withheld.
@@ -91,18 +77,14 @@ export function threadsSupported(): boolean {
 
 /** The best build this engine runs: threads, then SIMD, then plain. */
 export function bestVariant(): WasmVariant {
-  if (simdSupported() && threadsSupported()) return 'threads';
-  return simdSupported() && exceptionsSupported() ? 'simd' : 'plain';
+  if (!simdSupported()) return 'plain';
+  return threadsSupported() ? 'threads' : 'simd';
 }
 
 /** Why `variant` cannot run here, or undefined when it can. */
 export function variantUnsupported(variant: WasmVariant): string | undefined {
   if (typeof WebAssembly !== 'object') return 'this JavaScript engine has no WebAssembly';
   if (variant !== 'plain' && !simdSupported()) return 'this engine has no WebAssembly SIMD128';
-  // The threads build uses emscripten's JavaScript-based exceptions (see scripts/build-wasm.mjs).
-  if (variant !== 'threads' && !exceptionsSupported()) {
-    return 'this engine has no WebAssembly exception handling';
-  }
   if (variant === 'threads' && !threadsSupported()) {
     return 'SharedArrayBuffer is unavailable (a browser page needs COOP/COEP headers: crossOriginIsolated)';
   }

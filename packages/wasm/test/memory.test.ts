@@ -2,13 +2,14 @@
  * The wasm heap: tensors survive its growth (views are rebuilt over the new buffer), the engine
  * frees them by storage rather than by the heap's one ArrayBuffer, and streamed weights pass
  * through one staging block, so the heap's high-water mark follows the largest operator, not the
- * model's size.
+ * model's size. All of its 4 GiB is usable, and a kernel that finds it exhausted fails with an
+ * error while the module stays usable.
  */
 import { InferenceSession, MemoryFiles, Tensor } from '@onnxstream/core';
 import { closeness } from '@onnxstream/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createWasmBackend, loadWasm, type WasmKernels } from '../src/index.js';
-import { random } from './helpers.js';
+import { both, random } from './helpers.js';
 
 const MiB = 2 ** 20;
 const loaded: WasmKernels[] = [];
@@ -91,6 +92,52 @@ describe.each(['simd', 'threads'] as const)('the wasm heap (%s build)', (variant
     expect(info.bytesInUse).toBe(info.stagingBytes);
     await session.release();
     await reference.release();
+    await backend.dispose?.();
+  });
+
+  it('uses the whole 4 GiB heap, and reports a kernel that runs out of it as an error naming it', async () => {
+    const backend = createWasmBackend({ variant, threads: 2 });
+    await backend.init?.({});
+    const k = backend.kernels();
+    // Inputs in the heap, and a staging block (for the kernel's arguments) made now, so that the
+    // call below needs no heap memory besides its output and what the kernel allocates itself.
+    const tensorInHeap = (dims: number[], seed: number) => {
+      const t = k.allocTensor('float32', dims);
+      (t.data as Float32Array).set(random(t.size, seed, -1, 1));
+      return t;
+    };
+    const a = tensorInHeap([8, 8192], 1);
+    const w = tensorInHeap([8192, 64], 2);
+    const relu = k.kernelNames().indexOf('unary_f32');
+    const x = random(4096, 3);
+    k.runSync(relu, [x, new Float32Array(4096)], Float64Array.from([0, 0, 0, 4096]));
+    // Fill the heap up to its 4 GiB limit.
+    const output = k.allocTensor('float32', [8, 64]);
+    const fillers: Tensor[] = [];
+    for (let bytes = 256 * MiB; bytes >= 64; ) {
+      try {
+        fillers.push(k.allocTensor('uint8', [bytes]));
+      } catch {
+        bytes /= 2;
+      }
+    }
+    expect(k.info().heapBytes).toBeGreaterThan(4 * 2 ** 30 - 64 * MiB);
+    // Blocks above 2 GiB (pointers the module returns as negative 32-bit integers) work for kernels.
+    const high = fillers.filter((f) => f.size >= 4 * x.length).at(-1)!.data as Uint8Array;
+    const highView = new Float32Array(high.buffer, high.byteOffset, x.length);
+    expect(highView.byteOffset).toBeGreaterThan(2 ** 31);
+    k.runSync(relu, [x, highView], Float64Array.from([0, 0, 0, 4096]));
+    const relued = x.map((v) => Math.max(v, 0));
+    expect(closeness(highView, relued, 0, 0)).toBeUndefined();
+    // Room for the output and the kernel's bookkeeping (64 KiB), not for its packing buffers (the
+    // 256 KiB A panel of each task): it runs out of memory in the pool's tasks (threads build).
+    output.dispose();
+    const [room] = fillers.filter((f) => f.size >= 64 * 1024).sort((p, q) => p.size - q.size);
+    room.dispose();
+    await expect(both(backend, 'MatMul', [a, w])).rejects.toThrow(/^matmul_f32: out of memory/);
+    for (const f of fillers) f.dispose();
+    const { got, want } = await both(backend, 'MatMul', [a, w]);
+    expect(closeness(got[0].data as Float32Array, want[0].data as Float32Array, 1e-4, 1e-3)).toBeUndefined();
     await backend.dispose?.();
   });
 });

@@ -26,10 +26,12 @@ export interface Backend {
   /**
    * Converts a weight into the form this backend's kernel for `node` reads (packed GEMM panels,
    * another layout). Called once per run for weights only this node uses; the result is offered to
-   * the weights provider, which may keep it for later runs (OnnxStream's ops cache). Undefined: use
-   * the weight as it is.
+   * the weights provider, which may keep it for later runs (OnnxStream's ops cache). `kept` (default
+   * true) says whether the provider will keep the result: when it will not, a backend whose kernels
+   * read the stored form (float16, quantised uint8) returns `weight` itself rather than a converted
+   * copy made again every run. Undefined: use the weight as it is (converted to the compute type).
    */
-  prepareWeight?(node: Node, input: number, weight: Tensor): Tensor | undefined;
+  prepareWeight?(node: Node, input: number, weight: Tensor, kept?: boolean): Tensor | undefined;
   /**
    * Converts a weight as stored (float16, quantised uint8) to the type operators compute in, in the
    * backend's own memory (freed after the step unless a provider keeps it). Undefined: the engine

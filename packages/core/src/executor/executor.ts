@@ -96,6 +96,12 @@ class LiveBytes {
     }
   }
 
+  /** Whether `t`'s buffer is freed with its one live value: owned by the run and viewed by nothing else. */
+  sole(t: Tensor): boolean {
+    const key = keyOf(t);
+    return t.ownsMemory && this.#refs.get(key) === 1 && !this.#kept.has(key);
+  }
+
   /** Whether a live value uses `t`'s buffer. */
   references(t: Tensor): boolean {
     return this.#refs.has(keyOf(t));
@@ -159,6 +165,7 @@ export async function executePlanBatch(
     p.catch(() => {});
     return p;
   };
+  const readAhead = provider.readAhead !== false;
   let next = fetch(plan.steps[0]);
   try {
     for (let i = 0; i < plan.steps.length; i++) {
@@ -170,6 +177,8 @@ export async function executePlanBatch(
       const converted: Tensor[] = [];
       try {
         raws = (await next) ?? [];
+        // Requested after the previous step: these are this step's weights, not the next one's.
+        if (!readAhead) nextBytes = 0;
         weights = [];
         for (const [k, t] of raws.entries()) {
           const ref = step.weights[k];
@@ -180,8 +189,9 @@ export async function executePlanBatch(
           }
           const to = computeTypeOf(ref);
           const input = step.node.inputs.indexOf(ref.name);
+          const kept = provider.keeps ? provider.keeps(ref) : provider.update !== undefined;
           const prepare = (w: Tensor) =>
-            plan.sharedWeights.has(ref.name) ? undefined : backend.prepareWeight?.(step.node, input, w);
+            plan.sharedWeights.has(ref.name) ? undefined : backend.prepareWeight?.(step.node, input, w, kept);
           // A backend may prepare (pack) the stored form itself, converting in the same pass.
           let ready = t.type === to ? undefined : prepare(t);
           if (!ready) {
@@ -199,13 +209,14 @@ export async function executePlanBatch(
       } catch (e) {
         throw stepError(step, `cannot load weights: ${(e as Error).message}`, e);
       }
-      next = fetch(plan.steps[i + 1]);
+      if (readAhead) next = fetch(plan.steps[i + 1]);
       const byRef = new Map<WeightRef, Tensor>(step.weights.map((w, k) => [w, weights[k]]));
       let weightStepBytes = 0;
       for (const w of weights) weightStepBytes += w.byteLength;
       weightBytes += weightStepBytes;
       for (const w of weights) live.keep(w);
       for (const s of step.inputs) if (s.kind === 'const') live.keep(s.tensor);
+      const dying = new Set(step.free);
       for (const values of samples) {
         const resolve = (s: Slot): Value | undefined => {
           switch (s.kind) {
@@ -223,6 +234,10 @@ export async function executePlanBatch(
           }
         };
         const given = step.inputs.map(resolve);
+        const donated = step.inputs.map(
+          (slot, k) =>
+            slot.kind === 'value' && dying.has(slot.id) && given[k] instanceof Tensor && live.sole(given[k]),
+        );
         const scope = new Map<string, Value>();
         for (const [name, s] of step.scope) {
           const v = resolve(s);
@@ -235,6 +250,7 @@ export async function executePlanBatch(
             op: step.op,
             inputs: given.map((v) => (v instanceof Tensor ? v : undefined)),
             values: given,
+            donated: donated.some(Boolean) ? donated : undefined,
             attrs: step.attrs,
             opset: step.opset,
             outputCount: step.node.outputs.length,
@@ -276,6 +292,7 @@ export async function executePlanBatch(
         if (!live.references(t)) provider.release?.(step.weights[k], t);
       });
       for (const t of converted) if (!live.references(t)) t.dispose();
+      if (!readAhead) next = fetch(plan.steps[i + 1]);
       options.onProgress?.({
         stage: 'run',
         step: i + 1,

@@ -39,6 +39,12 @@ export interface KernelContext {
   readonly opset: number;
   readonly outputCount: number;
   readonly node: Node;
+  /**
+   * Inputs whose buffer the kernel may overwrite and return as an output: their value dies with this
+   * operator and nothing else views its memory. Elementwise kernels then write in place, so a chain
+   * of them holds one buffer instead of two.
+   */
+  readonly donated?: readonly boolean[];
   /** Runs a subgraph (If/Loop/Scan body). Names the body does not define resolve in enclosing scopes. */
   runSubgraph(graph: Graph, inputs: ReadonlyMap<string, Value>): Promise<Value[]>;
 }

@@ -7,16 +7,24 @@
  *   Conv|Add -> Sigmoid              => ... (activation sigmoid)
  *   Conv|Add -> Sigmoid -> Mul(x, s) => ... (activation silu; torch's SiLU export)
  *   x -> Sigmoid -> Mul(x, s)        => Silu
+ *   Div(x, sqrt 2) -> Erf -> Add(1) -> Mul(x) -> Mul(0.5), or Mul(x, 0.5) -> Mul(Add(1)) => Gelu
+ *     (torch's GELU export; also Mul(x, 1/sqrt 2) for the Div)
  *
  * An intermediate is fused away only when the chain is its sole consumer and nobody asked for it.
  */
 import { type AttrValue, implicitInputs, type Node } from '../graph/graph.js';
+import type { ValueMeta } from '../ops/op.js';
+import { asNumbers } from '../tensor/convert.js';
 
 export const FUSED_DOMAIN = 'com.onnxstream';
 
 const FUSED_PRODUCER: Record<string, string> = { Conv: 'FusedConv', Add: 'FusedAdd' };
 
-export function fuseNodes(nodes: readonly Node[], requested: ReadonlySet<string>): Node[] {
+export function fuseNodes(
+  nodes: readonly Node[],
+  requested: ReadonlySet<string>,
+  metas: ReadonlyMap<string, ValueMeta>,
+): Node[] {
   const consumers = new Map<string, Node[]>();
   const producer = new Map<string, Node>();
   for (const n of nodes) {
@@ -37,6 +45,67 @@ export function fuseNodes(nodes: readonly Node[], requested: ReadonlySet<string>
 
   const replaced = new Map<Node, Node>();
   const removed = new Set<Node>();
+  /** The one consumer of `value`, when it is an ai.onnx `type` node and nobody asked for the value. */
+  const soleConsumer = (value: string, type: string): Node | undefined => {
+    const c = consumers.get(value);
+    return c?.length === 1 && onnx(c[0], type) && onlyFeeds(value, c[0]) ? c[0] : undefined;
+  };
+  /** Whether `value` is a constant scalar within 1e-3 of `want` (float16 constants round). */
+  const constant = (value: string | undefined, want: number): boolean => {
+    const v = value === undefined ? undefined : metas.get(value)?.value;
+    return (
+      v !== undefined &&
+      v.size === 1 &&
+      (v.type === 'float32' || v.type === 'float16') &&
+      Math.abs(asNumbers(v)[0] - want) < 1e-3
+    );
+  };
+  /** The other input of a binary node that has `value` as one input. */
+  const other = (n: Node, value: string): string | undefined =>
+    n.inputs[0] === value ? n.inputs[1] : n.inputs[1] === value ? n.inputs[0] : undefined;
+  /** The nodes after Erf of torch's GELU chain over `x` and the node writing its result, if it is one. */
+  const geluTail = (erf: Node, x: string): { chain: Node[]; last: Node } | undefined => {
+    const add = soleConsumer(erf.outputs[0], 'Add');
+    if (!add || !constant(other(add, erf.outputs[0]), 1)) return undefined;
+    const mul = soleConsumer(add.outputs[0], 'Mul');
+    const factor = mul && other(mul, add.outputs[0]);
+    if (!mul || !factor) return undefined;
+    if (factor === x) {
+      // x * (1 + erf) * 0.5
+      const half = soleConsumer(mul.outputs[0], 'Mul');
+      return half && constant(other(half, mul.outputs[0]), 0.5)
+        ? { chain: [add, mul], last: half }
+        : undefined;
+    }
+    // (x * 0.5) * (1 + erf)
+    const half = producer.get(factor);
+    if (!half || !onnx(half, 'Mul') || !onlyFeeds(factor, mul) || !constant(other(half, x), 0.5))
+      return undefined;
+    return { chain: [add, half], last: mul };
+  };
+  const fuseGelu = (erf: Node): void => {
+    const scale = producer.get(erf.inputs[0]);
+    if (!scale || !onlyFeeds(erf.inputs[0], erf)) return;
+    const [a, b] = scale.inputs;
+    let input: string;
+    if (onnx(scale, 'Div') && constant(b, Math.SQRT2)) input = a;
+    else if (onnx(scale, 'Mul') && constant(b, Math.SQRT1_2)) input = a;
+    else if (onnx(scale, 'Mul') && constant(a, Math.SQRT1_2)) input = b;
+    else return;
+    const tail = geluTail(erf, input);
+    if (!tail || [scale, erf, ...tail.chain, tail.last].some((n) => removed.has(n) || replaced.has(n)))
+      return;
+    for (const n of [scale, erf, ...tail.chain]) removed.add(n);
+    replaced.set(tail.last, {
+      name: tail.last.name,
+      opType: 'Gelu',
+      domain: FUSED_DOMAIN,
+      inputs: [input],
+      outputs: tail.last.outputs,
+      attributes: new Map(),
+      source: tail.last.source,
+    });
+  };
 
   /** Folds `activation` into the producer of `value` when possible; true if done. */
   const intoProducer = (value: string, activation: string, output: string, chain: Node[]): boolean => {
@@ -58,6 +127,10 @@ export function fuseNodes(nodes: readonly Node[], requested: ReadonlySet<string>
 
   for (const n of nodes) {
     if (removed.has(n) || replaced.has(n)) continue;
+    if (onnx(n, 'Erf')) {
+      fuseGelu(n);
+      continue;
+    }
     if (onnx(n, 'Relu')) {
       intoProducer(n.inputs[0], 'relu', n.outputs[0], [n]);
       continue;

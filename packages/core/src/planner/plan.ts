@@ -155,7 +155,7 @@ export async function planGraph(graph: Graph, options: PlanOptions): Promise<Pla
 
   const requested = new Set(options.outputs);
   const ranges = options.uint8Ranges;
-  const activations = options.fuse === false || ranges ? live : fuseNodes(live, requested);
+  const activations = options.fuse === false || ranges ? live : fuseNodes(live, requested, metas);
   const opsetOf = (n: Node) => graph.opsets.get(n.domain) ?? graph.opsets.get('') ?? 1;
   const fused =
     options.fuseAttention === false || ranges

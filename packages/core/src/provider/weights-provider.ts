@@ -26,5 +26,19 @@ export interface WeightsProvider {
    * otherwise the engine frees it after the operator.
    */
   update?(ref: WeightRef, converted: Tensor): boolean;
+  /**
+   * Whether update() would keep this weight's converted form. When it would not (a streaming
+   * provider), the engine prefers forms its kernels read in place over a per-run copy (float16
+   * weights packed per call instead of into float32 panels twice their size). Default: whether
+   * the provider has update().
+   */
+  keeps?(ref: WeightRef): boolean;
+  /**
+   * False: the engine requests an operator's weights only once the previous operator is done and
+   * its weights released, so one operator's weights are in memory at a time (reads then do not
+   * overlap compute). Default true: the next operator's weights are requested before the current
+   * one runs.
+   */
+  readonly readAhead?: boolean;
   dispose?(): void | Promise<void>;
 }

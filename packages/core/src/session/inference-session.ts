@@ -304,7 +304,8 @@ export class InferenceSession {
         throw new InputError(`feeds ${k} differ in type or shape from feeds 0: samples must share one plan`);
       }
     });
-    const outputs = (options.outputs ?? this.outputNames).map((n) => this.#resolveName(n));
+    const asked = options.outputs ?? this.outputNames;
+    const outputs = asked.map((n) => this.#resolveName(n));
     const plan = await this.plan(named[0], outputs);
     const { outputs: results, stats } = await executePlanBatch(plan, named, {
       provider: this.#provider,
@@ -315,7 +316,8 @@ export class InferenceSession {
     });
     this.lastRunStats = stats;
     return results.map((result) => {
-      const out = Object.fromEntries(result);
+      // Keyed by the names asked for (an OnnxStream model's value may be asked for unescaped).
+      const out = Object.fromEntries(asked.map((name, k) => [name, result.get(outputs[k]) as Value]));
       // As OnnxStream: under fp16 arithmetic, outputs come back as float32.
       return this.#fp16 ? mapTensors(out, 'float16', 'float32') : out;
     });

@@ -24,7 +24,9 @@ Args::Args(const char* k, const Buf* b, size_t nb, const double* p, size_t np, s
   if (np < min_params) fail("expects at least " + std::to_string(min_params) + " parameters, got " + std::to_string(np));
 }
 
-void Args::fail(const std::string& what) const { throw std::invalid_argument(std::string(kernel) + ": " + what); }
+void Args::fail(const std::string& what) const {
+  os::fail(FailureKind::invalid_argument, std::string(kernel) + ": " + what);
+}
 
 long long Args::integer(size_t i, long long lo, long long hi) const {
   if (i >= nparams) fail("parameter " + std::to_string(i) + " is missing");

@@ -2,9 +2,9 @@
 // buffers and numeric parameters, and checks every size it relies on before touching memory.
 #pragma once
 #include <cstddef>
-#include <stdexcept>
 #include <string>
 
+#include "../common/failure.h"
 #include "kernel-list.h"
 
 namespace os {
@@ -30,7 +30,8 @@ KernelFn kernel_fn(int id);
 OS_KERNEL_LIST(OS_KERNEL_DECL)
 #undef OS_KERNEL_DECL
 
-// Argument checking for kernels: a violated check throws std::invalid_argument naming the kernel.
+// Argument checking for kernels: a violated check fails (common/failure.h) with a message naming the
+// kernel, FailureKind::invalid_argument.
 struct Args {
   const char* kernel;
   const Buf* bufs;

@@ -3,9 +3,10 @@
 #include <atomic>
 #include <cstdlib>
 #include <mutex>
-#include <new>
 #include <unordered_map>
 #include <vector>
+
+#include "failure.h"
 
 // Not under emscripten: its mmap is malloc underneath, and WebAssembly memory never shrinks, so the
 // allocator's own reuse is all a wasm build wants.
@@ -200,7 +201,7 @@ void* alloc_buffer(size_t bytes) {
     void* p = cache().take(mapped);
     if (!p) {
       p = mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-      if (p == MAP_FAILED) throw std::bad_alloc();
+      if (p == MAP_FAILED) fail_out_of_memory();
 #if defined(MADV_HUGEPAGE)
       if (mapped >= kHugeThreshold) madvise(p, mapped, MADV_HUGEPAGE);
 #endif
@@ -215,7 +216,7 @@ void* alloc_buffer(size_t bytes) {
   // aligned_alloc wants a multiple of the alignment. Kernels never read past `bytes` (tails use
   // masked or partial loads): mapped blocks end on a page boundary.
   void* p = std::aligned_alloc(kAlignment, (size + kAlignment - 1) / kAlignment * kAlignment);
-  if (!p) throw std::bad_alloc();
+  if (!p) fail_out_of_memory();
   account(static_cast<ptrdiff_t>(size));
   return p;
 }

@@ -40,12 +40,12 @@ struct KernelTable {
   AttnFinishFn attn_finish;
   GemmKernels gemm;
   DwConvFn dwconv;
-  GatherStridedFn gather_strided;
+  PadRowsFn pad_rows;
 };
 
 // The active table: the best ISA the CPU runs, unless ONNXSTREAM_ISA names another or use_isa() was called.
 const KernelTable& kernels();
-// Switches every later kernel call to `isa`; throws std::runtime_error when it is not supported here.
+// Switches every later kernel call to `isa`; fails (common/failure.h) when it is not supported here.
 void use_isa(Isa isa);
 
 // One table per ISA, each defined in dispatch/table-<isa>.cc (compiled with that ISA's flags).

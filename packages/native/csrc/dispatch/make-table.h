@@ -42,7 +42,7 @@ KernelTable make_table(Isa isa) {
   t.attn_finish = &impl::attn_finish<S>;
   t.gemm = impl::gemm_kernels<S>();
   t.dwconv = &impl::dwconv<S>;
-  t.gather_strided = &impl::gather_strided<S>;
+  t.pad_rows = &impl::pad_rows<S>;
   return t;
 }
 

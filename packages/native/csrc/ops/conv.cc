@@ -1,20 +1,27 @@
 // conv2d_f32: 1-D/2-D convolution over NCHW float32 with groups, strides, dilations and begin
 // pads (end pads follow from OH/OW), plus a per-channel bias and a fused activation.
-//   buffers: x (float32[N*C*H*W]), w (float32[M*C/group*kh*kw], or packed A from gemm_pack: `group`
-//            matrices [M/group x C/group*kh*kw]), bias (float32[M], or empty), y (float32[N*M*OH*OW])
+//   buffers: x (float32[N*C*H*W]), w (the weight [M*C/group*kh*kw]: float32, float16 bits or uint8 by
+//            its form, or packed A from gemm_pack: `group` matrices [M/group x C/group*kh*kw]), bias
+//            (float32[M], or empty), y (float32[N*M*OH*OW])
 //   params:  N, C, H, W, M, kh, kw, strideH, strideW, dilationH, dilationW, padTop, padLeft, OH, OW,
-//            group, activation (UnaryOp relu/sigmoid/silu/tanh, or -1), wPacked, hasBias
+//            group, activation (UnaryOp relu/sigmoid/silu/tanh, or -1), hasBias, then the weight's
+//            form, scale, zero (ops/weight.h)
 //
 // As GEMM per image and group: M/group output channels x output pixels x C/group*kh*kw. B is never
 // materialised as an im2col matrix: the input is copied into zero-padded "phase planes" (one per
 // stride phase), where every kernel tap's B row is a contiguous shifted view, so B is read from row
-// pointers. Output rows are computed Wq = OW + (kw-1)*dw/sw wide and the extra columns dropped on
-// store. Images go by bands of output rows (at least one per thread), each task building its
-// band's planes (sized for L2) and multiplying them; with fewer rows than threads (1-D) one set of
-// planes is shared and the GEMM tiles are split. A pointwise convolution multiplies the input
-// planes directly. Depthwise convolutions (one input channel per group) run a direct kernel over
-// the same planes.
+// pointers. Output rows are computed as wide as the planes' rows (see Planes): OW for "same"
+// convolutions, whose padding the GEMM masks, else OW plus padding columns, dropped on store.
+// Images go by bands of output rows (planes sized for L2), and each task multiplies one band's
+// planes, which its thread builds, by a block of output channels; with fewer rows than threads
+// (1-D) one set of planes is shared and the GEMM tiles are split. A pointwise convolution
+// multiplies the input planes directly. Depthwise convolutions (one input channel per group) run a
+// direct kernel over the same planes. A weight not packed beforehand (streamed, in its stored type)
+// is packed per call, a block of output channels at a time, so its float32 panels never exist
+// whole.
 #include <algorithm>
+#include <atomic>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -22,6 +29,7 @@
 #include "../dispatch/kernels.h"
 #include "../kernels/gemm/gemm-driver.h"
 #include "../threads/pool.h"
+#include "weight.h"
 
 namespace os {
 
@@ -34,53 +42,99 @@ struct ConvGeometry {
   size_t depth() const { return cg() * kh * kw; }
 };
 
+size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
+
+// Stride phase rx of an input row stored after `origin` padding columns holds input columns
+// j*sw + rx - origin; those in [0, W) are its columns [first_column, end_column).
+size_t first_column(const ConvGeometry& g, size_t origin, size_t rx) {
+  return origin > rx ? ceil_div(origin - rx, g.sw) : 0;
+}
+size_t end_column(const ConvGeometry& g, size_t origin, size_t rx) {
+  return std::max(first_column(g, origin, rx), g.w + origin > rx ? (g.w + origin - rx - 1) / g.sw + 1 : 0);
+}
+
+// Whether the GEMM can apply the horizontal padding itself (GemmB::pad_width): with stride 1
+// across and OW = W ("same" padding), input rows stored as they are line up with output rows.
+bool gemm_pads_columns(const ConvGeometry& g) { return g.sw == 1 && g.ow == g.w && g.kw <= kGemmRowClasses; }
+
 // The phase planes of one input channel for a band of `rows` output rows: plane (ry, rx) holds
 // padded input rows ry, ry + sh, ... and columns rx, rx + sw, ..., so tap (ky, kx) is plane
 // ((ky*dh) % sh, (kx*dw) % sw) shifted by ((ky*dh) / sh) rows and ((kx*dw) / sw) columns.
+//
+// Columns come in two layouts. Padded: rows are `pitch` columns apart, the padding stored. OW + the
+// largest tap shift always holds every read of a row. When rows hold all of their data in fewer
+// columns, a read past a row's end lands in the next row's left padding, and is right when that
+// padding covers the overrun: then one zero column serves as the right padding of a row and the
+// left padding of the next (a 3x3 "same" convolution computes W + 1 columns per output row).
+// Bare (gemm_pads_columns): rows hold the W input columns only, and tap (ky, kx) is the input
+// shifted by kx*dw - pl columns, whose reads past a row's ends the GEMM masks to zero: no padding
+// column is computed, and output tiles map to output rows one to one.
 struct Planes {
-  size_t hq, wq, plane, per_channel;
-  Planes(const ConvGeometry& g, size_t rows) {
-    wq = g.ow + (g.kw - 1) * g.dw / g.sw;
+  size_t hq, pitch, plane, per_channel;
+  bool bare;
+  size_t origin;                       // padding columns stored before input column 0
+  ptrdiff_t shifts[kGemmRowClasses];   // bare: each kernel column's shift, kx*dw - pl
+
+  Planes(const ConvGeometry& g, size_t rows, bool bare_columns) : bare(bare_columns), origin(bare ? 0 : g.pl) {
+    if (bare) {
+      pitch = g.w;
+      for (size_t kx = 0; kx < g.kw; kx++) {
+        shifts[kx] = static_cast<ptrdiff_t>(kx * g.dw) - static_cast<ptrdiff_t>(g.pl);
+      }
+    } else {
+      const size_t span = (g.kw - 1) * g.dw / g.sw;
+      size_t data = g.ow, left = SIZE_MAX;
+      for (size_t rx = 0; rx < g.sw; rx++) {
+        data = std::max(data, end_column(g, origin, rx));
+        left = std::min(left, first_column(g, origin, rx));
+      }
+      pitch = std::min(g.ow + span, std::max(data, g.ow + span - std::min(left, span)));
+    }
     hq = rows + (g.kh - 1) * g.dh / g.sh;
-    plane = hq * wq;
+    plane = hq * pitch;
     per_channel = g.sh * g.sw * plane;
   }
   // Tap (ky, kx)'s offset from the channel's first plane.
-  size_t tap(const ConvGeometry& g, size_t ky, size_t kx) const {
+  ptrdiff_t tap(const ConvGeometry& g, size_t ky, size_t kx) const {
     const size_t oy = ky * g.dh;
     const size_t ox = kx * g.dw;
-    return ((oy % g.sh) * g.sw + ox % g.sw) * plane + (oy / g.sh) * wq + ox / g.sw;
+    const size_t at = ((oy % g.sh) * g.sw + ox % g.sw) * plane + (oy / g.sh) * pitch + ox / g.sw;
+    return static_cast<ptrdiff_t>(at + origin) - static_cast<ptrdiff_t>(g.pl);
   }
-  // Reads of the last plane's padded columns run past its end by at most this much.
-  size_t guard() const { return wq + 64; }
-  // Floats of the planes of `channels` channels and the guard.
-  size_t floats(size_t channels) const { return channels * per_channel + guard(); }
+  // Bare taps read up to pl floats before the first plane.
+  size_t front(const ConvGeometry& g) const { return bare ? g.pl : 0; }
+  // The last rows are read past the planes' end by less than a row and a GEMM panel (NR <= 64
+  // columns), which the GEMM reads in place whole.
+  size_t guard() const { return pitch + 64; }
+  // Floats of the planes of `channels` channels with both guards.
+  size_t floats(const ConvGeometry& g, size_t channels) const { return front(g) + channels * per_channel + guard(); }
 };
-
-size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
 
 // Writes the phase planes of one channel (xc: its H x W plane) for the band starting at output
 // row r0 to dst.
 void build_planes(const ConvGeometry& g, const Planes& pl, const float* xc, size_t r0, float* dst) {
-  const GatherStridedFn gather = kernels().gather_strided;
+  const PadRowsFn pad_rows = kernels().pad_rows;
   for (size_t ry = 0; ry < g.sh; ry++) {
+    // Plane rows i in [top, bottom) hold input rows (r0 + i) * sh + ry - pt in [0, H); the others
+    // are padding.
+    const size_t first = r0 * g.sh + ry;
+    const size_t top = std::min(pl.hq, g.pt > first ? ceil_div(g.pt - first, g.sh) : 0);
+    const size_t end = g.h + g.pt > first ? ceil_div(g.h + g.pt - first, g.sh) : 0;
+    const size_t bottom = std::max(top, std::min(pl.hq, end));
     for (size_t rx = 0; rx < g.sw; rx++) {
       float* out = dst + (ry * g.sw + rx) * pl.plane;
-      // Columns j whose input column j*sw + rx - pl lies in [0, W).
-      const size_t jlo = std::min(pl.wq, g.pl > rx ? ceil_div(g.pl - rx, g.sw) : 0);
-      const size_t jhi = std::max(jlo, std::min(pl.wq, g.w + g.pl > rx ? (g.w + g.pl - rx - 1) / g.sw + 1 : 0));
-      for (size_t i = 0; i < pl.hq; i++) {
-        float* row = out + i * pl.wq;
-        const size_t iy = (r0 + i) * g.sh + ry;
-        if (iy < g.pt || iy - g.pt >= g.h || jlo == jhi) {
-          std::memset(row, 0, pl.wq * sizeof(float));
-          continue;
-        }
-        const float* src = xc + (iy - g.pt) * g.w;
-        std::memset(row, 0, jlo * sizeof(float));
-        gather(jhi - jlo, src + jlo * g.sw + rx - g.pl, g.sw, row + jlo);
-        std::memset(row + jhi, 0, (pl.wq - jhi) * sizeof(float));
+      const size_t jlo = std::min(pl.pitch, first_column(g, pl.origin, rx));
+      const size_t jhi = std::min(pl.pitch, end_column(g, pl.origin, rx));
+      if (jlo == jhi) {
+        std::memset(out, 0, pl.plane * sizeof(float));
+        continue;
       }
+      std::memset(out, 0, top * pl.pitch * sizeof(float));
+      if (bottom > top) {
+        const float* src = xc + (first + top * g.sh - g.pt) * g.w + jlo * g.sw + rx - pl.origin;
+        pad_rows(bottom - top, src, g.sh * g.w, g.sw, jlo, jhi - jlo, pl.pitch, out + top * pl.pitch);
+      }
+      std::memset(out + bottom * pl.pitch, 0, (pl.hq - bottom) * pl.pitch * sizeof(float));
     }
   }
 }
@@ -89,53 +143,88 @@ void build_planes(const ConvGeometry& g, const Planes& pl, const float* xc, size
 void tap_rows(const ConvGeometry& g, const Planes& pl, const float* xp, const float** rows) {
   for (size_t c = 0; c < g.c; c++) {
     for (size_t ky = 0; ky < g.kh; ky++) {
-      for (size_t kx = 0; kx < g.kw; kx++) rows[(c * g.kh + ky) * g.kw + kx] = xp + c * pl.per_channel + pl.tap(g, ky, kx);
+      for (size_t kx = 0; kx < g.kw; kx++) {
+        rows[(c * g.kh + ky) * g.kw + kx] = xp + c * pl.per_channel + pl.tap(g, ky, kx);
+      }
     }
   }
 }
 
+// The planes of every channel of image xb (C x H x W) for the band of `pl` starting at output row
+// r0, between their guards, to buf (pl.floats(g, C) long), and their tap rows.
+void build_band(const ConvGeometry& g, const Planes& pl, const float* xb, size_t r0, float* buf, const float** rows) {
+  std::memset(buf, 0, pl.front(g) * sizeof(float));
+  float* xp = buf + pl.front(g);
+  for (size_t c = 0; c < g.c; c++) build_planes(g, pl, xb + c * g.h * g.w, r0, xp + c * pl.per_channel);
+  std::memset(xp + g.c * pl.per_channel, 0, pl.guard() * sizeof(float));
+  tap_rows(g, pl, xp, rows);
+}
+
 thread_local std::vector<float> t_planes;
-thread_local std::vector<const float*> t_rows;
+
+// A thread's buffers for the planes of a band and their tap rows.
+struct BandPlanes {
+  std::vector<float> planes;
+  std::vector<const float*> rows;
+};
+thread_local BandPlanes t_band;
 
 // Planes of one band are meant to stay in L2 while its GEMM runs.
 constexpr size_t kBandBytes = 256 * 1024;
+// Band tasks per thread (a band times a block of output channels).
+constexpr size_t kTasksPerThread = 4;
+
+// Panels of a plain weight packed per call hold at most this many bytes (a block of output channels).
+constexpr size_t kBlockBytes = 8 << 20;
 
 struct ConvGemm {
   const ConvGeometry& g;
-  const float* w;
-  bool packed;
+  const WeightArg& w;
+  // The output channels computed, [m0, m0 + mc) of each group, and their A panels (one group's
+  // after another), or null to pack them per tile from the plain weight.
+  size_t m0, mc;
+  const float* panels;
   const float* bias;
   int act;
   float* y;
 
-  // The per-group products over the implicit im2col rows of an output band [r0, r0 + rows).
-  // in_place: B read from the rows, not packed. Over phase planes the taps of a channel are shifted
-  // views of the same few rows, which stay in cache (measured faster at strides 1 and 2).
-  void problems(std::vector<GemmProblem>& ps, const float* const* rows, size_t b, size_t r0, size_t nrows,
-                size_t pitch, bool in_place) const {
+  // The per-group products over the implicit im2col rows of an output band [r0, r0 + rows), for
+  // the output channels [lo, hi) of the computed ones (lo a multiple of MR). With planes `pl`, B is
+  // read in place: over phase planes the taps of a channel are shifted views of the same few rows,
+  // which stay in cache (measured faster at strides 1 and 2). Without, the rows are the input's
+  // channel planes (pointwise), packed into panels.
+  void problems(std::vector<GemmProblem>& ps, const float* const* rows, const Planes* pl, size_t b, size_t r0,
+                size_t nrows, size_t lo, size_t hi) const {
     const GemmKernels& gk = kernels().gemm;
     const size_t mg = g.mg(), depth = g.depth(), ohw = g.oh * g.ow;
-    const size_t panel_floats = ceil_div(mg, gk.mr) * gk.mr * depth;
+    const size_t panel_floats = ceil_div(mc, gk.mr) * gk.mr * depth;
+    const size_t pitch = pl ? pl->pitch : g.ow;
     ps.resize(g.group);
     for (size_t gi = 0; gi < g.group; gi++) {
       GemmProblem& p = ps[gi];
-      p.m = mg;
+      const size_t first = gi * mg + m0 + lo;
+      p.m = hi - lo;
       p.n = nrows * pitch;
       p.k = depth;
-      if (packed) {
-        p.a.packed = w + kPackedHeader + gi * panel_floats;
+      if (panels) {
+        p.a.packed = panels + gi * panel_floats + lo * depth;
       } else {
-        p.a.raw = MatrixRef{w + gi * mg * depth, ElemType::f32, static_cast<ptrdiff_t>(depth), 1, 1.0f, 0.0f};
+        p.a.raw = w.matrix(first * depth, static_cast<ptrdiff_t>(depth), 1);
       }
       p.b.rows = rows + gi * depth;
-      p.b.rows_in_place = in_place;
-      p.c = y + (b * g.m + gi * mg) * ohw + r0 * g.ow;
+      p.b.rows_in_place = pl != nullptr;
+      if (pl && pl->bare) {
+        p.b.pad_width = g.w;
+        p.b.pad_period = g.kw;
+        p.b.pad_shifts = pl->shifts;
+      }
+      p.c = y + (b * g.m + first) * ohw + r0 * g.ow;
       p.ldc = ohw;
       if (pitch != g.ow) {
         p.pitch = pitch;
         p.width = g.ow;
       }
-      p.row_bias = bias ? bias + gi * mg : nullptr;
+      p.row_bias = bias ? bias + first : nullptr;
       p.activation = act;
     }
   }
@@ -152,50 +241,65 @@ struct ConvGemm {
       for (size_t b = 0; b < g.n; b++) {
         for (size_t c = 0; c < g.c; c++) rows[c] = x + (b * g.c + c) * hw;
         // Channel planes are far apart: packing B panels reads them as streams (measured faster).
-        problems(ps, rows.data(), b, 0, g.oh, g.ow, false);
+        problems(ps, rows.data(), nullptr, b, 0, g.oh, 0, mc);
         gemm_run(gk, ps.data(), ps.size());
       }
       return;
     }
-    const Planes whole(g, g.oh);
-    const size_t row_bytes = g.c * g.sh * g.sw * whole.wq * sizeof(float);
+    const bool bare = gemm_pads_columns(g);
+    const Planes whole(g, g.oh, bare);
+    const size_t row_bytes = g.c * g.sh * g.sw * whole.pitch * sizeof(float);
     const auto threads = static_cast<size_t>(pool_threads());
-    // Bands small enough for L2, as many as a multiple of the threads, of equal height.
-    const size_t fit = std::clamp<size_t>(kBandBytes / row_bytes, 1, g.oh);
-    const size_t even = std::min(g.oh, ceil_div(ceil_div(g.oh, fit), threads) * threads);
-    const size_t band = ceil_div(g.oh, even);
-    const size_t bands = ceil_div(g.oh, band);
-    if (bands >= threads) {
-      // Each task builds the planes of one band in its own buffer and multiplies them: the planes
-      // stay in the core's cache (measured well ahead of sharing one set of planes, even at two
-      // bands for a 20x20 image).
-      parallel_for(g.n * bands, 1, [&](size_t begin, size_t end) {
+    if (g.oh >= threads) {
+      // Bands small enough for L2, as many as a multiple of the threads, of equal height, each cut
+      // into blocks of output channels, kTasksPerThread blocks per thread in all. A thread starts
+      // on bands of its own, taking their blocks in turn, then helps with the others': a thread
+      // that starts late or is preempted leaves its share to the others instead of holding up the
+      // call (one band per thread ran at one thread's speed when the second woke late), and a
+      // band's planes are mostly built once, by the thread that multiplies them (in its own
+      // buffer, where they stay in the core's cache).
+      const size_t fit = std::clamp<size_t>(kBandBytes / row_bytes, 1, g.oh);
+      const size_t band = ceil_div(g.oh, std::min(g.oh, ceil_div(ceil_div(g.oh, fit), threads) * threads));
+      const size_t image_bands = ceil_div(g.oh, band), bands = g.n * image_bands;
+      const size_t panels_m = ceil_div(mc, gk.mr);
+      const size_t wanted = threads > 1 ? threads * kTasksPerThread : 1;
+      const size_t block = ceil_div(panels_m, std::clamp<size_t>(ceil_div(wanted, bands), 1, panels_m)) * gk.mr;
+      const size_t blocks = ceil_div(mc, block);
+      std::vector<std::atomic<size_t>> taken(bands);  // blocks of each band handed out
+      std::atomic<size_t> arrived{0};
+      parallel_for(threads, 1, [&](size_t begin, size_t end) {
         std::vector<GemmProblem> tps;
-        for (size_t t = begin; t < end; t++) {
-          const size_t b = t / bands, r0 = (t % bands) * band, nrows = std::min(band, g.oh - r0);
-          const Planes pl(g, nrows);
-          t_planes.resize(pl.floats(g.c));
-          t_rows.resize(g.c * g.kh * g.kw);
-          float* xp = t_planes.data();
-          for (size_t c = 0; c < g.c; c++) build_planes(g, pl, x + (b * g.c + c) * hw, r0, xp + c * pl.per_channel);
-          std::memset(xp + g.c * pl.per_channel, 0, pl.guard() * sizeof(float));
-          tap_rows(g, pl, xp, t_rows.data());
-          problems(tps, t_rows.data(), b, r0, nrows, pl.wq, true);
-          gemm_run(gk, tps.data(), tps.size(), true);
+        BandPlanes& bp = t_band;
+        size_t built = SIZE_MAX;
+        for (size_t slot = begin; slot < end; slot++) {
+          const size_t home = arrived.fetch_add(1, std::memory_order_relaxed) % threads * bands / threads;
+          for (size_t i = 0; i < bands; i++) {
+            const size_t band_index = (home + i) % bands;
+            const size_t b = band_index / image_bands, r0 = band_index % image_bands * band;
+            const size_t nrows = std::min(band, g.oh - r0);
+            const Planes pl(g, nrows, bare);
+            for (size_t k; (k = taken[band_index].fetch_add(1, std::memory_order_relaxed)) < blocks;) {
+              if (built != band_index) {
+                bp.planes.resize(pl.floats(g, g.c));
+                bp.rows.resize(g.c * g.kh * g.kw);
+                build_band(g, pl, x + b * g.c * hw, r0, bp.planes.data(), bp.rows.data());
+                built = band_index;
+              }
+              problems(tps, bp.rows.data(), &pl, b, r0, nrows, k * block, std::min(mc, (k + 1) * block));
+              gemm_run(gk, tps.data(), tps.size(), true);
+            }
+          }
         }
       });
       return;
     }
     // Fewer output rows than threads (1-D convolutions): the planes of the whole image, shared,
     // and the GEMM tiles spread over threads.
-    Workspace planes(whole.floats(g.c));
+    Workspace planes(whole.floats(g, g.c));
     std::vector<const float*> rows(g.c * g.kh * g.kw);
     for (size_t b = 0; b < g.n; b++) {
-      float* xp = planes.data();
-      for (size_t c = 0; c < g.c; c++) build_planes(g, whole, x + (b * g.c + c) * hw, 0, xp + c * whole.per_channel);
-      std::memset(xp + g.c * whole.per_channel, 0, whole.guard() * sizeof(float));
-      tap_rows(g, whole, xp, rows.data());
-      problems(ps, rows.data(), b, 0, g.oh, whole.wq, true);
+      build_band(g, whole, x + b * g.c * hw, 0, planes.data(), rows.data());
+      problems(ps, rows.data(), &whole, b, 0, g.oh, 0, mc);
       gemm_run(gk, ps.data(), ps.size());
     }
   }
@@ -203,7 +307,7 @@ struct ConvGemm {
 
 // One input channel per group: each output channel is a sum of kh*kw shifted planes.
 void conv_depthwise(const ConvGeometry& g, const float* x, const float* w, const float* bias, int act, float* y) {
-  const Planes pl(g, g.oh);
+  const Planes pl(g, g.oh, false);
   const size_t taps = g.kh * g.kw;
   const size_t mult = g.mg();
   const size_t ohw = g.oh * g.ow;
@@ -213,7 +317,7 @@ void conv_depthwise(const ConvGeometry& g, const float* x, const float* w, const
   }
   const DwConvFn dw = kernels().dwconv;
   parallel_for(g.n * g.c, 1, [&](size_t begin, size_t end) {
-    t_planes.resize(pl.floats(1));
+    t_planes.resize(pl.floats(g, 1));
     float* xp = t_planes.data();
     for (size_t i = begin; i < end; i++) {
       const size_t b = i / g.c, c = i % g.c;
@@ -222,7 +326,7 @@ void conv_depthwise(const ConvGeometry& g, const float* x, const float* w, const
         const size_t m = c * mult + t;
         float* ym = y + (b * g.m + m) * ohw;
         for (size_t oy = 0; oy < g.oh; oy++) {
-          dw(g.ow, taps, xp + oy * pl.wq, shifts.data(), w + m * taps, bias ? bias[m] : 0.0f, act, ym + oy * g.ow);
+          dw(g.ow, taps, xp + oy * pl.pitch, shifts.data(), w + m * taps, bias ? bias[m] : 0.0f, act, ym + oy * g.ow);
         }
       }
     }
@@ -232,7 +336,7 @@ void conv_depthwise(const ConvGeometry& g, const float* x, const float* w, const
 }  // namespace
 
 void run_conv2d_f32(const Buf* bufs, size_t nbufs, const double* params, size_t nparams) {
-  const Args a("conv2d_f32", bufs, nbufs, params, nparams, 4, 19);
+  const Args a("conv2d_f32", bufs, nbufs, params, nparams, 4, 21);
   constexpr long long kDim = 1LL << 31;
   ConvGeometry g{};
   g.n = static_cast<size_t>(a.integer(0, 0, kDim));
@@ -252,8 +356,7 @@ void run_conv2d_f32(const Buf* bufs, size_t nbufs, const double* params, size_t 
   g.ow = static_cast<size_t>(a.integer(14, 0, kDim));
   g.group = static_cast<size_t>(a.integer(15, 1, kDim));
   const int act = static_cast<int>(a.integer(16, -1, static_cast<int>(UnaryOp::tanh)));
-  const bool packed = a.integer(17, 0, 1) != 0;
-  const bool has_bias = a.integer(18, 0, 1) != 0;
+  const bool has_bias = a.integer(17, 0, 1) != 0;
   if (g.c % g.group != 0 || g.m % g.group != 0) a.fail("channels are not divisible by group");
   const double in = static_cast<double>(g.n) * g.c * g.h * g.w;
   const double out = static_cast<double>(g.n) * g.m * g.oh * g.ow;
@@ -262,22 +365,26 @@ void run_conv2d_f32(const Buf* bufs, size_t nbufs, const double* params, size_t 
     a.fail("tensor sizes are out of range");
   }
   const float* x = a.buffer<float>(0, g.n * g.c * g.h * g.w);
-  const float* w;
   const GemmKernels& gk = kernels().gemm;
-  if (packed) {
-    const PackedInfo want{PackedKind::a, gk.mr, g.group, g.mg(), g.depth()};
-    w = a.buffer<float>(1, packed_floats(want));
-    if (!packed_matches(w, bufs[1].bytes / sizeof(float), want)) a.fail("weights are not packed for this ISA and shape");
-  } else {
-    w = a.buffer<float>(1, g.m * g.depth());
-  }
+  const WeightArg w = weight_arg(a, 1, 18, PackedInfo{PackedKind::a, gk.mr, g.group, g.mg(), g.depth()});
+  if (!w.packed && w.elements < g.m * g.depth()) a.fail("weights hold fewer than " + std::to_string(g.m * g.depth()) + " values");
+  const bool depthwise = !w.packed && g.cg() == 1 && g.group > 1;
+  if (depthwise && w.type != ElemType::f32) a.fail("depthwise weights must be float32");
   const float* bias = has_bias ? a.buffer<float>(2, g.m) : nullptr;
   float* y = a.buffer<float>(3, g.n * g.m * g.oh * g.ow);
   if (g.n == 0 || g.m == 0 || g.oh == 0 || g.ow == 0) return;
-  if (!packed && g.cg() == 1 && g.group > 1) {
-    conv_depthwise(g, x, w, bias, act, y);
-  } else {
-    ConvGemm{g, w, packed, bias, act, y}.run(x);
+  if (depthwise) return conv_depthwise(g, x, static_cast<const float*>(w.data), bias, act, y);
+  if (w.packed) return ConvGemm{g, w, 0, g.mg(), w.panels(), bias, act, y}.run(x);
+  if (g.group > 1) return ConvGemm{g, w, 0, g.mg(), nullptr, bias, act, y}.run(x);
+  // One group: blocks of output channels, each packed once (in parallel) for all bands and threads.
+  const size_t rows_fit = kBlockBytes / sizeof(float) / std::max<size_t>(g.depth(), 1) / gk.mr * gk.mr;
+  const size_t block = std::min(g.m, std::max(rows_fit, gk.mr));
+  Workspace panels(packed_floats(PackedInfo{PackedKind::a, gk.mr, 1, block, g.depth()}));
+  for (size_t m0 = 0; m0 < g.m; m0 += block) {
+    const size_t mc = std::min(block, g.m - m0);
+    pack_all(gk, PackedInfo{PackedKind::a, gk.mr, 1, mc, g.depth()},
+             w.matrix(m0 * g.depth(), static_cast<ptrdiff_t>(g.depth()), 1), 0, panels.data());
+    ConvGemm{g, w, m0, mc, panels.data() + kPackedHeader, bias, act, y}.run(x);
   }
 }
 

@@ -11,15 +11,17 @@
 //            1: A stored [K, M] / B [N, K])
 //
 // gemm_f32: ONNX Gemm, y = alpha * A' . B' + beta * C, A' = transA ? A^T : A, B' likewise.
-//   buffers: a (float32[M*K]), b (float32[K*N] or packed B), c (float32, may be empty), y (float32[M*N])
+//   buffers: a (float32[M*K]), b (the weight, [K*N] float32, float16 bits or uint8 by its form, or
+//            packed B), c (float32, may be empty), y (float32[M*N])
 //   params:  M, N, K, transA, transB, alpha, beta, cMode (0: none; 1: C is one value per column;
-//            2: C[i * cRow + j * cCol]), cRow, cCol, bPacked
+//            2: C[i * cRow + j * cCol]), cRow, cCol, then B's form, scale, zero (ops/weight.h)
 #include <algorithm>
 
 #include "../api/api.h"
 #include "../dispatch/kernels.h"
 #include "../kernels/gemm/gemm-driver.h"
 #include "../threads/pool.h"
+#include "weight.h"
 
 namespace os {
 
@@ -60,7 +62,7 @@ void run_gemm_pack(const Buf* bufs, size_t nbufs, const double* params, size_t n
 }
 
 void run_gemm_f32(const Buf* bufs, size_t nbufs, const double* params, size_t nparams) {
-  const Args a("gemm_f32", bufs, nbufs, params, nparams, 4, 11);
+  const Args a("gemm_f32", bufs, nbufs, params, nparams, 4, 13);
   const auto m = static_cast<size_t>(a.integer(0, 0, 1LL << 31));
   const auto n = static_cast<size_t>(a.integer(1, 0, 1LL << 31));
   const auto k = static_cast<size_t>(a.integer(2, 0, 1LL << 31));
@@ -71,17 +73,10 @@ void run_gemm_f32(const Buf* bufs, size_t nbufs, const double* params, size_t np
   const long long c_mode = a.integer(7, 0, 2);
   const auto c_row = static_cast<size_t>(a.integer(8, 0, 1LL << 40));
   const auto c_col = static_cast<size_t>(a.integer(9, 0, 1LL << 40));
-  const bool b_packed = a.integer(10, 0, 1) != 0;
   const GemmKernels& g = kernels().gemm;
   const float* pa = a.buffer<float>(0, m * k);
-  const float* pb;
-  if (b_packed) {
-    const PackedInfo want{PackedKind::b, g.nr, 1, n, k};
-    pb = a.buffer<float>(1, packed_floats(want));
-    if (!packed_matches(pb, bufs[1].bytes / sizeof(float), want)) a.fail("B is not packed for this ISA and shape");
-  } else {
-    pb = a.buffer<float>(1, k * n);
-  }
+  const WeightArg wb = weight_arg(a, 1, 10, PackedInfo{PackedKind::b, g.nr, 1, n, k});
+  if (!wb.packed && wb.elements < k * n) a.fail("B holds fewer than " + std::to_string(k * n) + " values");
   float* py = a.buffer<float>(3, m * n);
   const float* pc = nullptr;
   if (c_mode == 1) pc = a.buffer<float>(2, n);
@@ -94,11 +89,10 @@ void run_gemm_f32(const Buf* bufs, size_t nbufs, const double* params, size_t np
   p.k = k;
   p.a.raw = MatrixRef{pa, ElemType::f32, trans_a ? 1 : static_cast<ptrdiff_t>(k), trans_a ? static_cast<ptrdiff_t>(m) : 1,
                       alpha, 0.0f};
-  if (b_packed) {
-    p.b.packed = pb + kPackedHeader;
+  if (wb.packed) {
+    p.b.packed = wb.panels();
   } else {
-    p.b.raw = MatrixRef{pb, ElemType::f32, trans_b ? 1 : static_cast<ptrdiff_t>(n), trans_b ? static_cast<ptrdiff_t>(k) : 1,
-                        1.0f, 0.0f};
+    p.b.raw = wb.matrix(0, trans_b ? 1 : static_cast<ptrdiff_t>(n), trans_b ? static_cast<ptrdiff_t>(k) : 1);
   }
   p.c = py;
   p.ldc = n;

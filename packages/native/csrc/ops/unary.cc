@@ -9,7 +9,7 @@ namespace os {
 
 void run_unary_f32(const Buf* bufs, size_t nbufs, const double* params, size_t nparams) {
   const Args a("unary_f32", bufs, nbufs, params, nparams, 2, 4);
-  const auto op = static_cast<UnaryOp>(a.integer(0, 0, static_cast<int>(UnaryOp::erf)));
+  const auto op = static_cast<UnaryOp>(a.integer(0, 0, static_cast<int>(UnaryOp::gelu)));
   const auto alpha = static_cast<float>(a.number(1));
   const auto beta = static_cast<float>(a.number(2));
   const auto n = static_cast<size_t>(a.integer(3, 0, 1LL << 50));

@@ -1,6 +1,7 @@
 // Test adapter for conv (kernels/conv): depthwise rows (every test size, 1 to 25 taps at shifts
-// into one guarded plane, every activation) and the strided row copy of the stride-phase split, against
-// the scalar table; the scalar table against the definitions in double precision.
+// into one guarded plane, every activation) and the padded row copy of the stride-phase split (strides
+// 1 to 3, zeros before and after), against the scalar table; the scalar table against the definitions
+// in double precision.
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -46,6 +47,19 @@ DwCase dw_case(Rng& rng, size_t n, size_t i) {
 
 size_t plane_size(const DwCase& c) { return 3 * (c.taps + 2) + c.n; }
 
+// pad_rows: 1 to 3 rows of n values `stride` apart, source rows up to one float further apart than
+// they span (the last value ends the source buffer), 0 to 2 zeros before and 0 to 4 after each row.
+struct PadCase {
+  size_t rows, n, stride, src_pitch, lead, pitch;
+  size_t src_floats() const { return (rows - 1) * src_pitch + (n - 1) * stride + 1; }
+  size_t dst_floats() const { return rows * pitch; }
+};
+
+PadCase pad_case(size_t n, size_t stride, size_t i) {
+  const size_t lead = i % 3;
+  return {i % 3 + 1, n, stride, (n - 1) * stride + 1 + i % 2, lead, lead + n + (i / 3) % 5};
+}
+
 void run(Check& check, const KernelTable& isa, const KernelTable& scalar) {
   Rng rng(check.seed());
   size_t i = 0;
@@ -61,16 +75,21 @@ void run(Check& check, const KernelTable& isa, const KernelTable& scalar) {
     check.compare(got.data(), want.data(), n, Tolerance{8, 2e-6f * static_cast<float>(c.taps)});
     check.expect(got.guard_ok(), "wrote before its output");
   }
+  size_t j = 0;
   for (size_t n : test_sizes()) {
     for (size_t stride : {1, 2, 3}) {
-      std::vector<float> values((n - 1) * stride + 1);
+      const PadCase c = pad_case(n, stride, j++);
+      std::vector<float> values(c.src_floats());
       rng.fill(values.data(), values.size(), -1e3f, 1e3f);
-      Guarded src(values.data(), values.size()), want(n), got(n);
+      Guarded src(values.data(), values.size()), want(c.dst_floats()), got(c.dst_floats());
       src.protect();
-      check.begin("gather_strided", "n=%zu stride=%zu", n, stride);
-      scalar.gather_strided(n, src.data(), stride, want.data());
-      isa.gather_strided(n, src.data(), stride, got.data());
-      check.compare(got.data(), want.data(), n, Tolerance{});
+      // Stale values where the kernel must write zeros.
+      std::fill(want.data(), want.data() + want.size(), 7.0f);
+      std::fill(got.data(), got.data() + got.size(), 7.0f);
+      check.begin("pad_rows", "rows=%zu n=%zu stride=%zu lead=%zu pitch=%zu", c.rows, n, stride, c.lead, c.pitch);
+      scalar.pad_rows(c.rows, src.data(), c.src_pitch, stride, c.lead, n, c.pitch, want.data());
+      isa.pad_rows(c.rows, src.data(), c.src_pitch, stride, c.lead, n, c.pitch, got.data());
+      check.compare(got.data(), want.data(), got.size(), Tolerance{0, 0.0f, true});
       check.expect(got.guard_ok(), "wrote before its output");
     }
   }
@@ -92,10 +111,25 @@ void spec(Check& check, const KernelTable& scalar) {
     scalar.dwconv(n, c.taps, x.data(), c.shifts.data(), c.w.data(), c.bias, c.activation, got.data());
     check.compare(got.data(), want.data(), n, Tolerance{8, 2e-6f * static_cast<float>(c.taps)});
   }
+  size_t j = 0;
+  for (size_t n : test_sizes()) {
+    for (size_t stride : {1, 2, 3}) {
+      const PadCase c = pad_case(n, stride, j++);
+      std::vector<float> src(c.src_floats()), got(c.dst_floats(), 7.0f), want(c.dst_floats(), 0.0f);
+      rng.fill(src.data(), src.size(), -1e3f, 1e3f);
+      for (size_t r = 0; r < c.rows; r++) {
+        for (size_t k = 0; k < n; k++) want[r * c.pitch + c.lead + k] = src[r * c.src_pitch + k * stride];
+      }
+      check.begin("pad_rows", "against the definition: rows=%zu n=%zu stride=%zu lead=%zu pitch=%zu", c.rows, n,
+                  stride, c.lead, c.pitch);
+      scalar.pad_rows(c.rows, src.data(), c.src_pitch, stride, c.lead, n, c.pitch, got.data());
+      check.compare(got.data(), want.data(), got.size(), Tolerance{0, 0.0f, true});
+    }
+  }
 }
 
 const Register kRegister(
-    {"conv", {field(&KernelTable::dwconv), field(&KernelTable::gather_strided)}, &run, &spec});
+    {"conv", {field(&KernelTable::dwconv), field(&KernelTable::pad_rows)}, &run, &spec});
 
 }  // namespace
 }  // namespace os::test

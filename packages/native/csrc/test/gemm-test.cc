@@ -1,8 +1,9 @@
 // Test adapter for gemm (kernels/gemm): whole products computed tile by tile with each table's own
 // packing and micro-kernels (its MR x NR), against the scalar table: odd M, N, K (every partial
 // panel and tail), K split in two blocks (accumulation), row and column biases, every epilogue
-// activation, B packed from a strided matrix, from row pointers, or read in place, and A packed from
-// float32, float16 and uint8. The scalar table is checked against products in double precision.
+// activation, B packed from a strided matrix, from row pointers, or read in place (partial panels
+// included, and with padding columns masked), and A packed from float32, float16 and uint8. The
+// scalar table is checked against products in double precision.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -15,7 +16,9 @@
 namespace os::test {
 namespace {
 
-enum class BSource { strided, rows, in_place };
+// in_place_padded: rows read in place stand for zero-padded rows (GemmRowMasks): row k is the
+// source row shifted by padded_shift(k % period) within rows of padded_width columns.
+enum class BSource { strided, rows, in_place, in_place_padded };
 
 struct Case {
   size_t m, n, k;
@@ -25,7 +28,16 @@ struct Case {
   bool accumulate;  // C starts from its previous contents
   bool row_bias, col_bias;
   int activation;  // UnaryOp value or -1
+  size_t padded_width, padded_period;
 };
+
+ptrdiff_t padded_shift(size_t t) { return static_cast<ptrdiff_t>(t * 3 % 5) - 2; }
+
+// Whether column p of row k of an in_place_padded B is kept (else it reads as zero).
+bool padded_keeps(const Case& c, size_t k, size_t p) {
+  const ptrdiff_t col = static_cast<ptrdiff_t>(p % c.padded_width) + padded_shift(k % c.padded_period);
+  return col >= 0 && col < static_cast<ptrdiff_t>(c.padded_width);
+}
 
 struct Inputs {
   std::vector<float> a;         // M x K as float32 (the values the other types encode)
@@ -61,6 +73,13 @@ Inputs make_inputs(Rng& rng, const Case& c) {
   }
   in.b.resize(c.k * c.n);
   rng.fill(in.b.data(), in.b.size(), -1, 1);
+  if (c.b == BSource::in_place_padded) {
+    for (size_t kk = 0; kk < c.k; kk++) {
+      for (size_t j = 0; j < c.n; j++) {
+        if (!padded_keeps(c, kk, j)) in.b[kk * c.n + j] = 0.0f;
+      }
+    }
+  }
   in.c0.resize(c.m * c.n);
   rng.fill(in.c0.data(), in.c0.size(), -1, 1);
   in.row_bias.resize(c.m);
@@ -83,7 +102,18 @@ void product(const GemmKernels& g, const Case& c, const Inputs& in, float* out) 
                                           : static_cast<const void*>(in.a_u8.data()),
               in.a.size() * a_bytes);
   a_src.protect();
-  Guarded b_src(in.b.data(), in.b.size());
+  // In place, rows are read NR columns past the last panel's start: the source then ends with NR
+  // NaNs, which must not reach the stored columns; so are its padding columns, which must read as
+  // zero.
+  const bool in_place = c.b == BSource::in_place || c.b == BSource::in_place_padded;
+  std::vector<float> b_values = in.b;
+  if (in_place) b_values.resize(in.b.size() + nr_max, std::nanf(""));
+  for (size_t kk = 0; c.b == BSource::in_place_padded && kk < c.k; kk++) {
+    for (size_t j = 0; j < c.n; j++) {
+      if (!padded_keeps(c, kk, j)) b_values[kk * c.n + j] = std::nanf("");
+    }
+  }
+  Guarded b_src(b_values.data(), b_values.size());
   b_src.protect();
   const float scale = c.a_type == ElemType::u8 ? kScale : 1.0f;
   const float zero = c.a_type == ElemType::u8 ? kZero : 0.0f;
@@ -102,11 +132,17 @@ void product(const GemmKernels& g, const Case& c, const Inputs& in, float* out) 
   const size_t k1 = c.split_k ? c.k / 2 : c.k;
   for (size_t j = 0; j < c.n; j += nr_max) {
     const size_t nr = std::min(nr_max, c.n - j);
+    // The panel's columns each row class keeps.
+    uint32_t bits[kGemmRowClasses] = {};
+    for (size_t t = 0; t < c.padded_period; t++) {
+      for (size_t l = 0; l < nr_max; l++) bits[t] |= padded_keeps(c, t, j + l) ? uint32_t{1} << l : 0;
+    }
     for (size_t pc : {size_t{0}, k1}) {
       const size_t kc = pc == 0 ? k1 : c.k - k1;
       if (pc != 0 && !c.split_k) break;
       const bool last = pc + kc == c.k;
-      const bool in_place = c.b == BSource::in_place && nr == nr_max;
+      const GemmRowMasks masks{bits, c.padded_period, pc % std::max<size_t>(c.padded_period, 1)};
+      const GemmRowMasks* row_masks = c.b == BSource::in_place_padded ? &masks : nullptr;
       if (!in_place) {
         if (c.b == BSource::strided) {
           g.pack_b(kc, nr, MatrixRef{b_src.data() + pc * c.n + j, ElemType::f32, static_cast<ptrdiff_t>(c.n), 1, 1.0f, 0.0f},
@@ -122,7 +158,8 @@ void product(const GemmKernels& g, const Case& c, const Inputs& in, float* out) 
         float* tile = out + i * c.n + j;
         const bool acc = c.accumulate || pc > 0;
         if (in_place) {
-          g.ukernel_rows(std::min(mr, c.m - i), kc, a, rows.data() + pc, j, tile, c.n, acc, last ? &ep : nullptr);
+          g.ukernel_rows(std::min(mr, c.m - i), nr, kc, a, rows.data() + pc, j, row_masks, tile, c.n, acc,
+                         last ? &ep : nullptr);
         } else {
           g.ukernel(std::min(mr, c.m - i), nr, kc, a, b_packed.data(), tile, c.n, acc, last ? &ep : nullptr);
         }
@@ -156,19 +193,22 @@ std::vector<Case> cases() {
   const int acts[] = {-1, static_cast<int>(UnaryOp::relu), static_cast<int>(UnaryOp::sigmoid),
                       static_cast<int>(UnaryOp::silu), static_cast<int>(UnaryOp::tanh)};
   size_t i = 0;
-  // Every M up to three panels of the widest tile, N past two panels of it, K odd and split.
+  // Every M up to three panels of the widest tile, N past two panels of it, K odd and split; padded
+  // rows 1 to 11 columns wide in 1 to 5 classes.
   for (size_t m : {1, 2, 3, 5, 7, 8, 9, 12, 13, 17, 25}) {
     for (size_t n : {1, 3, 15, 16, 17, 31, 33, 47, 64, 65, 97}) {
       const size_t k = (i * 7) % 40 + 1;
-      const auto b = static_cast<BSource>(i % 3);
+      const auto b = static_cast<BSource>((i + i / 11) % 4);
       const auto type = static_cast<ElemType>((i / 3) % 3);
-      list.push_back({m, n, k, type, b, i % 4 == 1, i % 5 == 2, i % 2 == 0, i % 3 == 1, acts[i % 5]});
+      list.push_back(
+          {m, n, k, type, b, i % 4 == 1, i % 5 == 2, i % 2 == 0, i % 3 == 1, acts[i % 5], i % 11 + 1, i % 5 + 1});
       i++;
     }
   }
   // Deep K (several cache blocks in the driver) on full tiles.
-  list.push_back({16, 64, 300, ElemType::f32, BSource::in_place, true, false, true, false, -1});
-  list.push_back({24, 96, 257, ElemType::f32, BSource::rows, true, true, false, true, 2});
+  list.push_back({16, 64, 300, ElemType::f32, BSource::in_place, true, false, true, false, -1, 0, 0});
+  list.push_back({24, 96, 257, ElemType::f32, BSource::rows, true, true, false, true, 2, 0, 0});
+  list.push_back({16, 70, 301, ElemType::f32, BSource::in_place_padded, true, false, true, false, 2, 20, 3});
   return list;
 }
 

@@ -3,10 +3,11 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
-#include <exception>
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#include "../common/failure.h"
 
 #if defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__)
 #define OS_NO_THREADS 1
@@ -32,8 +33,9 @@ struct Job {
   std::atomic<size_t> done{0};
   // Workers holding a pointer to this job; it lives until they have let go.
   std::atomic<int> inside{0};
-  std::exception_ptr error;
-  std::mutex error_mutex;
+  // The first chunk that failed sets `failed` and then writes `failure`.
+  std::atomic<bool> failed{false};
+  Failure failure;
 };
 
 class Pool {
@@ -49,11 +51,13 @@ class Pool {
     for (int i = 1; i < threads; i++) workers_.emplace_back([this] { work(); });
   }
 
-  void run(size_t n, size_t grain, const std::function<void(size_t, size_t)>& fn) {
+  // Returns false when a chunk failed, with *failure saying how (fail() is left to the caller: it must
+  // not leave this function's lock held).
+  bool run(size_t n, size_t grain, const std::function<void(size_t, size_t)>& fn, Failure* failure) {
     const size_t parts = std::min<size_t>(static_cast<size_t>(threads()) * 4, (n + grain - 1) / grain);
     if (parts <= 1 || workers_.empty()) {
       if (n > 0) fn(0, n);
-      return;
+      return true;
     }
     std::lock_guard<std::mutex> one_job(run_mutex_);
     Job job;
@@ -75,7 +79,9 @@ class Pool {
       job_ = nullptr;
     }
     while (job.inside.load(std::memory_order_acquire) > 0) std::this_thread::yield();
-    if (job.error) std::rethrow_exception(job.error);
+    if (!job.failed.load(std::memory_order_relaxed)) return true;
+    *failure = job.failure;
+    return false;
   }
 
  private:
@@ -85,11 +91,11 @@ class Pool {
       if (c >= job.chunks) return;
       const size_t begin = c * job.chunk;
       const size_t end = std::min(job.n, begin + job.chunk);
-      try {
-        (*job.fn)(begin, end);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(job.error_mutex);
-        if (!job.error) job.error = std::current_exception();
+      // A failing chunk must not unwind past this loop: on a worker there is nothing to catch it, and
+      // the job must still count every chunk done.
+      Failure failure;
+      if (!catch_failure([&] { (*job.fn)(begin, end); }, &failure) && !job.failed.exchange(true)) {
+        job.failure = failure;
       }
       job.done.fetch_add(1, std::memory_order_release);
     }
@@ -153,7 +159,8 @@ void parallel_for(size_t n, size_t, const std::function<void(size_t, size_t)>& f
 int pool_threads() { return pool().threads(); }
 void set_pool_threads(int n) { pool().resize(std::max(1, n)); }
 void parallel_for(size_t n, size_t grain, const std::function<void(size_t, size_t)>& fn) {
-  pool().run(n, std::max<size_t>(grain, 1), fn);
+  Failure failure;
+  if (!pool().run(n, std::max<size_t>(grain, 1), fn, &failure)) fail(failure);
 }
 
 #endif

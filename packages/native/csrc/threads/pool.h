@@ -12,7 +12,8 @@ int pool_threads();
 void set_pool_threads(int n);
 
 // Calls fn(begin, end) over [0, n) in chunks of at least `grain` items, on up to pool_threads()
-// threads. Returns when every chunk is done; the first exception thrown by a chunk is rethrown.
+// threads. Returns when every chunk is done; when a chunk failed (common/failure.h), fails the same
+// way on the calling thread.
 void parallel_for(size_t n, size_t grain, const std::function<void(size_t begin, size_t end)>& fn);
 
 }  // namespace os

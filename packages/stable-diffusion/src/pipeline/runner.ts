@@ -96,17 +96,12 @@ export const coreRunnerFactory: ModelRunnerFactory = async (model, settings) => 
   return {
     inputs: session.inputMetadata.map(info),
     outputs: session.outputMetadata.map(info),
-    run: async (feedsList, options = {}) => {
-      const results = await session.runSamples(feedsList, {
+    run: (feedsList, options = {}) =>
+      session.runSamples(feedsList, {
         outputs: options.outputs,
         signal: options.signal,
         onProgress: options.onOperator ? (e) => options.onOperator?.(e.opType, e.nodeName) : undefined,
-      });
-      // The session keys an output asked for unescaped (`out_13`) by its OnnxStream name (`out_5F_13`).
-      const asked = options.outputs;
-      if (!asked) return results;
-      return results.map((r) => Object.fromEntries(asked.map((n) => [n, r[n] ?? r[escapeName(n)]])));
-    },
+      }),
     release: () => session.release(),
   };
 };

@@ -61,8 +61,8 @@ export function createKernelBackend(options: KernelBackendOptions): Backend {
       return op.run(call, options.binding());
     },
     prepareWeight: prepare
-      ? (node: Node, input: number, weight: Tensor): Tensor | undefined =>
-          kernelOpFor(node)?.prepareWeight?.(node, input, weight, options.binding())
+      ? (node: Node, input: number, weight: Tensor, kept = true): Tensor | undefined =>
+          kernelOpFor(node)?.prepareWeight?.(node, input, weight, kept, options.binding())
       : undefined,
     convertWeight: (weight: Tensor, to: DataType) => convertWeight(options.binding(), weight, to),
     // Packed by this backend's binding: panels follow the register tile of its build and ISA.

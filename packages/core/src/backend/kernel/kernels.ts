@@ -47,6 +47,7 @@ export const UnaryOp = {
   hardSwish: 11,
   reciprocal: 12,
   erf: 13,
+  gelu: 14,
 } as const;
 
 /** kernels/vbinary/vbinary.h */

@@ -48,16 +48,33 @@ void dwconv(size_t n, size_t taps, const float* x, const ptrdiff_t* shifts, cons
   });
 }
 
-// Plain loops: compiled with each ISA's flags, the constant-stride-2 case vectorises into
-// permutes of two loads.
+// dst[0 .. n) = 0 in vectors: the padding of a row is a float or two, not worth a memset call.
 template <class S>
-void gather_strided(size_t n, const float* src, size_t stride, float* dst) {
-  if (stride == 1) {
-    std::memcpy(dst, src, n * sizeof(float));
-  } else if (stride == 2) {
-    for (size_t j = 0; j < n; j++) dst[j] = src[2 * j];
-  } else {
-    for (size_t j = 0; j < n; j++) dst[j] = src[j * stride];
+inline void zero_floats(float* dst, size_t n) {
+  constexpr size_t N = S::N;
+  size_t j = 0;
+  for (; j + N <= n; j += N) S::store(dst + j, S::zero());
+  if (j < n) S::store_tail(dst + j, S::zero(), n - j);
+}
+
+template <class S>
+void pad_rows(size_t rows, const float* src, size_t src_pitch, size_t stride, size_t lead, size_t n, size_t pitch,
+              float* dst) {
+  constexpr size_t N = S::N;
+  for (size_t r = 0; r < rows; r++, src += src_pitch, dst += pitch) {
+    zero_floats<S>(dst, lead);
+    float* d = dst + lead;
+    if (stride == 1) {
+      size_t j = 0;
+      for (; j + N <= n; j += N) S::store(d + j, S::load(src + j));
+      if (j < n) S::store_tail(d + j, S::load_tail(src + j, n - j), n - j);
+    } else if (stride == 2) {
+      // A plain loop: compiled with each ISA's flags, it vectorises into permutes of two loads.
+      for (size_t j = 0; j < n; j++) d[j] = src[2 * j];
+    } else {
+      for (size_t j = 0; j < n; j++) d[j] = src[j * stride];
+    }
+    zero_floats<S>(d + n, pitch - lead - n);
   }
 }
 

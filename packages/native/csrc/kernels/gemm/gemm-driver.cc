@@ -4,9 +4,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
-#include <new>
 #include <vector>
 
+#include "../../common/failure.h"
 #include "../../threads/pool.h"
 
 namespace os {
@@ -32,7 +32,7 @@ struct Scratch {
       p = static_cast<float*>(std::aligned_alloc(64, (n * sizeof(float) + 63) / 64 * 64));
       if (!p) {
         n = 0;
-        throw std::bad_alloc();
+        fail_out_of_memory();
       }
     }
     return p;
@@ -97,16 +97,17 @@ class Runner {
     float* c_direct = p.c + (mapped ? (j / p.pitch) * p.width + j % p.pitch : j);
     float* c_tile = direct ? nullptr : t_c.get((m1 - m0) * nr_);
     float* b_buf = p.b.packed ? nullptr : t_b.get(std::min(kKc, std::max<size_t>(p.k, 1)) * nr_);
+    uint32_t pad_bits[kGemmRowClasses];
+    const bool padded = p.b.rows_in_place && row_masks(p.b, j, pad_bits);
     size_t pc = 0;
     do {
       const size_t kc = std::min(kKc, p.k - pc);
       const bool last = pc + kc >= p.k;
       const bool accumulate = p.accumulate || pc > 0;
-      const bool in_place = p.b.rows_in_place && nr == nr_;
       const float* b = b_buf;
       if (p.b.packed) {
         b = p.b.packed + q * nr_ * p.k + pc * nr_;
-      } else if (p.b.rows && !in_place) {
+      } else if (p.b.rows && !p.b.rows_in_place) {
         g_.pack_b_rows(kc, nr, p.b.rows + pc, j, b_buf);
       } else if (!p.b.rows) {
         g_.pack_b(kc, nr, offset(p.b.raw, static_cast<ptrdiff_t>(pc), static_cast<ptrdiff_t>(j)), b_buf);
@@ -119,8 +120,9 @@ class Runner {
         const float* ai = a + (i0 - m0) * p.k + pc * mr_;
         float* c = direct ? c_direct + i0 * p.ldc : c_tile + (i0 - m0) * nr_;
         const size_t ldc = direct ? p.ldc : nr_;
-        if (in_place) {
-          g_.ukernel_rows(rows, kc, ai, p.b.rows + pc, j, c, ldc, accumulate, epilogue);
+        if (p.b.rows_in_place) {
+          const GemmRowMasks masks{pad_bits, p.b.pad_period, pc % std::max<size_t>(p.b.pad_period, 1)};
+          g_.ukernel_rows(rows, nr, kc, ai, p.b.rows + pc, j, padded ? &masks : nullptr, c, ldc, accumulate, epilogue);
         } else {
           g_.ukernel(rows, nr, kc, ai, b, c, ldc, accumulate, epilogue);
         }
@@ -128,6 +130,35 @@ class Runner {
       pc += kc;
     } while (pc < p.k);
     if (!direct) scatter_tile(p, c_tile, m0, m1, j, nr);
+  }
+
+  // The columns of the panel at column j each class of padded rows keeps (GemmB::pad_width); false
+  // when no row drops any. Per row of lanes, not per lane: this runs for every panel.
+  bool row_masks(const GemmB& b, size_t j, uint32_t* bits) const {
+    const auto width = static_cast<ptrdiff_t>(b.pad_width);
+    const auto nr = static_cast<ptrdiff_t>(nr_);
+    const uint32_t all = lanes(0, nr);
+    bool drops = false;
+    for (size_t t = 0; t < b.pad_period; t++) {
+      const ptrdiff_t shift = b.pad_shifts[t];
+      // Each row, lanes [row, row + width), drops its first -shift lanes or its last shift ones.
+      uint32_t dropped = 0;
+      for (ptrdiff_t row = -static_cast<ptrdiff_t>(j % b.pad_width); row < nr; row += width) {
+        dropped |= shift < 0 ? lanes(row, row - shift) : lanes(row + width - shift, row + width);
+      }
+      bits[t] = all & ~dropped;
+      drops |= bits[t] != all;
+    }
+    return drops;
+  }
+
+  // Bits lo..hi-1 of a panel's lane mask, clipped to its NR lanes.
+  uint32_t lanes(ptrdiff_t lo, ptrdiff_t hi) const {
+    lo = std::max<ptrdiff_t>(lo, 0);
+    hi = std::min(hi, static_cast<ptrdiff_t>(nr_));
+    if (lo >= hi) return 0;
+    const uint32_t run = hi - lo >= 32 ? ~uint32_t{0} : (uint32_t{1} << (hi - lo)) - 1;
+    return run << lo;
   }
 
   // Copies the valid columns of a scratch tile to their output rows.
@@ -157,7 +188,7 @@ constexpr size_t kCacheMaxFloats = size_t{4} << 20;
 
 float* aligned_floats(size_t floats) {
   auto* p = static_cast<float*>(std::aligned_alloc(64, (std::max<size_t>(floats, 1) * sizeof(float) + 63) / 64 * 64));
-  if (!p) throw std::bad_alloc();
+  if (!p) fail_out_of_memory();
   return p;
 }
 

@@ -3,6 +3,7 @@
 // GemmTileShape so that MR * NV accumulators plus NV B vectors and one A broadcast fit the
 // register file; A elements are broadcast from the packed panel, one per row and k.
 #pragma once
+#include <array>
 #include <cstring>
 #include <utility>
 
@@ -25,7 +26,9 @@ namespace os::impl {
 // Register tile per vocabulary: scalar 4 x 4, NEON 8 x 12 (32 registers), AVX2 6 x 16 (16
 // registers), AVX-512 8 x 32 (16 accumulators: enough to cover FMA latency on two pipes, and 8 rows
 // divide the channel counts of typical convolutions; measured ahead of 12 x 32, 8 x 48 and 6 x 64
-// on YOLOv8n's layers), wasm 6 x 8 (hosts have 16 registers).
+// on YOLOv8n's layers), wasm 4 x 8 (V8 allocates 15 of x86's 16 vector registers, keeping one as
+// scratch; 6 x 8 needs all 15 for its accumulators, B vectors and A broadcast, and ran YOLOv8n's
+// convolutions 1.3 times slower; 2 x 16 is as fast as 4 x 8).
 template <class S>
 struct GemmTileShape {
   static constexpr size_t nv = S::N == 1 ? 4 : S::N == 4 ? 3 : 2;
@@ -34,7 +37,7 @@ struct GemmTileShape {
 template <>
 struct GemmTileShape<simd::WasmSimd> {
   static constexpr size_t nv = 2;
-  static constexpr size_t mr = 6;
+  static constexpr size_t mr = 4;
 };
 
 // Activations a fused epilogue applies (UnaryOp values); the switch sits outside the tile loops.
@@ -146,17 +149,66 @@ inline void store_tile(typename S::V (&acc)[R][NV], size_t nr, float* c, size_t 
   }
 }
 
-// Where the kernel reads row k of its B panel: a packed panel, or row pointers into the image
-// (implicit im2col) when all NR columns of the rows are readable.
-template <size_t NR>
+// Lanes a masked B load keeps (the others read as zero), from bits (lane l: bit l): in general a
+// vector of ones and zeros applied with a select; AVX-512 has mask registers. The whole vector is
+// loaded (it is readable): GCC takes a masked load for an access to any memory, and then kept the
+// accumulators in memory around every one.
+template <class S>
+struct LaneMask {
+  using M = typename S::V;
+  static M from_bits(uint32_t bits) {
+    float lanes[S::N];
+    for (int l = 0; l < S::N; l++) lanes[l] = (bits >> l) & 1u ? 1.0f : 0.0f;
+    return S::load(lanes);
+  }
+  static typename S::V load(const float* p, M m) { return S::select_less(S::zero(), m, S::load(p), S::zero()); }
+};
+#if defined(__AVX512F__)
+template <>
+struct LaneMask<simd::Avx512> {
+  using M = __mmask16;
+  static M from_bits(uint32_t bits) { return static_cast<__mmask16>(bits); }
+  static __m512 load(const float* p, M m) { return _mm512_maskz_mov_ps(m, _mm512_loadu_ps(p)); }
+};
+#endif
+
+// Where the kernel reads B, row after row (next() loads the first V vectors of the next row): a
+// packed panel, row pointers into the image (implicit im2col), whose NR columns are all readable,
+// or such rows with columns masked to zero (padding that is not stored, GemmRowMasks).
+template <class S, size_t NR>
 struct PackedB {
   const float* b;
-  const float* row(size_t k) const { return b + k * NR; }
+  template <size_t V>
+  void next(typename S::V (&bv)[V]) {
+#pragma GCC unroll 8
+    for (size_t j = 0; j < V; j++) bv[j] = S::load(b + j * S::N);
+    b += NR;
+  }
 };
+template <class S>
 struct RowsB {
   const float* const* rows;
   size_t col;
-  const float* row(size_t k) const { return rows[k] + col; }
+  template <size_t V>
+  void next(typename S::V (&bv)[V]) {
+    const float* r = *rows++ + col;
+#pragma GCC unroll 8
+    for (size_t j = 0; j < V; j++) bv[j] = S::load(r + j * S::N);
+  }
+};
+template <class S, size_t NV>
+struct MaskedRowsB {
+  const float* const* rows;
+  size_t col;
+  size_t period, row_class;
+  typename LaneMask<S>::M masks[kGemmRowClasses][NV];  // per row class
+  template <size_t V>
+  void next(typename S::V (&bv)[V]) {
+    const float* r = *rows++ + col;
+#pragma GCC unroll 8
+    for (size_t j = 0; j < V; j++) bv[j] = LaneMask<S>::load(r + j * S::N, masks[row_class][j]);
+    row_class = row_class + 1 == period ? 0 : row_class + 1;
+  }
 };
 
 // The micro-kernel for R <= MR rows: R x NV accumulators over kc steps of the panels.
@@ -164,7 +216,6 @@ template <class S, size_t MR, size_t R, size_t NV, class B>
 void gemm_tile(size_t nr, size_t kc, const float* a, B b, float* c, size_t ldc, bool accumulate,
                const GemmEpilogue* ep) {
   using V = typename S::V;
-  constexpr size_t N = S::N;
   V acc[R][NV];
 #pragma GCC unroll 16
   for (size_t i = 0; i < R; i++) {
@@ -172,10 +223,8 @@ void gemm_tile(size_t nr, size_t kc, const float* a, B b, float* c, size_t ldc, 
     for (size_t j = 0; j < NV; j++) acc[i][j] = S::zero();
   }
   for (size_t k = 0; k < kc; k++) {
-    const float* bk = b.row(k);
     V bv[NV];
-#pragma GCC unroll 8
-    for (size_t j = 0; j < NV; j++) bv[j] = S::load(bk + j * N);
+    b.next(bv);
 #pragma GCC unroll 16
     for (size_t i = 0; i < R; i++) {
       const V av = S::set1(a[i]);
@@ -188,33 +237,55 @@ void gemm_tile(size_t nr, size_t kc, const float* a, B b, float* c, size_t ldc, 
                      [&](auto act) { store_tile<S, R, NV>(acc, nr, c, ldc, accumulate, ep, act); });
 }
 
-// Partial panels (the last rows of M) run a kernel of exactly their height.
-template <class S, size_t MR, size_t NV, class B, size_t... R>
-inline void gemm_rows(std::index_sequence<R...>, size_t mr, size_t nr, size_t kc, const float* a, B b, float* c,
-                      size_t ldc, bool accumulate, const GemmEpilogue* ep) {
+// A tile of mr <= MR rows and nr <= NV * N columns runs the kernel of exactly its height and of
+// ceil(nr / N) vectors: partial panels (the last rows of M, the last columns of N) cost their size,
+// not a full tile's.
+template <class S, class B>
+struct GemmTiles {
+  static constexpr size_t MR = GemmTileShape<S>::mr;
+  static constexpr size_t NV = GemmTileShape<S>::nv;
   using Fn = void (*)(size_t, size_t, const float*, B, float*, size_t, bool, const GemmEpilogue*);
-  static constexpr Fn fns[] = {&gemm_tile<S, MR, R + 1, NV, B>...};
-  fns[mr - 1](nr, kc, a, b, c, ldc, accumulate, ep);
-}
+  using Row = std::array<Fn, MR>;
+
+  template <size_t V, size_t... R>
+  static constexpr Row heights(std::index_sequence<R...>) {
+    return {&gemm_tile<S, MR, R + 1, V, B>...};
+  }
+  template <size_t... V>
+  static constexpr std::array<Row, NV> table(std::index_sequence<V...>) {
+    return {heights<V + 1>(std::make_index_sequence<MR>{})...};
+  }
+
+  static void run(size_t mr, size_t nr, size_t kc, const float* a, B b, float* c, size_t ldc, bool accumulate,
+                  const GemmEpilogue* ep) {
+    const size_t nv = (nr + S::N - 1) / S::N;
+    if (mr == MR && nv == NV) return gemm_tile<S, MR, MR, NV>(nr, kc, a, b, c, ldc, accumulate, ep);
+    static constexpr std::array<Row, NV> fns = table(std::make_index_sequence<NV>{});
+    fns[nv - 1][mr - 1](nr, kc, a, b, c, ldc, accumulate, ep);
+  }
+};
 
 template <class S>
 void gemm_ukernel(size_t mr, size_t nr, size_t kc, const float* a, const float* b, float* c, size_t ldc,
                   bool accumulate, const GemmEpilogue* ep) {
-  constexpr size_t MR = GemmTileShape<S>::mr;
-  constexpr size_t NV = GemmTileShape<S>::nv;
-  const PackedB<NV * S::N> pb{b};
-  if (mr == MR) return gemm_tile<S, MR, MR, NV>(nr, kc, a, pb, c, ldc, accumulate, ep);
-  gemm_rows<S, MR, NV>(std::make_index_sequence<MR>{}, mr, nr, kc, a, pb, c, ldc, accumulate, ep);
+  constexpr size_t NR = GemmTileShape<S>::nv * S::N;
+  GemmTiles<S, PackedB<S, NR>>::run(mr, nr, kc, a, PackedB<S, NR>{b}, c, ldc, accumulate, ep);
 }
 
 template <class S>
-void gemm_ukernel_rows(size_t mr, size_t kc, const float* a, const float* const* rows, size_t col, float* c,
-                       size_t ldc, bool accumulate, const GemmEpilogue* ep) {
-  constexpr size_t MR = GemmTileShape<S>::mr;
+void gemm_ukernel_rows(size_t mr, size_t nr, size_t kc, const float* a, const float* const* rows, size_t col,
+                       const GemmRowMasks* masks, float* c, size_t ldc, bool accumulate, const GemmEpilogue* ep) {
   constexpr size_t NV = GemmTileShape<S>::nv;
-  const RowsB rb{rows, col};
-  if (mr == MR) return gemm_tile<S, MR, MR, NV>(NV * S::N, kc, a, rb, c, ldc, accumulate, ep);
-  gemm_rows<S, MR, NV>(std::make_index_sequence<MR>{}, mr, NV * S::N, kc, a, rb, c, ldc, accumulate, ep);
+  if (!masks) return GemmTiles<S, RowsB<S>>::run(mr, nr, kc, a, RowsB<S>{rows, col}, c, ldc, accumulate, ep);
+  MaskedRowsB<S, NV> b;
+  b.rows = rows;
+  b.col = col;
+  b.period = masks->period;
+  b.row_class = masks->phase;
+  for (size_t t = 0; t < masks->period; t++) {
+    for (size_t j = 0; j < NV; j++) b.masks[t][j] = LaneMask<S>::from_bits(masks->bits[t] >> (j * S::N));
+  }
+  GemmTiles<S, MaskedRowsB<S, NV>>::run(mr, nr, kc, a, b, c, ldc, accumulate, ep);
 }
 
 // One half-precision value as float: F16C and NEON convert in hardware, other builds in software.

@@ -38,10 +38,20 @@ struct GemmEpilogue {
 // then, when `epilogue` is given (the last K block), bias and activation.
 using GemmUkernelFn = void (*)(size_t mr, size_t nr, size_t kc, const float* a, const float* b, float* c, size_t ldc,
                                bool accumulate, const GemmEpilogue* epilogue);
-// The same over a full-width B (nr = NR) read in place from row pointers: row k of the panel is
-// rows[k][col .. col + NR), every column readable (implicit im2col without packing).
-using GemmUkernelRowsFn = void (*)(size_t mr, size_t kc, const float* a, const float* const* rows, size_t col,
-                                   float* c, size_t ldc, bool accumulate, const GemmEpilogue* epilogue);
+// Columns of a panel that rows read in place drop (they read as zero: padding that is not stored).
+// Rows come in `period` classes: bit l of bits[t] keeps column l of the panel in rows of class t,
+// and row k of the kernel's K block is of class (phase + k) % period (period <= kGemmRowClasses).
+constexpr size_t kGemmRowClasses = 8;
+struct GemmRowMasks {
+  const uint32_t* bits;
+  size_t period, phase;
+};
+// The same over B read in place from row pointers: row k of the panel is rows[k][col .. col + nr),
+// and rows[k][col .. col + NR) must be readable (implicit im2col without packing); with `masks`
+// (or null), the columns they drop read as zero.
+using GemmUkernelRowsFn = void (*)(size_t mr, size_t nr, size_t kc, const float* a, const float* const* rows,
+                                   size_t col, const GemmRowMasks* masks, float* c, size_t ldc, bool accumulate,
+                                   const GemmEpilogue* epilogue);
 // One A panel: dst[k * MR + i] = src(i, k) for i < mr, 0 for mr <= i < MR; k < kc.
 using GemmPackAFn = void (*)(size_t mr, size_t kc, const MatrixRef& src, float* dst);
 // One B panel: dst[k * NR + j] = src(k, j) for j < nr, 0 for nr <= j < NR; k < kc.

@@ -40,6 +40,13 @@ void vunary(UnaryOp op, size_t n, const float* x, float* y, float alpha, float b
     }
     case UnaryOp::reciprocal: return map_unary<S>(n, x, y, [&](V v) { return S::div(one, v); });
     case UnaryOp::erf: return map_unary<S>(n, x, y, [](V v) { return simd::erf<S>(v); });
+    case UnaryOp::gelu: {
+      const V half = S::set1(0.5f);
+      const V inv_sqrt2 = S::set1(0.70710678118654752f);
+      return map_unary<S>(n, x, y, [&](V v) {
+        return S::mul(S::mul(v, half), S::add(one, simd::erf<S>(S::mul(v, inv_sqrt2))));
+      });
+    }
   }
 }
 

@@ -19,7 +19,8 @@ enum class UnaryOp : int {
   hard_sigmoid = 10,  // alpha, beta: max(0, min(1, alpha * x + beta))
   hard_swish = 11,
   reciprocal = 12,
-  erf = 13,  // the last: ops/unary.cc validates against it
+  erf = 13,
+  gelu = 14,  // erf form: x/2 (1 + erf(x / sqrt 2)); the last: ops/unary.cc validates against it
 };
 
 // alpha, beta: the operation's parameters where it has some.

@@ -1,14 +1,15 @@
 /**
  * Conv / FusedConv (com.onnxstream, `activation` fused into the GEMM epilogue) and ConvTranspose on
  * float32, 1-D and 2-D. Weights (except depthwise ones, which a direct kernel reads as they are) are
- * packed once into GEMM panels by prepareWeight. Output shapes come from the operators' own shape
+ * packed into GEMM panels by prepareWeight when a provider keeps them; streamed ones are packed per
+ * call from their stored type, a block of output channels at a time. Output shapes come from the operators' own shape
  * rules; 3-D convolutions run the reference kernel.
  */
 import { Attributes, type KernelCall, type Node, type Tensor } from '../../../index.js';
 import type { KernelBinding } from '../binding.js';
 import { PackedKind } from '../kernels.js';
 import { activationCode } from './elementwise.js';
-import { gemmWork, inferDims, isPackedWeight, packedDims, packWeight } from './gemm.js';
+import { gemmWork, inferDims, isPreparedWeight, packedDims, packWeight, weightParams } from './gemm.js';
 import { allFloat32, type KernelOp, outputTensor, runKernel } from './kernel-op.js';
 
 /** Begin pads of a convolution's spatial axes (auto_pad as core's windowGeometry splits them). */
@@ -93,18 +94,18 @@ function kernel2d(call: KernelCall, wDims: readonly number[]): boolean {
 export const convOps: KernelOp = {
   types: ['Conv', 'com.onnxstream::FusedConv'],
   supports: (_node, types) => types[0] === 'float32' && types[1] === 'float32' && allFloat32(types),
-  prepareWeight(node: Node, input: number, weight: Tensor, binding: KernelBinding) {
+  prepareWeight(node: Node, input: number, weight: Tensor, kept: boolean, binding: KernelBinding) {
     if (input !== 1 || weight.dims.length < 3 || weight.dims.length > 4) return undefined;
     const group = new Attributes(node.attributes).int('group', 1);
     const m = weight.dims[0];
     if (isDepthwise(weight.dims, group) || group < 1 || m % group !== 0) return undefined;
-    return packWeight(binding, node, input, weight, PackedKind.a, group, m / group, weight.size / m, false);
+    return packWeight(binding, weight, kept, PackedKind.a, group, m / group, weight.size / m, false);
   },
   async run(call: KernelCall, binding: KernelBinding) {
     const [x, w, b] = call.inputs as [Tensor, Tensor, Tensor | undefined];
     const wDims = packedDims(w) ?? w.dims;
     if (!kernel2d(call, wDims)) {
-      if (isPackedWeight(w)) throw new Error('a packed Conv weight needs a 1-D or 2-D convolution');
+      if (isPreparedWeight(w)) throw new Error('a prepared Conv weight needs a 1-D or 2-D convolution');
       return (await call.op.run(call)) as Tensor[];
     }
     const outDims = inferDims(call);
@@ -122,7 +123,7 @@ export const convOps: KernelOp = {
       gemmWork(n * m * oh * ow, 1, (c / group) * kh * kw),
       [
         x.data as Float32Array,
-        w.data as Float32Array,
+        w.data as ArrayBufferView,
         (b?.data as Float32Array | undefined) ?? new Float32Array(0),
         y.data as Float32Array,
       ],
@@ -139,8 +140,8 @@ export const convOps: KernelOp = {
         ow,
         group,
         act,
-        isPackedWeight(w) ? 1 : 0,
         b ? 1 : 0,
+        ...weightParams(w),
       ],
     );
     return [y];

@@ -1,11 +1,12 @@
 /**
  * Elementwise operators on float32: binary arithmetic with numpy broadcasting (and FusedAdd's
- * activation applied while the row is in cache), and unary activations.
+ * activation applied while the row is in cache), and unary activations. Both write in place into
+ * an input that dies with them (KernelCall donated).
  */
 import { broadcastStrides, type KernelCall, scalarOf, type Tensor } from '../../../index.js';
 import type { KernelBinding } from '../binding.js';
 import { BinaryOp, UnaryOp } from '../kernels.js';
-import { allFloat32, type KernelOp, outputDims, outputTensor, runKernel } from './kernel-op.js';
+import { allFloat32, elementwiseOutput, type KernelOp, outputDims, runKernel } from './kernel-op.js';
 
 const BINARY: Record<string, number> = {
   Add: BinaryOp.add,
@@ -36,7 +37,7 @@ export const binaryOps: KernelOp = {
   async run(call, binding) {
     const [a, b] = call.inputs as Tensor[];
     const dims = outputDims(call);
-    const y = outputTensor(binding, dims);
+    const y = elementwiseOutput(call, binding, dims, [0, 1]);
     const rank = Math.max(1, dims.length);
     const full = dims.length === 0 ? [1] : dims;
     const as = broadcastStrides(a.dims.length ? a.dims : [1], full);
@@ -74,6 +75,7 @@ const UNARY: Record<string, (call: KernelCall) => [number, number, number]> = {
     return [UnaryOp.clip, lo, hi];
   },
   'com.onnxstream::Silu': () => [UnaryOp.silu, 0, 0],
+  'com.onnxstream::Gelu': () => [UnaryOp.gelu, 0, 0],
 };
 
 export const unaryOps: KernelOp = {
@@ -84,7 +86,7 @@ export const unaryOps: KernelOp = {
   async run(call, binding: KernelBinding) {
     const x = call.inputs[0] as Tensor;
     const [op, alpha, beta] = UNARY[keyOf(call)](call);
-    const y = outputTensor(binding, x.dims);
+    const y = elementwiseOutput(call, binding, x.dims, [0]);
     await runKernel(
       binding,
       'unary_f32',

@@ -1,10 +1,12 @@
 /**
- * Gemm on float32 (transA/transB, alpha/beta, C broadcast), and the weight packing shared by
- * MatMul and Conv: a weight only one node uses is packed once into the active ISA's GEMM panels
- * (Backend.prepareWeight), and a caching provider keeps the packed form across runs.
+ * Gemm on float32 (transA/transB, alpha/beta, C broadcast), and the weight preparation shared by
+ * MatMul and Conv: a weight only one node uses is packed into the active ISA's GEMM panels
+ * (Backend.prepareWeight) when a caching provider keeps the packed form across runs; a streamed
+ * weight stays as stored (float16, uint8) and the kernels pack it slice by slice per call.
  */
 import {
   Attributes,
+  type DataType,
   type KernelCall,
   type Node,
   shapeSize,
@@ -26,11 +28,10 @@ interface PackedWeight {
 const packedWeights = new WeakMap<Tensor, PackedWeight>();
 
 /**
- * float32 weight inputs prepared before, by node. Asked again for the same one, the weights provider
- * did not keep the packed form (a streaming provider): the weight is then used as it is and the
- * kernel packs its panels per call, in parallel and without allocating a packed copy each run.
+ * Weights a kernel reads in their stored form (float16, quantised uint8) and packs per call: what a
+ * streaming provider hands over, where a float32 packed copy made every run would be twice the size.
  */
-const preparedInputs = new WeakMap<Node, Set<number>>();
+const storedWeights = new WeakSet<Tensor>();
 
 /** The original dims of a weight this backend packed, or undefined for a plain tensor. */
 export function packedDims(t: Tensor | undefined): readonly number[] | undefined {
@@ -40,6 +41,11 @@ export function packedDims(t: Tensor | undefined): readonly number[] | undefined
 /** Whether `t` is a weight packed by a kernel backend. */
 export function isPackedWeight(t: Tensor): boolean {
   return packedWeights.has(t);
+}
+
+/** Whether `t` is a weight a kernel backend packed, or left in its stored form for its kernels. */
+export function isPreparedWeight(t: Tensor): boolean {
+  return packedWeights.has(t) || storedWeights.has(t);
 }
 
 /** The name of the binding that packed `t`, or undefined for a plain tensor. */
@@ -72,15 +78,15 @@ function sourceOf(t: Tensor): { type: number; scale: number; zero: number } | un
 }
 
 /**
- * Packs `groups` matrices of `weight` (float32, float16, or quantised uint8) as GEMM operand
+ * Prepares `groups` matrices of `weight` (float32, float16, or quantised uint8) as GEMM operand
  * `kind`: A is cut into MR-row panels of [rows x depth] matrices, B into NR-column panels of
- * [depth x rows] ones (stored transposed: [rows x depth]).
+ * [depth x rows] ones (stored transposed: [rows x depth]). Packed only when the provider keeps the
+ * result (`kept`); otherwise the kernel packs slices per call from the weight as it is.
  */
 export function packWeight(
   binding: KernelBinding,
-  node: Node,
-  input: number,
   weight: Tensor,
+  kept: boolean,
   kind: number,
   groups: number,
   rows: number,
@@ -89,13 +95,10 @@ export function packWeight(
 ): Tensor | undefined {
   const source = sourceOf(weight);
   if (!source || groups * rows * depth !== weight.size || weight.size === 0) return undefined;
-  // float16 and uint8 weights are always packed: packing converts them in the same pass, where
-  // the alternative is a float32 copy as large as the packed one.
-  if (weight.type === 'float32') {
-    const seen = preparedInputs.get(node) ?? new Set<number>();
-    preparedInputs.set(node, seen);
-    if (seen.has(input)) return undefined;
-    seen.add(input);
+  if (!kept) {
+    if (weight.type === 'float32') return undefined;
+    storedWeights.add(weight);
+    return weight;
   }
   const [mr, nr] = tile(binding);
   const panel = kind === PackedKind.a ? mr : nr;
@@ -110,15 +113,30 @@ export function packWeight(
   );
   // A binding whose memory must stay small (the wasm heap) keeps the packed form in JavaScript
   // memory, where a caching provider may hold it without growing the heap.
-  const kept = binding.toJavaScript ? binding.toJavaScript(out) : out;
-  packedWeights.set(kept, { dims: weight.dims, by: binding.name });
-  return kept;
+  const packed = binding.toJavaScript ? binding.toJavaScript(out) : out;
+  packedWeights.set(packed, { dims: weight.dims, by: binding.name });
+  return packed;
+}
+
+/**
+ * The kernel parameters describing a weight operand: its form (-1: packed panels, else the ElemType
+ * of a plain matrix), then the dequantisation scale and zero point.
+ */
+export function weightParams(t: Tensor): [number, number, number] {
+  if (packedWeights.has(t)) return [-1, 1, 0];
+  const source = storedWeights.has(t) ? sourceOf(t) : undefined;
+  return source ? [source.type, source.scale, source.zero] : [ElemType.float32, 1, 0];
+}
+
+/** The type a weight is seen as by the operators' shape rules: packed and stored weights are float32. */
+function seenType(t: Tensor): DataType {
+  return isPreparedWeight(t) ? 'float32' : t.type;
 }
 
 /** Output dims from the operator's shape rules, with packed weights seen as the weights they were. */
 export function inferDims(call: KernelCall): number[] {
   const metas = call.inputs.map((t): ValueMeta | undefined =>
-    t ? { type: packedDims(t) ? 'float32' : t.type, dims: packedDims(t) ?? t.dims } : undefined,
+    t ? { type: seenType(t), dims: packedDims(t) ?? t.dims } : undefined,
   );
   const out = call.op.infer({
     inputs: metas,
@@ -138,11 +156,11 @@ export const gemmWork = (m: number, n: number, k: number): number => (m * n * Ma
 export const gemmOp: KernelOp = {
   types: ['Gemm'],
   supports: (_node, types) => types[0] === 'float32' && types[1] === 'float32' && allFloat32(types),
-  prepareWeight(node: Node, input: number, weight: Tensor, binding: KernelBinding) {
+  prepareWeight(node: Node, input: number, weight: Tensor, kept: boolean, binding: KernelBinding) {
     if (input !== 1 || weight.dims.length !== 2) return undefined;
     const transB = new Attributes(node.attributes).int('transB', 0) !== 0;
     const [k, n] = transB ? [weight.dims[1], weight.dims[0]] : weight.dims;
-    return packWeight(binding, node, input, weight, PackedKind.b, 1, n, k, transB);
+    return packWeight(binding, weight, kept, PackedKind.b, 1, n, k, transB);
   },
   async run(call: KernelCall, binding: KernelBinding) {
     const [a, b, c] = call.inputs as [Tensor, Tensor, Tensor | undefined];
@@ -172,7 +190,7 @@ export const gemmOp: KernelOp = {
       gemmWork(m, n, k),
       [
         a.data as Float32Array,
-        b.data as Float32Array,
+        b.data as ArrayBufferView,
         c && cMode ? (c.data as Float32Array) : empty,
         y.data as Float32Array,
       ],
@@ -187,7 +205,7 @@ export const gemmOp: KernelOp = {
         cMode,
         cRow,
         cCol,
-        isPackedWeight(b) ? 1 : 0,
+        ...weightParams(b),
       ],
     );
     return [y];

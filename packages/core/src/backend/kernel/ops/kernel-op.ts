@@ -14,7 +14,13 @@ export interface KernelOp {
   supports(node: Node, inputTypes: readonly (DataType | undefined)[], opset: number): boolean;
   run(call: KernelCall, binding: KernelBinding): Promise<Tensor[]>;
   /** Converts a weight only `node` uses into the form run() reads (Backend.prepareWeight). */
-  prepareWeight?(node: Node, input: number, weight: Tensor, binding: KernelBinding): Tensor | undefined;
+  prepareWeight?(
+    node: Node,
+    input: number,
+    weight: Tensor,
+    kept: boolean,
+    binding: KernelBinding,
+  ): Tensor | undefined;
 }
 
 /** Below this many elements a kernel runs on the calling thread (cheaper than a thread hop). */
@@ -70,6 +76,30 @@ export function outputDims(call: KernelCall, index = 0): number[] {
 /** A float32 output tensor in the binding's memory. */
 export function outputTensor(binding: KernelBinding, dims: readonly number[]): Tensor {
   return binding.allocTensor('float32', dims);
+}
+
+/**
+ * The output of an elementwise kernel: the first of `candidates` inputs donated to it (KernelCall
+ * donated) that has the output's shape, written in place, else a new tensor.
+ */
+export function elementwiseOutput(
+  call: KernelCall,
+  binding: KernelBinding,
+  dims: readonly number[],
+  candidates: readonly number[],
+): Tensor {
+  for (const k of candidates) {
+    const t = call.inputs[k];
+    if (
+      call.donated?.[k] &&
+      t?.type === 'float32' &&
+      t.dims.length === dims.length &&
+      t.dims.every((d, i) => d === dims[i])
+    ) {
+      return t;
+    }
+  }
+  return outputTensor(binding, dims);
 }
 
 export const allFloat32 = (types: readonly (DataType | undefined)[]): boolean =>

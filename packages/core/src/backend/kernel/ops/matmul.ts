@@ -1,7 +1,8 @@
 /**
  * MatMul on float32 with numpy semantics (1-D operands promoted, batch dims broadcast), as one
  * batched GEMM kernel call. A constant 2-D right operand (a linear layer's weight) is packed once by
- * prepareWeight; any other B shared by every batch is packed once per call on the C++ side.
+ * prepareWeight when a provider keeps it; any other B shared by every batch (a streamed weight, in
+ * its stored type) is packed per call on the C++ side, in column slices.
  */
 import {
   broadcastShapes,
@@ -12,7 +13,7 @@ import {
 } from '../../../index.js';
 import type { KernelBinding } from '../binding.js';
 import { PackedKind } from '../kernels.js';
-import { gemmWork, inferDims, isPackedWeight, packedDims, packWeight } from './gemm.js';
+import { gemmWork, inferDims, packedDims, packWeight, weightParams } from './gemm.js';
 import type { KernelOp } from './kernel-op.js';
 import { outputTensor, runKernel } from './kernel-op.js';
 
@@ -50,10 +51,10 @@ function batchOffsets(
 export const matmulOp: KernelOp = {
   types: ['MatMul'],
   supports: (_node, types) => types[0] === 'float32' && types[1] === 'float32',
-  prepareWeight(node, input: number, weight: Tensor, binding: KernelBinding) {
+  prepareWeight(_node, input: number, weight: Tensor, kept: boolean, binding: KernelBinding) {
     if (input !== 1 || weight.dims.length !== 2) return undefined;
     const [k, n] = weight.dims;
-    return packWeight(binding, node, input, weight, PackedKind.b, 1, n, k, false);
+    return packWeight(binding, weight, kept, PackedKind.b, 1, n, k, false);
   },
   async run(call: KernelCall, binding: KernelBinding) {
     const [a, b] = call.inputs as [Tensor, Tensor];
@@ -70,8 +71,8 @@ export const matmulOp: KernelOp = {
       binding,
       'matmul_f32',
       gemmWork(m * aOff.length, n, k),
-      [a.data as Float32Array, b.data as Float32Array, y.data as Float32Array],
-      [m, k, n, aOff.length, isPackedWeight(b) ? 1 : 0, ...aOff, ...bOff],
+      [a.data as Float32Array, b.data as ArrayBufferView, y.data as Float32Array],
+      [m, k, n, aOff.length, ...weightParams(b), ...aOff, ...bOff],
     );
     return [y];
   },
