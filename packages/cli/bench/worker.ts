@@ -1,25 +1,58 @@
 /**
  * One benchmark measurement in its own process, so peak RSS belongs to one engine:
  *   node worker.js <engine> <model> <input> <runs> <threads>
- * engine: `ort` (onnxruntime-node) or `onnxstream:<backend>:<provider>` (backend: native, wasm, reference).
- * input: `<name>=<dims>@<source>` where source is `f32:<file>` (raw little-endian float32) or
- * `random:<seed>`; several inputs are joined with `;`. Prints one JSON line.
+ * engine: `ort` (onnxruntime-node) or `onnxstream:<backend>:<provider>[:<mode>+<mode>...]` (backend:
+ * native, wasm, reference; modes: fp16arith, fp16storage, uint8arith, the session options below).
+ * input: `<name>=<dims>@<source>` where source is `f32:<file>` (raw little-endian float32),
+ * `random:<seed>`, `const:<value>` (float32) or `int64:<value>` (e.g. token ids); several inputs are
+ * joined with `;`. Prints one JSON line.
  */
 import { readFile } from 'node:fs/promises';
-import { InferenceSession, Tensor } from '@onnxstream/core';
+import { InferenceSession, type SessionOptions, Tensor } from '@onnxstream/core';
 import { createProvider, type ProviderName } from '@onnxstream/providers';
+import { uniformFloats } from './random.js';
 
 const [engine, model, inputSpec, runsText, threadsText] = process.argv.slice(2);
 const runs = Number(runsText);
 const threads = Number(threadsText);
 
-async function inputs(): Promise<{ name: string; dims: number[]; data: Float32Array }[]> {
+/** The engine modes and the session options they set. */
+const MODES: Readonly<Record<string, SessionOptions>> = {
+  fp16arith: { fp16Arithmetic: true },
+  fp16storage: { fp16Storage: true },
+  // Ranges come from range_data.txt in the model folder (`onnxstream calibrate` writes it).
+  uint8arith: { uint8Arithmetic: true },
+};
+
+function modeOptions(modes: string | undefined): SessionOptions {
+  const options: SessionOptions = {};
+  for (const mode of modes?.split('+') ?? []) {
+    const set = MODES[mode];
+    if (!set) throw new Error(`unknown engine mode '${mode}' (known: ${Object.keys(MODES).join(', ')})`);
+    Object.assign(options, set);
+  }
+  return options;
+}
+
+type Input =
+  | { name: string; dims: number[]; type: 'float32'; data: Float32Array }
+  | { name: string; dims: number[]; type: 'int64'; data: BigInt64Array };
+
+async function inputs(): Promise<Input[]> {
   return Promise.all(
-    inputSpec.split(';').map(async (item) => {
+    inputSpec.split(';').map(async (item): Promise<Input> => {
       const [head, source] = item.split('@');
       const [name, dimsText] = head.split('=');
       const dims = dimsText.split(',').map(Number);
       const n = dims.reduce((a, b) => a * b, 1);
+      if (source.startsWith('int64:')) {
+        return {
+          name,
+          dims,
+          type: 'int64',
+          data: new BigInt64Array(n).fill(BigInt(source.slice('int64:'.length))),
+        };
+      }
       let data: Float32Array;
       if (source.startsWith('const:')) {
         data = new Float32Array(n).fill(Number(source.slice('const:'.length)));
@@ -27,13 +60,9 @@ async function inputs(): Promise<{ name: string; dims: number[]; data: Float32Ar
         const raw = await readFile(source.slice(4));
         data = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
       } else {
-        let s = Number(source.slice('random:'.length)) >>> 0 || 1;
-        data = Float32Array.from({ length: n }, () => {
-          s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-          return s / 2 ** 32 - 0.5;
-        });
+        data = uniformFloats(n, Number(source.slice('random:'.length)));
       }
-      return { name, dims, data };
+      return { name, dims, type: 'float32', data };
     }),
   );
 }
@@ -58,18 +87,19 @@ if (engine === 'ort') {
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
   });
-  const feeds = Object.fromEntries(given.map((i) => [i.name, new ort.Tensor('float32', i.data, i.dims)]));
+  const feeds = Object.fromEntries(given.map((i) => [i.name, new ort.Tensor(i.type, i.data, i.dims)]));
   ms = await timeRuns(() => session.run(feeds));
 } else {
-  const [, backend, provider] = engine.split(':');
+  const [, backend, provider, modes] = engine.split(':');
   if (backend === 'native') await import('@onnxstream/native/register');
   if (backend === 'wasm') await import('@onnxstream/wasm/register');
   const session = await InferenceSession.create(model, {
     backend,
     threads,
     weightsProvider: createProvider(provider as ProviderName),
+    ...modeOptions(modes),
   });
-  const feeds = Object.fromEntries(given.map((i) => [i.name, new Tensor('float32', i.data, i.dims)]));
+  const feeds = Object.fromEntries(given.map((i) => [i.name, new Tensor(i.type, i.data, i.dims)]));
   ms = await timeRuns(() => session.run(feeds));
   peakTensorBytes = session.lastRunStats?.peakTensorBytes ?? null;
 }
