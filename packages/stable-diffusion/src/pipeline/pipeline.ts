@@ -78,7 +78,10 @@ export interface PipelineLoadOptions {
   threads?: number;
   /**
    * float16 arithmetic for the UNet and SD 1.5's fp16 VAE decoder: true, false (OnnxStream's `--rpi`)
-   * or 'auto' (default: when the CPU has fast float16, as OnnxStream detects it).
+   * or 'auto' (default). OnnxStream's auto takes float16 where the CPU has it (`detectFp16`), for
+   * XNNPACK's float16 kernels; ours compute in float32 (float16 weights are packed per call), so float16
+   * arithmetic would run every operator between conversions, about twice as slow for no memory saved
+   * (BENCHMARKS.md): 'auto' is float32 arithmetic until a backend has float16 kernels.
    */
   fp16?: boolean | 'auto';
   /** OnnxStream's `--rpi-lowmem`: SD 1.5 W8A8 VAE decoder, SDXL UNet float16/uint8 storage; implies fp16 false. */
@@ -270,12 +273,7 @@ export class StableDiffusionPipeline {
   static async load(dir: string, options: PipelineLoadOptions = {}): Promise<StableDiffusionPipeline> {
     const layout = await resolveLayout(dir, { kind: options.kind });
     const tokenizer = await loadClipTokenizer(layout.tokenizer, { mode: options.tokenizerMode });
-    const fp16 =
-      options.lowMemory === true
-        ? false
-        : options.fp16 === undefined || options.fp16 === 'auto'
-          ? await detectFp16()
-          : options.fp16;
+    const fp16 = options.lowMemory !== true && options.fp16 === true;
     return new StableDiffusionPipeline(layout, tokenizer, options, fp16);
   }
 
