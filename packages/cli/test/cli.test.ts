@@ -49,8 +49,10 @@ describe('onnxstream run', () => {
       `images=${input}`,
       '--output-dir',
       out,
+      // prefetch: the engine requests the next step's weights early, as info's estimate assumes
+      // (nocache holds one step's weights at a time, which the estimate does not model).
       '--provider',
-      'nocache',
+      'prefetch',
       '--backend',
       'reference',
       '--json',

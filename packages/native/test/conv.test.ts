@@ -108,6 +108,14 @@ const cases: Case[] = [
     w: [11, 6, 3, 3],
     attrs: { dilations: [2, 2], pads: [2, 2, 2, 2] },
   },
+  // Taps shifted by more than a row: the last panel reads past the planes by the shift.
+  {
+    name: 'same padding, dilation past the rows',
+    x: [1, 3, 4, 5],
+    w: [4, 3, 3, 3],
+    bias: true,
+    attrs: { dilations: [1, 40], pads: [1, 40, 1, 40] },
+  },
   // Large enough that tasks build the planes of bands of output rows.
   { name: 'by bands', x: [1, 25, 100, 97], w: [3, 25, 3, 3], bias: true, attrs: { pads: [1, 1, 1, 1] } },
   {

@@ -103,11 +103,15 @@ struct Planes {
   }
   // Bare taps read up to pl floats before the first plane.
   size_t front(const ConvGeometry& g) const { return bare ? g.pl : 0; }
-  // The last rows are read past the planes' end by less than a row and a GEMM panel (NR <= 64
-  // columns), which the GEMM reads in place whole.
-  size_t guard() const { return pitch + 64; }
+  // The last rows are read past the planes' end by less than a row, the largest bare tap shift and
+  // a GEMM panel (NR <= 64 columns), which the GEMM reads in place whole.
+  size_t guard(const ConvGeometry& g) const {
+    return pitch + (bare ? std::max<ptrdiff_t>(shifts[g.kw - 1], 0) : 0) + 64;
+  }
   // Floats of the planes of `channels` channels with both guards.
-  size_t floats(const ConvGeometry& g, size_t channels) const { return front(g) + channels * per_channel + guard(); }
+  size_t floats(const ConvGeometry& g, size_t channels) const {
+    return front(g) + channels * per_channel + guard(g);
+  }
 };
 
 // Writes the phase planes of one channel (xc: its H x W plane) for the band starting at output
@@ -156,7 +160,7 @@ void build_band(const ConvGeometry& g, const Planes& pl, const float* xb, size_t
   std::memset(buf, 0, pl.front(g) * sizeof(float));
   float* xp = buf + pl.front(g);
   for (size_t c = 0; c < g.c; c++) build_planes(g, pl, xb + c * g.h * g.w, r0, xp + c * pl.per_channel);
-  std::memset(xp + g.c * pl.per_channel, 0, pl.guard() * sizeof(float));
+  std::memset(xp + g.c * pl.per_channel, 0, pl.guard(g) * sizeof(float));
   tap_rows(g, pl, xp, rows);
 }
 
