@@ -7,7 +7,11 @@ import { DTYPES } from '../tensor/dtype.js';
 import type { Plan } from './plan.js';
 
 export interface PeakEstimate {
-  /** Peak bytes of live tensors (activations, the running and the next step's weights), as the executor counts them. */
+  /**
+   * Peak bytes of live tensors (activations, the running and the next step's weights), as the executor
+   * counts them with a read-ahead provider; an upper bound where elementwise kernels write in place
+   * (native, wasm) or the provider reads no weights ahead (`readAhead: false`).
+   */
   readonly peakBytes: number;
   /** Index of the step at the peak. */
   readonly peakStep: number;
