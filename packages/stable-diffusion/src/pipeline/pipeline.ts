@@ -47,7 +47,7 @@ import { encodeSd15, encodeSdxl, type TextConditioning } from './text.js';
 import { DEFAULT_TILE_SIZE, decodeFull, decodeTiled, tilingApplies, toPixels } from './vae.js';
 
 /** OnnxStream's uint8-storage set for the SDXL UNet with --rpi-lowmem (reference section 7.10). */
-const SDXL_LOWMEM_UINT8 = [
+export const SDXL_LOWMEM_UINT8 = [
   '/unet/conv_in/Conv_output_0',
   '/unet/down_blocks.0/resnets.0/Add_1_output_0',
   '/unet/down_blocks.1/attentions.0/Add_output_0',
