@@ -13,12 +13,15 @@
  * Usage (after `pnpm --filter @onnxstream/stable-diffusion build`):
  *   node packages/stable-diffusion/scripts/make-sd-models.mjs <dir> [--xl] [--fp16] [--fp16-full]
  *        [--only unet,vae_decoder,text_encoder,text_encoder_2] [--seed N] [--latent 64] [--onnxstream-names]
+ *        [--anyshape]
  *
  * --fp16 stores weights as float16 (Cast to float32 before use); --fp16-full makes the whole graph
  * float16 (inputs and outputs too). --latent sets the UNet/VAE latent size (64 = 512x512 images;
  * SDXL's default is 128). --onnxstream-names uses OnnxStream's names: SD 1.5 text encoder
  * `onnx::Reshape_0` int64 and VAE `input.1`; SDXL text encoders `input_ids` int64 -> `out_0` and
- * `out_13` / `out_33`, the UNet inside the `unet` module. fp32 output is ~3.4 GB (UNet) + 0.5 GB +
+ * `out_13` / `out_33`, the UNet inside the `unet` module. --anyshape gives the UNet and VAE decoder
+ * symbolic height and width (SDXL Turbo's "anyshape" models: one file for every size; --latent is
+ * then only the size they are built at). fp32 output is ~3.4 GB (UNet) + 0.5 GB +
  * 0.2 GB for SD 1.5, ~10.3 GB + 2.8 GB + 0.5 GB + 0.2 GB for SDXL; weights are streamed, one tensor
  * in memory at a time.
  */
@@ -53,14 +56,18 @@ const fp16Full = bool('--fp16-full');
 const fp16 = bool('--fp16') || fp16Full;
 const onnxstreamNames = bool('--onnxstream-names');
 const xl = bool('--xl');
+const anyshape = bool('--anyshape');
 const dir = args[0];
 if (!dir || args.length > 1 || args.some((a) => a.startsWith('--'))) {
   console.error(
-    'usage: make-sd-models.mjs <dir> [--xl] [--fp16] [--fp16-full] [--only unet,vae_decoder,text_encoder,text_encoder_2] [--seed N] [--latent 64] [--onnxstream-names]',
+    'usage: make-sd-models.mjs <dir> [--xl] [--fp16] [--fp16-full] [--only unet,vae_decoder,text_encoder,text_encoder_2] [--seed N] [--latent 64] [--onnxstream-names] [--anyshape]',
   );
   process.exit(2);
 }
-const size = latent ? { latentHeight: Number(latent), latentWidth: Number(latent) } : {};
+const size = {
+  ...(latent ? { latentHeight: Number(latent), latentWidth: Number(latent) } : {}),
+  ...(anyshape ? { dynamicSize: true } : {}),
+};
 // OnnxStream's SDXL folders: text encoders named by output position, the UNet in a `unet` module,
 // the VAE decoder reading `latent_sample` as diffusers'.
 const naming = onnxstreamNames ? { naming: xl ? 'onnxstream-xl' : 'onnxstream' } : {};

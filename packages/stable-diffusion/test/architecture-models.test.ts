@@ -13,6 +13,7 @@ import {
   buildTextEncoder,
   buildUNet,
   buildVaeDecoder,
+  GraphBuilder,
   type GraphSpec,
   mulberry32,
   TINY_SDXL_TEXT_ENCODER,
@@ -409,5 +410,115 @@ describe('generated SD architectures (tiny) agree with onnxruntime-node', () => 
       expect(stats(got).finite).toBe(true);
       expect(relDiff(got, expected), `${backend} ${path}`).toBeLessThan(5e-2);
     }
+  });
+});
+
+describe('anyshape (dynamic height and width) UNet and VAE decoder', () => {
+  /** JSON of a graph (typed arrays and bigints as lists of strings), to compare whole graphs. */
+  const json = (g: GraphSpec) =>
+    JSON.stringify(g, (_, v) =>
+      typeof v === 'bigint' ? String(v) : ArrayBuffer.isView(v) ? Array.from(v as Float32Array, String) : v,
+    );
+  const sdxlUnet = (lh: number, lw: number) =>
+    buildUNet({ ...TINY_SDXL_UNET, dynamicSize: true, latentHeight: lh, latentWidth: lw });
+  const vae = (lh: number, lw: number) =>
+    buildVaeDecoder({ ...TINY_VAE_DECODER, dynamicSize: true, latentHeight: lh, latentWidth: lw });
+
+  it('declare symbolic dims, and no node depends on the size the graph is built at', () => {
+    const unet = sdxlUnet(8, 8);
+    expect(unet.inputs[0]).toMatchObject({ name: 'sample', dims: [1, 4, 'height', 'width'] });
+    expect(unet.outputs.map((o) => [o.name, o.dims])).toEqual([['out_sample', [1, 4, 'height', 'width']]]);
+    const dec = vae(4, 4);
+    expect(dec.inputs.map((i) => [i.name, i.dims])).toEqual([['latent_sample', [1, 4, 'height', 'width']]]);
+    expect(dec.outputs.map((o) => [o.name, o.dims])).toEqual([
+      ['sample', [1, 3, 'image_height', 'image_width']],
+    ]);
+    // Built at other sizes, the graphs are the same: nothing holds a nominal H, W or H*W.
+    expect(json(sdxlUnet(16, 4))).toBe(json(unet));
+    expect(json(vae(7, 3))).toBe(json(dec));
+    expect(json(buildUNet({ ...TINY_UNET, dynamicSize: true, latentHeight: 12 }))).toBe(
+      json(buildUNet({ ...TINY_UNET, dynamicSize: true })),
+    );
+    // The static graphs do (their reshape targets hold the spatial sizes).
+    expect(json(buildUNet({ ...TINY_SDXL_UNET, latentHeight: 16 }))).not.toBe(
+      json(buildUNet(TINY_SDXL_UNET)),
+    );
+    // Declared dims keep the rank, and their numbers are the nominal ones.
+    expect(() => new GraphBuilder('g').input('x', 'float32', [1, 4, 8], [1, 4, 'h', 'w'])).toThrow(
+      /declared/,
+    );
+    expect(() => new GraphBuilder('g').input('x', 'float32', [1, 4, 8], [1, 3, 'h'])).toThrow(/declared/);
+    // Same parameters either way.
+    expect(unet.initializers.filter((i) => i.parameter)).toEqual(
+      buildUNet(TINY_SDXL_UNET).initializers.filter((i) => i.parameter),
+    );
+  });
+
+  const unetFeedsAt = (lh: number, lw: number): Record<string, Feed> => ({
+    sample: { type: 'float32', data: randn(4 * lh * lw, 1), dims: [1, 4, lh, lw] },
+    timestep: { type: 'float32', data: Float32Array.of(637), dims: [1] },
+    encoder_hidden_states: { type: 'float32', data: randn(77 * 80, 11), dims: [1, 77, 80] },
+    text_embeds: { type: 'float32', data: randn(48, 21), dims: [1, 48] },
+    time_ids: { type: 'float32', data: Float32Array.of(lh * 8, lw * 8, 0, 0, lh * 8, lw * 8), dims: [1, 6] },
+  });
+
+  it('one SDXL UNet file runs at 8x8, 16x8, 8x4 and 4x12 latents, as onnxruntime', async () => {
+    const path = await write(sdxlUnet(8, 8), 'sdxl-unet-any');
+    const fixed = await write(buildUNet(TINY_SDXL_UNET), 'sdxl-unet-fixed');
+    for (const [lh, lw] of [
+      [8, 8],
+      [16, 8],
+      [8, 4],
+      [4, 12],
+    ]) {
+      const out = await compare(`anyshape unet ${lh}x${lw}`, path, unetFeedsAt(lh, lw), FP32_TOL);
+      expect(out.out_sample).toHaveLength(4 * lh * lw);
+    }
+    // At its own size the anyshape graph computes what the static one does.
+    const a = await runOrt(path, unetFeedsAt(8, 8));
+    const b = await runOrt(fixed, unetFeedsAt(8, 8));
+    expect(relDiff(a.out_sample, b.out_sample)).toBeLessThan(FP32_TOL);
+  });
+
+  it('one VAE decoder file decodes 4x4 tiles, 8x8 and 16x8 latents, as onnxruntime', async () => {
+    const path = await write(vae(4, 4), 'vae-any');
+    for (const [lh, lw] of [
+      [4, 4],
+      [8, 8],
+      [16, 8],
+    ]) {
+      const feeds: Record<string, Feed> = {
+        latent_sample: { type: 'float32', data: randn(4 * lh * lw, 3), dims: [1, 4, lh, lw] },
+      };
+      const out = await compare(`anyshape vae ${lh}x${lw}`, path, feeds, FP32_TOL);
+      expect(out.sample).toHaveLength(3 * 64 * lh * lw);
+    }
+  });
+
+  it("keeps our planner's attention fusion (no Softmax left) at any size", async () => {
+    const count = async (path: string, feeds: Record<string, Feed>) => {
+      const s = await InferenceSession.create(path, { backend: 'reference' });
+      const plan = await s.plan(new Map(Object.entries(feeds).map(([k, f]) => [k, toCore(f)])));
+      const ops: Record<string, number> = {};
+      for (const step of plan.steps) ops[step.node.opType] = (ops[step.node.opType] ?? 0) + 1;
+      await s.release();
+      return ops;
+    };
+    const unet = await count(await write(sdxlUnet(8, 8), 'sdxl-unet-any-plan'), unetFeedsAt(16, 8));
+    // 2 layers per block: down blocks 1 and 2 (2 x 1 and 2 x 2 transformer blocks), mid (2), up
+    // blocks 0 and 1 (3 x 2 and 3 x 1): 17 transformer blocks, self + cross attention each, as the
+    // static graph.
+    expect(unet.AttentionFusedOps).toBe(34);
+    expect(unet.Softmax).toBeUndefined();
+    const fixed = await count(
+      await write(buildUNet(TINY_SDXL_UNET), 'sdxl-unet-fixed-plan'),
+      unetFeedsAt(8, 8),
+    );
+    expect(fixed.AttentionFusedOps).toBe(34);
+    const dec = await count(await write(vae(4, 4), 'vae-any-plan'), {
+      latent_sample: { type: 'float32', data: randn(4 * 8 * 16, 3), dims: [1, 4, 8, 16] },
+    });
+    expect(dec.AttentionFusedOps).toBe(1);
+    expect(dec.Softmax).toBeUndefined();
   });
 });

@@ -4,6 +4,12 @@
  * materialised here: a parameter is described by its shape and an initialisation rule, and the writer
  * generates its bytes when it streams the model out.
  *
+ * Dynamic dims: graph inputs and outputs may declare symbolic dims (ONNX `dim_param`, e.g. `height`),
+ * while the builder itself infers shapes on nominal numbers (the size the graph is built at). A graph
+ * meant to run at any size must not bake a nominal dim into a constant: its reshapes use -1 / 0 or a
+ * shape computed at run time from `Shape` ({@link GraphBuilder.shapeOf}), as torch's export with
+ * dynamic axes does. Built at two nominal sizes, such a graph comes out identical.
+ *
  * Node and value names follow torch.onnx.export's scheme, so that generated models read like real
  * exports (and OnnxStream's escaped names, e.g. `/down_blocks.0/resnets.0/conv1/Conv_output_0`):
  * a node is `/<scope>/<Op>` (`_1`, `_2`... for repeats in the same scope) and writes
@@ -70,8 +76,14 @@ export interface GraphSpec {
 
 interface ValueMeta {
   readonly type: ElemType;
+  /** Nominal dims (symbolic graph dims take the size the graph is built at). */
   readonly dims: readonly number[];
+  /** Nominal value of a small integer tensor (shape arithmetic), when known. */
+  readonly value?: readonly number[];
 }
+
+/** A dim of a run-time shape: a constant, or dim `axis` of value `of` (read with Shape -> Gather). */
+export type ShapePart = number | { readonly of: string; readonly axis: number };
 
 export function numel(dims: readonly number[]): number {
   let n = 1;
@@ -99,6 +111,12 @@ export function broadcast(a: readonly number[], b: readonly number[]): number[] 
   return out;
 }
 
+/** Declared dims must have the nominal rank, and numbers must be the nominal dims. */
+function checkDeclared(name: string, dims: readonly number[], declared: readonly Dim[]): void {
+  if (declared.length !== dims.length || declared.some((d, i) => typeof d === 'number' && d !== dims[i]))
+    throw new Error(`'${name}': declared dims [${declared}] do not fit its dims [${dims}]`);
+}
+
 function normAxis(axis: number, rank: number): number {
   const a = axis < 0 ? axis + rank : axis;
   if (a < 0 || a >= rank) throw new Error(`axis ${axis} out of range for rank ${rank}`);
@@ -117,11 +135,18 @@ export class GraphBuilder {
   readonly #scopes: string[] = [];
   readonly #nodeNames = new Map<string, number>();
   readonly #constants = new Map<string, string>();
+  readonly #shapes = new Map<string, string>();
   #constantCount = 0;
+  /**
+   * Whether spatial dims are dynamic: layers then build reshapes from -1 / 0 and run-time shapes
+   * instead of constants holding the nominal sizes (see the module description).
+   */
+  readonly dynamic: boolean;
 
-  constructor(name: string, opset = 17) {
+  constructor(name: string, opset = 17, options: { readonly dynamic?: boolean } = {}) {
     this.name = name;
     this.opset = opset;
+    this.dynamic = options.dynamic ?? false;
   }
 
   /** Runs `fn` inside a named scope (a module of the original network). */
@@ -154,9 +179,14 @@ export class GraphBuilder {
     return this.meta(v).type;
   }
 
-  input(name: string, type: ElemType, dims: readonly number[]): string {
+  /**
+   * A graph input of nominal `dims`; `declared` (default `dims`) is what the model declares, strings
+   * being symbolic dims (ONNX `dim_param`).
+   */
+  input(name: string, type: ElemType, dims: readonly number[], declared: readonly Dim[] = dims): string {
+    checkDeclared(name, dims, declared);
     this.#define(name, { type, dims });
-    this.#inputs.push({ name, type, dims });
+    this.#inputs.push({ name, type, dims: [...declared] });
     return name;
   }
 
@@ -174,13 +204,14 @@ export class GraphBuilder {
    * Declares `v` as a graph output called `name`: the producing node is made to write `name` directly
    * (as torch's export does) when nothing else reads `v`, else an Identity copies it.
    */
-  output(v: string, name = v): void {
+  output(v: string, name = v, declared: readonly Dim[] = this.meta(v).dims): void {
     const m = this.meta(v);
+    checkDeclared(name, m.dims, declared);
     if (name !== v) {
       if (this.#canRename(v, name)) this.#renameProduced(v, name);
       else this.op('Identity', [v], [m], {}, [name]);
     }
-    this.#outputs.push({ name, type: m.type, dims: m.dims });
+    this.#outputs.push({ name, type: m.type, dims: [...declared] });
   }
 
   #canRename(v: string, name: string): boolean {
@@ -235,7 +266,12 @@ export class GraphBuilder {
     if (known) return known;
     const name = `onnx::Constant_${this.#constantCount++}`;
     this.#constants.set(key, name);
-    return this.initializer(name, dims, init, type, false);
+    this.initializer(name, dims, init, type, false);
+    if ((type === 'int64' || type === 'int32') && init.kind === 'data') {
+      const value = Array.from(init.data as ArrayLike<number | bigint>, Number);
+      this.#values.set(name, { ...this.meta(name), value });
+    }
+    return name;
   }
 
   /** A rank-0 float constant. */
@@ -272,7 +308,7 @@ export class GraphBuilder {
 
   #define(name: string, m: ValueMeta): void {
     if (this.#values.has(name)) throw new Error(`value '${name}' defined twice`);
-    this.#values.set(name, { type: m.type, dims: [...m.dims] });
+    this.#values.set(name, { type: m.type, dims: [...m.dims], value: m.value && [...m.value] });
   }
 
   build(): GraphSpec {
@@ -362,16 +398,70 @@ export class GraphBuilder {
     })[0];
   }
 
-  reshape(x: string, shape: readonly number[]): string {
+  /**
+   * Reshape to `shape`: a constant (0 copies the input dim, one -1 is inferred), or an int64 value
+   * computed in the graph ({@link shapeOf}, {@link shapeFrom}).
+   */
+  reshape(x: string, shape: readonly number[] | string): string {
     const d = this.dims(x);
+    const target = typeof shape === 'string' ? this.meta(shape).value : shape;
+    if (!target) throw new Error(`reshape: the value of shape '${shape}' is not known`);
     const total = numel(d);
-    const out = shape.map((s, i) => (s === 0 ? d[i] : s));
+    const out = target.map((s, i) => (s === 0 ? d[i] : s));
     const known = out.filter((s) => s !== -1);
     const infer = out.indexOf(-1);
     if (infer >= 0) out[infer] = total / numel(known);
     if (numel(out) !== total || !Number.isInteger(out[infer] ?? 0))
-      throw new Error(`cannot reshape [${d}] to [${shape}]`);
-    return this.op('Reshape', [x, this.ints(shape)], [{ type: this.type(x), dims: out }])[0];
+      throw new Error(`cannot reshape [${d}] to [${target}]`);
+    const s = typeof shape === 'string' ? shape : this.ints(shape);
+    return this.op('Reshape', [x, s], [{ type: this.type(x), dims: out }])[0];
+  }
+
+  /** `Shape(x)`, the run-time dims of `x` (int64 [rank]; one node per value). */
+  shapeOf(x: string): string {
+    const known = this.#shapes.get(x);
+    if (known) return known;
+    const d = this.dims(x);
+    const [s] = this.op('Shape', [x], [{ type: 'int64', dims: [d.length], value: d }]);
+    this.#shapes.set(x, s);
+    return s;
+  }
+
+  /**
+   * A 1-D int64 shape assembled at run time, as torch exports `t.reshape(b, h, w, c)` with `h`, `w`
+   * read from another tensor's shape: each `{of, axis}` is Shape -> Gather(axis) -> Unsqueeze, runs of
+   * constants are one constant, all concatenated.
+   */
+  shapeFrom(parts: readonly ShapePart[]): string {
+    const pieces: string[] = [];
+    const value: number[] = [];
+    let run: number[] = [];
+    const flush = () => {
+      if (run.length) pieces.push(this.ints(run));
+      run = [];
+    };
+    for (const p of parts) {
+      if (typeof p === 'number') {
+        run.push(p);
+        value.push(p);
+        continue;
+      }
+      flush();
+      const d = this.dims(p.of);
+      const axis = normAxis(p.axis, d.length);
+      const n = d[axis];
+      const [g] = this.op(
+        'Gather',
+        [this.shapeOf(p.of), this.constant('int64', [], [axis])],
+        [{ type: 'int64', dims: [], value: [n] }],
+        { axis: { i: 0 } },
+      );
+      pieces.push(this.op('Unsqueeze', [g, this.ints([0])], [{ type: 'int64', dims: [1], value: [n] }])[0]);
+      value.push(n);
+    }
+    flush();
+    if (pieces.length === 1) return pieces[0];
+    return this.op('Concat', pieces, [{ type: 'int64', dims: [value.length], value }], { axis: { i: 0 } })[0];
   }
 
   transpose(x: string, perm: readonly number[]): string {

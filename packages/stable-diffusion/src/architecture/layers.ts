@@ -9,6 +9,10 @@
  * (standard deviation 0.02 as CLIP initialises them). Every block renormalises its input, so the
  * residual streams grow only slowly with depth.
  *
+ * Dynamic sizes (`b.dynamic`): reshapes that would hold a spatial size (H, W, H*W) use -1 / 0 or
+ * read it at run time with Shape -> Gather, as torch's export with dynamic axes writes them, so the
+ * graph runs at any size; otherwise (static exports, after constant folding) they are constants.
+ *
  * Layout notes: nn.Linear weights are stored as torch's export stores them: [in, out] for MatMul on
  * 3-D activations, [out, in] for Gemm(transB=1) on 2-D ones. GroupNorm scale/bias are stored as
  * [C, 1, 1] (the shape the export's constant folding gives them).
@@ -63,19 +67,20 @@ export function linear(b: GraphBuilder, name: string, x: string, out: number, bi
 /**
  * nn.GroupNorm(groups, C, eps) named `name` on [N, C, ...], as torch's opset-17 export writes it:
  * Reshape [N, G, -1] -> InstanceNormalization(ones(G), zeros(G)) -> Reshape back -> Mul(gamma) ->
- * Add(beta). (Both our engine and onnxruntime run this; GroupNormalization-18 changed meaning in
- * opset 21 and is not what the SD exports contain.)
+ * Add(beta); with dynamic sizes Reshape [0, G, -1] and back to Shape(x), the unfolded export. (Both
+ * our engine and onnxruntime run this; GroupNormalization-18 changed meaning in opset 21 and is not
+ * what the SD exports contain.)
  */
 export function groupNorm(b: GraphBuilder, name: string, x: string, groups: number, eps: number): string {
   const d = b.dims(x);
   const c = d[1];
   if (c % groups !== 0) throw new Error(`GroupNorm: ${c} channels are not divisible into ${groups} groups`);
   return b.scope(name, () => {
-    const grouped = b.reshape(x, [d[0], groups, -1]);
+    const grouped = b.reshape(x, [b.dynamic ? 0 : d[0], groups, -1]);
     const ones = b.constant('float32', [groups], ONES);
     const zeros = b.constant('float32', [groups], ZEROS);
     const normed = b.instanceNormalization(grouped, ones, zeros, eps);
-    const back = b.reshape(normed, d);
+    const back = b.reshape(normed, b.dynamic ? b.shapeOf(x) : d);
     const tail = d.slice(2).map(() => 1);
     const gamma = b.param('weight', [c, ...tail], ONES);
     const beta = b.param('bias', [c, ...tail], ZEROS);
@@ -117,9 +122,10 @@ export function geglu(b: GraphBuilder, name: string, x: string, inner: number): 
   });
 }
 
-/** [B, L, heads*d] -> [B*heads, L, d] (3-D) or [B, heads, L, d] (4-D). */
+/** [B, L, heads*d] -> [B*heads, L, d] (3-D) or [B, heads, L, d] (4-D); L is -1 with dynamic sizes. */
 function toHeads(b: GraphBuilder, x: string, heads: number, rank: 3 | 4): string {
-  const [n, l, c] = b.dims(x);
+  const [n, len, c] = b.dims(x);
+  const l = b.dynamic ? -1 : len;
   const d = c / heads;
   const t = b.transpose(b.reshape(x, [n, l, heads, d]), [0, 2, 1, 3]);
   return rank === 4 ? t : b.reshape(t, [n * heads, l, d]);
@@ -128,7 +134,8 @@ function toHeads(b: GraphBuilder, x: string, heads: number, rank: 3 | 4): string
 /** Inverse of toHeads: -> [B, L, heads*d]. */
 function fromHeads(b: GraphBuilder, x: string, heads: number): string {
   const dims = b.dims(x);
-  const [l, d] = dims.slice(-2);
+  const [len, d] = dims.slice(-2);
+  const l = b.dynamic ? -1 : len;
   const n = dims.length === 4 ? dims[0] : dims[0] / heads;
   const h4 = dims.length === 4 ? x : b.reshape(x, [n, heads, l, d]);
   return b.reshape(b.transpose(h4, [0, 2, 1, 3]), [n, l, heads * d]);
@@ -260,12 +267,16 @@ export function basicTransformerBlock(
 /**
  * diffusers Transformer2DModel named `name`: GroupNorm(eps 1e-6) -> proj_in -> [B, HW, C] -> blocks ->
  * proj_out -> [B, C, H, W] -> + x. proj_in/out are 1x1 convs on [B, C, H, W] (SD 1.5), or Linear
- * layers on [B, HW, C] (`linearProjection`, SDXL), in diffusers' order.
+ * layers on [B, HW, C] (`linearProjection`, SDXL), in diffusers' order. With dynamic sizes the
+ * tokens are [B, -1, C] and the image's H and W are read from x's shape.
  */
 export function transformer2d(b: GraphBuilder, name: string, x: string, o: TransformerOptions): string {
   const [n, c, h, w] = b.dims(x);
-  const toTokens = (t: string) => b.reshape(b.transpose(t, [0, 2, 3, 1]), [n, h * w, c]);
-  const toImage = (t: string) => b.transpose(b.reshape(t, [n, h, w, c]), [0, 3, 1, 2]);
+  const tokens = b.dynamic ? [n, -1, c] : [n, h * w, c];
+  const toTokens = (t: string) => b.reshape(b.transpose(t, [0, 2, 3, 1]), tokens);
+  const image = () =>
+    b.dynamic ? b.shapeFrom([n, { of: x, axis: 2 }, { of: x, axis: 3 }, c]) : [n, h, w, c];
+  const toImage = (t: string) => b.transpose(b.reshape(t, image()), [0, 3, 1, 2]);
   return b.scope(name, () => {
     let t = groupNorm(b, 'norm', x, o.groups, 1e-6);
     t = o.linearProjection

@@ -63,6 +63,13 @@ export interface UNetConfig {
   /** Latent height and width (64 for 512x512 images). */
   readonly latentHeight: number;
   readonly latentWidth: number;
+  /**
+   * Any latent size (OnnxStream's `sdxl_unet_anyshape_fp16`): `sample` and `out_sample` have symbolic
+   * height and width (`height`, `width`) and no node holds the size the graph is built at
+   * (`latentHeight`/`latentWidth` are then only nominal). Latent sides must still be multiples of
+   * 2^(blocks - 1) (the downsamplers halve them).
+   */
+  readonly dynamicSize: boolean;
   readonly batch: number;
   /**
    * Module every node and parameter sits in: '' (diffusers' export, OnnxStream's SD 1.5 UNet) or
@@ -91,6 +98,7 @@ export const SD15_UNET: UNetConfig = {
   contextLength: 77,
   latentHeight: 64,
   latentWidth: 64,
+  dynamicSize: false,
   batch: 1,
   scope: '',
 };
@@ -150,8 +158,13 @@ const perBlock = (v: number | readonly number[], i: number): number => (typeof v
 
 export function buildUNet(config: Partial<UNetConfig> = {}): GraphSpec {
   const c: UNetConfig = { ...SD15_UNET, ...config };
-  const b = new GraphBuilder('unet');
-  const sample = b.input('sample', 'float32', [c.batch, c.inChannels, c.latentHeight, c.latentWidth]);
+  const b = new GraphBuilder('unet', 17, { dynamic: c.dynamicSize });
+  const sampleDims = [c.batch, c.inChannels, c.latentHeight, c.latentWidth];
+  const spatial = (channels: number) =>
+    c.dynamicSize
+      ? [c.batch, channels, 'height', 'width']
+      : [c.batch, channels, c.latentHeight, c.latentWidth];
+  const sample = b.input('sample', 'float32', sampleDims, spatial(c.inChannels));
   const timestep = b.input('timestep', 'float32', [1]);
   const context = b.input('encoder_hidden_states', 'float32', [
     c.batch,
@@ -226,6 +239,6 @@ export function buildUNet(config: Partial<UNetConfig> = {}): GraphSpec {
     h = silu(b, groupNorm(b, 'conv_norm_out', h, c.normGroups, c.normEps));
     return conv2d(b, 'conv_out', h, c.outChannels);
   });
-  b.output(out, 'out_sample');
+  b.output(out, 'out_sample', spatial(c.outChannels));
   return b.build();
 }

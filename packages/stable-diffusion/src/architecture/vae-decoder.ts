@@ -26,6 +26,12 @@ export interface VaeDecoderConfig {
   readonly batch: number;
   /** 'diffusers': `latent_sample`; 'onnxstream': `input.1`. The output is `sample` in both. */
   readonly naming: 'diffusers' | 'onnxstream';
+  /**
+   * Any latent size (OnnxStream's `sdxl_vae_decoder_anyshape_fp16`): the input's height and width are
+   * symbolic (`height`, `width`; the output's `image_height`, `image_width`) and no node holds the
+   * size the graph is built at (`latentHeight`/`latentWidth` are then only nominal).
+   */
+  readonly dynamicSize: boolean;
 }
 
 /** Stable Diffusion 1.5 VAE (vae/config.json): decoder 49,490,179 parameters, +20 with post_quant_conv. */
@@ -41,6 +47,7 @@ export const SD15_VAE_DECODER: VaeDecoderConfig = {
   latentWidth: 64,
   batch: 1,
   naming: 'diffusers',
+  dynamicSize: false,
 };
 
 /** A tiny decoder of the same structure (channels 16/32, 1 layer, 8 groups, 4x4 latent -> 32x32 image). */
@@ -53,31 +60,37 @@ export const TINY_VAE_DECODER: VaeDecoderConfig = {
   latentWidth: 4,
 };
 
-/** diffusers' VAE mid-block Attention (one head over C, GroupNorm first, residual) named `name`. */
+/**
+ * diffusers' VAE mid-block Attention (one head over C, GroupNorm first, residual) named `name`. With
+ * dynamic sizes: view [N, C, -1], and the reshape back reads H and W from x's shape.
+ */
 function vaeAttention(b: GraphBuilder, name: string, x: string, groups: number, eps: number): string {
   const [n, c, h, w] = b.dims(x);
   return b.scope(name, () => {
     let t = groupNorm(b, 'group_norm', x, groups, eps);
-    t = b.transpose(b.reshape(t, [n, c, h * w]), [0, 2, 1]);
+    t = b.transpose(b.reshape(t, [n, c, b.dynamic ? -1 : h * w]), [0, 2, 1]);
     t = attention(b, '', t, undefined, {
       heads: 1,
       qkvBias: true,
       names: { q: 'to_q', k: 'to_k', v: 'to_v', out: 'to_out.0' },
     });
-    t = b.reshape(b.transpose(t, [0, 2, 1]), [n, c, h, w]);
+    const back = b.dynamic ? b.shapeFrom([n, c, { of: x, axis: 2 }, { of: x, axis: 3 }]) : [n, c, h, w];
+    t = b.reshape(b.transpose(t, [0, 2, 1]), back);
     return b.add(t, x);
   });
 }
 
 export function buildVaeDecoder(config: Partial<VaeDecoderConfig> = {}): GraphSpec {
   const c: VaeDecoderConfig = { ...SD15_VAE_DECODER, ...config };
-  const b = new GraphBuilder('vae_decoder');
-  let h = b.input(c.naming === 'onnxstream' ? 'input.1' : 'latent_sample', 'float32', [
-    c.batch,
-    c.latentChannels,
-    c.latentHeight,
-    c.latentWidth,
-  ]);
+  const b = new GraphBuilder('vae_decoder', 17, { dynamic: c.dynamicSize });
+  const dims = [c.batch, c.latentChannels, c.latentHeight, c.latentWidth];
+  const input = c.naming === 'onnxstream' ? 'input.1' : 'latent_sample';
+  let h = b.input(
+    input,
+    'float32',
+    dims,
+    c.dynamicSize ? [c.batch, c.latentChannels, 'height', 'width'] : dims,
+  );
   if (c.postQuantConv) h = conv2d(b, 'post_quant_conv', h, c.latentChannels, { kernel: 1 });
   const rev = [...c.blockOutChannels].reverse();
   const res = { groups: c.normGroups, eps: c.normEps };
@@ -99,6 +112,6 @@ export function buildVaeDecoder(config: Partial<VaeDecoderConfig> = {}): GraphSp
     x = silu(b, groupNorm(b, 'conv_norm_out', x, c.normGroups, c.normEps));
     return conv2d(b, 'conv_out', x, c.outChannels);
   });
-  b.output(h, 'sample');
+  b.output(h, 'sample', c.dynamicSize ? [c.batch, c.outChannels, 'image_height', 'image_width'] : b.dims(h));
   return b.build();
 }

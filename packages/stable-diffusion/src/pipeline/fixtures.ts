@@ -43,7 +43,11 @@ export interface TinySd15Options extends TinyModelOptions {
 }
 
 export interface TinySdxlOptions extends TinyModelOptions {
-  /** 'sdxl' (default) or 'sdxl-turbo': the same models, in OnnxStream's folders of either. */
+  /**
+   * 'sdxl' (default) or 'sdxl-turbo': the same architectures; Turbo's UNet and VAE decoder take any
+   * latent size, as OnnxStream's "anyshape" models (in both layouts; `latent` is then only the size
+   * they are nominally built at), and OnnxStream's layout uses Turbo's folder names.
+   */
   readonly kind?: 'sdxl' | 'sdxl-turbo';
   /**
    * Latent size of SDXL base's tiled decoder, `sdxl_vae_decoder_32x32_fp16` in OnnxStream's layout
@@ -140,19 +144,23 @@ export async function writeTinySd15(dir: string, options: TinySd15Options): Prom
  * SD 1.5's tiny VAE decoder (`latent_sample` in both layouts, as SDXL's). Diffusers: `tokenizer`,
  * `tokenizer_2`, `text_encoder`, `text_encoder_2`, `unet`, `vae_decoder`. OnnxStream: `sdxl_tokenizer`,
  * `sdxl_text_encoder_{1,2}_fp32`, and `sdxl_unet_fp16`, `sdxl_vae_decoder_fp16`,
- * `sdxl_vae_decoder_32x32_fp16` (base) or `sdxl_unet_anyshape_fp16`, `sdxl_vae_decoder_anyshape_fp16`
- * (Turbo; built for the one latent size, not any shape).
+ * `sdxl_vae_decoder_32x32_fp16` (base; static shapes, built for `latent` and `tiledLatent`) or
+ * `sdxl_unet_anyshape_fp16`, `sdxl_vae_decoder_anyshape_fp16` (Turbo). Turbo's UNet and decoder, in
+ * either layout, have dynamic spatial dims (symbolic in the .onnx, 0 in model.txt): one UNet for every
+ * size (latent sides multiples of 4, as the tiny UNet halves them twice) and one decoder for whole
+ * latents and tiles alike.
  */
 export async function writeTinySdxl(dir: string, options: TinySdxlOptions): Promise<string> {
   const latent = options.latent ?? 8;
   const seed = options.seed ?? 1234;
   const onnxstream = options.format === 'onnxstream';
+  const turbo = options.kind === 'sdxl-turbo';
   const naming = onnxstream ? 'onnxstream-xl' : 'diffusers';
   const models = {
     textEncoder: { ...TINY_SDXL_TEXT_ENCODER, naming },
     textEncoder2: { ...TINY_SDXL_TEXT_ENCODER_2, naming },
-    unet: { ...TINY_SDXL_UNET, ...square(latent), scope: onnxstream ? 'unet' : '' },
-    vaeDecoder: { ...TINY_VAE_DECODER, ...square(latent) },
+    unet: { ...TINY_SDXL_UNET, ...square(latent), scope: onnxstream ? 'unet' : '', dynamicSize: turbo },
+    vaeDecoder: { ...TINY_VAE_DECODER, ...square(latent), dynamicSize: turbo },
   } as const;
   if (!onnxstream) {
     await copyTokenizer(options.clipDir, join(dir, 'tokenizer'), 'diffusers');
@@ -162,7 +170,6 @@ export async function writeTinySdxl(dir: string, options: TinySdxlOptions): Prom
   }
   await copyTokenizer(options.clipDir, join(dir, 'sdxl_tokenizer'), 'onnxstream');
   const build = (c: SdComponent) => buildSdComponent('sdxl', c, models);
-  const turbo = options.kind === 'sdxl-turbo';
   await writeOnnxStreamFolder(dir, 'sdxl_text_encoder_1_fp32', build('text_encoder'), seed);
   await writeOnnxStreamFolder(dir, 'sdxl_text_encoder_2_fp32', build('text_encoder_2'), seed);
   const fp16 = { fp16: true };
