@@ -21,6 +21,7 @@ export {
   type RangeData,
   toStdString,
 } from './formats/onnxstream/range-data.js';
+export { readWeightRows, rowReadable, takeWeightRows } from './formats/weight-rows.js';
 export { isEagerWeight, weightTensor } from './formats/weights.js';
 export type { AttrValue, Dim, Graph, Node, ValueInfo, ValueType, WeightRef } from './graph/graph.js';
 export { Attributes } from './ops/attributes.js';

@@ -1,4 +1,10 @@
-import type { ModelFiles, Tensor, WeightRef, WeightsProvider } from '@onnxstream/core';
+import {
+  type ModelFiles,
+  readWeightRows,
+  type Tensor,
+  type WeightRef,
+  type WeightsProvider,
+} from '@onnxstream/core';
 import { BufferPool } from './buffer-pool.js';
 import { PooledWeights, readWeightBytes, requireFiles } from './files.js';
 
@@ -40,6 +46,15 @@ export class DiskNoCacheProvider implements WeightsProvider {
     const bytes = await readWeightBytes(files, ref, this.#weights.pool);
     this.#bytesRead += bytes.byteLength;
     return this.#weights.tensor(ref, bytes);
+  }
+
+  /** Only the rows an embedding lookup needs, read straight from the file. */
+  async getRows(ref: WeightRef, rows: Int32Array): Promise<Tensor> {
+    const files = requireFiles(this.#files, this.name);
+    this.#reads++;
+    const t = await readWeightRows(files, ref, rows);
+    this.#bytesRead += t.byteLength;
+    return t;
   }
 
   /** The engine is done with `t`: its buffer serves a later read. */

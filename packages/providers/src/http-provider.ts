@@ -64,6 +64,11 @@ export class HttpProvider implements WeightsProvider {
     return this.#prefetch.get(ref);
   }
 
+  /** Only the rows an embedding lookup needs: Range requests (or the persistent cache) for those bytes. */
+  getRows(ref: WeightRef, rows: Int32Array): Promise<Tensor> {
+    return this.#prefetch.getRows(ref, rows);
+  }
+
   release(ref: WeightRef, tensor: Tensor): void {
     this.#prefetch.release(ref, tensor);
   }

@@ -1,4 +1,10 @@
-import type { ModelFiles, Tensor, WeightRef, WeightsProvider } from '@onnxstream/core';
+import {
+  type ModelFiles,
+  type Tensor,
+  takeWeightRows,
+  type WeightRef,
+  type WeightsProvider,
+} from '@onnxstream/core';
 import { DiskPrefetchProvider } from './disk-prefetch.js';
 
 export interface RamOptions {
@@ -57,6 +63,14 @@ export class RamProvider implements WeightsProvider {
       },
     );
     return read;
+  }
+
+  /**
+   * Rows of a weight kept whole in RAM (read through the source on first use, like `get`), so later
+   * runs touch no file.
+   */
+  async getRows(ref: WeightRef, rows: Int32Array): Promise<Tensor> {
+    return takeWeightRows(await this.get(ref), rows);
   }
 
   async endRun(): Promise<void> {

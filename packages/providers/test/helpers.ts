@@ -101,6 +101,7 @@ export function withFileSpy(inner: WeightsProvider): { provider: WeightsProvider
     },
     beginRun: (order) => inner.beginRun?.(order),
     get: (ref) => inner.get(ref),
+    ...(inner.getRows && { getRows: (ref, rows) => inner.getRows!(ref, rows) }),
     endRun: () => inner.endRun?.(),
     release: (ref, t) => inner.release?.(ref, t),
     update: (ref, converted) => inner.update?.(ref, converted) ?? false,

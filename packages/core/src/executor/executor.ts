@@ -9,6 +9,7 @@ import { OnnxStreamError, OperatorError } from '../errors.js';
 import { computeTypeOf, toComputeType } from '../formats/weights.js';
 import type { Dim, Graph, WeightRef } from '../graph/graph.js';
 import type { ValueMeta } from '../ops/op.js';
+import { indexValues, resolveIndex } from '../ops/support/tensor-data.js';
 import { type Plan, planGraph, type Slot, type Step } from '../planner/plan.js';
 import type { WeightsProvider } from '../provider/weights-provider.js';
 import { formatShape } from '../tensor/shape.js';
@@ -246,17 +247,19 @@ export async function executePlanBatch(
         const t0 = opTimes ? performance.now() : 0;
         let outs: Value[];
         try {
-          outs = await step.backend.run({
-            op: step.op,
-            inputs: given.map((v) => (v instanceof Tensor ? v : undefined)),
-            values: given,
-            donated: donated.some(Boolean) ? donated : undefined,
-            attrs: step.attrs,
-            opset: step.opset,
-            outputCount: step.node.outputs.length,
-            node: step.node,
-            runSubgraph: (g, subInputs) => runSubgraph(g, new Map([...scope, ...subInputs]), options),
-          });
+          outs = step.rows
+            ? [await gatherRows(provider, step.rows, given[1], (bytes) => (weightBytes += bytes))]
+            : await step.backend.run({
+                op: step.op,
+                inputs: given.map((v) => (v instanceof Tensor ? v : undefined)),
+                values: given,
+                donated: donated.some(Boolean) ? donated : undefined,
+                attrs: step.attrs,
+                opset: step.opset,
+                outputCount: step.node.outputs.length,
+                node: step.node,
+                runSubgraph: (g, subInputs) => runSubgraph(g, new Map([...scope, ...subInputs]), options),
+              });
         } catch (e) {
           if (e instanceof Error && e.name === 'AbortError') throw e;
           if (e instanceof OperatorError && e.nodeName === step.node.name) throw e;
@@ -323,6 +326,24 @@ export async function executePlanBatch(
       opTimes: opTimes ? [...opTimes.values()].sort((a, b) => b.ms - a.ms) : undefined,
     },
   };
+}
+
+/**
+ * A Gather of a weight's rows by `indices` (Step.rows): only those rows are read, then converted to
+ * the type operators see. Output: indices.dims + the weight's row dims.
+ */
+async function gatherRows(
+  provider: WeightsProvider,
+  ref: WeightRef,
+  indices: Value | undefined,
+  onRead: (bytes: number) => void,
+): Promise<Tensor> {
+  if (!(indices instanceof Tensor)) throw new OnnxStreamError('Gather: indices must be a tensor');
+  const count = ref.dims[0];
+  const rows = Int32Array.from(indexValues(indices), (i) => resolveIndex(i, count));
+  const out = toComputeType(ref, await provider.getRows!(ref, rows));
+  onRead(out.byteLength);
+  return out.reshape([...indices.dims, ...ref.dims.slice(1)]);
 }
 
 function stepError(step: Step, message: string, cause?: unknown): OperatorError {

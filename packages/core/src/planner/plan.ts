@@ -14,6 +14,7 @@ import type { Backend } from '../backend/backend.js';
 import { referenceBackend } from '../backend/reference.js';
 import { OperatorError, UnsupportedError } from '../errors.js';
 import type { RangeData } from '../formats/onnxstream/range-data.js';
+import { rowReadable } from '../formats/weight-rows.js';
 import { computeTypeOf } from '../formats/weights.js';
 import { type Dim, type Graph, implicitInputs, type Node, type WeightRef } from '../graph/graph.js';
 import { Attributes } from '../ops/attributes.js';
@@ -52,6 +53,11 @@ export interface Step {
   readonly free: readonly number[];
   /** Weights of this step, in request order. */
   readonly weights: readonly WeightRef[];
+  /**
+   * A Gather of this weight's rows by run-time indices (input 1) that reads only those rows through
+   * the provider's `getRows` (PlanOptions.rowGather); the weight is not among `weights`.
+   */
+  readonly rows?: WeightRef;
   /** Output shapes the model declares (checked after the kernel runs). */
   readonly declared: readonly (readonly Dim[] | undefined)[];
 }
@@ -94,7 +100,15 @@ export interface PlanOptions {
    * fusion is off in this mode: the ranges belong to the model's own operators.
    */
   readonly uint8Ranges?: RangeData;
+  /**
+   * The provider reads weight rows (`getRows`): a Gather along axis 0 of a weight of at least 1 MiB
+   * by run-time indices reads only the indexed rows instead of the whole weight.
+   */
+  readonly rowGather?: boolean;
 }
+
+/** Weights at least this large are gathered by rows when the provider can read rows. */
+const ROW_GATHER_MIN_BYTES = 1 << 20;
 
 export async function planGraph(graph: Graph, options: PlanOptions): Promise<Plan> {
   const backend = options.backend ?? referenceBackend;
@@ -209,11 +223,12 @@ export async function planGraph(graph: Graph, options: PlanOptions): Promise<Pla
     const scope = implicitInputs(node).map((n) => [n, slotOf(n)] as const);
     for (const s of [...inputs, ...scope.map(([, s]) => s)]) if (s.kind === 'value') lastUse.set(s.id, index);
     const outputs = node.outputs.map((o) => (o && needed.has(o) ? idOf(o) : -1));
+    const rows = options.rowGather ? rowGatherOf(node, inputs) : undefined;
     const weights: WeightRef[] = [];
     for (const s of [...inputs, ...scope.map(([, s]) => s)]) {
-      if (s.kind === 'weight' && !weights.includes(s.ref)) weights.push(s.ref);
+      if (s.kind === 'weight' && s.ref !== rows && !weights.includes(s.ref)) weights.push(s.ref);
     }
-    return { node, inputs, scope, outputs, weights };
+    return { node, inputs, scope, outputs, weights, rows };
   });
   const outputs = new Map<string, Slot>();
   for (const name of options.outputs) {
@@ -266,6 +281,17 @@ export async function planGraph(graph: Graph, options: PlanOptions): Promise<Pla
     metas,
     folded,
   };
+}
+
+/** The weight a Gather reads by rows: axis 0 of a large row-readable weight, indices known only at run time. */
+function rowGatherOf(node: Node, inputs: readonly Slot[]): WeightRef | undefined {
+  if (node.opType !== 'Gather' || node.domain !== '') return undefined;
+  const [data, indices] = inputs;
+  if (data?.kind !== 'weight' || indices?.kind !== 'value') return undefined;
+  const ref = data.ref;
+  if (ref.byteLength < ROW_GATHER_MIN_BYTES || !rowReadable(ref)) return undefined;
+  const axis = new Attributes(node.attributes).int('axis', 0);
+  return axis === 0 || axis === -ref.dims.length ? ref : undefined;
 }
 
 function opFor(node: Node): OpDef {

@@ -16,6 +16,14 @@ export interface WeightsProvider {
   init?(files: ModelFiles, weights: readonly WeightRef[]): Promise<void> | void;
   beginRun?(order: readonly WeightRef[]): void;
   get(ref: WeightRef): Promise<Tensor>;
+  /**
+   * Rows `rows` (coordinates along axis 0, in range, possibly repeated) of a weight, in the file's
+   * type: `[rows.length, ...ref.dims.slice(1)]`. When a provider has it, a Gather of a large weight
+   * by run-time indices (an embedding lookup) reads only those rows: the weight is then never in
+   * the run's `beginRun` order nor requested with `get`. The returned tensor belongs to the engine.
+   * `readWeightRows` reads them from model files.
+   */
+  getRows?(ref: WeightRef, rows: Int32Array): Promise<Tensor>;
   /** The engine no longer uses this tensor from `get` (its buffer may be recycled for a later read). */
   release?(ref: WeightRef, tensor: Tensor): void;
   /** The run ended (normally or with an error): drop per-run state such as prefetched buffers. */

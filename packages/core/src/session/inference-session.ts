@@ -22,6 +22,7 @@ import { MemoryFiles, type ModelFiles } from '../files/model-files.js';
 import { readModelTxt } from '../formats/onnxstream/model-txt.js';
 import { escapeName } from '../formats/onnxstream/names.js';
 import { parseRangeData, type RangeData } from '../formats/onnxstream/range-data.js';
+import { readWeightRows } from '../formats/weight-rows.js';
 import { weightTensor } from '../formats/weights.js';
 import { toFloat16 } from '../graph/float16.js';
 import type { Dim, Graph, ValueInfo } from '../graph/graph.js';
@@ -123,6 +124,7 @@ interface Planning {
   readonly attentionSlices: number;
   readonly storage?: StorageOptions;
   readonly uint8Ranges?: RangeData;
+  readonly rowGather: boolean;
 }
 
 /** The outputs as tensors; a sequence or optional output is an error pointing to runValues. */
@@ -219,6 +221,7 @@ export class InferenceSession {
         uint8Ranges: options.uint8Arithmetic
           ? (options.rangeData ?? (await readRangeData(files)))
           : undefined,
+        rowGather: provider.getRows !== undefined,
       },
       options.fp16Arithmetic === true,
     );
@@ -354,6 +357,7 @@ export class InferenceSession {
       outputs: this.outputNames,
       backend: this.#backend,
       fold: this.#planning.fold,
+      rowGather: this.#planning.rowGather,
       fuse: false,
       fuseAttention: false,
     });
@@ -514,6 +518,7 @@ function readOnRequest(files: ModelFiles): WeightsProvider {
   return {
     name: 'read-on-request',
     get: async (ref) => weightTensor(ref, await files.read(ref.file, ref.offset, ref.byteLength)),
+    getRows: (ref, rows) => readWeightRows(files, ref, rows),
   };
 }
 
