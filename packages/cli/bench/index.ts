@@ -371,15 +371,15 @@ function sdScenarios(): Scenario[] {
       ],
     },
     {
-      // 2 text encoder runs, 3 x 2 UNet evaluations (classifier-free guidance; each pair streams the
-      // weights once), 9 decoder tiles or 1 full decode.
+      // 2 text encoder runs, 3 x 2 UNet evaluations (classifier-free guidance: two runs, or one
+      // two-sample run with --cfg-batch), 9 decoder tiles or 1 full decode.
       name: 'SD 1.5 generation 512x512, 3 steps (onnxstream sd)',
       input: 'sd --backend native --steps 3 --seed 1 --download never',
       prepare: makeSdFolder,
       engines: [
-        // The defaults; fp16 arithmetic is on where the CPU has fast float16 (AVX2 here), as OnnxStream.
-        ['native, streaming (prefetch; fp16 arithmetic UNet; tiled VAE)', 'cli', sdDir],
-        ['native, streaming, --rpi (prefetch; fp32 arithmetic UNet; tiled VAE)', 'cli:--rpi', sdDir],
+        // The defaults: float32 arithmetic on the float16 weights, guidance branches as two runs.
+        ['native, streaming (prefetch; tiled VAE)', 'cli', sdDir],
+        ['native, streaming, --cfg-batch (both guidance branches in one run)', 'cli:--cfg-batch', sdDir],
         [
           'native, --rpi-lowmem --not-tiled (nocache; fp32 arithmetic UNet; W8A8 VAE)',
           'cli:--rpi-lowmem --not-tiled',

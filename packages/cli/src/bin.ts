@@ -160,6 +160,10 @@ program
   .option('--embed-parameters', 'write the generation parameters into the PNG (parameters tEXt chunk)')
   .option('--sampler <name>', 'sampler (22 names, e.g. euler_a, euler, dpm++2m, lcm)', 'euler_a')
   .option('--cfg <scale>', 'classifier-free guidance scale (default 7; Turbo: none)')
+  .option(
+    '--cfg-batch',
+    "run a step's two guidance branches as one multi-sample run (weights read once, twice the activations)",
+  )
   .option('--width <N>', 'image width (overrides --res)')
   .option('--height <N>', 'image height (overrides --res)')
   .option('--rng <name>', "noise: onnxstream (OnnxStream's exact streams) or philox", 'onnxstream')

@@ -12,9 +12,11 @@ import { testdata } from '@onnxstream/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   applyEmphasis,
+  coreRunnerFactory,
   decodeFull,
   decodeTiled,
   type ModelRunner,
+  type ModelRunnerFactory,
   SD15_VAE_SCALING_FACTOR,
   StableDiffusionPipeline,
   type TextConditioning,
@@ -89,7 +91,7 @@ describe('generate: every stage matches onnxruntime-node', () => {
     expect(ours.cap.text[1].ids[0].slice(0, 3)).toEqual([49406, 320, 736]);
   });
 
-  it('each UNet evaluation (uncond + cond in one run), final latents and image', () => {
+  it('each UNet evaluation (uncond and cond), final latents and image', () => {
     expect(ours.cap.unet).toHaveLength(4);
     ours.cap.unet.forEach((u, i) => {
       expect(u.outputs).toHaveLength(2);
@@ -203,10 +205,44 @@ describe('generate options', () => {
   it('num images share UNet runs and equal single-image runs with seed + k', async () => {
     const both = await generate(diffusers, undefined, { num: 2, sampler: 'euler_a', seed: 7 });
     expect(both.result.seeds).toEqual([7, 8]);
-    expect(both.cap.unet[0].outputs).toHaveLength(4); // 2 images x (uncond, cond) in one run
+    expect(both.cap.unet[0].outputs).toHaveLength(4); // 2 images x (uncond, cond) per evaluation
     const second = await generate(diffusers, undefined, { sampler: 'euler_a', seed: 8 });
     expect(both.result.latents[1]).toEqual(second.result.latents[0]);
     expect(both.result.images[1].data).toEqual(second.result.images[0].data);
+  }, 120_000);
+
+  it('guidance branches are two UNet runs by default (half the live activations), one with guidanceBatch', async () => {
+    const counting = () => {
+      const unetRuns: number[] = [];
+      const factory: ModelRunnerFactory = async (model, settings, component) => {
+        const runner = await coreRunnerFactory(model, settings, component);
+        if (component !== 'unet') return runner;
+        return {
+          ...runner,
+          run: (feedsList, options) => {
+            unetRuns.push(feedsList.length);
+            return runner.run(feedsList, options);
+          },
+        };
+      };
+      return { factory, unetRuns };
+    };
+    const two = counting();
+    const split = await generate(diffusers, two.factory, { num: 2, skipDecode: true });
+    expect(two.unetRuns).toEqual(Array(8).fill(2)); // 4 steps x (uncond, cond), both images per run
+    const one = counting();
+    const batched = await generate(
+      diffusers,
+      one.factory,
+      { num: 2, skipDecode: true },
+      { guidanceBatch: true },
+    );
+    expect(one.unetRuns).toEqual(Array(4).fill(4));
+    // Same samples either way: the traced outputs (uncond, cond per image) and the latents agree.
+    split.cap.unet.forEach((u, i) => {
+      for (const [k, o] of u.outputs.entries()) expect(maxAbs(o, batched.cap.unet[i].outputs[k])).toBe(0);
+    });
+    expect(split.result.latents).toEqual(batched.result.latents);
   }, 120_000);
 
   it('cfg 1 runs the UNet once per evaluation; philox rng and initNoise are used', async () => {

@@ -62,6 +62,7 @@ export interface SdCommandOptions {
   embedParameters?: boolean;
   sampler: string;
   cfg?: string;
+  cfgBatch?: boolean;
   width?: string;
   height?: string;
   rng: string;
@@ -260,6 +261,7 @@ export async function sdCommand(opts: SdCommandOptions): Promise<number> {
     threads: threadsOf(opts.threads),
     fp16: rpi === 'auto' ? 'auto' : !rpi,
     lowMemory: opts.rpiLowmem,
+    guidanceBatch: opts.cfgBatch,
     weightsProvider: providerFor(kind, opts),
     tokenizerMode: opts.tokenizerMode,
     onOperator: opts.opsPrintf ? (type, name) => log(`${type}: ${name}`) : undefined,
