@@ -13,7 +13,8 @@ async function loadNative(): Promise<string | undefined> {
     const m = await import('@onnxstream/native');
     const a = m.nativeAvailability();
     if (a.available) {
-      registerBackend(m.nativeBackend, 10);
+      // Registers the backend and its host allocator (weights read into native blocks).
+      await import('@onnxstream/native/register');
       return undefined;
     }
     return a.reason;

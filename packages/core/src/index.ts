@@ -58,6 +58,7 @@ export {
   toBfloat16,
   toHalf,
 } from './tensor/float16.js';
+export { type HostAllocator, hostAllocator, setHostAllocator } from './tensor/host-memory.js';
 export {
   broadcastShapes,
   broadcastStrides,

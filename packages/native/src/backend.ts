@@ -3,7 +3,7 @@
  * the nodes its kernels cover (float32 today), runs them on native buffers, and leaves everything
  * else to the reference backend.
  */
-import type { Backend } from '@onnxstream/core';
+import type { Backend, HostAllocator } from '@onnxstream/core';
 import { checkKernels, createKernelBackend, type KernelBinding } from '@onnxstream/core/kernel';
 import { binding, type NativeBinding, type NativeInfo } from './binding.js';
 import { nativeTensor } from './memory.js';
@@ -68,4 +68,13 @@ export function useIsa(name: string): void {
  */
 export function setBufferCache(bytes: number): void {
   native().addon.setBufferCache(bytes);
+}
+
+/**
+ * Host buffers from the native block allocator (freed at once, huge pages for large blocks, reused
+ * through its block cache): register.ts installs it for the providers' weight buffers.
+ */
+export function nativeHostAllocator(): HostAllocator {
+  const { addon } = native();
+  return { allocate: (bytes) => addon.alloc(bytes), free: (buffer) => addon.free(buffer) };
 }

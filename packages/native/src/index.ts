@@ -1,6 +1,7 @@
 export {
   nativeAvailability,
   nativeBackend,
+  nativeHostAllocator,
   nativeInfo,
   resetNativePeak,
   setBufferCache,

@@ -1,4 +1,4 @@
-import { InferenceSession } from '@onnxstream/core';
+import { type HostAllocator, InferenceSession, setHostAllocator } from '@onnxstream/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { classSize } from '../src/buffer-pool.js';
 import { BufferPool, DiskNoCacheProvider, DiskPrefetchProvider } from '../src/index.js';
@@ -32,6 +32,43 @@ describe('BufferPool', () => {
     expect(b.buffer).toBe(a.buffer);
     expect(pool.take(1000).buffer).not.toBe(a.buffer);
     expect(pool.stats).toEqual({ freeBytes: 0, reuses: 1, allocations: 2 });
+  });
+
+  it('takes buffers from a registered host allocator and hands each back to it at once when given', () => {
+    const allocated: ArrayBuffer[] = [];
+    const freed: ArrayBuffer[] = [];
+    const host: HostAllocator = {
+      allocate: (n) => {
+        const b = new ArrayBuffer(n);
+        allocated.push(b);
+        return b;
+      },
+      free: (b) => freed.push(b),
+    };
+    const pool = new BufferPool();
+    const plain = pool.take(100);
+    setHostAllocator(host);
+    try {
+      const a = pool.take(5000);
+      expect(allocated).toEqual([a.buffer]);
+      expect(a.buffer.byteLength).toBe(classSize(5000));
+      pool.give(a.buffer);
+      expect(freed).toEqual([a.buffer]);
+      // Nothing kept: the host's own cache recycles; the next take allocates again.
+      expect(pool.stats.freeBytes).toBe(0);
+      const b = pool.take(5000);
+      expect(allocated.length).toBe(2);
+      pool.give(b.buffer);
+      expect(freed).toEqual([a.buffer, b.buffer]);
+      // A buffer allocated before the host allocator was registered stays in the pool.
+      pool.give(plain.buffer);
+      expect(freed.length).toBe(2);
+      expect(pool.stats.freeBytes).toBe(classSize(100));
+    } finally {
+      setHostAllocator(undefined);
+    }
+    expect(pool.take(100).buffer).toBe(plain.buffer);
+    expect(allocated.length).toBe(2);
   });
 
   it("allocates plain ArrayBuffers where Node's Buffer does not exist (browsers, workers)", () => {
