@@ -41,3 +41,59 @@ describe('elementwise kernels write into inputs that die with them', () => {
     expect(closeness(y.data as Float32Array, expected, 4e-6, 1e-6)).toBeUndefined();
   });
 });
+
+describe('normalisations write into an input that dies with them', () => {
+  // x -> Neg -> Reshape (1, 8, L) -> InstanceNormalization -> LayerNormalization (last axis) -> y:
+  // the GroupNorm of SD exports (the norm reads a view of a dying value), then a row norm.
+  const C = 8;
+  const L = N / C;
+  const { model: norms } = encodeOnnxModel({
+    inputs: [{ name: 'x', type: 'float32', dims: [1, C, L] }],
+    outputs: [{ name: 'y', type: 'float32' }],
+    initializers: {
+      gamma: new Tensor(
+        'float32',
+        Float32Array.from({ length: C }, (_, i) => 1 + i / 8),
+        [C],
+      ),
+      beta: new Tensor(
+        'float32',
+        Float32Array.from({ length: C }, (_, i) => i / 4 - 1),
+        [C],
+      ),
+      shape: new Tensor('int64', BigInt64Array.from([1n, BigInt(C), BigInt(L)]), [3]),
+      lscale: new Tensor(
+        'float32',
+        Float32Array.from({ length: L }, (_, i) => 1 + (i % 7) / 7),
+        [L],
+      ),
+      lbias: new Tensor(
+        'float32',
+        Float32Array.from({ length: L }, (_, i) => (i % 5) / 5),
+        [L],
+      ),
+    },
+    nodes: [
+      { op: 'Neg', name: 'neg', inputs: ['x'], outputs: ['n'] },
+      { op: 'Reshape', name: 'r1', inputs: ['n', 'shape'], outputs: ['v'] },
+      { op: 'InstanceNormalization', name: 'in', inputs: ['v', 'gamma', 'beta'], outputs: ['i'] },
+      { op: 'LayerNormalization', name: 'ln', inputs: ['i', 'lscale', 'lbias'], outputs: ['y'] },
+    ],
+  });
+
+  it('one buffer for the chain, results as the reference', async () => {
+    const data = Float32Array.from({ length: N }, (_, i) => Math.sin(i * 0.37) * 4 + (i % 13));
+    const x = new Tensor('float32', data, [1, C, L]);
+    const reference = await InferenceSession.create(norms, { backend: 'reference' });
+    const expected = (await reference.run({ x })).y.data as Float32Array;
+    const s = await InferenceSession.create(norms, { backend: 'native' });
+    await s.run({ x });
+    const before = nativeInfo().bytesInUse;
+    resetNativePeak();
+    const y = (await s.run({ x })).y;
+    const peak = nativeInfo().bytesPeak - before;
+    expect(peak).toBeGreaterThanOrEqual(N * 4);
+    expect(peak).toBeLessThan(2 * N * 4);
+    expect(closeness(y.data as Float32Array, expected, 1e-5, 1e-5)).toBeUndefined();
+  });
+});

@@ -128,8 +128,9 @@ describe('SDXL pipeline feeds', () => {
       [49406, 320, 2368, 49407],
     ]);
     expect(f.ids2[1].slice(0, 5)).toEqual([49406, 320, 2368, 49407, 0]);
-    expect(f.unetFeeds).toHaveLength(2);
-    const [neg, pos] = f.unetFeeds[0];
+    // 2 steps x (negative, positive): one UNet run per guidance branch.
+    expect(f.unetFeeds.map((feeds) => feeds.length)).toEqual([1, 1, 1, 1]);
+    const [[neg], [pos]] = f.unetFeeds;
     expect(pos.encoder_hidden_states.dims).toEqual([1, 77, 9]);
     const ctx = pos.encoder_hidden_states.data as Float32Array;
     // Row 1 (token 'a' = 320): encoder 1 hidden_states.2 (of 3 layers) then encoder 2 hidden_states.3 (of 4).

@@ -5,7 +5,8 @@
  * 2. Walk them with shape inference; a node whose inputs are all known constants is folded (run
  *    now with the reference kernel), which removes the Shape -> Gather -> Unsqueeze -> Concat
  *    arithmetic that torch exports carry.
- * 3. Keep only the nodes the requested outputs need.
+ * 3. Keep only the nodes the requested outputs need, and move a node that shrinks a value it reads
+ *    last to where that value would otherwise still be alive (schedule.ts).
  * 4. Give each runtime value a slot and find its last use, so the executor frees it right after.
  * 5. Record the order in which weights will be requested (the provider contract).
  */
@@ -25,6 +26,7 @@ import { Tensor } from '../tensor/tensor.js';
 import type { Value } from '../tensor/value.js';
 import { fuseNodes } from './fuse.js';
 import { fuseAttention } from './fuse-attention.js';
+import { hoistShrinkingReaders } from './schedule.js';
 import { type StorageOptions, storeHeldValues } from './storage.js';
 import { quantizeActivations } from './uint8-arithmetic.js';
 import { upcastNodes } from './upcast.js';
@@ -194,6 +196,7 @@ export async function planGraph(graph: Graph, options: PlanOptions): Promise<Pla
     for (const n of implicitInputs(node)) needed.add(n);
   }
   kept.reverse();
+  const scheduled = hoistShrinkingReaders(kept, metas, graph, requested);
 
   // Slots and lifetimes.
   const ids = new Map<string, number>();
@@ -218,7 +221,7 @@ export async function planGraph(graph: Graph, options: PlanOptions): Promise<Pla
     return { kind: 'value', id: idOf(name) };
   };
   const lastUse = new Map<number, number>();
-  const partial = kept.map((node, index) => {
+  const partial = scheduled.map((node, index) => {
     const inputs = node.inputs.map(slotOf);
     const scope = implicitInputs(node).map((n) => [n, slotOf(n)] as const);
     for (const s of [...inputs, ...scope.map(([, s]) => s)]) if (s.kind === 'value') lastUse.set(s.id, index);

@@ -2,10 +2,20 @@
  * Normalisations on float32: LayerNormalization and RMSNormalization over the trailing axes, and
  * the per-channel InstanceNormalization, GroupNormalization and BatchNormalization (inference) of
  * (N, C, ...) tensors. SD exports' GroupNorm (Reshape -> InstanceNormalization on (N, groups, L)
- * -> Reshape) is a plain InstanceNormalization here, parallel over the long groups.
+ * -> Reshape) is a plain InstanceNormalization here, parallel over the long groups. The kernels
+ * read their statistics before writing and then map each element in place, so they write into an
+ * input that dies with them (KernelCall donated): a VAE decoder's 64 MiB activations then need no
+ * second copy.
  */
 import { type Node, normalizeAxis, shapeSize, type Tensor } from '../../../index.js';
-import { allFloat32, type KernelOp, outputDims, outputTensor, runKernel } from './kernel-op.js';
+import {
+  allFloat32,
+  elementwiseOutput,
+  type KernelOp,
+  outputDims,
+  outputTensor,
+  runKernel,
+} from './kernel-op.js';
 import { attrsOf, f32, reference, usesOnlyOutputs } from './support.js';
 
 const EMPTY = new Float32Array(0);
@@ -26,7 +36,7 @@ export const trailingNormOps: KernelOp = {
     // Scale and bias that broadcast (fewer values than the normalised block) stay with the reference.
     const b = rms ? undefined : bias;
     if (size === 0 || scale!.size !== size || (b && b.size !== size)) return reference(call);
-    const y = outputTensor(binding, outputDims(call));
+    const y = elementwiseOutput(call, binding, outputDims(call), [0]);
     const stats = !rms && call.outputCount > 1;
     const mean = stats ? outputTensor(binding, outputDims(call, 1)) : undefined;
     const inv = stats ? outputTensor(binding, outputDims(call, 2)) : undefined;
@@ -74,7 +84,7 @@ export const channelNormOps: KernelOp = {
     ) {
       return reference(call);
     }
-    const y = outputTensor(binding, outputDims(call));
+    const y = elementwiseOutput(call, binding, outputDims(call), [0]);
     await runKernel(
       binding,
       'channel_norm_f32',
