@@ -149,3 +149,70 @@ describe.each(isas)('conversion kernels, %s', (isa) => {
     expect(sameBits(p.native, p.reference)).toBe(true);
   });
 });
+
+/** Runs com.onnxstream `type` natively (the backend must claim it) and with the reference kernel. */
+async function bothFused(type: string, inputs: Tensor[], attrs: Record<string, AttrInput>) {
+  const op = findOp('com.onnxstream', type)!;
+  const node = {
+    name: type,
+    opType: type,
+    domain: 'com.onnxstream',
+    inputs: ['x'],
+    outputs: ['y'],
+    attributes: new Map(),
+  };
+  expect(nativeBackend.supports(node, [inputs[0].type], 21), `native claims ${type}`).toBe(true);
+  const [native] = await callTensorKernel(op, inputs, attrs, { backend: nativeBackend });
+  const [reference] = await callTensorKernel(op, inputs, attrs);
+  return { native, reference };
+}
+
+describe.each(isas)('uint8 activation storage (StoreUint8 / LoadUint8), %s', (isa) => {
+  // [min, max] of uint8 arithmetic's range data, or none: the tensor's own percentiles (uint8 storage).
+  // [-64, 63.5] has scale 0.5 exactly, so the values at k / 2 + 1 / 4 are exact ties.
+  const ranges = [[-64, 63.5], [-1.7, 3.2], [0.25, 9], [-5, -1], undefined] as const;
+  it.each([1, 7, 15, 16, 17, 33, 100003])(
+    'n=%i: the native bytes, scale and zero point, and the loaded float32 and float16 values are the reference bits',
+    async (n) => {
+      useIsa(isa);
+      for (const range of ranges) {
+        const v = random(n, n + 5, -80, 80);
+        for (let i = 1; i < n; i += 4) v[i] = (Math.round(v[i] * 2) + 0.5) / 2;
+        for (let i = 2; i < n; i += 9) v[i] /= 64;
+        const special = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 1e-30];
+        special.forEach((s, k) => {
+          if (5 * k + 3 < n) v[5 * k + 3] = s;
+        });
+        const attrs: Record<string, AttrInput> = range
+          ? { min: { type: 'float', value: range[0] }, max: { type: 'float', value: range[1] } }
+          : {};
+        for (const x of [new Tensor('float32', v, [n]), new Tensor('float16', float32ToHalf(v), [n])]) {
+          const what = `${x.type} n=${n} range=${range ?? 'percentiles'}`;
+          const q = await bothFused('StoreUint8', [x], attrs);
+          expect(q.native.type, what).toBe('uint8');
+          expect(q.native.ownsMemory, what).toBe(true);
+          expect(q.native.quant, what).toEqual(q.reference.quant);
+          expect(sameBits(q.native, q.reference), what).toBe(true);
+          for (const to of [1, 10]) {
+            const d = await bothFused('LoadUint8', [q.reference], { to });
+            expect(d.native.type, what).toBe(to === 1 ? 'float32' : 'float16');
+            expect(d.native.ownsMemory, what).toBe(true);
+            expect(sameBits(d.native, d.reference), `${what} to ${to}`).toBe(true);
+            d.native.dispose();
+          }
+          q.native.dispose();
+        }
+      }
+    },
+  );
+
+  it('a stored tensor frees its native memory when disposed', async () => {
+    useIsa(isa);
+    const x = new Tensor('float32', random(1 << 16, 3), [1 << 16]);
+    const before = nativeInfo().bytesInUse;
+    const { native } = await bothFused('StoreUint8', [x], { min: -4, max: 4 });
+    expect(nativeInfo().bytesInUse - before).toBeGreaterThanOrEqual(1 << 16);
+    native.dispose();
+    expect(nativeInfo().bytesInUse).toBe(before);
+  });
+});

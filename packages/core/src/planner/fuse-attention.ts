@@ -7,12 +7,14 @@
  * becomes one operator that never stores the (rows x keys) score matrix: AttentionFusedOps
  * (Q, K^T, scale, V) without a mask, ScaledDotProductAttention (Q, K, 1/scale, mask, V) with one
  * (4-D, K from the Transpose). Every intermediate must feed only the next link and not be
- * requested. With `slices`, AttentionFusedOps nodes carry OnnxStream's row slicing.
+ * requested. With `slices`, AttentionFusedOps nodes carry OnnxStream's row slicing. A fused node
+ * takes the final MatMul's name and lists the chain it replaces (fuse.ts, withFusedFrom).
  */
 import type { AttrValue, Node } from '../graph/graph.js';
 import type { ValueMeta } from '../ops/op.js';
 import { asNumbers, castTensor } from '../tensor/convert.js';
 import { Tensor } from '../tensor/tensor.js';
+import { withFusedFrom } from './fuse.js';
 
 export interface AttentionFusionOptions {
   /** OnnxStream's attention slicing: score rows computed in this many slices (0: tiled, the default). */
@@ -105,7 +107,7 @@ export function fuseAttention(
         ...base,
         opType: 'AttentionFusedOps',
         inputs: [q, kt, constant(scale), v],
-        attributes,
+        attributes: withFusedFrom(attributes, chain),
       };
     } else {
       if (r !== 4 || k === undefined) continue;
@@ -113,7 +115,7 @@ export function fuseAttention(
         ...base,
         opType: 'ScaledDotProductAttention',
         inputs: [q, k, constant(1 / scale), mask, v],
-        attributes: new Map(),
+        attributes: withFusedFrom(new Map(), chain),
       };
       // The Transpose goes too when the MatMul was its only reader.
       if (only(kt) === first) chain.push(transpose!);

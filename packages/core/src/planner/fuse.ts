@@ -11,6 +11,9 @@
  *     (torch's GELU export; also Mul(x, 1/sqrt 2) for the Div)
  *
  * An intermediate is fused away only when the chain is its sole consumer and nobody asked for it.
+ * A fused node keeps its name (the producer's, or the chain's last operator's) and lists the
+ * operators it replaces, in order, in its `fused_names` / `fused_types` attributes (see fusedFrom):
+ * uint8 arithmetic quantises its output with the range of the chain's last operator.
  */
 import { type AttrValue, implicitInputs, type Node } from '../graph/graph.js';
 import type { ValueMeta } from '../ops/op.js';
@@ -19,6 +22,29 @@ import { asNumbers } from '../tensor/convert.js';
 export const FUSED_DOMAIN = 'com.onnxstream';
 
 const FUSED_PRODUCER: Record<string, string> = { Conv: 'FusedConv', Add: 'FusedAdd' };
+
+/** Attributes of a fused node naming the operators it replaces, in graph order. */
+const FUSED_NAMES = 'fused_names';
+const FUSED_TYPES = 'fused_types';
+
+/** `attributes` plus the names and types of `chain`, the original operators of a fused node. */
+export function withFusedFrom(
+  attributes: ReadonlyMap<string, AttrValue>,
+  chain: readonly Node[],
+): Map<string, AttrValue> {
+  const out = new Map(attributes);
+  out.set(FUSED_NAMES, { type: 'strings', value: chain.map((n) => n.name) });
+  out.set(FUSED_TYPES, { type: 'strings', value: chain.map((n) => n.opType) });
+  return out;
+}
+
+/** The original operators (ai.onnx) a fused node replaces, in graph order; undefined for others. */
+export function fusedFrom(node: Node): { name: string; opType: string }[] | undefined {
+  const names = node.attributes.get(FUSED_NAMES);
+  const types = node.attributes.get(FUSED_TYPES);
+  if (names?.type !== 'strings' || types?.type !== 'strings') return undefined;
+  return names.value.map((name, i) => ({ name, opType: types.value[i] }));
+}
 
 export function fuseNodes(
   nodes: readonly Node[],
@@ -102,7 +128,7 @@ export function fuseNodes(
       domain: FUSED_DOMAIN,
       inputs: [input],
       outputs: tail.last.outputs,
-      attributes: new Map(),
+      attributes: withFusedFrom(new Map(), [scale, erf, ...tail.chain, tail.last]),
       source: tail.last.source,
     });
   };
@@ -112,7 +138,7 @@ export function fuseNodes(
     const p = producer.get(value);
     if (!p || p.domain !== '' || !(p.opType in FUSED_PRODUCER) || replaced.has(p)) return false;
     if (p.outputs.length !== 1 || !onlyFeeds(value, ...chain)) return false;
-    const attributes = new Map<string, AttrValue>(p.attributes);
+    const attributes = withFusedFrom(p.attributes, [p, ...chain]);
     attributes.set('activation', { type: 'string', value: activation });
     replaced.set(p, {
       ...p,
@@ -153,7 +179,7 @@ export function fuseNodes(
       domain: FUSED_DOMAIN,
       inputs: [x],
       outputs: mul.outputs,
-      attributes: new Map(),
+      attributes: withFusedFrom(new Map(), [n, mul]),
       source: mul.source,
     });
   }

@@ -98,8 +98,8 @@ export interface PlanOptions {
   /** Compressed storage of activations held across operators: see storage.ts. */
   readonly storage?: StorageOptions;
   /**
-   * Static uint8 activations with these per-operator ranges (see uint8-arithmetic.ts). Operator
-   * fusion is off in this mode: the ranges belong to the model's own operators.
+   * Static uint8 activations with these per-operator ranges (see uint8-arithmetic.ts). A fused
+   * operator's output takes the range of the last operator it replaces.
    */
   readonly uint8Ranges?: RangeData;
   /**
@@ -171,10 +171,10 @@ export async function planGraph(graph: Graph, options: PlanOptions): Promise<Pla
 
   const requested = new Set(options.outputs);
   const ranges = options.uint8Ranges;
-  const activations = options.fuse === false || ranges ? live : fuseNodes(live, requested, metas);
+  const activations = options.fuse === false ? live : fuseNodes(live, requested, metas);
   const opsetOf = (n: Node) => graph.opsets.get(n.domain) ?? graph.opsets.get('') ?? 1;
   const fused =
-    options.fuseAttention === false || ranges
+    options.fuseAttention === false
       ? activations
       : fuseAttention(activations, metas, requested, opsetOf, { slices: options.attentionSlices });
   const quantized = ranges ? quantizeActivations(fused, metas, requested, ranges) : fused;

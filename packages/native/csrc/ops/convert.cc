@@ -8,6 +8,8 @@
 // dequantize_8bit: y = (x - zero_point) * scale (DequantizeLinear per tensor).
 //   buffers: x, y (n elements each: float32 and uint8/int8)
 //   params:  type (QuantType), n, scale, zero_point
+// Both also store activations as uint8 (com.onnxstream StoreUint8 / LoadUint8: uint8 arithmetic's
+// static ranges, uint8 storage's percentiles), whose reference operators do these float32 steps.
 #include <cstdint>
 
 #include "../api/api.h"

@@ -2,9 +2,11 @@
 // (at every lane offset) and on every test size; f32_to_f16 on every half value, every midpoint
 // between two neighbours (ties, to even) and the floats either side of it, float subnormals,
 // overflow to infinity, NaN and random values; quantize (uint8 and int8, saturation on both sides,
-// exact ties, NaN to 0, +-inf) and dequantize (every byte value), with several scales and zero
-// points. Every conversion is exact or correctly rounded, so every ISA must match the scalar table and
-// the definitions in double precision bit for bit (NaN: any NaN). Outputs end right before a guard page.
+// exact ties, NaN to 0, +-inf, the special values after 0..16 others: at every lane of the 8- and
+// 16-value register blocks and in the tails) and dequantize (every byte value), with several scales
+// and zero points. Every conversion is exact or correctly rounded, so every ISA must match the scalar
+// table and the definitions in double precision bit for bit (NaN: any NaN). Outputs end right before
+// a guard page.
 #include <cfloat>
 #include <cmath>
 #include <cstdint>

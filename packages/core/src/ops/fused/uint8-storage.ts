@@ -2,11 +2,15 @@
  * Dynamic uint8 storage of activations (OnnxStream's uint8 qdq and forced uint8 storage): a tensor
  * that waits several operators for its readers is kept as uint8 with a per-tensor asymmetric scale
  * and zero point taken from its 0.1 % / 99.9 % percentiles, and dequantised right before each read.
+ * Static uint8 activations (planner/uint8-arithmetic.ts) use the same two operators with a fixed range.
+ * The arithmetic is float32 throughout (scale, quotient, product), so that the kernel backends'
+ * quantize_8bit / dequantize_8bit (backend/kernel/ops/uint8-storage.ts) give the same bits.
  */
 import { asNumbers } from '../../tensor/convert.js';
-import { Tensor } from '../../tensor/tensor.js';
+import { type Quantization, Tensor } from '../../tensor/tensor.js';
 import { check, input, type OpDef } from '../op.js';
 import { tensorFromValues } from '../support/nn-numeric.js';
+import { rint } from '../support/nn-quant.js';
 
 /** Share of values clipped at each end of the range. */
 export const STORAGE_PERCENTILE = 0.001;
@@ -51,6 +55,47 @@ export function percentileRange(values: ArrayLike<number>, share = STORAGE_PERCE
   return [Math.min(low, 0), Math.max(high, 0)];
 }
 
+/**
+ * The uint8 form of values in [low, high] (widened to hold 0): a float32 scale (so that the kernel
+ * backends, which compute in float32, give the same bytes) and the zero point that puts 0 on a level.
+ */
+export function storageQuantization(low: number, high: number): Quantization {
+  const lo = Math.min(low, 0);
+  const hi = Math.max(high, 0);
+  const s = hi > lo ? Math.fround((hi - lo) / 255) : 1;
+  // A range too narrow for a float32 step (or not finite) stores everything at the zero point.
+  const scale = s > 0 && Number.isFinite(s) ? s : 1;
+  return { scale, zeroPoint: Math.min(255, Math.max(0, Math.round(-lo / scale))) };
+}
+
+/**
+ * The quantisation StoreUint8 applies to `x`: the node's static range (`min`/`max` attributes: uint8
+ * arithmetic, from range_data.txt) or `values`' own percentiles (dynamic storage).
+ */
+export function storeQuantization(
+  attrs: { has(name: string): boolean; float(name: string, fallback: number): number },
+  values: () => ArrayLike<number>,
+): Quantization {
+  const [low, high] = attrs.has('min')
+    ? [attrs.float('min', 0), attrs.float('max', 0)]
+    : percentileRange(values());
+  return storageQuantization(low, high);
+}
+
+/**
+ * q = saturate(round_half_even(float32(x / scale)) + zeroPoint), NaN -> 0: the quotient is one
+ * float32 division, as the kernel backends' quantize_8bit computes it, so both give the same bytes.
+ */
+export function quantizeStored(values: ArrayLike<number>, { scale, zeroPoint }: Quantization): Uint8Array {
+  const q = new Uint8Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = rint(Math.fround(values[i] / scale)) + zeroPoint;
+    // NaN stores as 0 (Math.min and Math.max would keep it).
+    q[i] = v >= 255 ? 255 : v > 0 ? v : 0;
+  }
+  return q;
+}
+
 export const StoreUint8: OpDef = {
   type: 'StoreUint8',
   domain: 'com.onnxstream',
@@ -62,37 +107,36 @@ export const StoreUint8: OpDef = {
       () => `type ${x.type} is not supported (float32 or float16)`,
     );
     const values = asNumbers(x);
-    // A static range (uint8 arithmetic, from range_data.txt) or the tensor's own percentiles.
-    const fixed = ctx.attrs.has('min')
-      ? ([ctx.attrs.float('min', 0), ctx.attrs.float('max', 0)] as const)
-      : undefined;
-    const [low, high] = fixed ? [Math.min(fixed[0], 0), Math.max(fixed[1], 0)] : percentileRange(values);
-    const scale = high > low ? (high - low) / 255 : 1;
-    const zeroPoint = Math.min(255, Math.max(0, Math.round(-low / scale)));
-    const q = new Uint8Array(values.length);
-    for (let i = 0; i < values.length; i++) {
-      const v = Math.round(values[i] / scale) + zeroPoint;
-      // NaN stores as the zero point.
-      q[i] = v >= 255 ? 255 : v > 0 ? v : 0;
-    }
-    return [new Tensor('uint8', q, x.dims, { scale, zeroPoint })];
+    const quant = storeQuantization(ctx.attrs, () => values);
+    return [new Tensor('uint8', quantizeStored(values, quant), x.dims, quant)];
   },
 };
+
+/** The `to` attribute of LoadUint8 that asks for float16 (ONNX's FLOAT16 code; else float32). */
+export const UINT8_STORAGE_ONNX_FLOAT16 = 10;
+
+/** The scale the float32 arithmetic of StoreUint8 / LoadUint8 uses (the quantisation's, in float32). */
+export const quantizeStoredScale = (q: Quantization): number => Math.fround(q.scale);
 
 export const LoadUint8: OpDef = {
   type: 'LoadUint8',
   domain: 'com.onnxstream',
   infer: (ctx) => [
-    { type: ctx.attrs.int('to', 1) === 10 ? 'float16' : 'float32', dims: ctx.inputs[0]?.dims },
+    {
+      type: ctx.attrs.int('to', 1) === UINT8_STORAGE_ONNX_FLOAT16 ? 'float16' : 'float32',
+      dims: ctx.inputs[0]?.dims,
+    },
   ],
   run(ctx) {
     const q = input(ctx, 0);
     check(q.type === 'uint8' && q.quant !== undefined, 'input must be a quantised uint8 tensor');
-    const { scale, zeroPoint } = q.quant;
+    const { zeroPoint } = q.quant;
+    // In float32 (q - zeroPoint is exact), as the kernel backends' dequantize_8bit.
+    const scale = quantizeStoredScale(q.quant);
     const data = q.data as Uint8Array;
     const out = new Float32Array(data.length);
     for (let i = 0; i < data.length; i++) out[i] = (data[i] - zeroPoint) * scale;
-    const to = ctx.attrs.int('to', 1) === 10 ? 'float16' : 'float32';
+    const to = ctx.attrs.int('to', 1) === UINT8_STORAGE_ONNX_FLOAT16 ? 'float16' : 'float32';
     return [tensorFromValues(to, out, q.dims)];
   },
 };

@@ -11,6 +11,7 @@ import { globalPoolOps, poolOps } from './pool.js';
 import { resizeOps } from './resize.js';
 import { softmaxOps } from './softmax.js';
 import { concatOps, sliceOps, splitOps, transposeOps } from './transpose.js';
+import { loadUint8Ops, storeUint8Ops } from './uint8-storage.js';
 
 export const KERNEL_OPS: readonly KernelOp[] = [
   binaryOps,
@@ -28,6 +29,8 @@ export const KERNEL_OPS: readonly KernelOp[] = [
   castOps,
   quantizeOps,
   dequantizeOps,
+  storeUint8Ops,
+  loadUint8Ops,
   attentionFusedOps,
   sdpaOps,
   onnxAttentionOps,
