@@ -1,37 +1,66 @@
 // GEMM and convolution micro-benchmark: native kernels (prepared weights) against onnxruntime-node
 // on the same shapes, interleaved, best of N runs (the machine may be shared).
-//   node bench/gemm.mjs [threads=2] [runs=10] [filter regexp] [reuse] [sync] [ours|ort]
+//   node bench/gemm.mjs [threads=2] [runs=10] [filter regexp] [reuse] [sync] [ours|ort] [addon.node ...]
 // Build first: npx node-gyp build && npx tsc -p tsconfig.build.json.
 // `reuse` recycles output buffers by size (as an arena would) instead of mapping fresh memory per
 // call: on VMs where first-touch page faults are slow this separates kernel time from them. `sync`
 // runs every kernel on the JavaScript thread (no worker-thread hop per operator). `ours` or `ort`
 // measures one engine only: onnxruntime's idle threads can take a core from ours in one process.
+// Each `*.node` argument is a build of the addon to measure (copy build/Release/onnxstream_native.node
+// aside before rebuilding to compare builds in one process, interleaved); by default, this package's.
 import { createRequire } from 'node:module';
 import { callTensorKernel, findOp, Tensor } from '@onnxstream/core';
+import { checkKernels, createKernelBackend } from '@onnxstream/core/kernel';
 import { encodeOnnxModel } from '@onnxstream/core/onnx';
 import { binding } from '../dist/binding.js';
 import { nativeBackend } from '../dist/index.js';
+import { nativeTensor } from '../dist/memory.js';
 
-const threads = Number(process.argv[2] ?? 2);
-const runs = Number(process.argv[3] ?? 10);
-const filter = new RegExp(process.argv[4] ?? '.');
+const numbers = process.argv.slice(2).filter((a) => !a.endsWith('.node'));
+const threads = Number(numbers[0] ?? 2);
+const runs = Number(numbers[1] ?? 10);
+const filter = new RegExp(numbers[2] ?? '.');
 const ort = createRequire(new URL('../../core/package.json', import.meta.url))('onnxruntime-node');
-nativeBackend.init({ threads });
-if (process.argv.includes('sync')) {
-  // Every kernel on the calling thread: no hop to a libuv worker and back per operator.
-  const native = binding();
-  native.run = (id, buffers, params) => Promise.resolve(native.runSync(id, buffers, params));
+const addonPaths = process.argv.slice(2).filter((a) => a.endsWith('.node'));
+
+/** Applies `sync` and `reuse` to one addon. */
+function adapt(native) {
+  if (process.argv.includes('sync')) {
+    // Every kernel on the calling thread: no hop to a libuv worker and back per operator.
+    native.run = (id, buffers, params) => Promise.resolve(native.runSync(id, buffers, params));
+  }
+  if (process.argv.includes('reuse')) {
+    const alloc = native.alloc.bind(native);
+    const free = new Map();
+    native.alloc = (bytes) => free.get(bytes)?.pop() ?? alloc(bytes);
+    native.free = (buffer) => {
+      if (!free.has(buffer.byteLength)) free.set(buffer.byteLength, []);
+      free.get(buffer.byteLength).push(buffer);
+    };
+  }
+  return native;
 }
-if (process.argv.includes('reuse')) {
-  const native = binding();
-  const alloc = native.alloc.bind(native);
-  const free = new Map();
-  native.alloc = (bytes) => free.get(bytes)?.pop() ?? alloc(bytes);
-  native.free = (buffer) => {
-    if (!free.has(buffer.byteLength)) free.set(buffer.byteLength, []);
-    free.get(buffer.byteLength).push(buffer);
+
+/** A kernel backend over one build of the addon. */
+function backendOf(native) {
+  const kernels = {
+    name: 'native',
+    kernelNames: () => native.info().kernels,
+    allocTensor: (type, dims) => nativeTensor(native, type, dims),
+    run: (kernel, buffers, params) => native.run(kernel, buffers, params),
+    runSync: (kernel, buffers, params) => native.runSync(kernel, buffers, params),
   };
+  checkKernels(kernels);
+  native.setThreads(threads);
+  return createKernelBackend({ name: 'native', binding: () => kernels });
 }
+
+// [label, backend] per build measured.
+if (!addonPaths.length) adapt(binding());
+const builds = addonPaths.length
+  ? addonPaths.map((p) => [p.split('/').pop(), backendOf(adapt(createRequire(import.meta.url)(p)))])
+  : [['ours', nativeBackend]];
+nativeBackend.init({ threads });
 
 let seed = 1;
 const random = (dims) =>
@@ -50,22 +79,26 @@ const cpuMs = () => {
 };
 
 /**
- * Best wall and process CPU times of `ours` and `theirs`, in alternating blocks of runs so that
- * load from elsewhere hits both alike (not run by run: onnxruntime's threads keep spinning for a
- * while after a run and would take a core from ours). With one thread, CPU time is the figure load
- * does not distort; for runs under a few ms it misses time of threads still running.
+ * Best wall and process CPU times of each of `fns` (ours per build, then onnxruntime), in
+ * alternating blocks of runs so that load from elsewhere hits all alike (not run by run:
+ * onnxruntime's threads keep spinning for a while after a run and would take a core from ours).
+ * With one thread, CPU time is the figure load does not distort; for runs under a few ms it misses
+ * time of threads still running.
  */
-async function race(oursFn, theirsFn) {
+async function race(fns) {
   // `ours` / `ort` on the command line measures one engine only (the other's figures stay Infinity).
   const skip = async () => {};
-  const ours = process.argv.includes('ort') ? skip : oursFn;
-  const theirs = process.argv.includes('ours') ? skip : theirsFn;
-  const best = [Infinity, Infinity];
-  const cpu = [Infinity, Infinity];
-  for (let round = 0; round < 2; round++) {
-    for (const [k, fn] of [ours, theirs].entries()) {
+  const last = fns.length - 1;
+  const chosen = fns.map((fn, k) =>
+    (k === last ? process.argv.includes('ours') : process.argv.includes('ort')) ? skip : fn,
+  );
+  const best = fns.map(() => Infinity);
+  const cpu = fns.map(() => Infinity);
+  const rounds = Math.max(2, Math.ceil(runs / 5));
+  for (let round = 0; round < rounds; round++) {
+    for (const [k, fn] of chosen.entries()) {
       await fn();
-      for (let i = 0; i < Math.ceil(runs / 2); i++) {
+      for (let i = 0; i < Math.ceil(runs / rounds); i++) {
         const c0 = cpuMs();
         const t0 = performance.now();
         await fn();
@@ -74,7 +107,7 @@ async function race(oursFn, theirsFn) {
       }
     }
   }
-  return [...best, ...cpu];
+  return [best, cpu];
 }
 
 const node = (opType, domain, attrs) => ({
@@ -114,13 +147,15 @@ for (const [m, k, n] of [
   if (!filter.test(name)) continue;
   const a = random([m, k]);
   const b = random([k, n]);
-  const packed = nativeBackend.prepareWeight(node('MatMul', '', {}), 1, b);
   const op = findOp('', 'MatMul');
-  const [ours, theirs, oursCpu, theirsCpu] = await race(
-    async () => {
-      const [y] = await callTensorKernel(op, [a, packed], {}, { backend: nativeBackend });
-      y.dispose();
-    },
+  const [best, cpu] = await race([
+    ...builds.map(([, backend]) => {
+      const packed = backend.prepareWeight(node('MatMul', '', {}), 1, b);
+      return async () => {
+        const [y] = await callTensorKernel(op, [a, packed], {}, { backend });
+        y.dispose();
+      };
+    }),
     await ortSession(
       {
         inputs: [{ name: 'a', type: 'float32', dims: [m, k] }],
@@ -130,8 +165,8 @@ for (const [m, k, n] of [
       },
       { a },
     ),
-  );
-  rows.push([name, 2 * m * k * n, ours, theirs, oursCpu, theirsCpu]);
+  ]);
+  rows.push([name, 2 * m * k * n, best, cpu]);
 }
 
 // YOLOv8n's convolutions (input C x H x W, M output channels, kernel, stride), fused with SiLU.
@@ -157,14 +192,16 @@ for (const [c, h, m, kk, s] of [
   const x = random([1, c, h, h]);
   const w = random([m, c, kk, kk]);
   const b = random([m]);
-  const packed = nativeBackend.prepareWeight(node('FusedConv', 'com.onnxstream', attrs), 1, w);
   const op = findOp('com.onnxstream', 'FusedConv');
   const oh = Math.floor((h + 2 * p - kk) / s) + 1;
-  const [ours, theirs, oursCpu, theirsCpu] = await race(
-    async () => {
-      const [y] = await callTensorKernel(op, [x, packed, b], attrs, { backend: nativeBackend });
-      y.dispose();
-    },
+  const [best, cpu] = await race([
+    ...builds.map(([, backend]) => {
+      const packed = backend.prepareWeight(node('FusedConv', 'com.onnxstream', attrs), 1, w);
+      return async () => {
+        const [y] = await callTensorKernel(op, [x, packed, b], attrs, { backend });
+        y.dispose();
+      };
+    }),
     await ortSession(
       {
         inputs: [{ name: 'x', type: 'float32', dims: [1, c, h, h] }],
@@ -183,8 +220,8 @@ for (const [c, h, m, kk, s] of [
       },
       { x },
     ),
-  );
-  rows.push([name, 2 * m * c * kk * kk * oh * oh, ours, theirs, oursCpu, theirsCpu]);
+  ]);
+  rows.push([name, 2 * m * c * kk * kk * oh * oh, best, cpu]);
 }
 
 // The whole of YOLOv8n: our model folder (RAM-kept packed weights) against onnxruntime on its .onnx.
@@ -197,50 +234,59 @@ if (filter.test('YOLOv8n')) {
     await readFloat32(testdata('yolov8n-onnxstream-reference', 'synthetic_input_images.f32')),
     [1, 3, 640, 640],
   );
-  const kept = new Map();
-  let files;
-  const provider = {
-    name: 'keeping',
-    init: (f) => {
-      files = f;
-    },
-    get: async (ref) => {
-      if (!kept.has(ref.name))
-        kept.set(ref.name, weightTensor(ref, await files.read(ref.file, ref.offset, ref.byteLength)));
-      return kept.get(ref.name);
-    },
-    update: (ref, t) => {
-      kept.set(ref.name, t);
-      return true;
-    },
+  const keeping = () => {
+    const kept = new Map();
+    let files;
+    return {
+      name: 'keeping',
+      init: (f) => {
+        files = f;
+      },
+      get: async (ref) => {
+        if (!kept.has(ref.name))
+          kept.set(ref.name, weightTensor(ref, await files.read(ref.file, ref.offset, ref.byteLength)));
+        return kept.get(ref.name);
+      },
+      update: (ref, t) => {
+        kept.set(ref.name, t);
+        return true;
+      },
+    };
   };
-  const session = await InferenceSession.create(testdata('yolov8n-onnxstream'), {
-    backend: 'native',
-    threads,
-    weightsProvider: provider,
-  });
+  const sessions = [];
+  for (const [, backend] of builds) {
+    sessions.push(
+      await InferenceSession.create(testdata('yolov8n-onnxstream'), {
+        backend,
+        threads,
+        weightsProvider: keeping(),
+      }),
+    );
+  }
   const s = await ort.InferenceSession.create(testdata('yolov8n-onnx', 'yolov8n.onnx'), {
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
   });
   const feeds = { images: new ort.Tensor('float32', images.data, images.dims) };
-  const [ours, theirs, oursCpu, theirsCpu] = await race(
-    async () => {
+  const [best, cpu] = await race([
+    ...sessions.map((session) => async () => {
       const { output0 } = await session.run({ images });
       output0.dispose();
-    },
+    }),
     () => s.run(feeds),
-  );
-  rows.push(['YOLOv8n 640x640 (whole model)', 8.7e9, ours, theirs, oursCpu, theirsCpu]);
-  await session.run({ images }, { profile: true });
-  for (const t of [...session.lastRunStats.opTimes].sort((a, b) => b.ms - a.ms).slice(0, 8)) {
+  ]);
+  rows.push(['YOLOv8n 640x640 (whole model)', 8.7e9, best, cpu]);
+  await sessions[0].run({ images }, { profile: true });
+  for (const t of [...sessions[0].lastRunStats.opTimes].sort((a, b) => b.ms - a.ms).slice(0, 8)) {
     console.log(`  ${t.opType.padEnd(12)} ${t.ms.toFixed(2).padStart(8)} ms x${t.count}`);
   }
 }
 
-console.log(`threads ${threads}, best of ${runs}: wall ms, GFLOP/s, CPU ms; ours | onnxruntime-node`);
+console.log(
+  `threads ${threads}, best of ${runs}: wall ms, GFLOP/s, CPU ms; ${builds.map(([label]) => label).join(' | ')} | onnxruntime-node`,
+);
 const cell = (flops, ms, cpu) =>
   `${ms.toFixed(3).padStart(8)} ${(flops / ms / 1e6).toFixed(1).padStart(7)} ${cpu.toFixed(2).padStart(8)}`;
-for (const [name, flops, ours, theirs, oursCpu, theirsCpu] of rows) {
-  console.log(`${name.padEnd(40)} ${cell(flops, ours, oursCpu)}  | ${cell(flops, theirs, theirsCpu)}`);
+for (const [name, flops, best, cpu] of rows) {
+  console.log(`${name.padEnd(40)} ${best.map((ms, k) => cell(flops, ms, cpu[k])).join('  | ')}`);
 }

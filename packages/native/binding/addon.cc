@@ -3,10 +3,11 @@
 //
 //   alloc(bytes) -> ArrayBuffer        native, 64-byte aligned (mmap for large blocks)
 //   free(arrayBuffer)                  frees now and detaches it (views then have length 0)
-//   run(kernelId, views, params)       -> Promise, on a libuv worker thread (the pool joins in)
+//   run(kernelId, views, params)       -> Promise of the microseconds the kernel ran, on a libuv
+//                                      worker thread (the pool joins in)
 //   runSync(kernelId, views, params)   on this thread, for small work
 //   info() -> { isa, isas, threads, kernels, bytesInUse, bytesPeak, bytesCached }
-//   setIsa(name), setThreads(n), resetPeak(), setBufferCache(bytes)
+//   setIsa(name), setThreads(n), setPoolSpin(workerUs, callerUs), resetPeak(), setBufferCache(bytes)
 #include <napi.h>
 
 #include <chrono>
@@ -123,7 +124,10 @@ Call Prepare(const Napi::CallbackInfo& info, std::vector<Napi::ObjectReference>*
   c.fn = os::kernel_fn(id);
   if (!c.fn) throw Napi::RangeError::New(env, "unknown kernel id " + std::to_string(id));
   Napi::Array views = info[1].As<Napi::Array>();
-  for (uint32_t i = 0; i < views.Length(); i++) {
+  const uint32_t nviews = views.Length();
+  c.bufs.reserve(nviews);
+  if (keep) keep->reserve(nviews);
+  for (uint32_t i = 0; i < nviews; i++) {
     Napi::Value v = views[i];
     if (!v.IsTypedArray()) throw Napi::TypeError::New(env, std::string(os::kernel_name(id)) + ": buffer " + std::to_string(i) + " is not a typed array");
     Napi::TypedArray t = v.As<Napi::TypedArray>();
@@ -143,19 +147,23 @@ class KernelWorker : public Napi::AsyncWorker {
       : Napi::AsyncWorker(env, "onnxstream-kernel"), call_(std::move(call)), keep_(std::move(keep)), deferred_(env) {}
   Napi::Promise Promise() { return deferred_.Promise(); }
   void Execute() override {
+    const auto t0 = std::chrono::steady_clock::now();
     try {
       call_.fn(call_.bufs.data(), call_.bufs.size(), call_.params.data(), call_.params.size());
     } catch (const std::exception& e) {
       SetError(e.what());
     }
+    us_ = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
   }
-  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
+  // Resolves with the kernel's own time (the backend runs calls measured short on the JS thread).
+  void OnOK() override { deferred_.Resolve(Napi::Number::New(Env(), us_)); }
   void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
 
  private:
   Call call_;
   std::vector<Napi::ObjectReference> keep_;  // the buffers stay alive while the kernel runs
   Napi::Promise::Deferred deferred_;
+  double us_ = 0;
 };
 
 Napi::Value Run(const Napi::CallbackInfo& info) {
@@ -214,6 +222,11 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value SetPoolSpin(const Napi::CallbackInfo& info) {
+  os::set_pool_spin(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Int32Value());
+  return info.Env().Undefined();
+}
+
 Napi::Value SetBufferCache(const Napi::CallbackInfo& info) {
   const double bytes = info[0].As<Napi::Number>().DoubleValue();
   if (!(bytes >= 0)) throw Napi::RangeError::New(info.Env(), "setBufferCache: bad byte count");
@@ -235,6 +248,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
+  exports.Set("setPoolSpin", Napi::Function::New(env, SetPoolSpin));
   exports.Set("resetPeak", Napi::Function::New(env, ResetPeak));
   exports.Set("setBufferCache", Napi::Function::New(env, SetBufferCache));
   return exports;

@@ -10,6 +10,44 @@ import { nativeTensor } from './memory.js';
 
 let checked: { addon: NativeBinding; kernels: KernelBinding } | undefined;
 
+/**
+ * Calls whose kernel ran shorter than this (microseconds) the last time run on the JavaScript thread
+ * from then on: the hop to a libuv thread and back costs tens of microseconds per call (more than
+ * many kernels of a small model take), while blocking the event loop this long is harmless.
+ */
+export const SYNC_BELOW_US = 1000;
+/** Shapes remembered at most (a model's calls repeat; a long-lived process may see many models). */
+const MAX_SHAPES = 8192;
+
+/**
+ * `run` for a KernelBinding: a call the operators give to `run` (large enough, by their estimate, to
+ * leave the JavaScript thread) goes there the first time its kernel, parameters and buffer sizes
+ * are seen; afterwards it runs on the JavaScript thread while its measured time stays short.
+ */
+export function adaptiveRun(addon: NativeBinding): KernelBinding['run'] {
+  const measured = new Map<string, number>();
+  return (kernel, buffers, params) => {
+    let key = `${kernel}`;
+    for (let i = 0; i < params.length; i++) key += ` ${params[i]}`;
+    for (let i = 0; i < buffers.length; i++) key += `|${buffers[i].byteLength}`;
+    const us = measured.get(key);
+    if (measured.size >= MAX_SHAPES && us === undefined) measured.clear();
+    if (us !== undefined && us < SYNC_BELOW_US) {
+      const t0 = performance.now();
+      try {
+        addon.runSync(kernel, buffers, params);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      measured.set(key, (performance.now() - t0) * 1000);
+      return Promise.resolve();
+    }
+    return addon.run(kernel, buffers, params).then((ran) => {
+      measured.set(key, ran);
+    });
+  };
+}
+
 /** The addon and its KernelBinding, after checking that it has every kernel the operators call. */
 function native(): { addon: NativeBinding; kernels: KernelBinding } {
   if (!checked) {
@@ -18,7 +56,7 @@ function native(): { addon: NativeBinding; kernels: KernelBinding } {
       name: 'native',
       kernelNames: () => addon.info().kernels,
       allocTensor: (type, dims) => nativeTensor(addon, type, dims),
-      run: (kernel, buffers, params) => addon.run(kernel, buffers, params),
+      run: adaptiveRun(addon),
       runSync: (kernel, buffers, params) => addon.runSync(kernel, buffers, params),
     };
     checkKernels(kernels);

@@ -15,11 +15,17 @@ export interface NativeInfo extends KernelLibraryInfo {
 export interface NativeBinding {
   alloc(bytes: number): ArrayBuffer;
   free(buffer: ArrayBuffer): void;
-  run(kernel: number, buffers: readonly ArrayBufferView[], params: Float64Array): Promise<void>;
+  /** Off the JavaScript thread; resolves with the microseconds the kernel itself ran. */
+  run(kernel: number, buffers: readonly ArrayBufferView[], params: Float64Array): Promise<number>;
   runSync(kernel: number, buffers: readonly ArrayBufferView[], params: Float64Array): void;
   info(): NativeInfo;
   setIsa(name: string): void;
   setThreads(threads: number): void;
+  /**
+   * Microseconds a pool worker spins for the next job before sleeping, and a caller for the other
+   * threads' chunks (csrc/threads/pool.h; defaults 300 and 50). For tuning.
+   */
+  setPoolSpin(workerUs: number, callerUs: number): void;
   resetPeak(): void;
   setBufferCache(bytes: number): void;
 }

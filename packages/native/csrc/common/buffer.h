@@ -1,7 +1,7 @@
-// Aligned buffers for tensors. Large blocks come straight from mmap so that freeing them gives the
-// memory back to the system (glibc's malloc would keep it in its heap), except for a small cache of
-// freed blocks (ONNXSTREAM_BUFFER_CACHE_MB, default 64) reused by later allocations of the same size:
-// a fresh mapping costs a page fault per page touched.
+// Aligned buffers for tensors. Blocks of a page or more come straight from mmap so that freeing them
+// gives the memory back to the system (glibc's malloc would keep it in its heap), except for a small
+// cache of freed blocks (ONNXSTREAM_BUFFER_CACHE_MB, default 64) reused by later allocations of the
+// same size: a fresh mapping costs a page fault per page touched.
 #pragma once
 #include <cstddef>
 

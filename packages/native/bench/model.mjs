@@ -1,0 +1,336 @@
+// Whole-model timing of native addon builds (and wasm threads builds) in one process, interleaved
+// in blocks of runs (the machine may be shared): best, 10th percentile and median wall time, median
+// process CPU time and page faults per run, with onnxruntime-node alongside if asked.
+//   node bench/model.mjs [model=ultraface] [runs=200] [threads=2] [addon.node ...] [wasm[:dir] ...]
+//     [spins=W/C,...] [dispatch] [plain] [sync] [reuse] [ort] [profile] [nodes] [noop] [trace]
+// model: `ultraface` (UltraFace RFB-320, 1x3x240x320), `yolo` (YOLOv8n folder, 1x3x640x640), or a
+// path to an .onnx file or model folder with one float32 input, its dims given as `dims=1,3,H,W`.
+// Weights are kept in memory in their prepared form (like the RAM provider).
+//   addon.node   a build of the addon (copy build/Release/onnxstream_native.node aside before
+//                rebuilding, to compare); without any (and without wasm), this package's build
+//   wasm[:dir]   a wasm threads build: onnxstream-threads.{cjs,wasm,worker.js} in dir (default: the
+//                wasm package's dist/wasm/node)
+//   spins=W/C,.. the first build once per pool spin setting: worker/caller microseconds (setPoolSpin)
+//   dispatch     each build with every large call off the JavaScript thread (plain) and with the
+//                backend's adaptive choice (adaptiveRun, the default); `plain`: plain only
+//   sync         every kernel on the JavaScript thread; `reuse`: output buffers recycled by size in
+//                JavaScript (no fresh pages per run)
+//   ort          adds onnxruntime-node; `profile`: time per operator type (the first engine);
+//                `nodes`: median time and page faults per node; `noop`: kernels do nothing (what is
+//                left is JavaScript and allocation); `trace`: large blocks allocated and freed in a run
+import { createRequire } from 'node:module';
+import { InferenceSession, Tensor, weightTensor } from '@onnxstream/core';
+import { checkKernels, createKernelBackend } from '@onnxstream/core/kernel';
+import { testdata } from '@onnxstream/core/testing';
+import { adaptiveRun } from '../dist/backend.js';
+import { binding } from '../dist/binding.js';
+import { nativeTensor } from '../dist/memory.js';
+
+const args = process.argv.slice(2);
+const positional = args.filter(
+  (a) =>
+    !a.endsWith('.node') &&
+    !a.includes('=') &&
+    !a.startsWith('wasm') &&
+    !/^(ort|profile|sync|nodes|reuse|trace|noop|plain|dispatch)$/.test(a),
+);
+const modelName = positional[0] ?? 'ultraface';
+const runs = Number(positional[1] ?? 200);
+const threads = Number(positional[2] ?? 2);
+const addons = args.filter((a) => a.endsWith('.node'));
+const dimsArg = args.find((a) => a.startsWith('dims='));
+const require = createRequire(import.meta.url);
+
+const models = {
+  ultraface: [testdata('models', 'ultraface-rfb-320', 'version-RFB-320.onnx'), [1, 3, 240, 320]],
+  yolo: [testdata('yolov8n-onnxstream'), [1, 3, 640, 640], testdata('yolov8n-onnx', 'yolov8n.onnx')],
+};
+const [modelPath, dims, ortPath] = models[modelName] ?? [
+  modelName,
+  dimsArg.slice(5).split(',').map(Number),
+  modelName,
+];
+
+let seed = 1;
+const count = dims.reduce((a, b) => a * b, 1);
+const input = new Tensor(
+  'float32',
+  Float32Array.from({ length: count }, () => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return seed / 2 ** 32;
+  }),
+  dims,
+);
+
+/** A kernel backend over one build of the addon. */
+function backendOf(addon, label, plain = args.includes('plain')) {
+  if (args.includes('reuse')) {
+    // Output buffers recycled by size in JavaScript (as an arena would): no fresh pages per run.
+    const alloc = addon.alloc.bind(addon);
+    const free = new Map();
+    addon.alloc = (bytes) => free.get(bytes)?.pop() ?? alloc(bytes);
+    addon.free = (buffer) => {
+      if (!free.has(buffer.byteLength)) free.set(buffer.byteLength, []);
+      free.get(buffer.byteLength).push(buffer);
+    };
+  }
+  if (args.includes('trace')) {
+    // Large blocks allocated and freed, with the addon's counters after each (one run, at the end).
+    const alloc = addon.alloc.bind(addon);
+    const free = addon.free.bind(addon);
+    const log = (what, bytes) => {
+      if (!tracing || bytes < 256 * 1024) return;
+      const i = addon.info();
+      console.log(
+        `${what} ${(bytes / 1024).toFixed(0)} KiB: in use ${(i.bytesInUse / 1024).toFixed(0)}, cached ${(i.bytesCached / 1024).toFixed(0)}, peak ${(i.bytesPeak / 1024).toFixed(0)}`,
+      );
+    };
+    addon.alloc = (bytes) => {
+      const f0 = process.resourceUsage().minorPageFault;
+      const b = alloc(bytes);
+      new Uint8Array(b).fill(0);
+      const f = process.resourceUsage().minorPageFault - f0;
+      log(`alloc (${f} faults)`, bytes);
+      return b;
+    };
+    addon.free = (buffer) => {
+      const n = buffer.byteLength;
+      free(buffer);
+      log('free', n);
+    };
+  }
+  if (args.includes('noop')) {
+    // Kernels do nothing: what is left is JavaScript (executor, operator layer) and allocation.
+    // (From the timed runs on: packing weights needs the kernels.)
+    const run = addon.run.bind(addon);
+    const runSync = addon.runSync.bind(addon);
+    addon.run = (...a) => (noop ? Promise.resolve() : run(...a));
+    addon.runSync = (...a) => (noop ? undefined : runSync(...a));
+  }
+  if (args.includes('sync')) addon.run = (id, b, p) => Promise.resolve(addon.runSync(id, b, p));
+  const kernels = {
+    name: 'native',
+    kernelNames: () => addon.info().kernels,
+    allocTensor: (type, d) => nativeTensor(addon, type, d),
+    run: plain ? (kernel, buffers, params) => addon.run(kernel, buffers, params) : adaptiveRun(addon),
+    runSync: (kernel, buffers, params) => addon.runSync(kernel, buffers, params),
+  };
+  checkKernels(kernels);
+  const backend = createKernelBackend({
+    name: `native ${label}`,
+    binding: () => kernels,
+    init: (o) => {
+      if (o.threads !== undefined) addon.setThreads(o.threads);
+    },
+  });
+  if (args.includes('nodes')) {
+    // Time per node (a kernel's wall time, hop included), summed over the runs.
+    const run = backend.run.bind(backend);
+    backend.run = async (call) => {
+      const f0 = process.resourceUsage().minorPageFault;
+      const t0 = performance.now();
+      const out = await run(call);
+      const faults = process.resourceUsage().minorPageFault - f0;
+      const key = `${call.node.opType} ${call.node.name} ${call.inputs.map((t) => t?.dims.join('x')).join(' ')} ${JSON.stringify(call.attrs)}`;
+      if (!nodeTimes.has(key)) nodeTimes.set(key, [[], 0]);
+      nodeTimes.get(key)[0].push(performance.now() - t0);
+      nodeTimes.get(key)[1] += faults;
+      return out;
+    };
+  }
+  return backend;
+}
+const nodeTimes = new Map();
+let tracing = false;
+let noop = false;
+
+/** Keeps every weight in its final (packed) form, like the RAM provider. */
+function keeping() {
+  const kept = new Map();
+  let files;
+  return {
+    name: 'keeping',
+    init: (f) => {
+      files = f;
+    },
+    get: async (ref) => {
+      if (!kept.has(ref.name))
+        kept.set(ref.name, weightTensor(ref, await files.read(ref.file, ref.offset, ref.byteLength)));
+      return kept.get(ref.name);
+    },
+    update: (ref, t) => {
+      kept.set(ref.name, t);
+      return true;
+    },
+  };
+}
+
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+const engines = [];
+// `wasm:<dir>`: a threads build of the wasm package (its onnxstream-threads.cjs, .wasm and .worker.js in
+// <dir>; `wasm` alone: the package's dist/wasm/node), measured instead of / beside native builds.
+const wasmDirs = args
+  .filter((a) => a === 'wasm' || a.startsWith('wasm:'))
+  .map((a) => (a === 'wasm' ? new URL('../../wasm/dist/wasm/node', import.meta.url).pathname : a.slice(5)));
+const builds = addons.length
+  ? addons.map((p) => [p.split('/').pop(), require(p)])
+  : wasmDirs.length
+    ? []
+    : [['build', binding()]];
+// `spins=W/C,W/C,...`: the first build once per pool spin setting (worker/caller microseconds).
+const spins = args
+  .find((a) => a.startsWith('spins='))
+  ?.slice(6)
+  .split(',')
+  .map((x) => x.split('/').map(Number));
+const configs = spins
+  ? spins.map(([w, c]) => [
+      `${builds[0][0]} spin ${w}/${c}`,
+      builds[0][1],
+      () => builds[0][1].setPoolSpin(w, c),
+    ])
+  : builds.map(([label, addon]) => [label, addon, () => {}]);
+// `dispatch`: each build twice, with every large call off the JavaScript thread (plain) and with the
+// backend's adaptive choice (builds before it never choose the JavaScript thread).
+if (args.includes('dispatch')) {
+  configs.splice(
+    0,
+    configs.length,
+    ...builds.flatMap(([label, addon]) => [
+      [`${label} plain`, addon, () => {}, true],
+      [`${label} adaptive`, addon, () => {}, false],
+    ]),
+  );
+}
+for (const [label, addon, before, plain] of configs) {
+  const session = await InferenceSession.create(modelPath, {
+    backend: backendOf(addon, label, plain),
+    threads,
+    weightsProvider: keeping(),
+  });
+  const name = session.inputNames[0];
+  engines.push({
+    label,
+    session,
+    before,
+    run: async () => {
+      const out = await session.run({ [name]: input });
+      for (const t of Object.values(out)) t.dispose();
+    },
+  });
+}
+for (const dir of wasmDirs) {
+  const { readFileSync } = await import('node:fs');
+  const { WasmKernels } = await import('../../wasm/dist/kernels.js');
+  const glue = `${dir}/onnxstream-threads.cjs`;
+  const pool = Math.max(1, threads - 1);
+  const m = await require(glue)({
+    wasmBinary: readFileSync(glue.replace(/\.cjs$/, '.wasm')),
+    osPoolSize: pool,
+  });
+  const k = new WasmKernels(m, 'threads', pool);
+  m._os_threads();
+  await k.setThreads(threads);
+  const session = await InferenceSession.create(modelPath, {
+    backend: createKernelBackend({ name: 'wasm', binding: () => k }),
+    threads,
+    weightsProvider: keeping(),
+  });
+  const name = session.inputNames[0];
+  engines.push({
+    label: `wasm ${dir}`,
+    session,
+    run: async () => {
+      const out = await session.run({ [name]: input });
+      for (const t of Object.values(out)) t.dispose();
+    },
+  });
+}
+if (args.includes('ort')) {
+  const ort = createRequire(new URL('../../core/package.json', import.meta.url))('onnxruntime-node');
+  const s = await ort.InferenceSession.create(ortPath ?? modelPath, {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+  });
+  const feeds = { [s.inputNames[0]]: new ort.Tensor('float32', input.data, dims) };
+  engines.push({ label: 'onnxruntime-node', run: () => s.run(feeds) });
+}
+
+const times = engines.map(() => []);
+const faults = engines.map(() => 0);
+const cpus = engines.map(() => []);
+const block = 10;
+for (const e of engines) for (let i = 0; i < 3; i++) await e.run();
+noop = args.includes('noop');
+for (let done = 0; done < runs; done += block) {
+  for (const [k, e] of engines.entries()) {
+    e.before?.();
+    await e.run();
+    for (let i = 0; i < block; i++) {
+      const c0 = cpuMs();
+      const f0 = process.resourceUsage().minorPageFault;
+      const t0 = performance.now();
+      await e.run();
+      times[k].push(performance.now() - t0);
+      faults[k] += process.resourceUsage().minorPageFault - f0;
+      cpus[k].push(cpuMs() - c0);
+    }
+  }
+}
+const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+const quantile = (a, q) => [...a].sort((x, y) => x - y)[Math.floor((a.length - 1) * q)];
+console.log(
+  `${modelName}, threads ${threads}, ${times[0].length} runs each: wall ms best / 10 % / median, CPU ms median, page faults per run`,
+);
+for (const [k, e] of engines.entries()) {
+  console.log(
+    `${e.label.padEnd(40)} ${Math.min(...times[k])
+      .toFixed(2)
+      .padStart(
+        8,
+      )} ${quantile(times[k], 0.1).toFixed(2).padStart(8)} ${median(times[k]).toFixed(2).padStart(8)} ${median(cpus[k]).toFixed(2).padStart(8)} ${(faults[k] / times[k].length).toFixed(0).padStart(7)}`,
+  );
+}
+if (args.includes('trace')) {
+  tracing = true;
+  await engines[0].run();
+  tracing = false;
+}
+if (args.includes('profile')) {
+  const { session } = engines[0];
+  const total = new Map();
+  for (let i = 0; i < 20; i++) {
+    const out = await session.run({ [session.inputNames[0]]: input }, { profile: true });
+    for (const t of Object.values(out)) t.dispose();
+    for (const t of session.lastRunStats.opTimes) {
+      const e = total.get(t.opType) ?? { ms: 0, count: t.count };
+      e.ms += t.ms / 20;
+      total.set(t.opType, e);
+    }
+  }
+  for (const [op, t] of [...total].sort((a, b) => b[1].ms - a[1].ms)) {
+    console.log(`  ${op.padEnd(14)} ${t.ms.toFixed(3).padStart(8)} ms x${t.count}`);
+  }
+}
+if (args.includes('nodes')) {
+  // Median and mean per node.
+  const rows = [...nodeTimes].map(([key, [a, f]]) => [
+    key,
+    median(a),
+    a.reduce((x, y) => x + y, 0) / a.length,
+    f / a.length,
+  ]);
+  let sum = 0;
+  for (const [, m] of rows) sum += m;
+  console.log(`sum of node medians ${sum.toFixed(2)} ms; node: median ms, mean ms, page faults`);
+  for (const [key, m, mean, f] of rows.sort((a, b) => b[1] - a[1]).slice(0, 40)) {
+    console.log(
+      `${m.toFixed(3).padStart(8)} ${mean.toFixed(3).padStart(8)} ${f.toFixed(1).padStart(7)}  ${key}`,
+    );
+  }
+}
+process.exit(0);
