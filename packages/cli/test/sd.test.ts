@@ -142,6 +142,43 @@ describe('onnxstream sd', () => {
     expect(lowmem.latents).toEqual(prefetch.latents); // the UNet streams from disk; the W8A8 VAE differs
   }, 180_000);
 
+  it('the native, wasm and reference backends make the same image', async () => {
+    const run = async (backend: string) => {
+      const out = join(dir, `backend-${backend}`, 'r.png');
+      const latents = join(dir, `backend-${backend}`, 'l.npy');
+      const r = await cli([
+        ...base(diffusers, out),
+        '--sampler',
+        'euler',
+        '--save-latents',
+        latents,
+        '--backend',
+        backend,
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      return {
+        png: decodePng(await readFile(out)).data,
+        latents: parseNpy(await readFile(latents)).data as Float32Array,
+      };
+    };
+    const native = await run('native');
+    let scale = 0;
+    for (const v of native.latents) scale = Math.max(scale, Math.abs(v));
+    for (const other of [await run('wasm'), await run('reference')]) {
+      // Kernels differ in summation order only (SIMD widths): latents agree to float32 rounding
+      // accumulated over the steps, and pixels, rounded to 8 bits, differ by at most one level.
+      let worst = 0;
+      for (let i = 0; i < native.latents.length; i++) {
+        worst = Math.max(worst, Math.abs(native.latents[i] - other.latents[i]));
+      }
+      expect(worst).toBeLessThan(1e-5 * scale);
+      let pixels = 0;
+      for (let i = 0; i < native.png.length; i++)
+        pixels = Math.max(pixels, Math.abs(native.png[i] - other.png[i]));
+      expect(pixels).toBeLessThanOrEqual(1);
+    }
+  }, 300_000);
+
   it('--num writes one image per seed, previews per step', async () => {
     const out = join(dir, 'num', 'img.png');
     const r = await cli([...base(diffusers, out), '--num', '2', '--preview-steps', '--json']);
