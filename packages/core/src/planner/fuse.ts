@@ -16,6 +16,7 @@
  * uint8 arithmetic quantises its output with the range of the chain's last operator.
  */
 import { type AttrValue, implicitInputs, type Node } from '../graph/graph.js';
+import { Attributes } from '../ops/attributes.js';
 import type { ValueMeta } from '../ops/op.js';
 import { asNumbers } from '../tensor/convert.js';
 
@@ -183,5 +184,53 @@ export function fuseNodes(
       source: mul.source,
     });
   }
-  return nodes.filter((n) => !removed.has(n)).map((n) => replaced.get(n) ?? n);
+  const fused = nodes.filter((n) => !removed.has(n)).map((n) => replaced.get(n) ?? n);
+
+  // A nearest 2x Resize read only by a convolution: the convolution reads its input through the
+  // upsampling (FusedConv `upsample`), so the upsampled copy (4x the input) is never made.
+  const isUpsample2x = (r: Node): boolean => {
+    if (!onnx(r, 'Resize') || r.inputs.length < 3 || r.attributes.has('axes')) return false;
+    // Attributes.string also reads OnnxStream's untyped model.txt attributes.
+    const attrs = new Attributes(r.attributes);
+    const a = (k: string, d: string) => attrs.string(k, d);
+    if (
+      a('mode', 'nearest') !== 'nearest' ||
+      a('coordinate_transformation_mode', 'half_pixel') !== 'asymmetric'
+    )
+      return false;
+    if (!['floor', 'round_prefer_floor'].includes(a('nearest_mode', 'round_prefer_floor'))) return false;
+    const dims = metas.get(r.inputs[0])?.dims;
+    if (dims?.length !== 4 || dims.some((d) => typeof d !== 'number')) return false;
+    const [scales, sizes] = [r.inputs[2], r.inputs[3]].map((v) => (v ? metas.get(v)?.value : undefined));
+    const want = scales
+      ? [1, 1, 2, 2]
+      : [...(dims as number[]).slice(0, 2), ...(dims as number[]).slice(2).map((d) => 2 * d)];
+    const given = scales ?? sizes;
+    return (
+      given !== undefined && given.size === 4 && Array.from(asNumbers(given)).every((v, i) => v === want[i])
+    );
+  };
+  const upsamplers = new Set<Node>();
+  const result = fused.map((n) => {
+    const conv = onnx(n, 'Conv') || (n.domain === FUSED_DOMAIN && n.opType === 'FusedConv');
+    const r = conv ? producer.get(n.inputs[0]) : undefined;
+    const readers = r ? (consumers.get(r.outputs[0]) ?? []) : [];
+    if (!r || removed.has(r) || replaced.has(r) || readers.length !== 1 || requested.has(r.outputs[0]))
+      return n;
+    if (!isUpsample2x(r)) return n;
+    upsamplers.add(r);
+    const chain = fusedFrom(n) ?? [{ name: n.name, opType: n.opType }];
+    const attributes = new Map(n.attributes);
+    attributes.set(FUSED_NAMES, { type: 'strings', value: [r.name, ...chain.map((c) => c.name)] });
+    attributes.set(FUSED_TYPES, { type: 'strings', value: [r.opType, ...chain.map((c) => c.opType)] });
+    attributes.set('upsample', { type: 'int', value: 2 });
+    return {
+      ...n,
+      opType: 'FusedConv',
+      domain: FUSED_DOMAIN,
+      inputs: [r.inputs[0], ...n.inputs.slice(1)],
+      attributes,
+    };
+  });
+  return result.filter((n) => !upsamplers.has(n));
 }

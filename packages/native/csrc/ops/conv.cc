@@ -5,7 +5,10 @@
 //            (float32[M], or empty), y (float32[N*M*OH*OW])
 //   params:  N, C, H, W, M, kh, kw, strideH, strideW, dilationH, dilationW, padTop, padLeft, OH, OW,
 //            group, activation (UnaryOp relu/sigmoid/silu/tanh, or -1), hasBias, then the weight's
-//            form, scale, zero (ops/weight.h)
+//            form, scale, zero (ops/weight.h), and optionally `up` (1 or 2): the convolution reads
+//            its input through a nearest 2x upsampling (ONNX Resize nearest, asymmetric, floor), H
+//            and W being the upsampled size and x holding N*C*(H/2)*(W/2) values, so the upsampled
+//            copy never exists (SD's VAE upsamplers: 256 MiB at 512x512)
 //
 // As GEMM per image and group: M/group output channels x output pixels x C/group*kh*kw. B is never
 // materialised as an im2col matrix: the input is copied into zero-padded "phase planes" (one per
@@ -37,6 +40,9 @@ namespace {
 
 struct ConvGeometry {
   size_t n, c, h, w, m, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow, group;
+  size_t up = 1;  // the input is read through a nearest upsampling by this factor (h, w: upsampled)
+  // Floats of one input channel as stored.
+  size_t plane() const { return (h / up) * (w / up); }
   size_t cg() const { return c / group; }
   size_t mg() const { return m / group; }
   size_t depth() const { return cg() * kh * kw; }
@@ -114,8 +120,23 @@ struct Planes {
   }
 };
 
-// Writes the phase planes of one channel (xc: its H x W plane) for the band starting at output
-// row r0 to dst.
+// pad_rows over the nearest-upsampled input (g.up > 1; xc: the channel's stored (H/up) x (W/up)
+// plane): `rows` rows from upsampled row y0 (every sh-th), each with `lead` zeros, then n values
+// from upsampled column x0 (every sw-th), then zeros up to `pitch`. Building planes is a small part
+// of a convolution's work: a plain loop is enough.
+void upsampled_rows(const ConvGeometry& g, const float* xc, size_t y0, size_t x0, size_t rows, size_t lead, size_t n,
+                    size_t pitch, float* dst) {
+  const size_t sw = g.w / g.up;
+  for (size_t r = 0; r < rows; r++, dst += pitch) {
+    const float* src = xc + (y0 + r * g.sh) / g.up * sw;
+    std::memset(dst, 0, lead * sizeof(float));
+    for (size_t j = 0; j < n; j++) dst[lead + j] = src[(x0 + j * g.sw) / g.up];
+    std::memset(dst + lead + n, 0, (pitch - lead - n) * sizeof(float));
+  }
+}
+
+// Writes the phase planes of one channel (xc: its H x W plane, or the stored plane it upsamples)
+// for the band starting at output row r0 to dst.
 void build_planes(const ConvGeometry& g, const Planes& pl, const float* xc, size_t r0, float* dst) {
   const PadRowsFn pad_rows = kernels().pad_rows;
   for (size_t ry = 0; ry < g.sh; ry++) {
@@ -134,7 +155,10 @@ void build_planes(const ConvGeometry& g, const Planes& pl, const float* xc, size
         continue;
       }
       std::memset(out, 0, top * pl.pitch * sizeof(float));
-      if (bottom > top) {
+      if (bottom > top && g.up > 1) {
+        upsampled_rows(g, xc, first + top * g.sh - g.pt, jlo * g.sw + rx - pl.origin, bottom - top, jlo, jhi - jlo,
+                       pl.pitch, out + top * pl.pitch);
+      } else if (bottom > top) {
         const float* src = xc + (first + top * g.sh - g.pt) * g.w + jlo * g.sw + rx - pl.origin;
         pad_rows(bottom - top, src, g.sh * g.w, g.sw, jlo, jhi - jlo, pl.pitch, out + top * pl.pitch);
       }
@@ -159,7 +183,7 @@ void tap_rows(const ConvGeometry& g, const Planes& pl, const float* xp, const fl
 void build_band(const ConvGeometry& g, const Planes& pl, const float* xb, size_t r0, float* buf, const float** rows) {
   std::memset(buf, 0, pl.front(g) * sizeof(float));
   float* xp = buf + pl.front(g);
-  for (size_t c = 0; c < g.c; c++) build_planes(g, pl, xb + c * g.h * g.w, r0, xp + c * pl.per_channel);
+  for (size_t c = 0; c < g.c; c++) build_planes(g, pl, xb + c * g.plane(), r0, xp + c * pl.per_channel);
   std::memset(xp + g.c * pl.per_channel, 0, pl.guard(g) * sizeof(float));
   tap_rows(g, pl, xp, rows);
 }
@@ -235,9 +259,9 @@ struct ConvGemm {
 
   void run(const float* x) const {
     const GemmKernels& gk = kernels().gemm;
-    const size_t hw = g.h * g.w;
-    const bool pointwise = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 &&
-                           g.oh == g.h && g.ow == g.w;
+    const size_t hw = g.plane();
+    const bool pointwise = g.up == 1 && g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 &&
+                           g.pl == 0 && g.oh == g.h && g.ow == g.w;
     std::vector<GemmProblem> ps;
     if (pointwise) {
       // The input planes are the B matrix: one pointer per channel.
@@ -325,7 +349,7 @@ void conv_depthwise(const ConvGeometry& g, const float* x, const float* w, const
     float* xp = t_planes.data();
     for (size_t i = begin; i < end; i++) {
       const size_t b = i / g.c, c = i % g.c;
-      build_planes(g, pl, x + i * g.h * g.w, 0, xp);
+      build_planes(g, pl, x + i * g.plane(), 0, xp);
       for (size_t t = 0; t < mult; t++) {
         const size_t m = c * mult + t;
         float* ym = y + (b * g.m + m) * ohw;
@@ -361,14 +385,16 @@ void run_conv2d_f32(const Buf* bufs, size_t nbufs, const double* params, size_t 
   g.group = static_cast<size_t>(a.integer(15, 1, kDim));
   const int act = static_cast<int>(a.integer(16, -1, static_cast<int>(UnaryOp::tanh)));
   const bool has_bias = a.integer(17, 0, 1) != 0;
+  g.up = nparams > 21 ? static_cast<size_t>(a.integer(21, 1, 2)) : 1;
   if (g.c % g.group != 0 || g.m % g.group != 0) a.fail("channels are not divisible by group");
+  if (g.h % g.up != 0 || g.w % g.up != 0) a.fail("an upsampled size is not a multiple of the factor");
   const double in = static_cast<double>(g.n) * g.c * g.h * g.w;
   const double out = static_cast<double>(g.n) * g.m * g.oh * g.ow;
   const double planes = static_cast<double>(g.c) * g.sh * g.sw * (g.oh + g.kh * g.dh) * (g.ow + g.kw * g.dw);
   if (in > 0x1p48 || out > 0x1p48 || planes > 0x1p40 || static_cast<double>(g.m) * g.depth() > 0x1p40) {
     a.fail("tensor sizes are out of range");
   }
-  const float* x = a.buffer<float>(0, g.n * g.c * g.h * g.w);
+  const float* x = a.buffer<float>(0, g.n * g.c * g.plane());
   const GemmKernels& gk = kernels().gemm;
   const WeightArg w = weight_arg(a, 1, 18, PackedInfo{PackedKind::a, gk.mr, g.group, g.mg(), g.depth()});
   if (!w.packed && w.elements < g.m * g.depth()) a.fail("weights hold fewer than " + std::to_string(g.m * g.depth()) + " values");

@@ -1,17 +1,53 @@
+import type { Tensor } from '../../tensor/tensor.js';
 import { Conv } from '../conv.js';
-import type { OpDef } from '../op.js';
+import type { OpDef, ValueMeta } from '../op.js';
+import { check } from '../op.js';
+import { elementsOf, tensorOf } from '../support/tensor-data.js';
 import { activationOf, applyActivation } from './activation.js';
 
 /**
  * Conv followed by an activation (relu, sigmoid, or silu = x * sigmoid(x)), as the planner's fusion
- * pass writes it: one operator, one output tensor. Attributes: Conv's plus `activation`.
+ * pass writes it: one operator, one output tensor. Attributes: Conv's plus `activation`, and
+ * `upsample` (default 1): 2 when the convolution reads its input through a nearest 2x upsampling
+ * (a Resize nearest/asymmetric/floor before it, fused so that the upsampled copy never exists).
  */
 export const FusedConv: OpDef = {
   type: 'FusedConv',
   domain: 'com.onnxstream',
-  infer: (ctx) => Conv.infer(ctx),
+  infer(ctx) {
+    const up = upsampleOf(ctx.attrs.int('upsample', 1));
+    if (up === 1) return Conv.infer(ctx);
+    const [x, ...rest] = ctx.inputs;
+    const dims = x?.dims?.map((d, i) => (i >= 2 && typeof d === 'number' ? d * up : i >= 2 ? null : d));
+    const upsampled: ValueMeta | undefined = x && { ...x, dims, value: undefined };
+    return Conv.infer({ ...ctx, inputs: [upsampled, ...rest] });
+  },
   async run(ctx) {
-    const [y] = await Conv.run(ctx);
+    const up = upsampleOf(ctx.attrs.int('upsample', 1));
+    const inputs =
+      up === 1 ? ctx.inputs : [upsampleNearest(ctx.inputs[0] as Tensor, up), ...ctx.inputs.slice(1)];
+    const [y] = await Conv.run({ ...ctx, inputs, values: inputs });
     return [applyActivation(y as never, activationOf(ctx.attrs))];
   },
 };
+
+function upsampleOf(up: number): number {
+  check(up === 1 || up === 2, () => `upsample must be 1 or 2, got ${up}`);
+  return up;
+}
+
+/** Nearest upsampling of the spatial axes of an (N, C, ...) tensor by `up` (source index floor(i / up)). */
+function upsampleNearest(x: Tensor, up: number): Tensor {
+  check(x.dims.length === 4, () => `an upsampled convolution needs a 2-D input, got rank ${x.dims.length}`);
+  const [n, c, h, w] = x.dims;
+  const src = elementsOf(x);
+  const out = new (src.constructor as Float32ArrayConstructor)(n * c * h * up * w * up);
+  let o = 0;
+  for (let p = 0; p < n * c; p++) {
+    for (let y = 0; y < h * up; y++) {
+      const row = (p * h + Math.floor(y / up)) * w;
+      for (let z = 0; z < w * up; z++) out[o++] = src[row + Math.floor(z / up)] as number;
+    }
+  }
+  return tensorOf(x.type, out as never, [n, c, h * up, w * up], x.quant);
+}

@@ -104,15 +104,18 @@ export const convOps: KernelOp = {
   async run(call: KernelCall, binding: KernelBinding) {
     const [x, w, b] = call.inputs as [Tensor, Tensor, Tensor | undefined];
     const wDims = packedDims(w) ?? w.dims;
-    if (!kernel2d(call, wDims)) {
+    // FusedConv `upsample`: the kernel reads x through a nearest upsampling (2-D only).
+    const up = call.node.domain ? call.attrs.int('upsample', 1) : 1;
+    if (!kernel2d(call, wDims) || (up !== 1 && (up !== 2 || x.dims.length !== 4))) {
       if (isPreparedWeight(w)) throw new Error('a prepared Conv weight needs a 1-D or 2-D convolution');
       return (await call.op.run(call)) as Tensor[];
     }
     const outDims = inferDims(call);
-    const [n, c, h, wd] = as2d(x.dims)!;
+    const [n, c, storedH, storedW] = as2d(x.dims)!;
+    const [h, wd] = [storedH * up, storedW * up];
     const [, m, oh, ow] = as2d(outDims)!;
     const [kh, kw] = kernelOf(x.dims.length, wDims)!;
-    const spatial = x.dims.slice(2);
+    const spatial = x.dims.slice(2).map((d) => d * up);
     const pads = padsBegin(call.attrs, spatial, x.dims.length === 4 ? [kh, kw] : [kw]);
     const group = call.attrs.int('group', 1);
     const y = outputTensor(binding, outDims);
@@ -142,6 +145,7 @@ export const convOps: KernelOp = {
         act,
         b ? 1 : 0,
         ...weightParams(w),
+        up,
       ],
     );
     return [y];
