@@ -131,4 +131,66 @@ describe('operator fusion', () => {
       expect(asked.steps.map((st) => st.node.opType)).toEqual(['Div', 'Erf', 'Add', 'Mul', 'Mul', 'Neg']);
     });
   });
+
+  describe("diffusers' GEGLU", () => {
+    const scalar = (v: number) => new Tensor('float32', [v], []);
+    /** x (2, 5, 12) -> Split last axis [6, 6] -> h, gate; torch's erf GELU on gate; h * gelu -> y. */
+    const geglu = encodeOnnxModel({
+      inputs: [{ name: 'x', type: 'float32', dims: [2, 5, 12] }],
+      outputs: [{ name: 'y', type: 'float32' }],
+      nodes: [
+        {
+          op: 'Split',
+          name: 'split',
+          inputs: ['x', 'sizes'],
+          outputs: ['h', 'gate'],
+          attrs: { axis: { i: -1 } },
+        },
+        { op: 'Div', name: 'div', inputs: ['gate', 'sqrt2'], outputs: ['d'] },
+        { op: 'Erf', name: 'erf', inputs: ['d'], outputs: ['e'] },
+        { op: 'Add', name: 'add', inputs: ['e', 'one'], outputs: ['a'] },
+        { op: 'Mul', name: 'mul', inputs: ['gate', 'a'], outputs: ['m'] },
+        { op: 'Mul', name: 'mul_1', inputs: ['m', 'half'], outputs: ['g'] },
+        { op: 'Mul', name: 'mul_2', inputs: ['h', 'g'], outputs: ['y'] },
+      ],
+      initializers: {
+        sizes: new Tensor('int64', BigInt64Array.of(6n, 6n), [2]),
+        sqrt2: scalar(Math.SQRT2),
+        one: scalar(1),
+        half: scalar(0.5),
+      },
+    }).model;
+    const x = new Tensor('float32', ramp(120, 0.45), [2, 5, 12]);
+
+    it('runs Split, GELU and Mul as one Geglu with the values of the unfused graph and of onnxruntime', async () => {
+      const fused = await InferenceSession.create(geglu);
+      const plan = await fused.plan(new Map([['x', x]]));
+      expect(plan.steps.map((st) => `${st.node.domain}:${st.node.opType}`)).toEqual(['com.onnxstream:Geglu']);
+      expect(plan.steps[0].node.attributes.get('fused_names')?.value).toEqual([
+        'split',
+        'div',
+        'erf',
+        'add',
+        'mul',
+        'mul_1',
+        'mul_2',
+      ]);
+      const y = (await fused.run({ x })).y;
+      expect(y.dims).toEqual([2, 5, 6]);
+      const plain = await InferenceSession.create(geglu, { fuseOperators: false });
+      const b = (await plain.run({ x })).y.data as Float32Array;
+      expect(closeness(y.data as Float32Array, b, 4 * 2 ** -24, 2e-7)).toBeUndefined();
+      const ort = await import('onnxruntime-node');
+      const o = await ort.InferenceSession.create(geglu);
+      const r = (await o.run({ x: new ort.Tensor('float32', x.data as Float32Array, [2, 5, 12]) })).y
+        .data as Float32Array;
+      expect(closeness(y.data as Float32Array, r, 4 * 2 ** -24, 2e-7)).toBeUndefined();
+    });
+
+    it('leaves the split alone when a half is asked for', async () => {
+      const s = await InferenceSession.create(geglu);
+      const asked = await s.plan(new Map([['x', x]]), ['h', 'y']);
+      expect(asked.steps.map((st) => st.node.opType)).toEqual(['Split', 'Gelu', 'Mul']);
+    });
+  });
 });

@@ -25,4 +25,5 @@
   X(gemm_f32)             \
   X(matmul_f32)           \
   X(conv2d_f32)           \
-  X(conv_transpose2d_f32)
+  X(conv_transpose2d_f32) \
+  X(geglu_f32)

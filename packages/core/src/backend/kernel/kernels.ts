@@ -28,6 +28,7 @@ export const KERNELS = [
   'matmul_f32',
   'conv2d_f32',
   'conv_transpose2d_f32',
+  'geglu_f32',
 ] as const;
 export type KernelName = (typeof KERNELS)[number];
 

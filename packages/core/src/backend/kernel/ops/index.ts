@@ -3,6 +3,7 @@ import { attentionFusedOps, onnxAttentionOps, sdpaOps } from './attention.js';
 import { convOps, convTransposeOp } from './conv.js';
 import { castOps, dequantizeOps, quantizeOps } from './convert.js';
 import { binaryOps, unaryOps } from './elementwise.js';
+import { gegluOps } from './geglu.js';
 import { gemmOp } from './gemm.js';
 import type { KernelOp } from './kernel-op.js';
 import { matmulOp } from './matmul.js';
@@ -16,6 +17,7 @@ import { loadUint8Ops, storeUint8Ops } from './uint8-storage.js';
 export const KERNEL_OPS: readonly KernelOp[] = [
   binaryOps,
   unaryOps,
+  gegluOps,
   softmaxOps,
   trailingNormOps,
   channelNormOps,
