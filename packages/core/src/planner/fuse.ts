@@ -266,7 +266,7 @@ function fuseGeglu(
   for (const split of nodes) {
     if (split.domain !== '' || split.opType !== 'Split' || split.outputs.length !== 2) continue;
     const x = metas.get(split.inputs[0]);
-    if (x?.type !== 'float32' || !x.dims || x.kind) continue;
+    if ((x?.type !== 'float32' && x?.type !== 'float16') || !x.dims || x.kind) continue;
     const width = x.dims[x.dims.length - 1];
     const attrs = new Attributes(split.attributes);
     const axis = attrs.int('axis', 0);

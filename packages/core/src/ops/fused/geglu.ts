@@ -1,8 +1,9 @@
 import type { Dim } from '../../graph/graph.js';
+import { asNumbers, encodeNumbers } from '../../tensor/convert.js';
 import type { OpDef } from '../op.js';
 import { check, input } from '../op.js';
 import { erf } from '../support/elementwise.js';
-import { elementsOf, tensorOf } from '../support/tensor-data.js';
+import { tensorOf } from '../support/tensor-data.js';
 
 /**
  * GEGLU, diffusers' feed-forward gate: the input's last axis holds [h, gate]; the output is
@@ -23,10 +24,14 @@ export const Geglu: OpDef = {
   },
   run(ctx) {
     const x = input(ctx, 0);
+    check(
+      x.type === 'float32' || x.type === 'float16',
+      () => `Geglu takes float32 or float16, got ${x.type}`,
+    );
     const width = x.dims[x.dims.length - 1];
     check(width % 2 === 0, () => `the last axis must split in two equal halves, got ${width}`);
     const half = width / 2;
-    const src = elementsOf(x) as ArrayLike<number>;
+    const src = asNumbers(x);
     const rows = x.size / Math.max(width, 1);
     const out = new Float32Array(rows * half);
     for (let r = 0; r < rows; r++) {
@@ -36,7 +41,7 @@ export const Geglu: OpDef = {
         out[r * half + j] = h * (0.5 * g * (1 + erf(g * Math.SQRT1_2)));
       }
     }
-    check(x.type === 'float32', () => `Geglu computes float32, got ${x.type}`);
-    return [tensorOf('float32', out, [...x.dims.slice(0, -1), half])];
+    const data = x.type === 'float32' ? out : encodeNumbers(x.type, out);
+    return [tensorOf(x.type, data as never, [...x.dims.slice(0, -1), half])];
   },
 };
