@@ -227,32 +227,14 @@ for (const [c, h, m, kk, s] of [
 // The whole of YOLOv8n: our model folder (RAM-kept packed weights) against onnxruntime on its .onnx.
 if (filter.test('YOLOv8n')) {
   await import('../dist/register.js');
-  const { InferenceSession, weightTensor } = await import('@onnxstream/core');
+  const { InferenceSession } = await import('@onnxstream/core');
+  const { keeping } = await import('./keeping-provider.mjs');
   const { testdata, readFloat32 } = await import('@onnxstream/core/testing');
   const images = new Tensor(
     'float32',
     await readFloat32(testdata('yolov8n-onnxstream-reference', 'synthetic_input_images.f32')),
     [1, 3, 640, 640],
   );
-  const keeping = () => {
-    const kept = new Map();
-    let files;
-    return {
-      name: 'keeping',
-      init: (f) => {
-        files = f;
-      },
-      get: async (ref) => {
-        if (!kept.has(ref.name))
-          kept.set(ref.name, weightTensor(ref, await files.read(ref.file, ref.offset, ref.byteLength)));
-        return kept.get(ref.name);
-      },
-      update: (ref, t) => {
-        kept.set(ref.name, t);
-        return true;
-      },
-    };
-  };
   const sessions = [];
   for (const [, backend] of builds) {
     sessions.push(

@@ -19,12 +19,13 @@
 //                `nodes`: median time and page faults per node; `noop`: kernels do nothing (what is
 //                left is JavaScript and allocation); `trace`: large blocks allocated and freed in a run
 import { createRequire } from 'node:module';
-import { InferenceSession, Tensor, weightTensor } from '@onnxstream/core';
+import { InferenceSession, Tensor } from '@onnxstream/core';
 import { checkKernels, createKernelBackend } from '@onnxstream/core/kernel';
 import { testdata } from '@onnxstream/core/testing';
 import { adaptiveRun } from '../dist/backend.js';
 import { binding } from '../dist/binding.js';
 import { nativeTensor } from '../dist/memory.js';
+import { keeping } from './keeping-provider.mjs';
 
 const args = process.argv.slice(2);
 const positional = args.filter(
@@ -143,27 +144,6 @@ function backendOf(addon, label, plain = args.includes('plain')) {
 const nodeTimes = new Map();
 let tracing = false;
 let noop = false;
-
-/** Keeps every weight in its final (packed) form, like the RAM provider. */
-function keeping() {
-  const kept = new Map();
-  let files;
-  return {
-    name: 'keeping',
-    init: (f) => {
-      files = f;
-    },
-    get: async (ref) => {
-      if (!kept.has(ref.name))
-        kept.set(ref.name, weightTensor(ref, await files.read(ref.file, ref.offset, ref.byteLength)));
-      return kept.get(ref.name);
-    },
-    update: (ref, t) => {
-      kept.set(ref.name, t);
-      return true;
-    },
-  };
-}
 
 const cpuMs = () => {
   const u = process.cpuUsage();

@@ -11,7 +11,7 @@ import type { KernelBinding } from './binding.js';
 import { KERNELS, QuantType } from './kernels.js';
 import { packedBy } from './ops/gemm.js';
 import { KERNEL_OPS } from './ops/index.js';
-import { type KernelOp, runKernel } from './ops/kernel-op.js';
+import { float16ToFloat32, type KernelOp, runKernel } from './ops/kernel-op.js';
 
 const byType = new Map<string, KernelOp>();
 for (const op of KERNEL_OPS) for (const t of op.types) byType.set(t, op);
@@ -84,17 +84,7 @@ async function convertWeight(
   to: DataType,
 ): Promise<Tensor | undefined> {
   if (to !== 'float32' || binding.toJavaScript || weight.size === 0) return undefined;
-  if (weight.type === 'float16') {
-    const y = binding.allocTensor('float32', weight.dims);
-    await runKernel(
-      binding,
-      'f16_to_f32',
-      weight.size,
-      [weight.data as Uint16Array, y.data as Float32Array],
-      [weight.size],
-    );
-    return y;
-  }
+  if (weight.type === 'float16') return float16ToFloat32(binding, weight);
   if (weight.type === 'uint8' && weight.quant) {
     const y = binding.allocTensor('float32', weight.dims);
     const { scale, zeroPoint } = weight.quant;

@@ -73,6 +73,13 @@ export function outputDims(call: KernelCall, index = 0): number[] {
   return dims as number[];
 }
 
+/** A float16 tensor converted to a new float32 tensor in the binding's memory (f16_to_f32). */
+export async function float16ToFloat32(binding: KernelBinding, x: Tensor): Promise<Tensor> {
+  const y = binding.allocTensor('float32', x.dims);
+  await runKernel(binding, 'f16_to_f32', x.size, [x.data as Uint16Array, y.data as Float32Array], [x.size]);
+  return y;
+}
+
 /** A float32 output tensor in the binding's memory. */
 export function outputTensor(binding: KernelBinding, dims: readonly number[]): Tensor {
   return binding.allocTensor('float32', dims);

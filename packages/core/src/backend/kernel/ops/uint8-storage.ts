@@ -12,7 +12,7 @@ import {
 import { type Quantization, Tensor } from '../../../tensor/tensor.js';
 import type { KernelBinding } from '../binding.js';
 import { QuantType } from '../kernels.js';
-import { type KernelOp, runKernel } from './kernel-op.js';
+import { float16ToFloat32, type KernelOp, runKernel } from './kernel-op.js';
 
 /** `t`, fresh from allocTensor, as a quantised tensor over the same memory (freed with it). */
 function quantised(t: Tensor, quant: Quantization): Tensor {
@@ -23,20 +23,12 @@ function quantised(t: Tensor, quant: Quantization): Tensor {
   return q;
 }
 
-/** `x` as float32 in the binding's memory: itself, or a converted copy the caller disposes. */
-async function asFloat32(binding: KernelBinding, x: Tensor): Promise<Tensor> {
-  if (x.type === 'float32') return x;
-  const y = binding.allocTensor('float32', x.dims);
-  await runKernel(binding, 'f16_to_f32', x.size, [x.data as Uint16Array, y.data as Float32Array], [x.size]);
-  return y;
-}
-
 export const storeUint8Ops: KernelOp = {
   types: ['com.onnxstream::StoreUint8'],
   supports: (_node, types) => types[0] === 'float32' || types[0] === 'float16',
   async run(call, binding) {
     const x = call.inputs[0] as Tensor;
-    const f = await asFloat32(binding, x);
+    const f = x.type === 'float32' ? x : await float16ToFloat32(binding, x);
     try {
       const quant = storeQuantization(call.attrs, () => f.data as Float32Array);
       const y = binding.allocTensor('uint8', x.dims);
