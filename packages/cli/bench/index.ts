@@ -1,6 +1,7 @@
 /**
  * `pnpm bench`: speed and memory of whole models, ours against onnxruntime-node in the same run,
- * each measurement in a fresh process (warm-up run, then timed runs; peak RSS of that process).
+ * each measurement in a fresh process (warm-up runs for BENCH_WARMUP_MS, default 3000, at least one;
+ * then timed runs; peak RSS of that process).
  * Prints a markdown table for BENCHMARKS.md and writes bench-results.json.
  *   BENCH_THREADS (default 2), BENCH_RUNS (default 5), BENCH_FILTER (regexp on scenario names),
  *   BENCH_REFERENCE=1 also times the reference backend (slow).
@@ -320,6 +321,12 @@ function sdScenarios(): Scenario[] {
         ['onnxstream native, prefetch, fp32 arithmetic', 'onnxstream:native:prefetch', sd.unetFp16],
         ['onnxstream native, prefetch, fp16 storage', 'onnxstream:native:prefetch:fp16storage', sd.unetFp16],
         ['onnxstream native, prefetch, fp16 arithmetic', 'onnxstream:native:prefetch:fp16arith', sd.unetFp16],
+        // The lowest-memory configuration (the CLI's --rpi-lowmem engine settings, fp16 storage).
+        [
+          'onnxstream native, nocache, fp16 storage, no block cache',
+          'onnxstream:native:nocache:fp16storage+noblockcache',
+          sd.unetFp16,
+        ],
       ],
     },
     {
@@ -494,7 +501,7 @@ async function measure(s: Scenario, engine: string, model: string): Promise<Meas
 const mib = (b: number | null) => (b === null ? '-' : `${(b / 1048576).toFixed(1)} MiB`);
 const results: { scenario: string; label: string; m: Measurement }[] = [];
 const lines = [
-  `Threads: ${threads}; runs: ${runs} after one warm-up${withSd ? ` (SD models: ${sdRuns}; a whole generation: 1, no warm-up)` : ''}; CPU: ${cpus()[0]?.model ?? 'unknown'} x${cpus().length}; Node ${process.version}.`,
+  `Threads: ${threads}; runs: ${runs} after ${Number(process.env.BENCH_WARMUP_MS ?? 3000) / 1000} s of warm-up runs (at least one)${withSd ? ` (SD models: ${sdRuns}; a whole generation: 1, no warm-up)` : ''}; CPU: ${cpus()[0]?.model ?? 'unknown'} x${cpus().length}; Node ${process.version}.`,
   '',
   '| model | engine | median ms | GFLOP/s | time vs onnxruntime | peak RSS | RSS vs onnxruntime | peak tensor memory |',
   '|---|---|---:|---:|---:|---:|---:|---:|',

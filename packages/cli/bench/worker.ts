@@ -2,7 +2,8 @@
  * One benchmark measurement in its own process, so peak RSS belongs to one engine:
  *   node worker.js <engine> <model> <input> <runs> <threads>
  * engine: `ort` (onnxruntime-node) or `onnxstream:<backend>:<provider>[:<mode>+<mode>...]` (backend:
- * native, wasm, reference; modes: fp16arith, fp16storage, uint8arith, the session options below).
+ * native, wasm, reference; modes: fp16arith, fp16storage, uint8arith, the session options below;
+ * noblockcache: the native backend returns freed blocks at once, setBufferCache(0)).
  * input: `<name>=<dims>@<source>` where source is `f32:<file>` (raw little-endian float32),
  * `random:<seed>`, `const:<value>` (float32) or `int64:<value>` (e.g. token ids); several inputs are
  * joined with `;`. Prints one JSON line.
@@ -24,9 +25,13 @@ const MODES: Readonly<Record<string, SessionOptions>> = {
   uint8arith: { uint8Arithmetic: true },
 };
 
+/** Modes that are not session options. */
+const NO_BLOCK_CACHE = 'noblockcache';
+
 function modeOptions(modes: string | undefined): SessionOptions {
   const options: SessionOptions = {};
   for (const mode of modes?.split('+') ?? []) {
+    if (mode === NO_BLOCK_CACHE) continue;
     const set = MODES[mode];
     if (!set) throw new Error(`unknown engine mode '${mode}' (known: ${Object.keys(MODES).join(', ')})`);
     Object.assign(options, set);
@@ -67,8 +72,18 @@ async function inputs(): Promise<Input[]> {
   );
 }
 
+/**
+ * Warm-up before timing, not counted: runs until this long has passed (at least one run). Both
+ * engines get the same: onnxruntime is warm after one run, while our per-operator JavaScript is
+ * compiled by V8's optimising tier only after some dozens of runs of a small model (measured on
+ * YOLOv8n: the first 20 runs after one warm-up were up to twice as slow as the later ones).
+ */
+const WARM_UP_MS = Number(process.env.BENCH_WARMUP_MS ?? 3000);
+
 async function timeRuns(run: () => Promise<unknown>): Promise<number[]> {
-  await run(); // warm-up, not counted
+  const warmUpEnd = performance.now() + WARM_UP_MS;
+  do await run();
+  while (performance.now() < warmUpEnd);
   const ms: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
@@ -92,6 +107,10 @@ if (engine === 'ort') {
 } else {
   const [, backend, provider, modes] = engine.split(':');
   if (backend === 'native') await import('@onnxstream/native/register');
+  if (modes?.split('+').includes(NO_BLOCK_CACHE)) {
+    if (backend !== 'native') throw new Error(`${NO_BLOCK_CACHE} is a native backend mode`);
+    (await import('@onnxstream/native')).setBufferCache(0);
+  }
   if (backend === 'wasm') await import('@onnxstream/wasm/register');
   const session = await InferenceSession.create(model, {
     backend,
@@ -100,7 +119,11 @@ if (engine === 'ort') {
     ...modeOptions(modes),
   });
   const feeds = Object.fromEntries(given.map((i) => [i.name, new Tensor(i.type, i.data, i.dims)]));
-  ms = await timeRuns(() => session.run(feeds));
+  // Outputs are released as a careful application does (native memory is otherwise held until the
+  // garbage collector finalises them).
+  ms = await timeRuns(async () => {
+    for (const output of Object.values(await session.run(feeds))) output.dispose();
+  });
   peakTensorBytes = session.lastRunStats?.peakTensorBytes ?? null;
 }
 ms.sort((a, b) => a - b);

@@ -12,10 +12,18 @@ let checked: { addon: NativeBinding; kernels: KernelBinding } | undefined;
 
 /**
  * Calls whose kernel ran shorter than this (microseconds) the last time run on the JavaScript thread
- * from then on: the hop to a libuv thread and back costs tens of microseconds per call (more than
- * many kernels of a small model take), while blocking the event loop this long is harmless.
+ * from then on: the hop to a libuv thread and back costs tens of microseconds per call and makes the
+ * run's time uneven (thread wake-ups on a busy machine), while a kernel this short blocks the event
+ * loop no longer than a timer's granularity. Longer kernels (a streamed Stable Diffusion convolution)
+ * leave it, so that the event loop keeps serving weight reads and the application meanwhile.
  */
-export const SYNC_BELOW_US = 1000;
+export const SYNC_BELOW_US = 4000;
+/**
+ * After this long (microseconds) of kernels run on the JavaScript thread without the event loop
+ * turning, the next call gives it a turn (setImmediate) first: a whole run of short kernels never
+ * blocks I/O and timers for longer than about this.
+ */
+export const YIELD_AFTER_US = 10000;
 /** Shapes remembered at most (a model's calls repeat; a long-lived process may see many models). */
 const MAX_SHAPES = 8192;
 
@@ -26,6 +34,19 @@ const MAX_SHAPES = 8192;
  */
 export function adaptiveRun(addon: NativeBinding): KernelBinding['run'] {
   const measured = new Map<string, number>();
+  // When the event loop last had a turn that this function knows of (an async call completing or
+  // its own yield).
+  let turnedAt = performance.now();
+  const runHere: (key: string, ...call: Parameters<NativeBinding['runSync']>) => void = (
+    key,
+    kernel,
+    buffers,
+    params,
+  ) => {
+    const t0 = performance.now();
+    addon.runSync(kernel, buffers, params);
+    measured.set(key, (performance.now() - t0) * 1000);
+  };
   return (kernel, buffers, params) => {
     let key = `${kernel}`;
     for (let i = 0; i < params.length; i++) key += ` ${params[i]}`;
@@ -33,16 +54,21 @@ export function adaptiveRun(addon: NativeBinding): KernelBinding['run'] {
     const us = measured.get(key);
     if (measured.size >= MAX_SHAPES && us === undefined) measured.clear();
     if (us !== undefined && us < SYNC_BELOW_US) {
-      const t0 = performance.now();
-      try {
-        addon.runSync(kernel, buffers, params);
-      } catch (e) {
-        return Promise.reject(e);
+      if ((performance.now() - turnedAt) * 1000 < YIELD_AFTER_US) {
+        try {
+          runHere(key, kernel, buffers, params);
+        } catch (e) {
+          return Promise.reject(e);
+        }
+        return Promise.resolve();
       }
-      measured.set(key, (performance.now() - t0) * 1000);
-      return Promise.resolve();
+      return new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        turnedAt = performance.now();
+        runHere(key, kernel, buffers, params);
+      });
     }
     return addon.run(kernel, buffers, params).then((ran) => {
+      turnedAt = performance.now();
       measured.set(key, ran);
     });
   };
