@@ -1,4 +1,4 @@
-export type { Backend, BackendOptions, KernelCall } from './backend/backend.js';
+export type { Backend, BackendOptions, KernelCall, SlicedWeight } from './backend/backend.js';
 export { referenceBackend } from './backend/reference.js';
 export { registerBackend, registeredBackends, resolveBackend } from './backend/registry.js';
 export {

@@ -135,9 +135,9 @@ describe('operator fusion', () => {
   describe("diffusers' GEGLU", () => {
     const scalar = (v: number) => new Tensor('float32', [v], []);
     /** x (2, 5, 12) -> Split last axis [6, 6] -> h, gate; torch's erf GELU on gate; h * gelu -> y. */
-    const geglu = encodeOnnxModel({
-      inputs: [{ name: 'x', type: 'float32', dims: [2, 5, 12] }],
-      outputs: [{ name: 'y', type: 'float32' }],
+    const gegluSpec = {
+      inputs: [{ name: 'x', type: 'float32' as const, dims: [2, 5, 12] }],
+      outputs: [{ name: 'y', type: 'float32' as const }],
       nodes: [
         {
           op: 'Split',
@@ -159,7 +159,8 @@ describe('operator fusion', () => {
         one: scalar(1),
         half: scalar(0.5),
       },
-    }).model;
+    };
+    const geglu = encodeOnnxModel(gegluSpec).model;
     const x = new Tensor('float32', ramp(120, 0.45), [2, 5, 12]);
 
     it('runs Split, GELU and Mul as one Geglu with the values of the unfused graph and of onnxruntime', async () => {
@@ -191,6 +192,72 @@ describe('operator fusion', () => {
       const s = await InferenceSession.create(geglu);
       const asked = await s.plan(new Map([['x', x]]), ['h', 'y']);
       expect(asked.steps.map((st) => st.node.opType)).toEqual(['Split', 'Gelu', 'Mul']);
+    });
+
+    /** The same GEGLU after its projection: x (2, 5, 4) . w (4, 12) + b (12) -> GEGLU -> y (2, 5, 6). */
+    const projected = (bias: boolean) =>
+      encodeOnnxModel({
+        inputs: [{ name: 'p', type: 'float32', dims: [2, 5, 4] }],
+        outputs: [{ name: 'y', type: 'float32' }],
+        nodes: [
+          { op: 'MatMul', name: 'proj', inputs: ['p', 'w'], outputs: [bias ? 'pw' : 'x'] },
+          // diffusers' export adds the bias first.
+          ...(bias ? [{ op: 'Add', name: 'proj_bias', inputs: ['b', 'pw'], outputs: ['x'] }] : []),
+          ...gegluSpec.nodes,
+        ],
+        initializers: {
+          ...gegluSpec.initializers,
+          w: new Tensor('float32', ramp(48, 0.11), [4, 12]),
+          ...(bias ? { b: new Tensor('float32', ramp(12, 0.07), [12]) } : {}),
+        },
+      }).model;
+    const p = new Tensor('float32', ramp(40, 0.3), [2, 5, 4]);
+
+    it.each([true, false])(
+      'runs the projection (bias %s) and GEGLU as one MatMulGeglu with the values of the unfused graph and of onnxruntime',
+      async (bias) => {
+        const model = projected(bias);
+        const fused = await InferenceSession.create(model);
+        const plan = await fused.plan(new Map([['p', p]]));
+        expect(plan.steps.map((st) => `${st.node.domain}:${st.node.opType}`)).toEqual([
+          'com.onnxstream:MatMulGeglu',
+        ]);
+        expect(plan.steps[0].node.inputs).toEqual(bias ? ['p', 'w', 'b'] : ['p', 'w']);
+        expect(plan.steps[0].node.attributes.get('fused_names')?.value).toEqual([
+          'proj',
+          ...(bias ? ['proj_bias'] : []),
+          'split',
+          'div',
+          'erf',
+          'add',
+          'mul',
+          'mul_1',
+          'mul_2',
+        ]);
+        const y = (await fused.run({ p })).y;
+        expect(y.dims).toEqual([2, 5, 6]);
+        const plain = await InferenceSession.create(model, { fuseOperators: false });
+        const b = (await plain.run({ p })).y.data as Float32Array;
+        expect(closeness(y.data as Float32Array, b, 4 * 2 ** -24, 2e-7)).toBeUndefined();
+        const ort = await import('onnxruntime-node');
+        const o = await ort.InferenceSession.create(model);
+        const r = (await o.run({ p: new ort.Tensor('float32', p.data as Float32Array, [2, 5, 4]) })).y
+          .data as Float32Array;
+        expect(closeness(y.data as Float32Array, r, 4 * 2 ** -24, 2e-6)).toBeUndefined();
+      },
+    );
+
+    it('leaves the projection alone when it is asked for or its weight is a run-time input', async () => {
+      const s = await InferenceSession.create(projected(true));
+      const asked = await s.plan(new Map([['p', p]]), ['pw', 'y']);
+      expect(asked.steps.map((st) => st.node.opType)).toEqual(['MatMul', 'Add', 'Geglu']);
+      const fed = await s.plan(
+        new Map([
+          ['p', p],
+          ['w', new Tensor('float32', ramp(48, 0.11), [4, 12])],
+        ]),
+      );
+      expect(fed.steps.map((st) => st.node.opType)).toEqual(['MatMul', 'Add', 'Geglu']);
     });
   });
 });

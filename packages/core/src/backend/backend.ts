@@ -12,6 +12,27 @@ export interface BackendOptions {
 /** One operator invocation handed to a backend. */
 export interface KernelCall extends KernelContext {
   readonly op: OpDef;
+  /**
+   * A weight input read a block of rows at a time (Step.slices; its entry in `inputs` is then
+   * undefined): only the backend's `slicedWeight` operators get one.
+   */
+  readonly sliced?: SlicedWeight;
+}
+
+/** A weight the operator reads in blocks of rows along axis 0 (a convolution's output channels). */
+export interface SlicedWeight {
+  /** The node input it is. */
+  readonly input: number;
+  /** The whole weight's dims (as operators see it). */
+  readonly dims: readonly number[];
+  /** Rows per block: read blocks of this many, the last one shorter. */
+  readonly rows: number;
+  /**
+   * Rows [first, first + count) in the form the backend's kernel reads (converted and prepared as
+   * a whole weight would be), for the caller to dispose when done with them. Reading the next block
+   * before running the current one overlaps the read with compute.
+   */
+  read(first: number, count: number): Promise<Tensor>;
 }
 
 /**
@@ -38,6 +59,11 @@ export interface Backend {
    * converts it in JavaScript.
    */
   convertWeight?(weight: Tensor, to: DataType): Promise<Tensor | undefined> | Tensor | undefined;
+  /**
+   * The input of `node` whose weight the backend can take a block of rows at a time (KernelCall
+   * `sliced`), so a streamed weight is never in memory whole; undefined when it cannot.
+   */
+  slicedWeight?(node: Node, inputTypes: readonly (DataType | undefined)[], opset: number): number | undefined;
   /** Whether `t` is a weight this backend prepared earlier (a provider handed the kept form back). */
   isPrepared?(t: Tensor): boolean;
   run(call: KernelCall): Value[] | Promise<Value[]>;

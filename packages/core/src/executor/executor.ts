@@ -4,7 +4,7 @@
  * step's weights and every value whose last use it was. It measures the peak of live tensor bytes
  * (a sequence or optional counts the tensors it holds).
  */
-import type { Backend } from '../backend/backend.js';
+import type { Backend, SlicedWeight } from '../backend/backend.js';
 import { OnnxStreamError, OperatorError } from '../errors.js';
 import { computeTypeOf, toComputeType } from '../formats/weights.js';
 import type { Dim, Graph, WeightRef } from '../graph/graph.js';
@@ -152,6 +152,12 @@ export async function executePlanBatch(
   });
   const opTimes = options.profile ? new Map<string, OpTime>() : undefined;
   let weightBytes = 0;
+  // The largest block of the running step's sliced weight: two at most (one read ahead) are held.
+  let sliceBytes = 0;
+  const readSlice = (bytes: number) => {
+    weightBytes += bytes;
+    sliceBytes = Math.max(sliceBytes, bytes);
+  };
 
   provider.beginRun?.(plan.weightOrder);
   // The next step's weights, requested before the current kernel runs, count as held from then on
@@ -172,6 +178,7 @@ export async function executePlanBatch(
     for (let i = 0; i < plan.steps.length; i++) {
       signal?.throwIfAborted();
       const step = plan.steps[i];
+      sliceBytes = 0;
       let weights: Tensor[] = [];
       let raws: Tensor[] = [];
       // Converted weights nobody keeps: released after the step.
@@ -251,6 +258,7 @@ export async function executePlanBatch(
             ? [await gatherRows(provider, step.rows, given[1], (bytes) => (weightBytes += bytes))]
             : await step.backend.run({
                 op: step.op,
+                sliced: step.slices ? slicedWeight(step, provider, readSlice) : undefined,
                 inputs: given.map((v) => (v instanceof Tensor ? v : undefined)),
                 values: given,
                 donated: donated.some(Boolean) ? donated : undefined,
@@ -282,7 +290,7 @@ export async function executePlanBatch(
           values[id] = v;
           live.add(v);
         });
-        live.mark(weightStepBytes + nextBytes);
+        live.mark(weightStepBytes + 2 * sliceBytes + nextBytes);
         for (const id of step.free) {
           const v = values[id];
           if (v) live.remove(v);
@@ -324,6 +332,49 @@ export async function executePlanBatch(
       weightBytes,
       steps: plan.steps.length,
       opTimes: opTimes ? [...opTimes.values()].sort((a, b) => b.ms - a.ms) : undefined,
+    },
+  };
+}
+
+/**
+ * Step.slices as the kernel call's `sliced`: blocks of rows read through the provider's `getRows`,
+ * converted and prepared as the whole weight would be.
+ */
+function slicedWeight(step: Step, provider: WeightsProvider, onRead: (bytes: number) => void): SlicedWeight {
+  const { ref, input, rows } = step.slices!;
+  const { backend, node } = step;
+  return {
+    input,
+    rows,
+    dims: ref.dims,
+    async read(first: number, count: number): Promise<Tensor> {
+      if (
+        !Number.isInteger(first) ||
+        !Number.isInteger(count) ||
+        first < 0 ||
+        count < 1 ||
+        first + count > ref.dims[0]
+      )
+        throw new OnnxStreamError(
+          `rows [${first}, ${first + count}) are outside weight '${ref.name}' (${ref.dims[0]} rows)`,
+        );
+      const raw = await provider.getRows!(
+        ref,
+        Int32Array.from({ length: count }, (_, i) => first + i),
+      );
+      const to = computeTypeOf(ref);
+      // A backend may read the stored form itself (float16 packed per call), as for a whole weight.
+      let ready = raw.type === to ? undefined : backend.prepareWeight?.(node, input, raw, false);
+      if (!ready) {
+        const block = { ...ref, dims: raw.dims, byteLength: raw.byteLength };
+        const loaded =
+          raw.type === to ? raw : ((await backend.convertWeight?.(raw, to)) ?? toComputeType(block, raw));
+        if (loaded !== raw) raw.dispose();
+        ready = backend.prepareWeight?.(node, input, loaded, false) ?? loaded;
+        if (ready !== loaded) loaded.dispose();
+      }
+      onRead(ready.byteLength);
+      return ready;
     },
   };
 }

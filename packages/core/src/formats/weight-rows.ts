@@ -8,6 +8,7 @@ import { alignedBytes } from '../files/model-files.js';
 import type { WeightRef } from '../graph/graph.js';
 import { takeSlices, tensorOf } from '../ops/support/tensor-data.js';
 import { DTYPES } from '../tensor/dtype.js';
+import { hostAllocator } from '../tensor/host-memory.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { weightTensor } from './weights.js';
 
@@ -49,6 +50,10 @@ export async function readWeightRows(
       throw new WeightsError(`weight '${ref.name}': row ${r} is out of range for ${count} rows`);
     }
   }
+  const first = rows[0];
+  if (rows.length > 0 && Array.prototype.every.call(rows, (r: number, i: number) => r === first + i)) {
+    return readRowRange(files, ref, first, rows.length);
+  }
   const runs: [first: number, length: number][] = [];
   for (const r of unique) {
     const last = runs[runs.length - 1];
@@ -77,6 +82,49 @@ export async function readWeightRows(
   const out = alignedBytes(rows.length * rowBytes);
   for (let i = 0; i < rows.length; i++) out.set(bytesOf.get(rows[i])!, i * rowBytes);
   return weightTensor(rowsRef(ref, rows.length), out);
+}
+
+/**
+ * Rows [first, first + count) in one read, into a buffer from the host allocator when one is
+ * registered (freed when the tensor is disposed: a sliced weight's blocks leave no garbage behind).
+ */
+async function readRowRange(
+  files: ModelFiles,
+  ref: WeightRef,
+  first: number,
+  count: number,
+): Promise<Tensor> {
+  const rowBytes = ref.byteLength / ref.dims[0];
+  const allocator = hostAllocator();
+  const buffer = allocator?.allocate(count * rowBytes);
+  let bytes: Uint8Array;
+  try {
+    bytes = await files.read(
+      ref.file,
+      ref.offset + first * rowBytes,
+      count * rowBytes,
+      buffer && new Uint8Array(buffer),
+    );
+  } catch (e) {
+    if (buffer) allocator?.free(buffer);
+    throw new WeightsError(
+      `cannot read rows of weight '${ref.name}' from '${ref.file}': ${errorMessage(e)}`,
+      {
+        cause: e,
+      },
+    );
+  }
+  let t: Tensor;
+  try {
+    t = weightTensor(rowsRef(ref, count), bytes);
+  } catch (e) {
+    if (buffer) allocator?.free(buffer);
+    throw e;
+  }
+  if (!buffer) return t;
+  if ((t.data as ArrayBufferView).buffer === buffer) t.setDisposer(() => allocator?.free(buffer));
+  else allocator?.free(buffer); // the tensor is a copy (an unaligned element type)
+  return t;
 }
 
 /** Rows `rows` of a weight already in memory (as `get` returned it), in the same form. */

@@ -44,7 +44,12 @@ export function estimatePeak(plan: Plan): PeakEstimate {
   // The running step's weights as operators see them (after conversions such as float16 -> float32);
   // the next step's as read from the file.
   const seen = (r: WeightRef) => r.dims.reduce((a, b) => a * b, 1) * DTYPES[computeTypeOf(r)].bytes;
-  const weightBytes = plan.steps.map((step) => step.weights.reduce((s, r) => s + seen(r), 0));
+  // A sliced weight (Step.slices): two blocks, one read ahead.
+  const weightBytes = plan.steps.map(
+    (step) =>
+      step.weights.reduce((s, r) => s + seen(r), 0) +
+      (step.slices ? (2 * seen(step.slices.ref) * step.slices.rows) / step.slices.ref.dims[0] : 0),
+  );
   const fileBytes = plan.steps.map((step) => step.weights.reduce((s, r) => s + r.byteLength, 0));
   plan.steps.forEach((step, i) => {
     const w = weightBytes[i];

@@ -10,6 +10,7 @@
  *   Div(x, sqrt 2) -> Erf -> Add(1) -> Mul(x) -> Mul(0.5), or Mul(x, 0.5) -> Mul(Add(1)) => Gelu
  *     (torch's GELU export; also Mul(x, 1/sqrt 2) for the Div)
  *   Split(last axis, halves) -> [h, g]; Gelu(g) -> Mul(h, .)  => Geglu (diffusers' GEGLU)
+ *   MatMul(x, weight) -> [Add(bias)] -> Geglu                 => MatMulGeglu (GEGLU's projection)
  *   Resize(nearest 2x, asymmetric) -> Conv|FusedConv          => FusedConv (upsample 2)
  *
  * An intermediate is fused away only when the chain is its sole consumer and nobody asked for it.
@@ -49,10 +50,15 @@ export function fusedFrom(node: Node): { name: string; opType: string }[] | unde
   return names.value.map((name, i) => ({ name, opType: types.value[i] }));
 }
 
+/**
+ * `fixed` tells the values known before a run (weights and constants): a MatMul by one is a linear
+ * layer.
+ */
 export function fuseNodes(
   nodes: readonly Node[],
   requested: ReadonlySet<string>,
   metas: ReadonlyMap<string, ValueMeta>,
+  fixed: (value: string) => boolean = (value) => metas.get(value)?.value !== undefined,
 ): Node[] {
   const consumers = new Map<string, Node[]>();
   const producer = new Map<string, Node>();
@@ -186,10 +192,15 @@ export function fuseNodes(
       source: mul.source,
     });
   }
-  const fused = fuseGeglu(
-    nodes.filter((n) => !removed.has(n)).map((n) => replaced.get(n) ?? n),
+  const fused = fuseMatMulGeglu(
+    fuseGeglu(
+      nodes.filter((n) => !removed.has(n)).map((n) => replaced.get(n) ?? n),
+      requested,
+      metas,
+    ),
     requested,
     metas,
+    fixed,
   );
 
   // A nearest 2x Resize read only by a convolution: the convolution reads its input through the
@@ -241,6 +252,17 @@ export function fuseNodes(
   return result.filter((n) => !upsamplers.has(n));
 }
 
+/** Each value's readers. */
+function readersOf(nodes: readonly Node[]): Map<string, Node[]> {
+  const readers = new Map<string, Node[]>();
+  for (const n of nodes) {
+    for (const name of [...n.inputs, ...implicitInputs(n)]) {
+      if (name) readers.set(name, [...(readers.get(name) ?? []), n]);
+    }
+  }
+  return readers;
+}
+
 /**
  * diffusers' GEGLU: Split of the last axis into [h, gate], GELU (already fused) on the gate, h times
  * that: one Geglu over the unsplit input, so the halves are never copied out (at SD's 64x64 blocks
@@ -251,12 +273,7 @@ function fuseGeglu(
   requested: ReadonlySet<string>,
   metas: ReadonlyMap<string, ValueMeta>,
 ): Node[] {
-  const consumers = new Map<string, Node[]>();
-  for (const n of nodes) {
-    for (const name of [...n.inputs, ...implicitInputs(n)]) {
-      if (name) consumers.set(name, [...(consumers.get(name) ?? []), n]);
-    }
-  }
+  const consumers = readersOf(nodes);
   const sole = (value: string): Node | undefined => {
     const c = consumers.get(value);
     return c?.length === 1 && !requested.has(value) ? c[0] : undefined;
@@ -308,3 +325,64 @@ function fuseGeglu(
   }
   return nodes.filter((n) => !removed.has(n)).map((n) => replaced.get(n) ?? n);
 }
+
+/**
+ * GEGLU's projection: a linear layer (MatMul by a 2-D weight, then an optional Add of a 1-D bias)
+ * read only by a Geglu becomes one MatMulGeglu, which a kernel backend runs a block of rows at a
+ * time: the projection, twice as wide as the result, is never held whole.
+ */
+function fuseMatMulGeglu(
+  nodes: readonly Node[],
+  requested: ReadonlySet<string>,
+  metas: ReadonlyMap<string, ValueMeta>,
+  fixed: (value: string) => boolean,
+): Node[] {
+  const readers = readersOf(nodes);
+  const producer = new Map<string, Node>();
+  for (const n of nodes) for (const o of n.outputs) if (o) producer.set(o, n);
+  /** The node writing `value` when `reader` is its only reader and nobody asked for it. */
+  const soleWriter = (value: string, reader: Node): Node | undefined => {
+    const r = readers.get(value);
+    return r?.length === 1 && r[0] === reader && !requested.has(value) ? producer.get(value) : undefined;
+  };
+  const removed = new Set<Node>();
+  const replaced = new Map<Node, Node>();
+  for (const geglu of nodes) {
+    if (geglu.domain !== FUSED_DOMAIN || geglu.opType !== 'Geglu') continue;
+    let matmul = soleWriter(geglu.inputs[0], geglu);
+    const add = matmul?.domain === '' && matmul.opType === 'Add' ? matmul : undefined;
+    let bias: string | undefined;
+    if (add) {
+      const [a, b] = add.inputs;
+      bias = fixed(a) ? a : fixed(b) ? b : undefined;
+      const projected = bias === a ? b : a;
+      matmul = bias && projected ? soleWriter(projected, add) : undefined;
+    }
+    if (matmul?.domain !== '' || matmul.opType !== 'MatMul') continue;
+    const [x, weight] = matmul.inputs;
+    const w = metas.get(weight)?.dims;
+    const xDims = metas.get(x)?.dims;
+    if (!fixed(weight) || w?.length !== 2 || typeof w[1] !== 'number' || !xDims || xDims.length < 2) continue;
+    if (bias && !sameDims(metas.get(bias)?.dims, [w[1]])) continue;
+    const chain = [
+      { name: matmul.name, opType: matmul.opType },
+      ...(add ? [{ name: add.name, opType: add.opType }] : []),
+      ...(fusedFrom(geglu) ?? [{ name: geglu.name, opType: geglu.opType }]),
+    ];
+    removed.add(matmul);
+    if (add) removed.add(add);
+    replaced.set(geglu, {
+      ...geglu,
+      opType: 'MatMulGeglu',
+      inputs: bias ? [x, weight, bias] : [x, weight],
+      attributes: new Map<string, AttrValue>([
+        [FUSED_NAMES, { type: 'strings', value: chain.map((c) => c.name) }],
+        [FUSED_TYPES, { type: 'strings', value: chain.map((c) => c.opType) }],
+      ]),
+    });
+  }
+  return nodes.filter((n) => !removed.has(n)).map((n) => replaced.get(n) ?? n);
+}
+
+const sameDims = (a: readonly unknown[] | undefined, b: readonly unknown[]): boolean =>
+  a !== undefined && a.length === b.length && a.every((d, i) => d === b[i]);

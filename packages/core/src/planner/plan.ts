@@ -60,6 +60,11 @@ export interface Step {
    * the provider's `getRows` (PlanOptions.rowGather); the weight is not among `weights`.
    */
   readonly rows?: WeightRef;
+  /**
+   * A weight the backend reads `rows` rows (axis 0) at a time through the provider's `getRows`
+   * (PlanOptions.weightSlices; KernelCall `sliced`); the weight is not among `weights`.
+   */
+  readonly slices?: { readonly ref: WeightRef; readonly input: number; readonly rows: number };
   /** Output shapes the model declares (checked after the kernel runs). */
   readonly declared: readonly (readonly Dim[] | undefined)[];
 }
@@ -107,10 +112,18 @@ export interface PlanOptions {
    * by run-time indices reads only the indexed rows instead of the whole weight.
    */
   readonly rowGather?: boolean;
+  /**
+   * The provider reads weight rows and keeps no weights: a weight of at least twice this many bytes
+   * (as stored) that the backend can take in blocks (Backend.slicedWeight: a convolution's output
+   * channels) is read about this many bytes at a time, so it is never in memory whole.
+   */
+  readonly weightSlices?: number;
 }
 
 /** Weights at least this large are gathered by rows when the provider can read rows. */
 const ROW_GATHER_MIN_BYTES = 1 << 20;
+/** Sliced weights are read in blocks of a multiple of this many rows (whole GEMM register tiles). */
+const SLICE_ROW_MULTIPLE = 16;
 
 export async function planGraph(graph: Graph, options: PlanOptions): Promise<Plan> {
   const backend = options.backend ?? referenceBackend;
@@ -171,7 +184,9 @@ export async function planGraph(graph: Graph, options: PlanOptions): Promise<Pla
 
   const requested = new Set(options.outputs);
   const ranges = options.uint8Ranges;
-  const activations = options.fuse === false ? live : fuseNodes(live, requested, metas);
+  const fixed = (name: string) =>
+    metas.get(name)?.value !== undefined || (graph.weights.has(name) && !options.feeds.has(name));
+  const activations = options.fuse === false ? live : fuseNodes(live, requested, metas, fixed);
   const opsetOf = (n: Node) => graph.opsets.get(n.domain) ?? graph.opsets.get('') ?? 1;
   const fused =
     options.fuseAttention === false
@@ -255,17 +270,30 @@ export async function planGraph(graph: Graph, options: PlanOptions): Promise<Pla
       if (id >= 0 && !lastUse.has(id)) (frees.get(index) ?? frees.set(index, []).get(index)!).push(id);
   });
 
+  // How many steps read each weight: one read by several is not sliced.
+  const uses = new Map<WeightRef, number>();
+  for (const p of partial) {
+    for (const s of [...p.inputs, ...p.scope.map(([, s]) => s)])
+      if (s.kind === 'weight') uses.set(s.ref, (uses.get(s.ref) ?? 0) + 1);
+  }
   const steps: Step[] = partial.map((p, index) => {
     const opset = graph.opsets.get(p.node.domain) ?? graph.opsets.get('') ?? 1;
     const types = p.node.inputs.map((n) => (n ? metas.get(n)?.type : undefined));
     // Sequences and optionals only run on the reference backend.
     const tensorsOnly = [...p.node.inputs, ...p.node.outputs].every((n) => !n || !metas.get(n)?.kind);
+    const chosen = tensorsOnly && backend.supports(p.node, types, opset) ? backend : referenceBackend;
+    const slices =
+      options.weightSlices && chosen.slicedWeight
+        ? slicesOf(p.inputs, chosen.slicedWeight(p.node, types, opset), options.weightSlices, uses)
+        : undefined;
     return {
       ...p,
+      weights: slices ? p.weights.filter((w) => w !== slices.ref) : p.weights,
+      slices,
       op: opFor(p.node),
       attrs: new Attributes(p.node.attributes),
       opset,
-      backend: tensorsOnly && backend.supports(p.node, types, opset) ? backend : referenceBackend,
+      backend: chosen,
       free: frees.get(index) ?? [],
       declared: p.node.outputs.map((o) =>
         graph.format === 'onnxstream' ? graph.valueInfo.get(o)?.dims : undefined,
@@ -295,6 +323,23 @@ function rowGatherOf(node: Node, inputs: readonly Slot[]): WeightRef | undefined
   if (ref.byteLength < ROW_GATHER_MIN_BYTES || !rowReadable(ref)) return undefined;
   const axis = new Attributes(node.attributes).int('axis', 0);
   return axis === 0 || axis === -ref.dims.length ? ref : undefined;
+}
+
+/** Step.slices for the backend's sliceable input, when it is a large row-readable weight read only there. */
+function slicesOf(
+  inputs: readonly Slot[],
+  input: number | undefined,
+  sliceBytes: number,
+  uses: ReadonlyMap<WeightRef, number>,
+): Step['slices'] {
+  const slot = input === undefined ? undefined : inputs[input];
+  if (input === undefined || slot?.kind !== 'weight') return undefined;
+  const { ref } = slot;
+  if (ref.byteLength < 2 * sliceBytes || uses.get(ref) !== 1 || !rowReadable(ref) || !ref.dims[0])
+    return undefined;
+  const fit = Math.max(1, Math.floor(sliceBytes / (ref.byteLength / ref.dims[0])));
+  const rows = fit >= SLICE_ROW_MULTIPLE ? fit - (fit % SLICE_ROW_MULTIPLE) : fit;
+  return rows < ref.dims[0] ? { ref, input, rows } : undefined;
 }
 
 function opFor(node: Node): OpDef {

@@ -25,7 +25,7 @@ import { parseRangeData, type RangeData } from '../formats/onnxstream/range-data
 import { readWeightRows } from '../formats/weight-rows.js';
 import { weightTensor } from '../formats/weights.js';
 import { toFloat16 } from '../graph/float16.js';
-import type { Dim, Graph, ValueInfo } from '../graph/graph.js';
+import type { Dim, Graph, ValueInfo, WeightRef } from '../graph/graph.js';
 import { percentileRange } from '../ops/fused/uint8-storage.js';
 import type { ValueMeta } from '../ops/op.js';
 import { type Plan, planGraph } from '../planner/plan.js';
@@ -65,6 +65,14 @@ export interface SessionOptions {
    * always tiled with an online softmax, which needs less memory than any slicing. Default 0: tiled.
    */
   attentionSlices?: number;
+  /**
+   * With a streaming provider that reads weight rows (disk, HTTP): a convolution whose weight takes
+   * at least twice this many bytes as stored reads it this many bytes of output channels at a time,
+   * so the largest weights (SD's 2560-channel UNet convolutions: 56 MiB in float16) are never in
+   * memory whole. Default 8 MiB; 0 reads whole weights. Providers that keep weights (RAM) read whole
+   * ones, packed once.
+   */
+  weightSliceBytes?: number;
   /**
    * Store float32 activations that wait for a reader beyond the next operator as float16 (OnnxStream's
    * force_fp16_storage); operators still compute in float32. Saves memory on skip connections.
@@ -125,6 +133,7 @@ interface Planning {
   readonly storage?: StorageOptions;
   readonly uint8Ranges?: RangeData;
   readonly rowGather: boolean;
+  readonly weightSlices?: number;
 }
 
 /** The outputs as tensors; a sequence or optional output is an error pointing to runValues. */
@@ -157,6 +166,21 @@ function storageOf(options: SessionOptions): StorageOptions | undefined {
   const uint8 = Array.isArray(u) ? new Set<string>(u) : u === true;
   if (!options.fp16Storage && !uint8) return undefined;
   return { fp16: options.fp16Storage === true, uint8 };
+}
+
+/** Default SessionOptions.weightSliceBytes. */
+const WEIGHT_SLICE_BYTES = 8 << 20;
+
+/** Bytes per weight slice when the provider reads rows and keeps no weight; else undefined. */
+function slicedReads(
+  provider: WeightsProvider,
+  weights: readonly WeightRef[],
+  bytes = WEIGHT_SLICE_BYTES,
+): number | undefined {
+  if (!Number.isFinite(bytes) || bytes < 0)
+    throw new RangeError(`weightSliceBytes must be >= 0, got ${bytes}`);
+  const keeps = (ref: WeightRef) => (provider.keeps ? provider.keeps(ref) : provider.update !== undefined);
+  return bytes > 0 && provider.getRows !== undefined && !weights.some(keeps) ? bytes : undefined;
 }
 
 function checkSlices(n: number | undefined): number {
@@ -222,6 +246,7 @@ export class InferenceSession {
           ? (options.rangeData ?? (await readRangeData(files)))
           : undefined,
         rowGather: provider.getRows !== undefined,
+        weightSlices: slicedReads(provider, [...graph.weights.values()], options.weightSliceBytes),
       },
       options.fp16Arithmetic === true,
     );
@@ -358,6 +383,7 @@ export class InferenceSession {
       backend: this.#backend,
       fold: this.#planning.fold,
       rowGather: this.#planning.rowGather,
+      weightSlices: this.#planning.weightSlices,
       fuse: false,
       fuseAttention: false,
     });

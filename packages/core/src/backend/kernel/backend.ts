@@ -55,6 +55,10 @@ export function createKernelBackend(options: KernelBackendOptions): Backend {
     supports(node: Node, inputTypes: readonly (DataType | undefined)[], opset: number) {
       return kernelOpFor(node)?.supports(node, inputTypes, opset) ?? false;
     },
+    slicedWeight(node: Node, inputTypes: readonly (DataType | undefined)[], opset: number) {
+      const op = kernelOpFor(node);
+      return op?.supports(node, inputTypes, opset) ? op.slicedWeight?.(node) : undefined;
+    },
     run(call: KernelCall): Promise<Tensor[]> {
       const op = kernelOpFor(call.node);
       if (!op) throw new Error(`the ${name} backend has no kernel for ${keyOf(call.node)}`);

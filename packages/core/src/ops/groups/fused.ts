@@ -3,8 +3,18 @@ import { FusedAdd } from '../fused/fused-add.js';
 import { FusedConv } from '../fused/fused-conv.js';
 import { Geglu } from '../fused/geglu.js';
 import { Gelu } from '../fused/gelu.js';
+import { MatMulGeglu } from '../fused/matmul-geglu.js';
 import { Silu } from '../fused/silu.js';
 import { LoadUint8, StoreUint8 } from '../fused/uint8-storage.js';
 import type { OpDef } from '../op.js';
 
-export const FUSED_OPS: readonly OpDef[] = [FusedAdd, FusedConv, Geglu, Gelu, LoadUint8, Silu, StoreUint8];
+export const FUSED_OPS: readonly OpDef[] = [
+  FusedAdd,
+  FusedConv,
+  Geglu,
+  Gelu,
+  LoadUint8,
+  MatMulGeglu,
+  Silu,
+  StoreUint8,
+];

@@ -101,14 +101,26 @@ export const convOps: KernelOp = {
     if (isDepthwise(weight.dims, group) || group < 1 || m % group !== 0) return undefined;
     return packWeight(binding, weight, kept, PackedKind.a, group, m / group, weight.size / m, false);
   },
+  // Output channels are rows of the weight: a block of them makes a block of output planes.
+  slicedWeight: (node: Node) => (new Attributes(node.attributes).int('group', 1) === 1 ? 1 : undefined),
   async run(call: KernelCall, binding: KernelBinding) {
-    const [x, w, b] = call.inputs as [Tensor, Tensor, Tensor | undefined];
-    const wDims = packedDims(w) ?? w.dims;
+    const [x, given, b] = call.inputs as [Tensor, Tensor | undefined, Tensor | undefined];
+    const sliced = call.sliced?.input === 1 ? call.sliced : undefined;
+    const wDims = sliced?.dims ?? packedDims(given) ?? given!.dims;
     // FusedConv `upsample`: the kernel reads x through a nearest upsampling (2-D only).
     const up = call.node.domain ? call.attrs.int('upsample', 1) : 1;
     if (!kernel2d(call, wDims) || (up !== 1 && (up !== 2 || x.dims.length !== 4))) {
-      if (isPreparedWeight(w)) throw new Error('a prepared Conv weight needs a 1-D or 2-D convolution');
-      return (await call.op.run(call)) as Tensor[];
+      if (given && isPreparedWeight(given))
+        throw new Error('a prepared Conv weight needs a 1-D or 2-D convolution');
+      if (!sliced) return (await call.op.run(call)) as Tensor[];
+      // The reference kernel takes the whole weight.
+      const w = await sliced.read(0, wDims[0]);
+      try {
+        const inputs = call.inputs.map((t, i) => (i === 1 ? w : t));
+        return (await call.op.run({ ...call, inputs, values: inputs })) as Tensor[];
+      } finally {
+        w.dispose();
+      }
     }
     const outDims = inferDims(call);
     const [n, c, storedH, storedW] = as2d(x.dims)!;
@@ -120,35 +132,48 @@ export const convOps: KernelOp = {
     const group = call.attrs.int('group', 1);
     const y = outputTensor(binding, outDims);
     const act = call.node.domain ? activationCode(call) : -1;
-    await runKernel(
-      binding,
-      'conv2d_f32',
-      gemmWork(n * m * oh * ow, 1, (c / group) * kh * kw),
-      [
-        x.data as Float32Array,
-        w.data as ArrayBufferView,
-        (b?.data as Float32Array | undefined) ?? new Float32Array(0),
-        y.data as Float32Array,
-      ],
-      [
-        n,
-        c,
-        h,
-        wd,
-        m,
-        kh,
-        kw,
-        ...windowParams(call.attrs, x.dims.length, pads),
-        oh,
-        ow,
-        group,
-        act,
-        b ? 1 : 0,
-        ...weightParams(w),
-        up,
-      ],
-    );
-    return [y];
+    const window = windowParams(call.attrs, x.dims.length, pads);
+    const xs = x.data as Float32Array;
+    const ys = y.data as Float32Array;
+    const bias = (b?.data as Float32Array | undefined) ?? new Float32Array(0);
+    /** Output channels [m0, m0 + mb) of images [n0, n0 + nb) (contiguous in y when nb is 1 or mb is m). */
+    const conv = (w: Tensor, n0: number, nb: number, m0: number, mb: number) =>
+      runKernel(
+        binding,
+        'conv2d_f32',
+        gemmWork(nb * mb * oh * ow, 1, (c / group) * kh * kw),
+        [
+          xs.subarray(n0 * c * storedH * storedW, (n0 + nb) * c * storedH * storedW),
+          w.data as ArrayBufferView,
+          b ? bias.subarray(m0, m0 + mb) : bias,
+          ys.subarray((n0 * m + m0) * oh * ow, ((n0 + nb - 1) * m + m0 + mb) * oh * ow),
+        ],
+        [nb, c, h, wd, mb, kh, kw, ...window, oh, ow, group, act, b ? 1 : 0, ...weightParams(w), up],
+      );
+    // A sliced weight: a block of its output channels at a time, the next block read while this one runs.
+    const read = (m0: number) =>
+      sliced && m0 < m ? sliced.read(m0, Math.min(sliced.rows, m - m0)) : undefined;
+    let pending = read(0);
+    try {
+      if (!sliced) await conv(given!, 0, n, 0, m);
+      for (let m0 = 0; sliced && m0 < m; m0 += sliced.rows) {
+        const w = (await pending)!;
+        pending = read(m0 + sliced.rows);
+        try {
+          for (let i = 0; i < n; i++) await conv(w, i, 1, m0, Math.min(sliced.rows, m - m0));
+        } finally {
+          w.dispose();
+        }
+      }
+      return [y];
+    } catch (e) {
+      pending?.then(
+        (w) => w.dispose(),
+        () => {},
+      );
+      y.dispose();
+      throw e;
+    }
   },
 };
 

@@ -133,10 +133,17 @@ function seenType(t: Tensor): DataType {
   return isPreparedWeight(t) ? 'float32' : t.type;
 }
 
-/** Output dims from the operator's shape rules, with packed weights seen as the weights they were. */
+/**
+ * Output dims from the operator's shape rules, with packed weights seen as the weights they were and
+ * a sliced one as the whole weight.
+ */
 export function inferDims(call: KernelCall): number[] {
-  const metas = call.inputs.map((t): ValueMeta | undefined =>
-    t ? { type: seenType(t), dims: packedDims(t) ?? t.dims } : undefined,
+  const metas = call.inputs.map((t, i): ValueMeta | undefined =>
+    t
+      ? { type: seenType(t), dims: packedDims(t) ?? t.dims }
+      : call.sliced?.input === i
+        ? { type: 'float32', dims: call.sliced.dims }
+        : undefined,
   );
   const out = call.op.infer({
     inputs: metas,

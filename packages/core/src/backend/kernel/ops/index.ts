@@ -7,6 +7,7 @@ import { gegluOps } from './geglu.js';
 import { gemmOp } from './gemm.js';
 import type { KernelOp } from './kernel-op.js';
 import { matmulOp } from './matmul.js';
+import { matmulGegluOps } from './matmul-geglu.js';
 import { channelNormOps, trailingNormOps } from './norm.js';
 import { globalPoolOps, poolOps } from './pool.js';
 import { resizeOps } from './resize.js';
@@ -38,6 +39,7 @@ export const KERNEL_OPS: readonly KernelOp[] = [
   onnxAttentionOps,
   gemmOp,
   matmulOp,
+  matmulGegluOps,
   convOps,
   convTransposeOp,
 ];

@@ -21,6 +21,8 @@ export interface KernelOp {
     kept: boolean,
     binding: KernelBinding,
   ): Tensor | undefined;
+  /** The input whose weight run() can take a block of rows at a time (KernelCall `sliced`). */
+  slicedWeight?(node: Node): number | undefined;
 }
 
 /** Below this many elements a kernel runs on the calling thread (cheaper than a thread hop). */

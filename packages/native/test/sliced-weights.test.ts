@@ -1,0 +1,87 @@
+import '../src/register.js';
+import { InferenceSession, MemoryFiles, Tensor, toHalf } from '@onnxstream/core';
+import { closeness, KeepingProvider } from '@onnxstream/core/testing';
+import { describe, expect, it } from 'vitest';
+
+let seed = 5;
+const random = (n: number) =>
+  Float32Array.from({ length: n }, () => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return seed / 2 ** 32 - 0.5;
+  });
+const half = (values: Float32Array) => new Uint8Array(Uint16Array.from(values, (v) => toHalf(v)).buffer);
+
+/**
+ * Conv (+ bias, + Relu: one FusedConv) with a float16 weight [m, c, 3, 3] over x [n, c, 8, 8], as an
+ * OnnxStream folder in memory.
+ */
+function convFolder(n: number, c: number, m: number) {
+  const text =
+    `conv:Conv*input:x(${n},${c},8,8);w.bin(float16:${m},${c},3,3);b.bin(float32:${m})` +
+    `*output:h(${n},${m},8,8)*pads:1,1,1,1\n` +
+    `relu:Relu*input:h(${n},${m},8,8)*output:y(${n},${m},8,8)\n`;
+  const files = new MemoryFiles([
+    ['model.txt', new TextEncoder().encode(text)],
+    ['w.bin', half(random(m * c * 9))],
+    ['b.bin', new Uint8Array(random(m).buffer)],
+  ]);
+  return { model: { files, entry: 'model.txt' }, x: new Tensor('float32', random(n * c * 64), [n, c, 8, 8]) };
+}
+
+describe('sliced convolution weights (weightSliceBytes)', () => {
+  it.each([
+    [1, 256, 512, 48],
+    [2, 24, 100, 11],
+  ])(
+    'x [%i, %i, 8, 8], weight [%i, ...] in blocks of %i: the values of the whole weight, never all of it held',
+    async (n, c, m, rows) => {
+      const { model, x } = convFolder(n, c, m);
+      const rowBytes = c * 9 * 2;
+      const weightBytes = m * rowBytes;
+      // About a ninth of the weight per block: 56 rows of 4608 bytes, cut to 48 (a multiple of 16);
+      // 11 rows of 432 (fewer than 16: as they are). The last block is shorter.
+      const sliceBytes = Math.floor(weightBytes / 9);
+      const sliced = await InferenceSession.create(model, {
+        backend: 'native',
+        weightSliceBytes: sliceBytes,
+      });
+      const plan = await sliced.plan(new Map([['x', x]]));
+      expect(plan.steps.map((s) => s.node.opType)).toEqual(['FusedConv']);
+      expect(plan.steps[0].slices).toMatchObject({ input: 1, rows });
+      expect(plan.steps[0].weights.map((w) => w.name)).toEqual(['b.bin']);
+      const y = (await sliced.run({ x })).y;
+      const slicedPeak = sliced.lastRunStats!.peakTensorBytes;
+
+      const whole = await InferenceSession.create(model, { backend: 'native', weightSliceBytes: 0 });
+      expect((await whole.plan(new Map([['x', x]]))).steps[0].slices).toBeUndefined();
+      const expected = (await whole.run({ x })).y;
+      // Each output channel is the same dot products, in the same order.
+      expect(Array.from(y.data as Float32Array)).toEqual(Array.from(expected.data as Float32Array));
+      const wholePeak = whole.lastRunStats!.peakTensorBytes;
+
+      const io = (x.size + y.size) * 4 + m * 4;
+      expect(wholePeak).toBeGreaterThanOrEqual(io + weightBytes);
+      // Two blocks (one read ahead) instead of the weight.
+      expect(slicedPeak).toBeLessThanOrEqual(io + 2 * rows * rowBytes);
+
+      // A provider that keeps weights packs the whole weight once instead.
+      const kept = await InferenceSession.create(model, {
+        backend: 'native',
+        weightSliceBytes: sliceBytes,
+        weightsProvider: new KeepingProvider(),
+      });
+      expect((await kept.plan(new Map([['x', x]]))).steps[0].slices).toBeUndefined();
+      const reference = await InferenceSession.create(model, { backend: 'reference' });
+      const r = (await reference.run({ x })).y.data as Float32Array;
+      expect(closeness(y.data as Float32Array, r, 1e-5, 1e-5)).toBeUndefined();
+      expect(closeness((await kept.run({ x })).y.data as Float32Array, r, 1e-5, 1e-5)).toBeUndefined();
+    },
+  );
+
+  it('rejects a negative slice size', async () => {
+    const { model } = convFolder(1, 4, 8);
+    await expect(InferenceSession.create(model, { backend: 'native', weightSliceBytes: -1 })).rejects.toThrow(
+      /weightSliceBytes must be >= 0/,
+    );
+  });
+});
