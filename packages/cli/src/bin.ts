@@ -152,7 +152,10 @@ program
     'fp32 arithmetic: auto (CPU has fast fp16?), yes (no value), force, no, disable',
     'auto',
   )
-  .option('--rpi-lowmem', 'lowest memory (RPi Zero 2): W8A8 VAE, UNet weights read per use; implies --rpi')
+  .option(
+    '--rpi-lowmem',
+    'lowest memory (RPi Zero 2): W8A8 VAE, UNet weights read per use, no reuse cache of native blocks; implies --rpi',
+  )
   .option('--preview-steps', 'write a low-resolution preview PNG after each step')
   .option('--preview-steps-x8', 'previews upscaled 8x')
   .addOption(new Option('--preview-steps-8x').hideHelp())

@@ -255,6 +255,9 @@ export async function sdCommand(opts: SdCommandOptions): Promise<number> {
 
   const modelsPath = await locateModels(kind, opts, mode, bars);
   const backend = await chooseBackend(opts.backend, log);
+  // Lowest memory: freed native blocks go back to the system at once instead of waiting in the
+  // reuse cache (up to 64 MiB; the price is a page fault per page of each new tensor).
+  if (opts.rpiLowmem && backend === 'native') (await import('@onnxstream/native')).setBufferCache(0);
   const pipe = await StableDiffusionPipeline.load(modelsPath, {
     kind,
     backend,
