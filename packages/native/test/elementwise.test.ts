@@ -22,6 +22,20 @@ describe.each(isas)('elementwise kernels, %s', (isa) => {
     ],
     [[1000], []],
     [[], [3, 5]],
+    // Axes merged into one row (UltraFace's box decoding), in part (the [3, 5] plane of b).
+    [[1, 4420, 2], []],
+    [
+      [1, 4420, 2],
+      [1, 4420, 2],
+    ],
+    [
+      [2, 3, 5],
+      [1, 3, 5],
+    ],
+    [
+      [3, 1, 5000],
+      [3, 1, 5000],
+    ],
   ])('binary ops on %j and %j match the reference', async (da, db) => {
     useIsa(isa);
     const a = tensor(da, 1);

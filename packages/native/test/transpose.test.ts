@@ -43,6 +43,13 @@ describe.each(isas)('data movement kernels, %s', (isa) => {
   it.each([
     [
       [
+        [1, 4420, 2],
+        [1, 4420, 2],
+      ],
+      2,
+    ],
+    [
+      [
         [1, 16, 160, 160],
         [1, 16, 160, 160],
         [1, 16, 160, 160],
@@ -153,6 +160,14 @@ describe.each(isas)('data movement kernels, %s', (isa) => {
       [-2, -3],
     ],
     [[7, 9], [3], [3], [1], [1]],
+    [[1, 4420, 4], [2], [4], [2], [1]],
+    [
+      [3, 300, 4],
+      [1, 0],
+      [3, 4],
+      [0, 2],
+      [1, -1],
+    ],
   ])(
     'Slice of %j (starts %j, ends %j, axes %j, steps %j) matches the reference',
     async (dims, starts, ends, axes, steps) => {

@@ -18,7 +18,7 @@ void run_binary_f32(const Buf* bufs, size_t nbufs, const double* params, size_t 
   const long long act = a.integer(1, -1, static_cast<int>(UnaryOp::reciprocal));
   const auto alpha = static_cast<float>(a.number(2));
   const auto beta = static_cast<float>(a.number(3));
-  const auto rank = static_cast<size_t>(a.integer(4, 1, 16));
+  auto rank = static_cast<size_t>(a.integer(4, 1, 16));
   if (nparams != 5 + 3 * rank) a.fail("expects " + std::to_string(5 + 3 * rank) + " parameters for rank " + std::to_string(rank));
   std::vector<size_t> dims(rank), as(rank), bs(rank);
   size_t total = 1, alast = 0, blast = 0;
@@ -37,12 +37,41 @@ void run_binary_f32(const Buf* bufs, size_t nbufs, const double* params, size_t 
   const float* pa = a.buffer<float>(0, alast + 1);
   const float* pb = a.buffer<float>(1, blast + 1);
   float* py = a.buffer<float>(2, total);
+  // Axes of size 1 dropped, and each axis merged into the next when both inputs step over it as
+  // over the next one's whole extent (contiguous, or broadcast in both): a [1, 4420, 2] * scalar
+  // product is then one row of 8840 values, not 4420 kernel calls of 2.
+  size_t kept = 0;
+  for (size_t i = 0; i < rank; i++) {
+    if (dims[i] == 1) continue;
+    if (kept > 0 && as[kept - 1] == as[i] * dims[i] && bs[kept - 1] == bs[i] * dims[i]) {
+      dims[kept - 1] *= dims[i];
+      as[kept - 1] = as[i];
+      bs[kept - 1] = bs[i];
+      continue;
+    }
+    dims[kept] = dims[i];
+    as[kept] = as[i];
+    bs[kept] = bs[i];
+    kept++;
+  }
+  if (kept == 0) {
+    dims[0] = 1;
+    as[0] = bs[0] = 0;
+    kept = 1;
+  }
+  rank = kept;
+  if (as[rank - 1] > 1 || bs[rank - 1] > 1) a.fail("innermost strides must be 0 or 1");
   const size_t inner = dims[rank - 1];
   const size_t rows = total / inner;
+  // Tasks are pieces of at most kPiece values of one output row (merged rows can be long); each
+  // task item does as much work, whatever the shape.
+  constexpr size_t kPiece = 4096;
+  const size_t pieces = (inner + kPiece - 1) / kPiece, piece = (inner + pieces - 1) / pieces;
+  const size_t ia = as[rank - 1], ib = bs[rank - 1];
   const KernelTable& k = kernels();
-  // One output row of `inner` elements per task item; rows are independent.
-  parallel_for(rows, std::max<size_t>(1, 16384 / inner), [&](size_t begin, size_t end) {
-    for (size_t r = begin; r < end; r++) {
+  parallel_for(rows * pieces, std::max<size_t>(1, 16384 / piece), [&](size_t begin, size_t end) {
+    for (size_t t = begin; t < end; t++) {
+      const size_t r = t / pieces, j0 = t % pieces * piece, n = std::min(piece, inner - j0);
       size_t rem = r, oa = 0, ob = 0;
       for (size_t d = rank - 1; d-- > 0;) {
         const size_t i = rem % dims[d];
@@ -50,9 +79,9 @@ void run_binary_f32(const Buf* bufs, size_t nbufs, const double* params, size_t 
         oa += i * as[d];
         ob += i * bs[d];
       }
-      float* yr = py + r * inner;
-      k.vbinary(op, inner, pa + oa, as[rank - 1], pb + ob, bs[rank - 1], yr);
-      if (act >= 0) k.vunary(static_cast<UnaryOp>(act), inner, yr, yr, alpha, beta);
+      float* yr = py + r * inner + j0;
+      k.vbinary(op, n, pa + oa + j0 * ia, ia, pb + ob + j0 * ib, ib, yr);
+      if (act >= 0) k.vunary(static_cast<UnaryOp>(act), n, yr, yr, alpha, beta);
     }
   });
 }

@@ -333,7 +333,13 @@ struct ConvGemm {
   }
 };
 
-// One input channel per group: each output channel is a sum of kh*kw shifted planes.
+// Floats of output a depthwise kernel call computes at most: a band of rows that stays in L1.
+constexpr size_t kDwBandFloats = 4096;
+
+// One input channel per group: each output channel is a sum of kh*kw shifted planes. Output rows
+// are computed as wide as the planes' rows, a band of rows per kernel call (flat: the columns past
+// OW read padding and are dropped when the band is copied out), so that small planes run whole
+// vectors and few calls instead of a call and a vector tail per row.
 void conv_depthwise(const ConvGeometry& g, const float* x, const float* w, const float* bias, int act, float* y) {
   const Planes pl(g, g.oh, false);
   const size_t taps = g.kh * g.kw;
@@ -343,18 +349,35 @@ void conv_depthwise(const ConvGeometry& g, const float* x, const float* w, const
   for (size_t ky = 0; ky < g.kh; ky++) {
     for (size_t kx = 0; kx < g.kw; kx++) shifts[ky * g.kw + kx] = static_cast<ptrdiff_t>(pl.tap(g, ky, kx));
   }
+  const size_t band = std::clamp<size_t>(kDwBandFloats / pl.pitch, 1, g.oh);
   const DwConvFn dw = kernels().dwconv;
   parallel_for(g.n * g.c, 1, [&](size_t begin, size_t end) {
-    t_planes.resize(pl.floats(g, 1));
+    const size_t plane_floats = pl.floats(g, 1);
+    t_planes.resize(plane_floats + band * pl.pitch);
     float* xp = t_planes.data();
+    float* out = xp + plane_floats;
+    // The last row's right padding is the (unstored) next row's left padding: the guard, which must
+    // read as zero (the buffer may hold an earlier call's data).
+    std::memset(xp + pl.per_channel, 0, pl.guard(g) * sizeof(float));
     for (size_t i = begin; i < end; i++) {
       const size_t b = i / g.c, c = i % g.c;
       build_planes(g, pl, x + i * g.plane(), 0, xp);
       for (size_t t = 0; t < mult; t++) {
         const size_t m = c * mult + t;
         float* ym = y + (b * g.m + m) * ohw;
-        for (size_t oy = 0; oy < g.oh; oy++) {
-          dw(g.ow, taps, xp + oy * pl.pitch, shifts.data(), w + m * taps, bias ? bias[m] : 0.0f, act, ym + oy * g.ow);
+        for (size_t r0 = 0; r0 < g.oh; r0 += band) {
+          const size_t rows = std::min(band, g.oh - r0);
+          // The band's last row ends at OW: nothing past it is computed (or read).
+          const size_t n = (rows - 1) * pl.pitch + g.ow;
+          const float bm = bias ? bias[m] : 0.0f;
+          if (pl.pitch == g.ow) {
+            dw(n, taps, xp + r0 * pl.pitch, shifts.data(), w + m * taps, bm, act, ym + r0 * g.ow);
+            continue;
+          }
+          dw(n, taps, xp + r0 * pl.pitch, shifts.data(), w + m * taps, bm, act, out);
+          for (size_t r = 0; r < rows; r++) {
+            std::memcpy(ym + (r0 + r) * g.ow, out + r * pl.pitch, g.ow * sizeof(float));
+          }
         }
       }
     }

@@ -36,11 +36,60 @@ inline void dwconv_block(size_t w, size_t taps, const float* x, const ptrdiff_t*
   }
 }
 
+// The same for a kernel of T taps known at compile time (3x3): the taps' weights stay in
+// registers and their row pointers in general registers across the whole run, so that an output
+// vector costs T loads-and-FMAs and little else (the generic loop reloads the weight, the shift and
+// the pointer per tap and block: under callgrind, AVX2, 16x120x160, 3.4 instructions per FMA against
+// 1.5).
+template <class S, size_t T, size_t U, class Act>
+inline void dwconv_fixed_block(size_t w, const float* const (&xt)[T], size_t p, const typename S::V (&wv)[T],
+                               float bias, Act act, float* y) {
+  using V = typename S::V;
+  constexpr size_t N = S::N;
+  V acc[U];
+#pragma GCC unroll 8
+  for (size_t u = 0; u < U; u++) acc[u] = S::set1(bias);
+#pragma GCC unroll 16
+  for (size_t t = 0; t < T; t++) {
+#pragma GCC unroll 8
+    for (size_t u = 0; u < U; u++) {
+      const V xv = w == N ? S::load(xt[t] + p + u * N) : S::load_tail(xt[t] + p + u * N, w);
+      acc[u] = S::fma(xv, wv[t], acc[u]);
+    }
+  }
+#pragma GCC unroll 8
+  for (size_t u = 0; u < U; u++) {
+    if (w == N) {
+      S::store(y + p + u * N, act(acc[u]));
+    } else {
+      S::store_tail(y + p + u * N, act(acc[u]), w);
+    }
+  }
+}
+
+template <class S, size_t T, class Act>
+void dwconv_fixed(size_t n, const float* x, const ptrdiff_t* shifts, const float* w, float bias, Act act, float* y) {
+  using V = typename S::V;
+  constexpr size_t N = S::N;
+  V wv[T];
+  const float* xt[T];
+#pragma GCC unroll 16
+  for (size_t t = 0; t < T; t++) {
+    wv[t] = S::set1(w[t]);
+    xt[t] = x + shifts[t];
+  }
+  size_t p = 0;
+  for (; p + 4 * N <= n; p += 4 * N) dwconv_fixed_block<S, T, 4>(N, xt, p, wv, bias, act, y);
+  for (; p + N <= n; p += N) dwconv_fixed_block<S, T, 1>(N, xt, p, wv, bias, act, y);
+  if (p < n) dwconv_fixed_block<S, T, 1>(n - p, xt, p, wv, bias, act, y);
+}
+
 template <class S>
 void dwconv(size_t n, size_t taps, const float* x, const ptrdiff_t* shifts, const float* w, float bias, int activation,
             float* y) {
   constexpr size_t N = S::N;
   with_activation<S>(activation, [&](auto act) {
+    if (taps == 9) return dwconv_fixed<S, 9>(n, x, shifts, w, bias, act, y);
     size_t p = 0;
     for (; p + 4 * N <= n; p += 4 * N) dwconv_block<S, 4>(N, taps, x + p, shifts, w, bias, act, y + p);
     for (; p + N <= n; p += N) dwconv_block<S, 1>(N, taps, x + p, shifts, w, bias, act, y + p);

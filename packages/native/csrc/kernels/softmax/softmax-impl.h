@@ -54,9 +54,11 @@ void softmax_row(size_t n, const float* x, float* y, bool log) {
   const float sum = S::reduce_add(vsum);
   i = 0;
   if (log) {
-    const V shift = S::set1(mx + std::log(sum));
-    for (; i + N <= n; i += N) S::store(y + i, S::sub(S::load(x + i), shift));
-    if (i < n) S::store_tail(y + i, S::sub(S::load_tail(x + i, n - i), shift), n - i);
+    // (x - max) - log(sum): x - max is exact near the max, where the result is a small negative
+    // number that x - (max + log(sum)) would lose to the rounding of max + log(sum).
+    const V ls = S::set1(std::log(sum));
+    for (; i + N <= n; i += N) S::store(y + i, S::sub(S::sub(S::load(x + i), m), ls));
+    if (i < n) S::store_tail(y + i, S::sub(S::sub(S::load_tail(x + i, n - i), m), ls), n - i);
   } else {
     const V r = S::set1(1.0f / sum);
     for (; i + N <= n; i += N) S::store(y + i, S::mul(S::load(y + i), r));
@@ -103,7 +105,7 @@ void softmax_block(size_t n, size_t inner, size_t w, const float* x, float* y, b
     }
   }
   if (log) {
-    for (size_t c = 0; c < w; c++) m[c] += std::log(s[c]);
+    for (size_t c = 0; c < w; c++) s[c] = std::log(s[c]);
   } else {
     for (size_t c = 0; c < w; c++) s[c] = 1.0f / s[c];
   }
@@ -111,10 +113,12 @@ void softmax_block(size_t n, size_t inner, size_t w, const float* x, float* y, b
     const float* r = x + j * inner;
     float* o = y + j * inner;
     for (size_t c = 0; c < full; c += N) {
-      S::store(o + c, log ? S::sub(S::load(r + c), S::load(m + c)) : S::mul(S::load(o + c), S::load(s + c)));
+      // Log: (x - max) - log(sum), as in softmax_row.
+      S::store(o + c, log ? S::sub(S::sub(S::load(r + c), S::load(m + c)), S::load(s + c))
+                          : S::mul(S::load(o + c), S::load(s + c)));
     }
     if (t) {
-      const V v = log ? S::sub(S::load_tail(r + full, t), S::load_tail(m + full, t))
+      const V v = log ? S::sub(S::sub(S::load_tail(r + full, t), S::load_tail(m + full, t)), S::load_tail(s + full, t))
                       : S::mul(S::load_tail(o + full, t), S::load_tail(s + full, t));
       S::store_tail(o + full, v, t);
     }
