@@ -8,29 +8,31 @@
 namespace os::impl {
 
 template <class S>
-void wino_input_f23(size_t tiles, const float* const* rows, size_t first, float* dst, size_t xi_stride,
-                    size_t panel_stride, size_t nr) {
+void wino_input_f23(size_t tiles, size_t channels, const float* even, const float* odd, size_t row_stride,
+                    size_t channel_stride, float* dst, size_t ld, size_t xi_stride) {
   using V = typename S::V;
-  for (size_t t = 0; t < tiles; t += S::N) {
-    // Rows first: w[r][j] = (d B)[r][j], d's columns t (even), t (odd), t + 1 (even), t + 1 (odd).
-    V w[4][4];
+  for (size_t ch = 0; ch < channels; ch++, even += channel_stride, odd += channel_stride, dst += ld) {
+    for (size_t t = 0; t < tiles; t += S::N) {
+      // Rows first: w[r][j] = (d B)[r][j], d's columns t (even), t (odd), t + 1 (even), t + 1 (odd).
+      V w[4][4];
 #pragma GCC unroll 4
-    for (size_t r = 0; r < 4; r++) {
-      const V d0 = S::load(rows[r] + t), d1 = S::load(rows[4 + r] + t);
-      const V d2 = S::load(rows[r] + t + 1), d3 = S::load(rows[4 + r] + t + 1);
-      w[r][0] = S::sub(d0, d2);
-      w[r][1] = S::add(d1, d2);
-      w[r][2] = S::sub(d2, d1);
-      w[r][3] = S::sub(d1, d3);
-    }
-    const size_t f = first + t;
-    float* out = dst + (f / nr) * panel_stride + f % nr;
+      for (size_t r = 0; r < 4; r++) {
+        const float* e = even + r * row_stride + t;
+        const float* o = odd + r * row_stride + t;
+        const V d0 = S::load(e), d1 = S::load(o), d2 = S::load(e + 1), d3 = S::load(o + 1);
+        w[r][0] = S::sub(d0, d2);
+        w[r][1] = S::add(d1, d2);
+        w[r][2] = S::sub(d2, d1);
+        w[r][3] = S::sub(d1, d3);
+      }
+      float* out = dst + t;
 #pragma GCC unroll 4
-    for (size_t j = 0; j < 4; j++) {
-      S::store(out + (0 * 4 + j) * xi_stride, S::sub(w[0][j], w[2][j]));
-      S::store(out + (1 * 4 + j) * xi_stride, S::add(w[1][j], w[2][j]));
-      S::store(out + (2 * 4 + j) * xi_stride, S::sub(w[2][j], w[1][j]));
-      S::store(out + (3 * 4 + j) * xi_stride, S::sub(w[1][j], w[3][j]));
+      for (size_t j = 0; j < 4; j++) {
+        S::store(out + (0 * 4 + j) * xi_stride, S::sub(w[0][j], w[2][j]));
+        S::store(out + (1 * 4 + j) * xi_stride, S::add(w[1][j], w[2][j]));
+        S::store(out + (2 * 4 + j) * xi_stride, S::sub(w[2][j], w[1][j]));
+        S::store(out + (3 * 4 + j) * xi_stride, S::sub(w[1][j], w[3][j]));
+      }
     }
   }
 }

@@ -14,15 +14,14 @@
 
 namespace os {
 
-// Input transform of one channel for `tiles` consecutive tiles of a tile row (a multiple of `step`,
-// the vector width). The tile row's 4 input rows come split into even and odd columns: rows[r]
-// (r < 4) holds padded columns 0, 2, 4, ... of row r and rows[4 + r] columns 1, 3, 5, ..., so tile t
-// reads entries t and t + 1 of each (every row readable for tiles + step + 1 floats). Tile t is tile
-// f = first + t of the block (first a multiple of `step`): value xi goes to
-// dst[xi * xi_stride + (f / nr) * panel_stride + f % nr], the B panels of the GEMM for position xi,
-// nr tiles wide (a multiple of `step`), one channel's row of each.
-using WinoInputFn = void (*)(size_t tiles, const float* const* rows, size_t first, float* dst, size_t xi_stride,
-                             size_t panel_stride, size_t nr);
+// Input transform of `tiles` consecutive tiles of a tile row (a multiple of `step`, the vector
+// width) for `channels` channels. The tile row's 4 input rows come split into even and odd padded
+// columns: row r of channel ch holds columns 0, 2, 4, ... at even + ch * channel_stride +
+// r * row_stride and columns 1, 3, 5, ... at odd + (the same), so tile t reads entries t and t + 1
+// of each (readable for tiles + step + 1 floats). Value xi of channel ch and tile t goes to
+// dst[xi * xi_stride + ch * ld + t]: each position's B panel rows of the GEMM, written in order.
+using WinoInputFn = void (*)(size_t tiles, size_t channels, const float* even, const float* odd, size_t row_stride,
+                             size_t channel_stride, float* dst, size_t ld, size_t xi_stride);
 
 // Output transform of one output channel for `tiles` consecutive tiles: m[xi * xi_stride + t] holds
 // position xi of tile t (readable up to `tiles` rounded up to `step`). Writes
