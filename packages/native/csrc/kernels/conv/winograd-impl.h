@@ -1,6 +1,7 @@
 // Winograd F(2x2, 3x3) input and output transforms (kernels/conv/winograd.h), once, over a SIMD
-// vocabulary S with zip_lo/zip_hi (lanes of two vectors interleaved), a vector of S::N consecutive
-// tiles at a time. Instantiated by the tables of ISAs that use the Winograd path.
+// vocabulary S with zip_lo/zip_hi (lanes of two vectors interleaved; not needed for the scalar
+// one), a vector of S::N consecutive tiles at a time. Instantiated by the tables of ISAs that use
+// the Winograd path, and for simd::Scalar by the kernel tests (the reference they compare with).
 #pragma once
 #include "../gemm/gemm-impl.h"
 #include "winograd.h"
@@ -41,17 +42,22 @@ void wino_input_f23(size_t tiles, size_t channels, const float* even, const floa
 template <class S>
 inline void store_pairs(float* y, typename S::V a, typename S::V b, size_t width) {
   constexpr size_t N = S::N;
-  const typename S::V lo = S::zip_lo(a, b), hi = S::zip_hi(a, b);
-  if (width >= 2 * N) {
-    S::store(y, lo);
-    S::store(y + N, hi);
-  } else if (width > N) {
-    S::store(y, lo);
-    S::store_tail(y + N, hi, width - N);
-  } else if (width == N) {
-    S::store(y, lo);
+  if constexpr (N == 1) {
+    y[0] = a;
+    if (width > 1) y[1] = b;
   } else {
-    S::store_tail(y, lo, width);
+    const typename S::V lo = S::zip_lo(a, b), hi = S::zip_hi(a, b);
+    if (width >= 2 * N) {
+      S::store(y, lo);
+      S::store(y + N, hi);
+    } else if (width > N) {
+      S::store(y, lo);
+      S::store_tail(y + N, hi, width - N);
+    } else if (width == N) {
+      S::store(y, lo);
+    } else {
+      S::store_tail(y, lo, width);
+    }
   }
 }
 
