@@ -125,24 +125,26 @@ function backendOf(addon, label, plain = args.includes('plain')) {
       if (o.threads !== undefined) addon.setThreads(o.threads);
     },
   });
-  if (args.includes('nodes')) {
-    // Time per node (a kernel's wall time, hop included), summed over the runs.
-    const run = backend.run.bind(backend);
-    backend.run = async (call) => {
-      const f0 = process.resourceUsage().minorPageFault;
-      const t0 = performance.now();
-      const out = await run(call);
-      const faults = process.resourceUsage().minorPageFault - f0;
-      const key = `${call.node.opType} ${call.node.name} ${call.inputs.map((t) => t?.dims.join('x')).join(' ')} ${JSON.stringify(call.attrs)}`;
-      if (!nodeTimes.has(key)) nodeTimes.set(key, [[], 0]);
-      nodeTimes.get(key)[0].push(performance.now() - t0);
-      nodeTimes.get(key)[1] += faults;
-      return out;
-    };
-  }
+  if (args.includes('nodes')) timeNodes(backend);
   return backend;
 }
 const nodeTimes = new Map();
+
+/** `nodes`: time per node (a kernel's wall time, hop included), summed over the runs. */
+function timeNodes(backend) {
+  const run = backend.run.bind(backend);
+  backend.run = async (call) => {
+    const f0 = process.resourceUsage().minorPageFault;
+    const t0 = performance.now();
+    const out = await run(call);
+    const faults = process.resourceUsage().minorPageFault - f0;
+    const key = `${call.node.opType} ${call.node.name} ${call.inputs.map((t) => t?.dims.join('x')).join(' ')} ${JSON.stringify(call.attrs)} -> ${out.map((t) => t?.dims?.join('x')).join(' ')}`;
+    if (!nodeTimes.has(key)) nodeTimes.set(key, [[], 0]);
+    nodeTimes.get(key)[0].push(performance.now() - t0);
+    nodeTimes.get(key)[1] += faults;
+    return out;
+  };
+}
 let tracing = false;
 let noop = false;
 
@@ -216,8 +218,11 @@ for (const dir of wasmDirs) {
   const k = new WasmKernels(m, 'threads', pool);
   m._os_threads();
   await k.setThreads(threads);
+  const backend = createKernelBackend({ name: 'wasm', binding: () => k });
+  // `nodes` times the first engine's nodes only.
+  if (args.includes('nodes') && engines.length === 0) timeNodes(backend);
   const session = await InferenceSession.create(modelPath, {
-    backend: createKernelBackend({ name: 'wasm', binding: () => k }),
+    backend,
     threads,
     weightsProvider: keeping(),
   });

@@ -187,6 +187,28 @@ describe.each(CASES)('wasm kernels: %s', (_label, variant, isa) => {
     expect(worst(t.got[0], t.want[0], 1e-4, 1e-4)).toBeLessThanOrEqual(1);
   });
 
+  it('Conv 3x3 stride 1 (Winograd F(2x2, 3x3) on the SIMD128 table) on edge shapes', async () => {
+    // [N, C, H, W, M, pads (top, left, bottom, right)]: odd and even sizes (partial 2x2 tiles),
+    // channel counts off the tile sizes, no/asymmetric/wide padding, rows wider than a block (C 64,
+    // W 150), a batch of two.
+    const shapes: [number, number, number, number, number, number[]][] = [
+      [1, 3, 7, 9, 5, [1, 1, 1, 1]],
+      [2, 5, 8, 8, 6, [1, 1, 1, 1]],
+      [1, 4, 9, 6, 7, [0, 0, 0, 0]],
+      [1, 6, 5, 11, 9, [2, 1, 0, 2]],
+      [1, 1, 3, 3, 1, [1, 1, 1, 1]],
+      [1, 17, 12, 13, 19, [1, 2, 1, 0]],
+      [1, 64, 6, 150, 10, [1, 1, 1, 1]],
+    ];
+    for (const [s, [n, c, h, wd, m, pads]] of shapes.entries()) {
+      const x = tensor([n, c, h, wd], 190 + s, -1, 1);
+      const w = tensor([m, c, 3, 3], 200 + s, -1, 1);
+      const r = await both(b, 'Conv', [x, w, tensor([m], 210 + s)], { kernel_shape: [3, 3], pads });
+      const atol = 4e-6 * c * 9;
+      expect(worst(r.got[0], r.want[0], 1e-4, atol), `Conv ${x.dims} ${w.dims} pads ${pads}`).toBeLessThanOrEqual(1);
+    }
+  });
+
   it('attention (ScaledDotProductAttention) on a random shape', async () => {
     const q = tensor([1, 4, 37, 16], 180, -1, 1);
     const kk = tensor([1, 2, 90, 16], 181, -1, 1);

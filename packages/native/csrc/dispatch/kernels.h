@@ -12,6 +12,7 @@
 #include "../kernels/transpose/transpose.h"
 #include "../kernels/gemm/gemm.h"
 #include "../kernels/conv/conv.h"
+#include "../kernels/conv/winograd.h"
 #include "isa.h"
 
 namespace os {
@@ -41,6 +42,8 @@ struct KernelTable {
   GemmKernels gemm;
   DwConvFn dwconv;
   PadRowsFn pad_rows;
+  // 3x3 stride-1 convolutions by Winograd F(2x2, 3x3) where set (ISAs without FMA).
+  WinogradKernels winograd;
 };
 
 // The active table: the best ISA the CPU runs, unless ONNXSTREAM_ISA names another or use_isa() was called.

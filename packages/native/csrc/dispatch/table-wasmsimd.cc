@@ -1,6 +1,13 @@
 #include "../common/simd/wasmsimd.h"
+#include "../kernels/conv/winograd-impl.h"
 #include "make-table.h"
 
 namespace os {
-KernelTable table_wasmsimd() { return make_table<simd::WasmSimd>(Isa::wasmsimd); }
+// Without FMA a multiply-add is two instructions: 3x3 stride-1 convolutions take the Winograd path,
+// which does 2.25 times fewer of them.
+KernelTable table_wasmsimd() {
+  KernelTable t = make_table<simd::WasmSimd>(Isa::wasmsimd);
+  t.winograd = impl::winograd_kernels<simd::WasmSimd>();
+  return t;
+}
 }  // namespace os

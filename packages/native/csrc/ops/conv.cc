@@ -384,6 +384,185 @@ void conv_depthwise(const ConvGeometry& g, const float* x, const float* w, const
   });
 }
 
+// Winograd F(2x2, 3x3) (kernels/conv/winograd.h) for 3x3 stride-1 convolutions on ISAs whose table
+// has the transforms. The weights are transformed per call (16 x M x C floats, GEMM A panels per
+// position). Tasks take blocks of 2x2 output tiles: a few tile rows, or a block of columns of one
+// when a row is wide, sized so that their transformed inputs (16 x C per tile) stay in L2. A task
+// builds its input rows split into even and odd columns, transforms them into the B panels of the
+// 16 GEMMs (the tiles of its rows one after another, each row's rounded up to the vector width),
+// multiplies them into 16 x M values per tile, and transforms those into output rows with bias and
+// activation.
+bool winograd_fits(const ConvGeometry& g) {
+  return g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.group == 1 && g.up == 1 &&
+         g.pt <= 2 && g.pl <= 2;
+}
+
+struct WinogradBuffers {
+  std::vector<float> planes, v, m;
+};
+thread_local WinogradBuffers t_wino;
+
+// The 16 positions' blocks lie this many floats apart: a multiple of 2 KiB would put the 16 streams
+// that the transforms read or write at once in the same cache sets (measured 3 times slower).
+size_t padded_stride(size_t floats) { return floats % 512 == 0 ? floats + 16 : floats; }
+
+// Transformed inputs of a task (16 x C floats per tile).
+constexpr size_t kWinoBlockBytes = 256 * 1024;
+
+// U = G g G^T for every output and input channel: position xi's A panels at u + xi * mp * c, from
+// the weight's packed A panels of [M x C*9] (MR rows each; mp: M rounded up to MR).
+void winograd_weights(const ConvGeometry& g, const float* panels, size_t mr, size_t mp, float* u) {
+  const size_t c = g.c, depth = c * 9;
+  parallel_for(mp / mr, 1, [&](size_t begin, size_t end) {
+    for (size_t p = begin; p < end; p++) {
+      const float* src = panels + p * mr * depth;
+      for (size_t ch = 0; ch < c; ch++) {
+        for (size_t i = 0; i < mr; i++) {
+          float w[9], gg[4][3];
+          for (size_t t = 0; t < 9; t++) w[t] = src[(ch * 9 + t) * mr + i];
+          for (size_t k = 0; k < 3; k++) {
+            gg[0][k] = w[k];
+            gg[1][k] = 0.5f * (w[k] + w[3 + k] + w[6 + k]);
+            gg[2][k] = 0.5f * (w[k] - w[3 + k] + w[6 + k]);
+            gg[3][k] = w[6 + k];
+          }
+          float* out = u + p * mr * c + ch * mr + i;
+          const size_t xs = mp * c;
+          for (size_t r = 0; r < 4; r++) {
+            out[(4 * r + 0) * xs] = gg[r][0];
+            out[(4 * r + 1) * xs] = 0.5f * (gg[r][0] + gg[r][1] + gg[r][2]);
+            out[(4 * r + 2) * xs] = 0.5f * (gg[r][0] - gg[r][1] + gg[r][2]);
+            out[(4 * r + 3) * xs] = gg[r][2];
+          }
+        }
+      }
+    }
+  });
+}
+
+// panels: the weight as packed A panels of [M x C*9] (MR rows each).
+void conv_winograd(const ConvGeometry& g, const float* panels, const float* bias, int act, const float* x, float* y) {
+  const KernelTable& kt = kernels();
+  const GemmKernels& gk = kt.gemm;
+  const WinogradKernels& wk = kt.winograd;
+  const size_t mr = gk.mr, nr = gk.nr, step = wk.step;
+  const size_t c = g.c, m = g.m;
+  const size_t mp = ceil_div(m, mr) * mr;
+  const size_t tx = ceil_div(g.ow, 2), ty = ceil_div(g.oh, 2);
+  const size_t threads = static_cast<size_t>(pool_threads());
+  // A task: `rows` tile rows of `cols` tiles each (cols < tx: one row, a block of columns).
+  const size_t per_tile = 16 * c * sizeof(float);
+  const size_t fit = std::max<size_t>(1, kWinoBlockBytes / per_tile);
+  const size_t txq = ceil_div(tx, step) * step;
+  size_t rows = 1, cols = tx;
+  if (txq <= fit) {
+    // As many rows as fit, in a number of blocks the threads share evenly if there is one.
+    for (rows = std::min(fit / txq, ty); rows > 1 && ceil_div(ty, rows) % threads != 0; rows--) {
+    }
+  } else {
+    cols = ceil_div(ceil_div(tx, ceil_div(tx, fit)), nr) * nr;
+  }
+  const size_t colq = ceil_div(cols, step) * step;      // tiles of a row in the block, rounded up
+  const size_t tp = ceil_div(rows * colq, nr) * nr;      // tiles of a block, whole panels
+  const size_t col_blocks = ceil_div(tx, cols), row_blocks = ceil_div(ty, rows);
+  Workspace ubuf(16 * mp * c);
+  float* u = ubuf.data();
+  winograd_weights(g, panels, mr, mp, u);
+  // Input rows split into even and odd padded columns: padded column q is input column q - pl; tile t
+  // reads padded columns 2t .. 2t + 3, entries t and t + 1 of each half.
+  const size_t pitch = ceil_div(tx, nr) * nr + nr + 1;
+  size_t lead[2], count[2];
+  ptrdiff_t first[2];
+  for (size_t parity = 0; parity < 2; parity++) {
+    // Entries i with 2i + parity - pl in [0, W).
+    const ptrdiff_t pl = static_cast<ptrdiff_t>(g.pl), w = static_cast<ptrdiff_t>(g.w);
+    const ptrdiff_t par = static_cast<ptrdiff_t>(parity);
+    const ptrdiff_t lo = std::max<ptrdiff_t>(0, (pl - par + 1) / 2);
+    const ptrdiff_t hi = std::min<ptrdiff_t>(static_cast<ptrdiff_t>(pitch), (w - 1 + pl - par) / 2 + 1);
+    lead[parity] = static_cast<size_t>(std::min<ptrdiff_t>(lo, static_cast<ptrdiff_t>(pitch)));
+    count[parity] = hi > lo ? static_cast<size_t>(hi - lo) : 0;
+    first[parity] = 2 * lo + par - pl;
+  }
+  const PadRowsFn pad_rows = kt.pad_rows;
+  const size_t ohw = g.oh * g.ow, hw = g.h * g.w;
+  const size_t in_rows = 2 * rows + 2;  // input rows of a block
+  for (size_t b = 0; b < g.n; b++) {
+    const float* xb = x + b * c * hw;
+    float* yb = y + b * m * ohw;
+    parallel_for(row_blocks * col_blocks, 1, [&](size_t begin, size_t end) {
+      WinogradBuffers& wb = t_wino;
+      wb.planes.resize(c * 2 * in_rows * pitch);
+      wb.v.resize(16 * padded_stride(c * tp));
+      wb.m.resize(16 * padded_stride(mp * tp));
+      float* planes = wb.planes.data();
+      float* v = wb.v.data();
+      float* mb = wb.m.data();
+      size_t built = SIZE_MAX;
+      for (size_t task = begin; task < end; task++) {
+        const size_t row0 = task / col_blocks * rows, t0 = task % col_blocks * cols;
+        const size_t nrows = std::min(rows, ty - row0), tiles = std::min(cols, tx - t0);
+        if (built != row0) {
+          // Plane row k of a channel and parity: input row 2 * row0 + k - pt.
+          for (size_t ch = 0; ch < c; ch++) {
+            for (size_t parity = 0; parity < 2; parity++) {
+              float* dst = planes + (ch * 2 + parity) * in_rows * pitch;
+              for (size_t k = 0; k < 2 * nrows + 2; k++, dst += pitch) {
+                const ptrdiff_t iy = static_cast<ptrdiff_t>(2 * row0 + k) - static_cast<ptrdiff_t>(g.pt);
+                if (iy < 0 || iy >= static_cast<ptrdiff_t>(g.h) || count[parity] == 0) {
+                  std::memset(dst, 0, pitch * sizeof(float));
+                } else {
+                  pad_rows(1, xb + ch * hw + iy * g.w + first[parity], g.w, 2, lead[parity], count[parity], pitch, dst);
+                }
+              }
+            }
+          }
+          built = row0;
+        }
+        const size_t used = ceil_div(nrows * colq, nr) * nr;
+        const size_t tq = ceil_div(tiles, step) * step;  // tiles transformed per row
+        const size_t vs = padded_stride(c * used), ms = padded_stride(mp * used);
+        // B panel q of position xi: v + xi * vs + q * c (c rows of nr tiles), filled in pieces of
+        // one tile row each, in order; tiles past the block's are zero.
+        for (size_t q = 0; q < used; q += nr) {
+          for (size_t f = q; f < q + nr;) {
+            const size_t r = f / colq, t = f % colq;
+            float* dst = v + q * c + (f - q);
+            if (r >= nrows || t >= tq) {
+              const size_t n = r >= nrows ? q + nr - f : std::min(q + nr - f, colq - t);
+              for (size_t xi = 0; xi < 16; xi++) {
+                for (size_t ch = 0; ch < c; ch++) std::memset(dst + xi * vs + ch * nr, 0, n * sizeof(float));
+              }
+              f += n;
+              continue;
+            }
+            const size_t n = std::min(q + nr - f, tq - t);
+            const float* even = planes + 2 * r * pitch + t0 + t;
+            wk.input(n, c, even, even + in_rows * pitch, pitch, 2 * in_rows * pitch, dst, nr, vs);
+            f += n;
+          }
+        }
+        for (size_t xi = 0; xi < 16; xi++) {
+          for (size_t i0 = 0; i0 < m; i0 += mr) {
+            const float* a = u + xi * mp * c + i0 * c;
+            for (size_t q = 0; q < used; q += nr) {
+              gk.ukernel(std::min(mr, m - i0), nr, c, a, v + xi * vs + q * c, mb + xi * ms + i0 * used + q, used, false,
+                         nullptr);
+            }
+          }
+        }
+        for (size_t oc = 0; oc < m; oc++) {
+          for (size_t r = 0; r < nrows; r++) {
+            const size_t oy = 2 * (row0 + r);
+            float* y0 = yb + oc * ohw + oy * g.ow + 2 * t0;
+            wk.output(tiles, mb + oc * used + r * colq, ms, bias ? bias[oc] : 0.0f, act, y0,
+                      oy + 1 < g.oh ? y0 + g.ow : nullptr, g.ow - 2 * t0);
+          }
+        }
+      }
+    });
+  }
+}
+
 }  // namespace
 
 void run_conv2d_f32(const Buf* bufs, size_t nbufs, const double* params, size_t nparams) {
@@ -427,6 +606,13 @@ void run_conv2d_f32(const Buf* bufs, size_t nbufs, const double* params, size_t 
   float* y = a.buffer<float>(3, g.n * g.m * g.oh * g.ow);
   if (g.n == 0 || g.m == 0 || g.oh == 0 || g.ow == 0) return;
   if (depthwise) return conv_depthwise(g, x, static_cast<const float*>(w.data), bias, act, y);
+  if (kernels().winograd.input && winograd_fits(g)) {
+    if (w.packed) return conv_winograd(g, w.panels(), bias, act, x, y);
+    Workspace panels(packed_floats(PackedInfo{PackedKind::a, gk.mr, 1, g.m, g.depth()}));
+    pack_all(gk, PackedInfo{PackedKind::a, gk.mr, 1, g.m, g.depth()}, w.matrix(0, static_cast<ptrdiff_t>(g.depth()), 1), 0,
+             panels.data());
+    return conv_winograd(g, panels.data() + kPackedHeader, bias, act, x, y);
+  }
   if (w.packed) return ConvGemm{g, w, 0, g.mg(), w.panels(), bias, act, y}.run(x);
   if (g.group > 1) return ConvGemm{g, w, 0, g.mg(), nullptr, bias, act, y}.run(x);
   // One group: blocks of output channels, each packed once (in parallel) for all bands and threads.

@@ -1,0 +1,168 @@
+// Test adapter for the Winograd F(2x2, 3x3) transforms (kernels/conv/winograd.h): the input
+// transform over runs of 1 to 48 tiles and 1 to 3 channels, and the output transform over 1 to 48
+// tiles, every activation, every output width a run may end at, with and without the second row. The
+// reference is the template instantiated for simd::Scalar (no table uses the Winograd path on
+// x86-64 or ARM64, so `run` compares only tables that have it, such as WebAssembly SIMD128's); the
+// scalar instantiation is checked against the definitions in double precision.
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "../common/simd/scalar.h"
+#include "../kernels/conv/winograd-impl.h"
+#include "harness.h"
+
+namespace os::test {
+namespace {
+
+const int kActivations[] = {-1, static_cast<int>(UnaryOp::relu), static_cast<int>(UnaryOp::sigmoid),
+                            static_cast<int>(UnaryOp::silu), static_cast<int>(UnaryOp::tanh)};
+
+double activate(int activation, double x) {
+  switch (activation) {
+    case static_cast<int>(UnaryOp::relu): return std::max(x, 0.0);
+    case static_cast<int>(UnaryOp::sigmoid): return 1.0 / (1.0 + std::exp(-x));
+    case static_cast<int>(UnaryOp::silu): return x / (1.0 + std::exp(-x));
+    case static_cast<int>(UnaryOp::tanh): return std::tanh(x);
+    default: return x;
+  }
+}
+
+const WinogradKernels& reference() {
+  static const WinogradKernels k = impl::winograd_kernels<simd::Scalar>();
+  return k;
+}
+
+size_t round_up(size_t n, size_t step) { return (n + step - 1) / step * step; }
+
+// Input: `channels` channels of 4 even and 4 odd rows, each `pitch` floats (tiles + step + 1 readable).
+struct InputCase {
+  size_t tiles, channels, pitch, ld, xi_stride;
+  std::vector<float> planes;  // [channel][parity][row][pitch]
+};
+
+InputCase input_case(Rng& rng, size_t n, size_t step, size_t i) {
+  InputCase c{round_up(n, step), i % 3 + 1, 0, 0, 0, {}};
+  c.pitch = c.tiles + step + 1 + i % 2;
+  c.ld = c.tiles + i % 3;
+  c.xi_stride = c.channels * c.ld + i % 5;
+  c.planes.resize(c.channels * 8 * c.pitch);
+  rng.fill(c.planes.data(), c.planes.size(), -4, 4);
+  return c;
+}
+
+void run_input(const WinogradKernels& k, const InputCase& c, const float* planes, float* dst) {
+  k.input(c.tiles, c.channels, planes, planes + 4 * c.pitch, c.pitch, 8 * c.pitch, dst, c.ld, c.xi_stride);
+}
+
+// Output: 16 positions `xi_stride` apart for tiles rounded up to `step`.
+struct OutputCase {
+  size_t tiles, xi_stride, width;
+  bool second;
+  int activation;
+  float bias;
+  std::vector<float> m;
+};
+
+OutputCase output_case(Rng& rng, size_t n, size_t step, size_t i) {
+  OutputCase c{n, round_up(n, step) + i % 3, 2 * n - i % 2, i % 4 != 3, kActivations[i % 5], 0.0f, {}};
+  c.m.resize(16 * c.xi_stride);
+  rng.fill(c.m.data(), c.m.size(), -4, 4);
+  c.bias = rng.uniform(-1, 1);
+  return c;
+}
+
+void run_output(const WinogradKernels& k, const OutputCase& c, float* y0, float* y1) {
+  k.output(c.tiles, c.m.data(), c.xi_stride, c.bias, c.activation, y0, c.second ? y1 : nullptr, c.width);
+}
+
+void run(Check& check, const KernelTable& isa, const KernelTable&) {
+  if (!isa.winograd.input) return;
+  const WinogradKernels& ref = reference();
+  Rng rng(check.seed());
+  size_t i = 0;
+  for (size_t n : test_sizes()) {
+    const InputCase c = input_case(rng, n, isa.winograd.step, i++);
+    Guarded x(c.planes.data(), c.planes.size()), want(16 * c.xi_stride), got(16 * c.xi_stride);
+    x.protect();
+    std::fill(want.data(), want.data() + want.size(), 7.0f);
+    std::fill(got.data(), got.data() + got.size(), 7.0f);
+    check.begin("input", "tiles=%zu channels=%zu", c.tiles, c.channels);
+    run_input(ref, c, x.data(), want.data());
+    run_input(isa.winograd, c, x.data(), got.data());
+    check.compare(got.data(), want.data(), got.size(), Tolerance{0, 0.0f, true});
+    check.expect(got.guard_ok(), "wrote before its output");
+  }
+  i = 0;
+  for (size_t n : test_sizes()) {
+    const OutputCase c = output_case(rng, n, isa.winograd.step, i++);
+    Guarded m(c.m.data(), c.m.size()), want(2 * c.width), got(2 * c.width);
+    m.protect();
+    std::fill(want.data(), want.data() + want.size(), 7.0f);
+    std::fill(got.data(), got.data() + got.size(), 7.0f);
+    check.begin("output", "tiles=%zu width=%zu second=%d activation=%d", n, c.width, c.second, c.activation);
+    run_output(ref, c, want.data(), want.data() + c.width);
+    run_output(isa.winograd, c, got.data(), got.data() + c.width);
+    check.compare(got.data(), want.data(), got.size(), Tolerance{8, 1e-6f});
+    check.expect(got.guard_ok(), "wrote before its output");
+  }
+}
+
+void spec(Check& check, const KernelTable&) {
+  const WinogradKernels& ref = reference();
+  Rng rng(check.seed());
+  size_t i = 0;
+  for (size_t n : test_sizes()) {
+    const InputCase c = input_case(rng, n, 1, i++);
+    std::vector<float> got(16 * c.xi_stride, 7.0f), want(16 * c.xi_stride, 7.0f);
+    // Tile t of channel ch: padded columns 2t .. 2t + 3 of its 4 rows, V = B^T d B.
+    const double bt[4][4] = {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
+    for (size_t ch = 0; ch < c.channels; ch++) {
+      for (size_t t = 0; t < c.tiles; t++) {
+        double d[4][4];
+        for (size_t r = 0; r < 4; r++) {
+          for (size_t q = 0; q < 4; q++) d[r][q] = c.planes[((ch * 2 + q % 2) * 4 + r) * c.pitch + t + q / 2];
+        }
+        for (size_t a = 0; a < 4; a++) {
+          for (size_t b = 0; b < 4; b++) {
+            double s = 0;
+            for (size_t r = 0; r < 4; r++) {
+              for (size_t q = 0; q < 4; q++) s += bt[a][r] * d[r][q] * bt[b][q];
+            }
+            want[(a * 4 + b) * c.xi_stride + ch * c.ld + t] = static_cast<float>(s);
+          }
+        }
+      }
+    }
+    check.begin("input", "against the definition: tiles=%zu channels=%zu", c.tiles, c.channels);
+    run_input(ref, c, c.planes.data(), got.data());
+    check.compare(got.data(), want.data(), got.size(), Tolerance{0, 1e-5f});
+  }
+  i = 0;
+  for (size_t n : test_sizes()) {
+    const OutputCase c = output_case(rng, n, 1, i++);
+    std::vector<float> got(2 * c.width, 7.0f), want(2 * c.width, 7.0f);
+    // Y = A^T M A: outputs (y, 2t + x), x and y in {0, 1}, of the rows that are kept.
+    const double at[2][4] = {{1, 1, 1, 0}, {0, 1, -1, -1}};
+    for (size_t t = 0; t < c.tiles; t++) {
+      for (size_t y = 0; y < (c.second ? 2u : 1u); y++) {
+        for (size_t x = 0; x < 2 && 2 * t + x < c.width; x++) {
+          double s = c.bias;
+          for (size_t a = 0; a < 4; a++) {
+            for (size_t b = 0; b < 4; b++) s += at[y][a] * c.m[(a * 4 + b) * c.xi_stride + t] * at[x][b];
+          }
+          want[y * c.width + 2 * t + x] = static_cast<float>(activate(c.activation, s));
+        }
+      }
+    }
+    check.begin("output", "against the definition: tiles=%zu width=%zu second=%d activation=%d", n, c.width,
+                c.second, c.activation);
+    run_output(ref, c, got.data(), got.data() + c.width);
+    check.compare(got.data(), want.data(), got.size(), Tolerance{8, 1e-5f});
+  }
+}
+
+const Register kRegister({"winograd", {field(&KernelTable::winograd)}, &run, &spec});
+
+}  // namespace
+}  // namespace os::test
