@@ -392,7 +392,10 @@ async function gatherRows(
   if (!(indices instanceof Tensor)) throw new OnnxStreamError('Gather: indices must be a tensor');
   const count = ref.dims[0];
   const rows = Int32Array.from(indexValues(indices), (i) => resolveIndex(i, count));
-  const out = toComputeType(ref, await provider.getRows!(ref, rows));
+  const read = await provider.getRows!(ref, rows);
+  const out = toComputeType(ref, read);
+  // The rows as read may sit in a host-allocated buffer: freed now rather than by the collector.
+  if (out !== read) read.dispose();
   onRead(out.byteLength);
   return out.reshape([...indices.dims, ...ref.dims.slice(1)]);
 }
