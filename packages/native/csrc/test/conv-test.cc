@@ -13,19 +13,6 @@
 namespace os::test {
 namespace {
 
-const int kActivations[] = {-1, static_cast<int>(UnaryOp::relu), static_cast<int>(UnaryOp::sigmoid),
-                            static_cast<int>(UnaryOp::silu), static_cast<int>(UnaryOp::tanh)};
-
-double activate(int activation, double x) {
-  switch (activation) {
-    case static_cast<int>(UnaryOp::relu): return std::max(x, 0.0);
-    case static_cast<int>(UnaryOp::sigmoid): return 1.0 / (1.0 + std::exp(-x));
-    case static_cast<int>(UnaryOp::silu): return x / (1.0 + std::exp(-x));
-    case static_cast<int>(UnaryOp::tanh): return std::tanh(x);
-    default: return x;
-  }
-}
-
 struct DwCase {
   size_t n, taps;
   int activation;

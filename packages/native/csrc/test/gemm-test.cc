@@ -168,16 +168,6 @@ void product(const GemmKernels& g, const Case& c, const Inputs& in, float* out) 
   }
 }
 
-double activate(int activation, double x) {
-  switch (activation) {
-    case static_cast<int>(UnaryOp::relu): return std::max(x, 0.0);
-    case static_cast<int>(UnaryOp::sigmoid): return 1.0 / (1.0 + std::exp(-x));
-    case static_cast<int>(UnaryOp::silu): return x / (1.0 + std::exp(-x));
-    case static_cast<int>(UnaryOp::tanh): return std::tanh(x);
-    default: return x;
-  }
-}
-
 const char* activation_name(int activation) {
   switch (activation) {
     case static_cast<int>(UnaryOp::relu): return "relu";

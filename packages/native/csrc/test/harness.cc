@@ -232,4 +232,17 @@ Register::Register(Family family) { registry().push_back(std::move(family)); }
 
 const std::vector<Family>& families() { return registry(); }
 
+const int kActivations[5] = {-1, static_cast<int>(UnaryOp::relu), static_cast<int>(UnaryOp::sigmoid),
+                             static_cast<int>(UnaryOp::silu), static_cast<int>(UnaryOp::tanh)};
+
+double activate(int activation, double x) {
+  switch (activation) {
+    case static_cast<int>(UnaryOp::relu): return std::max(x, 0.0);
+    case static_cast<int>(UnaryOp::sigmoid): return 1.0 / (1.0 + std::exp(-x));
+    case static_cast<int>(UnaryOp::silu): return x / (1.0 + std::exp(-x));
+    case static_cast<int>(UnaryOp::tanh): return std::tanh(x);
+    default: return x;
+  }
+}
+
 }  // namespace os::test

@@ -137,4 +137,8 @@ const std::vector<Family>& families();
 // Makes a crash (SIGSEGV/SIGBUS) print the case Check::begin named last, then exit with status 1.
 void report_crashes();
 
+// The activations kernels fuse (-1: none), and each one in double precision for references.
+extern const int kActivations[5];
+double activate(int activation, double x);
+
 }  // namespace os::test

@@ -15,19 +15,6 @@
 namespace os::test {
 namespace {
 
-const int kActivations[] = {-1, static_cast<int>(UnaryOp::relu), static_cast<int>(UnaryOp::sigmoid),
-                            static_cast<int>(UnaryOp::silu), static_cast<int>(UnaryOp::tanh)};
-
-double activate(int activation, double x) {
-  switch (activation) {
-    case static_cast<int>(UnaryOp::relu): return std::max(x, 0.0);
-    case static_cast<int>(UnaryOp::sigmoid): return 1.0 / (1.0 + std::exp(-x));
-    case static_cast<int>(UnaryOp::silu): return x / (1.0 + std::exp(-x));
-    case static_cast<int>(UnaryOp::tanh): return std::tanh(x);
-    default: return x;
-  }
-}
-
 const WinogradKernels& reference() {
   static const WinogradKernels k = impl::winograd_kernels<simd::Scalar>();
   return k;
