@@ -205,7 +205,10 @@ describe.each(CASES)('wasm kernels: %s', (_label, variant, isa) => {
       const w = tensor([m, c, 3, 3], 200 + s, -1, 1);
       const r = await both(b, 'Conv', [x, w, tensor([m], 210 + s)], { kernel_shape: [3, 3], pads });
       const atol = 4e-6 * c * 9;
-      expect(worst(r.got[0], r.want[0], 1e-4, atol), `Conv ${x.dims} ${w.dims} pads ${pads}`).toBeLessThanOrEqual(1);
+      expect(
+        worst(r.got[0], r.want[0], 1e-4, atol),
+        `Conv ${x.dims} ${w.dims} pads ${pads}`,
+      ).toBeLessThanOrEqual(1);
     }
   });
 
