@@ -7,7 +7,7 @@
  */
 import { UnaryOp } from '@onnxstream/core/kernel';
 import { afterAll, describe, expect, it } from 'vitest';
-import { adaptiveRun } from '../src/backend.js';
+import { adaptiveRun, YIELD_AFTER_US } from '../src/backend.js';
 import { binding, type NativeBinding } from '../src/binding.js';
 import { nativeInfo } from '../src/index.js';
 
@@ -125,6 +125,30 @@ describe('adaptiveRun', () => {
       } finally {
         other.release();
       }
+    } finally {
+      release();
+    }
+  });
+
+  it('gives the event loop a turn after YIELD_AFTER_US of kernels on the JavaScript thread', async () => {
+    const run = adaptiveRun(addon);
+    const { x, y, release } = buffers(40000, 3);
+    try {
+      await run(unary, [x, y], params(x.length)); // measured: short, inline from now on
+      let turns = 0;
+      const count = () => {
+        turns++;
+      };
+      // Inline calls alone never let a setImmediate callback run; spread over more than
+      // YIELD_AFTER_US, the run must yield at least once per YIELD_AFTER_US after the first.
+      setImmediate(count);
+      const start = performance.now();
+      while ((performance.now() - start) * 1000 < 5 * YIELD_AFTER_US) {
+        await run(unary, [x, y], params(x.length));
+        if (turns > 0) setImmediate(count);
+      }
+      expect(turns).toBeGreaterThanOrEqual(2);
+      expect(wrong(x, y)).toBe(-1);
     } finally {
       release();
     }
