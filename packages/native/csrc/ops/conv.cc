@@ -392,9 +392,14 @@ void conv_depthwise(const ConvGeometry& g, const float* x, const float* w, const
 // 16 GEMMs (the tiles of its rows one after another, each row's rounded up to the vector width),
 // multiplies them into 16 x M values per tile, and transforms those into output rows with bias and
 // activation.
+// The transformed weights are 16 x M x C floats, made per call: above this many bytes (SD's UNet
+// convolutions would take 105 MiB at 1280 x 1280, a wasm heap never gives memory back) the direct
+// GEMM runs instead.
+constexpr size_t kWinoWeightBytes = 16 << 20;
+
 bool winograd_fits(const ConvGeometry& g) {
   return g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.group == 1 && g.up == 1 &&
-         g.pt <= 2 && g.pl <= 2;
+         g.pt <= 2 && g.pl <= 2 && 16 * g.m * g.c * sizeof(float) <= kWinoWeightBytes;
 }
 
 struct WinogradBuffers {
