@@ -1,5 +1,14 @@
 import '../src/register.js';
-import { InferenceSession, MemoryFiles, Tensor, toHalf } from '@onnxstream/core';
+import {
+  InferenceSession,
+  MemoryFiles,
+  type ModelFiles,
+  readWeightRows,
+  Tensor,
+  toHalf,
+  type WeightsProvider,
+  weightTensor,
+} from '@onnxstream/core';
 import { closeness, KeepingProvider } from '@onnxstream/core/testing';
 import { describe, expect, it } from 'vitest';
 
@@ -77,6 +86,28 @@ describe('sliced convolution weights (weightSliceBytes)', () => {
       expect(closeness((await kept.run({ x })).y.data as Float32Array, r, 1e-5, 1e-5)).toBeUndefined();
     },
   );
+
+  it('a block that cannot be read fails the run with the operator named (the block read ahead too)', async () => {
+    // Large enough that the first block's kernel leaves the JavaScript thread while the read fails.
+    const { model, x } = convFolder(1, 256, 512);
+    let files: ModelFiles | undefined;
+    const failing: WeightsProvider = {
+      name: 'failing-rows',
+      init: (f) => {
+        files = f;
+      },
+      get: async (ref) => weightTensor(ref, await files!.read(ref.file, ref.offset, ref.byteLength)),
+      // The first block reads; the second (read ahead while the first runs) fails.
+      getRows: (ref, rows) =>
+        rows[0] === 0 ? readWeightRows(files!, ref, rows) : Promise.reject(new Error('the disk went away')),
+    };
+    const s = await InferenceSession.create(model, {
+      backend: 'native',
+      weightSliceBytes: 256 * 1024,
+      weightsProvider: failing,
+    });
+    await expect(s.run({ x })).rejects.toThrow(/conv.*the disk went away/s);
+  });
 
   it('rejects a negative slice size', async () => {
     const { model } = convFolder(1, 4, 8);

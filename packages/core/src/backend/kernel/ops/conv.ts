@@ -151,8 +151,13 @@ export const convOps: KernelOp = {
         [nb, c, h, wd, mb, kh, kw, ...window, oh, ow, group, act, b ? 1 : 0, ...weightParams(w), up],
       );
     // A sliced weight: a block of its output channels at a time, the next block read while this one runs.
-    const read = (m0: number) =>
-      sliced && m0 < m ? sliced.read(m0, Math.min(sliced.rows, m - m0)) : undefined;
+    const read = (m0: number) => {
+      if (!sliced || m0 >= m) return undefined;
+      const block = sliced.read(m0, Math.min(sliced.rows, m - m0));
+      // A failed read surfaces when its block is awaited, not as an unhandled rejection meanwhile.
+      block.catch(() => {});
+      return block;
+    };
     let pending = read(0);
     try {
       if (!sliced) await conv(given!, 0, n, 0, m);
