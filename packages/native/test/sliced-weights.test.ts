@@ -11,13 +11,11 @@ import {
 } from '@onnxstream/core';
 import { closeness, KeepingProvider } from '@onnxstream/core/testing';
 import { describe, expect, it } from 'vitest';
+import { random } from './helpers.js';
 
 let seed = 5;
-const random = (n: number) =>
-  Float32Array.from({ length: n }, () => {
-    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-    return seed / 2 ** 32 - 0.5;
-  });
+/** Values in [-0.5, 0.5), a new seed each call. */
+const values = (n: number) => random(n, seed++, -0.5, 0.5);
 const half = (values: Float32Array) => new Uint8Array(Uint16Array.from(values, (v) => toHalf(v)).buffer);
 
 /**
@@ -31,10 +29,10 @@ function convFolder(n: number, c: number, m: number) {
     `relu:Relu*input:h(${n},${m},8,8)*output:y(${n},${m},8,8)\n`;
   const files = new MemoryFiles([
     ['model.txt', new TextEncoder().encode(text)],
-    ['w.bin', half(random(m * c * 9))],
-    ['b.bin', new Uint8Array(random(m).buffer)],
+    ['w.bin', half(values(m * c * 9))],
+    ['b.bin', new Uint8Array(values(m).buffer)],
   ]);
-  return { model: { files, entry: 'model.txt' }, x: new Tensor('float32', random(n * c * 64), [n, c, 8, 8]) };
+  return { model: { files, entry: 'model.txt' }, x: new Tensor('float32', values(n * c * 64), [n, c, 8, 8]) };
 }
 
 describe('sliced convolution weights (weightSliceBytes)', () => {
