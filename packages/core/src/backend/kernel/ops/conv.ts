@@ -2,8 +2,9 @@
  * Conv / FusedConv (com.onnxstream, `activation` fused into the GEMM epilogue) and ConvTranspose on
  * float32, 1-D and 2-D. Weights (except depthwise ones, which a direct kernel reads as they are) are
  * packed into GEMM panels by prepareWeight when a provider keeps them; streamed ones are packed per
- * call from their stored type, a block of output channels at a time. Output shapes come from the operators' own shape
- * rules; 3-D convolutions run the reference kernel.
+ * call from their stored type, a block of output channels at a time, and a large one may arrive
+ * sliced (KernelCall `sliced`): read and run a block of output channels at a time. Output shapes come
+ * from the operators' own shape rules; 3-D convolutions run the reference kernel.
  */
 import { Attributes, type KernelCall, type Node, type Tensor } from '../../../index.js';
 import type { KernelBinding } from '../binding.js';
