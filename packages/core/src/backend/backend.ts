@@ -19,7 +19,10 @@ export interface KernelCall extends KernelContext {
   readonly sliced?: SlicedWeight;
 }
 
-/** A weight the operator reads in blocks of rows along axis 0 (a convolution's output channels). */
+/**
+ * A weight the operator reads in blocks of rows along axis 0 (a convolution's output channels, a
+ * linear layer's input features).
+ */
 export interface SlicedWeight {
   /** The node input it is. */
   readonly input: number;

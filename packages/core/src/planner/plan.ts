@@ -115,7 +115,8 @@ export interface PlanOptions {
   /**
    * The provider reads weight rows and keeps no weights: a weight of at least twice this many bytes
    * (as stored) that the backend can take in blocks (Backend.slicedWeight: a convolution's output
-   * channels) is read about this many bytes at a time, so it is never in memory whole.
+   * channels, a linear layer's input features) is read about this many bytes at a time, so it is
+   * never in memory whole.
    */
   readonly weightSlices?: number;
 }

@@ -66,9 +66,10 @@ export interface SessionOptions {
    */
   attentionSlices?: number;
   /**
-   * With a streaming provider that reads weight rows (disk, HTTP): a convolution whose weight takes
-   * at least twice this many bytes as stored reads it this many bytes of output channels at a time,
-   * so the largest weights (SD's 2560-channel UNet convolutions: 56 MiB in float16) are never in
+   * With a streaming provider that reads weight rows (disk, HTTP): a convolution or linear layer
+   * (MatMul, MatMulGeglu) whose weight takes at least twice this many bytes as stored reads it this
+   * many bytes of rows at a time (output channels; input features), so the largest weights (SD's
+   * 2560-channel UNet convolutions: 56 MiB in float16; its GEGLU projections: 25 MiB) are never in
    * memory whole. Default 8 MiB; 0 reads whole weights. Providers that keep weights (RAM) read whole
    * ones, packed once.
    */

@@ -10,11 +10,15 @@
 //            (per group: M for A, N for B), depth (K), transposed (0: A stored [M, K] / B [K, N];
 //            1: A stored [K, M] / B [N, K])
 //
-// gemm_f32: ONNX Gemm, y = alpha * A' . B' + beta * C, A' = transA ? A^T : A, B' likewise.
-//   buffers: a (float32[M*K]), b (the weight, [K*N] float32, float16 bits or uint8 by its form, or
-//            packed B), c (float32, may be empty), y (float32[M*N])
+// gemm_f32: ONNX Gemm, y = alpha * A' . B' + beta * C, A' = transA ? A^T : A, B' likewise; with
+//   `accumulate`, y += alpha * A' . B' (+ a column bias): a product over blocks of K (a weight read a
+//   block of rows at a time, core's sliced weights), A then being a column range of a wider matrix.
+//   buffers: a (float32, M x K with rows `lda` apart; K x M when transposed), b (the weight, [K*N]
+//            float32, float16 bits or uint8 by its form, or packed B), c (float32, may be empty),
+//            y (float32[M*N])
 //   params:  M, N, K, transA, transB, alpha, beta, cMode (0: none; 1: C is one value per column;
-//            2: C[i * cRow + j * cCol]), cRow, cCol, then B's form, scale, zero (ops/weight.h)
+//            2: C[i * cRow + j * cCol]), cRow, cCol, then B's form, scale, zero (ops/weight.h), then
+//            lda (0: dense, K; M when transposed), accumulate (0 or 1; C only as a column bias)
 #include <algorithm>
 
 #include "../api/api.h"
@@ -62,7 +66,7 @@ void run_gemm_pack(const Buf* bufs, size_t nbufs, const double* params, size_t n
 }
 
 void run_gemm_f32(const Buf* bufs, size_t nbufs, const double* params, size_t nparams) {
-  const Args a("gemm_f32", bufs, nbufs, params, nparams, 4, 13);
+  const Args a("gemm_f32", bufs, nbufs, params, nparams, 4, 15);
   const auto m = static_cast<size_t>(a.integer(0, 0, 1LL << 31));
   const auto n = static_cast<size_t>(a.integer(1, 0, 1LL << 31));
   const auto k = static_cast<size_t>(a.integer(2, 0, 1LL << 31));
@@ -73,8 +77,16 @@ void run_gemm_f32(const Buf* bufs, size_t nbufs, const double* params, size_t np
   const long long c_mode = a.integer(7, 0, 2);
   const auto c_row = static_cast<size_t>(a.integer(8, 0, 1LL << 40));
   const auto c_col = static_cast<size_t>(a.integer(9, 0, 1LL << 40));
+  const auto lda_given = static_cast<size_t>(a.integer(13, 0, 1LL << 40));
+  const bool accumulate = a.integer(14, 0, 1) != 0;
+  const size_t a_rows = trans_a ? k : m;
+  const size_t a_cols = trans_a ? m : k;
+  const size_t lda = lda_given ? lda_given : a_cols;
+  if (lda < a_cols) a.fail("lda " + std::to_string(lda) + " is less than a row of A (" + std::to_string(a_cols) + ")");
+  if (accumulate && (c_mode == 2 || (c_mode == 1 && beta != 1.0f)))
+    a.fail("accumulate takes C only as a column bias (cMode 1, beta 1)");
   const GemmKernels& g = kernels().gemm;
-  const float* pa = a.buffer<float>(0, m * k);
+  const float* pa = a.buffer<float>(0, a_rows && a_cols ? (a_rows - 1) * lda + a_cols : 0);
   const WeightArg wb = weight_arg(a, 1, 10, PackedInfo{PackedKind::b, g.nr, 1, n, k});
   if (!wb.packed && wb.elements < k * n) a.fail("B holds fewer than " + std::to_string(k * n) + " values");
   float* py = a.buffer<float>(3, m * n);
@@ -87,7 +99,7 @@ void run_gemm_f32(const Buf* bufs, size_t nbufs, const double* params, size_t np
   p.m = m;
   p.n = n;
   p.k = k;
-  p.a.raw = MatrixRef{pa, ElemType::f32, trans_a ? 1 : static_cast<ptrdiff_t>(k), trans_a ? static_cast<ptrdiff_t>(m) : 1,
+  p.a.raw = MatrixRef{pa, ElemType::f32, trans_a ? 1 : static_cast<ptrdiff_t>(lda), trans_a ? static_cast<ptrdiff_t>(lda) : 1,
                       alpha, 0.0f};
   if (wb.packed) {
     p.b.packed = wb.panels();
@@ -96,6 +108,7 @@ void run_gemm_f32(const Buf* bufs, size_t nbufs, const double* params, size_t np
   }
   p.c = py;
   p.ldc = n;
+  p.accumulate = accumulate;
   if (pc && beta != 0.0f) {
     if (c_mode == 1 && beta == 1.0f) {
       p.col_bias = pc;

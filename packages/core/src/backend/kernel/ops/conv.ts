@@ -12,6 +12,7 @@ import { PackedKind } from '../kernels.js';
 import { activationCode } from './elementwise.js';
 import { gemmWork, inferDims, isPreparedWeight, packedDims, packWeight, weightParams } from './gemm.js';
 import { allFloat32, type KernelOp, outputTensor, runKernel } from './kernel-op.js';
+import { forEachBlock, wholeWeight } from './sliced.js';
 
 /** Begin pads of a convolution's spatial axes (auto_pad as core's windowGeometry splits them). */
 function padsBegin(attrs: Attributes, spatial: readonly number[], kernel: readonly number[]): number[] {
@@ -115,7 +116,7 @@ export const convOps: KernelOp = {
         throw new Error('a prepared Conv weight needs a 1-D or 2-D convolution');
       if (!sliced) return (await call.op.run(call)) as Tensor[];
       // The reference kernel takes the whole weight.
-      const w = await sliced.read(0, wDims[0]);
+      const w = await wholeWeight(sliced);
       try {
         const inputs = call.inputs.map((t, i) => (i === 1 ? w : t));
         return (await call.op.run({ ...call, inputs, values: inputs })) as Tensor[];
@@ -151,32 +152,17 @@ export const convOps: KernelOp = {
         ],
         [nb, c, h, wd, mb, kh, kw, ...window, oh, ow, group, act, b ? 1 : 0, ...weightParams(w), up],
       );
-    // A sliced weight: a block of its output channels at a time, the next block read while this one runs.
-    const read = (m0: number) => {
-      if (!sliced || m0 >= m) return undefined;
-      const block = sliced.read(m0, Math.min(sliced.rows, m - m0));
-      // A failed read surfaces when its block is awaited, not as an unhandled rejection meanwhile.
-      block.catch(() => {});
-      return block;
-    };
-    let pending = read(0);
     try {
-      if (!sliced) await conv(given!, 0, n, 0, m);
-      for (let m0 = 0; sliced && m0 < m; m0 += sliced.rows) {
-        const w = (await pending)!;
-        pending = read(m0 + sliced.rows);
-        try {
-          for (let i = 0; i < n; i++) await conv(w, i, 1, m0, Math.min(sliced.rows, m - m0));
-        } finally {
-          w.dispose();
-        }
+      if (sliced) {
+        // A block of output channels at a time (the next block is read while this one runs).
+        await forEachBlock(sliced, async (w, m0, mb) => {
+          for (let i = 0; i < n; i++) await conv(w, i, 1, m0, mb);
+        });
+      } else {
+        await conv(given!, 0, n, 0, m);
       }
       return [y];
     } catch (e) {
-      pending?.then(
-        (w) => w.dispose(),
-        () => {},
-      );
       y.dispose();
       throw e;
     }

@@ -9,6 +9,7 @@ import {
   type DataType,
   type KernelCall,
   type Node,
+  type SlicedWeight,
   shapeSize,
   type Tensor,
   type ValueMeta,
@@ -16,6 +17,7 @@ import {
 import type { KernelBinding } from '../binding.js';
 import { ElemType, PackedKind } from '../kernels.js';
 import { allFloat32, type KernelOp, outputTensor, runKernel } from './kernel-op.js';
+import { forEachBlock } from './sliced.js';
 
 /** A weight packed into GEMM panels: a 1-D float32 tensor over the panels, and what it was. */
 interface PackedWeight {
@@ -160,6 +162,32 @@ export function inferDims(call: KernelCall): number[] {
 /** GEMM work of a product, for choosing between the calling thread and a worker. */
 export const gemmWork = (m: number, n: number, k: number): number => (m * n * Math.max(k, 1)) / 16;
 
+/**
+ * y [rows x n] = x [rows x k] . W (+ `bias` per column), W [k, n] a sliced weight: one product per
+ * block of W's rows (a range of k), each adding onto y and reading its columns of x in place.
+ */
+export function slicedGemm(
+  binding: KernelBinding,
+  sliced: SlicedWeight,
+  x: Float32Array,
+  rows: number,
+  y: Float32Array,
+  bias?: Float32Array,
+): Promise<void> {
+  const [k, n] = sliced.dims;
+  const empty = new Float32Array(0);
+  return forEachBlock(sliced, (w, k0, kb) => {
+    const withBias = k0 === 0 && bias !== undefined;
+    return runKernel(
+      binding,
+      'gemm_f32',
+      gemmWork(rows, n, kb),
+      [x.subarray(k0), w.data as ArrayBufferView, withBias ? bias : empty, y],
+      [rows, n, kb, 0, 0, 1, 1, withBias ? 1 : 0, 0, 0, ...weightParams(w), k, k0 === 0 ? 0 : 1],
+    );
+  });
+}
+
 export const gemmOp: KernelOp = {
   types: ['Gemm'],
   supports: (_node, types) => types[0] === 'float32' && types[1] === 'float32' && allFloat32(types),
@@ -213,6 +241,8 @@ export const gemmOp: KernelOp = {
         cRow,
         cCol,
         ...weightParams(b),
+        0,
+        0,
       ],
     );
     return [y];

@@ -2,7 +2,8 @@
  * MatMul on float32 with numpy semantics (1-D operands promoted, batch dims broadcast), as one
  * batched GEMM kernel call. A constant 2-D right operand (a linear layer's weight) is packed once by
  * prepareWeight when a provider keeps it; any other B shared by every batch (a streamed weight, in
- * its stored type) is packed per call on the C++ side, in column slices.
+ * its stored type) is packed per call on the C++ side, in column slices. A large streamed one may
+ * arrive sliced (KernelCall `sliced`): blocks of its rows, each a product adding onto the output.
  */
 import {
   broadcastShapes,
@@ -13,9 +14,10 @@ import {
 } from '../../../index.js';
 import type { KernelBinding } from '../binding.js';
 import { PackedKind } from '../kernels.js';
-import { gemmWork, inferDims, packedDims, packWeight, weightParams } from './gemm.js';
+import { gemmWork, inferDims, packedDims, packWeight, slicedGemm, weightParams } from './gemm.js';
 import type { KernelOp } from './kernel-op.js';
 import { outputTensor, runKernel } from './kernel-op.js';
+import { wholeWeight } from './sliced.js';
 
 /** Element offsets of each output batch's A and B matrices, from numpy broadcasting of batch dims. */
 function batchOffsets(
@@ -56,17 +58,51 @@ export const matmulOp: KernelOp = {
     const [k, n] = weight.dims;
     return packWeight(binding, weight, kept, PackedKind.b, 1, n, k, false);
   },
+  // A linear layer's weight [K, N]: a block of its rows (a range of K) at a time.
+  slicedWeight: () => 1,
   async run(call: KernelCall, binding: KernelBinding) {
-    const [a, b] = call.inputs as [Tensor, Tensor];
+    const [a, b] = call.inputs as [Tensor, Tensor | undefined];
+    const sliced = call.sliced?.input === 1 ? call.sliced : undefined;
     const outDims = inferDims(call);
-    const bDims = packedDims(b) ?? b.dims;
-    const pa = a.dims.length === 1 ? [1, a.dims[0]] : a.dims;
-    const pb = bDims.length === 1 ? [bDims[0], 1] : bDims;
-    const m = pa[pa.length - 2];
-    const k = pa[pa.length - 1];
-    const n = pb[pb.length - 1];
-    const [aOff, bOff] = batchOffsets(pa.slice(0, -2), pb.slice(0, -2), m * k, k * n);
+    if (!sliced) return [await product(binding, a, b!, outDims)];
+    if (sliced.dims.length !== 2) {
+      // A batched weight is taken whole.
+      const w = await wholeWeight(sliced);
+      try {
+        return [await product(binding, a, w, outDims)];
+      } finally {
+        w.dispose();
+      }
+    }
+    // B shared by every row of A: one product over all of A's rows per block of B.
     const y = outputTensor(binding, outDims);
+    try {
+      await slicedGemm(
+        binding,
+        sliced,
+        a.data as Float32Array,
+        a.size / sliced.dims[0],
+        y.data as Float32Array,
+      );
+    } catch (e) {
+      y.dispose();
+      throw e;
+    }
+    return [y];
+  },
+};
+
+/** A . B as one batched GEMM kernel call. */
+async function product(binding: KernelBinding, a: Tensor, b: Tensor, outDims: number[]): Promise<Tensor> {
+  const bDims = packedDims(b) ?? b.dims;
+  const pa = a.dims.length === 1 ? [1, a.dims[0]] : a.dims;
+  const pb = bDims.length === 1 ? [bDims[0], 1] : bDims;
+  const m = pa[pa.length - 2];
+  const k = pa[pa.length - 1];
+  const n = pb[pb.length - 1];
+  const [aOff, bOff] = batchOffsets(pa.slice(0, -2), pb.slice(0, -2), m * k, k * n);
+  const y = outputTensor(binding, outDims);
+  try {
     await runKernel(
       binding,
       'matmul_f32',
@@ -74,6 +110,9 @@ export const matmulOp: KernelOp = {
       [a.data as Float32Array, b.data as ArrayBufferView, y.data as Float32Array],
       [m, k, n, aOff.length, ...weightParams(b), ...aOff, ...bOff],
     );
-    return [y];
-  },
-};
+  } catch (e) {
+    y.dispose();
+    throw e;
+  }
+  return y;
+}
