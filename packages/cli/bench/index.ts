@@ -154,6 +154,13 @@ async function scenarios(): Promise<Scenario[]> {
   return list.filter((s) => filter.test(s.name));
 }
 
+/**
+ * Node flags of every measured process, both engines alike, as `pnpm onnxstream` starts the CLI: with
+ * Node's default 16 MiB young-generation semi-spaces V8 holds ~30 MiB of heap pages without live data
+ * during a long streamed run (core README, Planning and execution).
+ */
+const NODE_FLAGS = ['--max-semi-space-size=1'];
+
 /** Prints a command line on stderr, so that it can be repeated by hand. */
 function printCommand(args: readonly string[]): void {
   process.stderr.write(`$ node ${args.join(' ')}\n`);
@@ -426,7 +433,7 @@ async function measureCli(s: Scenario, engine: string, modelsPath: string): Prom
     .slice('cli:'.length)
     .split(' ')
     .filter((a) => a !== '');
-  const args = [cli, ...s.input.split(' '), ...more, '--models-path', modelsPath];
+  const args = [...NODE_FLAGS, cli, ...s.input.split(' '), ...more, '--models-path', modelsPath];
   args.push('--threads', String(threads), '--output', join(scratch, 'sd.png'));
   printCommand(args);
   const start = performance.now();
@@ -492,7 +499,15 @@ async function measure(s: Scenario, engine: string, model: string): Promise<Meas
   if (engine === 'chromium') return measureChromium();
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    [worker, engine, model, s.input, String(s.name.startsWith('SD ') ? sdRuns : runs), String(threads)],
+    [
+      ...NODE_FLAGS,
+      worker,
+      engine,
+      model,
+      s.input,
+      String(s.name.startsWith('SD ') ? sdRuns : runs),
+      String(threads),
+    ],
     { maxBuffer: 1 << 20 },
   );
   return JSON.parse(stdout.trim().split('\n').pop()!);
@@ -501,7 +516,7 @@ async function measure(s: Scenario, engine: string, model: string): Promise<Meas
 const mib = (b: number | null) => (b === null ? '-' : `${(b / 1048576).toFixed(1)} MiB`);
 const results: { scenario: string; label: string; m: Measurement }[] = [];
 const lines = [
-  `Threads: ${threads}; runs: ${runs} after ${Number(process.env.BENCH_WARMUP_MS ?? 3000) / 1000} s of warm-up runs (at least one)${withSd ? ` (SD models: ${sdRuns}; a whole generation: 1, no warm-up)` : ''}; CPU: ${cpus()[0]?.model ?? 'unknown'} x${cpus().length}; Node ${process.version}.`,
+  `Threads: ${threads}; runs: ${runs} after ${Number(process.env.BENCH_WARMUP_MS ?? 3000) / 1000} s of warm-up runs (at least one)${withSd ? ` (SD models: ${sdRuns}; a whole generation: 1, no warm-up)` : ''}; CPU: ${cpus()[0]?.model ?? 'unknown'} x${cpus().length}; Node ${process.version} (${NODE_FLAGS.join(' ')}).`,
   '',
   '| model | engine | median ms | GFLOP/s | time vs onnxruntime | peak RSS | RSS vs onnxruntime | peak tensor memory |',
   '|---|---|---:|---:|---:|---:|---:|---:|',

@@ -132,7 +132,11 @@ describe('onnxstream sd', () => {
         ...extra,
       ]);
       expect(r.code, r.stderr).toBe(0);
-      return { png: await readFile(out), latents: await readFile(join(dir, name, 'l.npy')) };
+      return {
+        png: await readFile(out),
+        latents: await readFile(join(dir, name, 'l.npy')),
+        stderr: r.stderr,
+      };
     };
     const prefetch = await run('p');
     const ram = await run('r', '--ram');
@@ -140,6 +144,9 @@ describe('onnxstream sd', () => {
     expect(ram.png).toEqual(prefetch.png);
     expect(ram.latents).toEqual(prefetch.latents);
     expect(lowmem.latents).toEqual(prefetch.latents); // the UNet streams from disk; the W8A8 VAE differs
+    // Started without a small young generation, --rpi-lowmem says how to get one.
+    expect(lowmem.stderr).toContain('start Node with --max-semi-space-size=1');
+    expect(prefetch.stderr).not.toContain('--max-semi-space-size');
   }, 180_000);
 
   it('the native, wasm and reference backends make the same image', async () => {
