@@ -241,6 +241,70 @@ describe('operator fusion', () => {
       },
     );
 
+    /** The whole feed-forward: the GEGLU above, then y = gated (2, 5, 6) . w2 (6, 3) [+ c (3)]. */
+    const feedForward = (bias: boolean, outBias: boolean) =>
+      encodeOnnxModel({
+        inputs: [{ name: 'p', type: 'float32', dims: [2, 5, 4] }],
+        outputs: [{ name: 'y', type: 'float32' }],
+        nodes: [
+          { op: 'MatMul', name: 'proj', inputs: ['p', 'w'], outputs: [bias ? 'pw' : 'x'] },
+          ...(bias ? [{ op: 'Add', name: 'proj_bias', inputs: ['b', 'pw'], outputs: ['x'] }] : []),
+          ...gegluSpec.nodes.map((n) => (n.outputs[0] === 'y' ? { ...n, outputs: ['gated'] } : n)),
+          { op: 'MatMul', name: 'out', inputs: ['gated', 'w2'], outputs: [outBias ? 'ow' : 'y'] },
+          ...(outBias ? [{ op: 'Add', name: 'out_bias', inputs: ['c', 'ow'], outputs: ['y'] }] : []),
+        ],
+        initializers: {
+          ...gegluSpec.initializers,
+          w: new Tensor('float32', ramp(48, 0.11), [4, 12]),
+          ...(bias ? { b: new Tensor('float32', ramp(12, 0.07), [12]) } : {}),
+          w2: new Tensor('float32', ramp(18, 0.23), [6, 3]),
+          ...(outBias ? { c: new Tensor('float32', ramp(3, 0.19), [3]) } : {}),
+        },
+      }).model;
+
+    it.each([
+      [true, true],
+      [false, true],
+      [true, false],
+    ])(
+      'runs the feed-forward (projection bias %s, output bias %s) as one MatMulGeglu with the values of the unfused graph and of onnxruntime',
+      async (bias, outBias) => {
+        const model = feedForward(bias, outBias);
+        const fused = await InferenceSession.create(model);
+        const plan = await fused.plan(new Map([['p', p]]));
+        expect(plan.steps.map((st) => `${st.node.domain}:${st.node.opType}`)).toEqual([
+          'com.onnxstream:MatMulGeglu',
+        ]);
+        expect(plan.steps[0].node.inputs).toEqual([
+          'p',
+          'w',
+          bias ? 'b' : '',
+          'w2',
+          ...(outBias ? ['c'] : []),
+        ]);
+        expect(plan.steps[0].node.outputs).toEqual(['y']);
+        expect(plan.steps[0].node.attributes.get('fused_names')?.value).toEqual([
+          'proj',
+          ...(bias ? ['proj_bias'] : []),
+          ...GEGLU_CHAIN,
+          'out',
+          ...(outBias ? ['out_bias'] : []),
+        ]);
+        const y = (await fused.run({ p })).y;
+        expect(y.dims).toEqual([2, 5, 3]);
+        await expectUnfusedAndOrtValues(model, { p }, y, 2e-6);
+      },
+    );
+
+    it('leaves the output layer alone when the gated activation or its product is asked for', async () => {
+      const s = await InferenceSession.create(feedForward(true, true));
+      const gated = await s.plan(new Map([['p', p]]), ['gated', 'y']);
+      expect(gated.steps.map((st) => st.node.opType)).toEqual(['MatMulGeglu', 'MatMul', 'Add']);
+      const product = await s.plan(new Map([['p', p]]), ['ow', 'y']);
+      expect(product.steps.map((st) => st.node.opType)).toEqual(['MatMulGeglu', 'Add']);
+      expect(product.steps[0].node.inputs).toEqual(['p', 'w', 'b', 'w2']);
+    });
+
     it('leaves the projection alone when it is asked for or its weight is a run-time input', async () => {
       const s = await InferenceSession.create(projected(true));
       const asked = await s.plan(new Map([['p', p]]), ['pw', 'y']);

@@ -116,10 +116,11 @@ describe('sliced convolution weights (weightSliceBytes)', () => {
 });
 
 /**
- * p [rows, k] -> MatMul by a float16 w1 [k, 2h] -> Add b -> GEGLU (torch's erf form; fused into one
- * MatMulGeglu) -> MatMul by a float16 w2 [h, n] -> y, as an OnnxStream folder in memory.
+ * p [rows, k] -> MatMul by a float16 w1 [k, 2h] -> Add b -> GEGLU (torch's erf form) -> [Relu] ->
+ * MatMul by a float16 w2 [h, n] -> y, as an OnnxStream folder in memory. All one MatMulGeglu, or
+ * with the Relu a MatMulGeglu and a MatMul.
  */
-function linearFolder(rows: number, k: number, h: number, n: number) {
+function linearFolder(rows: number, k: number, h: number, n: number, relu = false) {
   const [p, x, half] = [`(${rows},${k})`, `(${rows},${2 * h})`, `(${rows},${h})`];
   const text = [
     `proj:MatMul*input:p${p};w1.bin(float16:${k},${2 * h})*output:pw${x}`,
@@ -131,7 +132,8 @@ function linearFolder(rows: number, k: number, h: number, n: number) {
     `mul:Mul*input:gate${half};a${half}*output:m${half}`,
     `mul_1:Mul*input:m${half};half.bin(float32:)*output:g${half}`,
     `mul_2:Mul*input:hidden${half};g${half}*output:gated${half}`,
-    `out:MatMul*input:gated${half};w2.bin(float16:${h},${n})*output:y(${rows},${n})`,
+    ...(relu ? [`relu:Relu*input:gated${half}*output:r${half}`] : []),
+    `out:MatMul*input:${relu ? 'r' : 'gated'}${half};w2.bin(float16:${h},${n})*output:y(${rows},${n})`,
   ].join('\n');
   const scalar = (v: number) => new Uint8Array(Float32Array.of(v).buffer);
   const files = new MemoryFiles([
@@ -153,16 +155,17 @@ function linearFolder(rows: number, k: number, h: number, n: number) {
 describe('sliced linear-layer weights (MatMul, MatMulGeglu)', () => {
   it('reads both weights a block of K at a time: the reference values, never a whole weight held', async () => {
     const [rows, k, h, n] = [24, 512, 384, 320];
-    const { model, p } = linearFolder(rows, k, h, n);
+    const { model, p } = linearFolder(rows, k, h, n, true);
     const w1Bytes = k * 2 * h * 2;
     // 1/8 of w1 per block: 64 of its rows (1536 bytes each); w2's rows are 640 bytes: 144 rows
     // (153 cut to a multiple of 16) of its 384, so its third block is short.
     const sliceBytes = w1Bytes / 8;
     const sliced = await InferenceSession.create(model, { backend: 'native', weightSliceBytes: sliceBytes });
     const plan = await sliced.plan(new Map([['p', p]]));
-    expect(plan.steps.map((s) => s.node.opType)).toEqual(['MatMulGeglu', 'MatMul']);
+    expect(plan.steps.map((s) => s.node.opType)).toEqual(['MatMulGeglu', 'Relu', 'MatMul']);
     expect(plan.steps.map((s) => s.slices && { input: s.slices.input, rows: s.slices.rows })).toEqual([
       { input: 1, rows: 64 },
+      undefined,
       { input: 1, rows: 144 },
     ]);
     const y = (await sliced.run({ p })).y;
@@ -182,6 +185,29 @@ describe('sliced linear-layer weights (MatMul, MatMulGeglu)', () => {
     expect(closeness(y.data as Float32Array, r, 1e-5, 2e-6 * k)).toBeUndefined();
     expect(closeness(expected.data as Float32Array, r, 1e-5, 2e-6 * k)).toBeUndefined();
     expect(y.dims).toEqual([rows, n]);
+  });
+
+  it('a feed-forward is one MatMulGeglu, but its output layer stays apart when the projection is sliced', async () => {
+    const [rows, k, h, n] = [24, 512, 384, 320];
+    const { model, p } = linearFolder(rows, k, h, n);
+    const reference = await InferenceSession.create(model, { backend: 'reference' });
+    const r = (await reference.run({ p })).y.data as Float32Array;
+    for (const [sliceBytes, steps] of [
+      [0, ['MatMulGeglu']],
+      [(k * 2 * h * 2) / 8, ['MatMulGeglu', 'MatMul']],
+    ] as const) {
+      const s = await InferenceSession.create(model, { backend: 'native', weightSliceBytes: sliceBytes });
+      const plan = await s.plan(new Map([['p', p]]));
+      expect(plan.steps.map((st) => st.node.opType)).toEqual(steps);
+      // Whole, the output layer's weight is the fused step's (the projection made in blocks of rows);
+      // sliced, the projection is made whole and w2 would be held with w1's blocks.
+      if (!sliceBytes)
+        expect(plan.steps[0].weights.map((w) => w.name)).toEqual(['w1.bin', 'b.bin', 'w2.bin']);
+      else expect(plan.steps[0].slices).toMatchObject({ input: 1, rows: 64 });
+      const y = (await s.run({ p })).y;
+      expect(y.dims).toEqual([rows, n]);
+      expect(closeness(y.data as Float32Array, r, 1e-5, 2e-6 * k)).toBeUndefined();
+    }
   });
 
   it('takes the weight whole where blocks of K would not save memory, with the same values', async () => {

@@ -11,6 +11,7 @@
  *     (torch's GELU export; also Mul(x, 1/sqrt 2) for the Div)
  *   Split(last axis, halves) -> [h, g]; Gelu(g) -> Mul(h, .)  => Geglu (diffusers' GEGLU)
  *   MatMul(x, weight) -> [Add(bias)] -> Geglu                 => MatMulGeglu (GEGLU's projection)
+ *   MatMulGeglu -> MatMul(., out) -> [Add(outBias)]           => MatMulGeglu (the whole feed-forward)
  *   Resize(nearest 2x, asymmetric) -> Conv|FusedConv          => FusedConv (upsample 2)
  *
  * An intermediate is fused away only when the chain is its sole consumer and nobody asked for it.
@@ -52,13 +53,14 @@ export function fusedFrom(node: Node): { name: string; opType: string }[] | unde
 
 /**
  * `fixed` tells the values known before a run (weights and constants): a MatMul by one is a linear
- * layer.
+ * layer. `sliced` tells the weights the run will read a block of rows at a time (weightSlices).
  */
 export function fuseNodes(
   nodes: readonly Node[],
   requested: ReadonlySet<string>,
   metas: ReadonlyMap<string, ValueMeta>,
   fixed: (value: string) => boolean = (value) => metas.get(value)?.value !== undefined,
+  sliced: (weight: string) => boolean = () => false,
 ): Node[] {
   const consumers = new Map<string, Node[]>();
   const producer = new Map<string, Node>();
@@ -201,6 +203,7 @@ export function fuseNodes(
     requested,
     metas,
     fixed,
+    sliced,
   );
 
   // A nearest 2x Resize read only by a convolution: the convolution reads its input through the
@@ -329,13 +332,15 @@ function fuseGeglu(
 /**
  * GEGLU's projection: a linear layer (MatMul by a 2-D weight, then an optional Add of a 1-D bias)
  * read only by a Geglu becomes one MatMulGeglu, which a kernel backend runs a block of rows at a
- * time: the projection, twice as wide as the result, is never held whole.
+ * time: the projection, twice as wide as the result, is never held whole. A linear layer that alone
+ * reads the Geglu (the feed-forward's output layer) joins it, so neither is the gated activation.
  */
 function fuseMatMulGeglu(
   nodes: readonly Node[],
   requested: ReadonlySet<string>,
   metas: ReadonlyMap<string, ValueMeta>,
   fixed: (value: string) => boolean,
+  sliced: (weight: string) => boolean,
 ): Node[] {
   const readers = readersOf(nodes);
   const producer = new Map<string, Node>();
@@ -371,10 +376,25 @@ function fuseMatMulGeglu(
     ];
     removed.add(matmul);
     if (add) removed.add(add);
-    replaced.set(geglu, {
-      ...geglu,
+    // The feed-forward's output layer, a linear layer by a fixed [N, M] weight that alone reads the
+    // gated activation: computed a block of rows at a time with the rest. Not when the projection's
+    // weight comes in blocks of K: the projection is then made whole, and the output layer's weight
+    // would be held with those blocks instead of after them (SD's 16x16 blocks: 12.5 MiB more).
+    const output = sliced(weight) ? undefined : outputLayer(geglu.outputs[0], w[1] / 2);
+    const outputNodes = output ? [output.matmul, ...(output.add ? [output.add] : [])] : [];
+    chain.push(...outputNodes.map((n) => ({ name: n.name, opType: n.opType })));
+    // The fused node takes the place of the chain's last operator.
+    const last = outputNodes.at(-1) ?? geglu;
+    for (const n of [geglu, ...outputNodes]) if (n !== last) removed.add(n);
+    replaced.set(last, {
+      ...last,
       opType: 'MatMulGeglu',
-      inputs: bias ? [x, weight, bias] : [x, weight],
+      domain: FUSED_DOMAIN,
+      inputs: output
+        ? [x, weight, bias ?? '', output.weight, ...(output.bias ? [output.bias] : [])]
+        : bias
+          ? [x, weight, bias]
+          : [x, weight],
       attributes: new Map<string, AttrValue>([
         [FUSED_NAMES, { type: 'strings', value: chain.map((c) => c.name) }],
         [FUSED_TYPES, { type: 'strings', value: chain.map((c) => c.opType) }],
@@ -382,6 +402,29 @@ function fuseMatMulGeglu(
     });
   }
   return nodes.filter((n) => !removed.has(n)).map((n) => replaced.get(n) ?? n);
+
+  /** The only reader of `value` when nobody asked for `value`. */
+  function soleReader(value: string): Node | undefined {
+    const r = readers.get(value);
+    return r?.length === 1 && !requested.has(value) ? r[0] : undefined;
+  }
+
+  /** MatMul(value, weight [width, M]) -> [Add(bias [M])], when `value` is read by it alone. */
+  function outputLayer(value: string, width: number) {
+    const matmul = soleReader(value);
+    if (matmul?.domain !== '' || matmul.opType !== 'MatMul' || matmul.inputs[0] !== value) return undefined;
+    const weight = matmul.inputs[1];
+    const w = metas.get(weight)?.dims;
+    if (!fixed(weight) || w?.length !== 2 || w[0] !== width || typeof w[1] !== 'number') return undefined;
+    const add = soleReader(matmul.outputs[0]);
+    const bias =
+      add?.domain === '' && add.opType === 'Add'
+        ? add.inputs.find((i) => i !== matmul.outputs[0])
+        : undefined;
+    return bias && fixed(bias) && sameDims(metas.get(bias)?.dims, [w[1]])
+      ? { matmul, weight, add, bias }
+      : { matmul, weight, add: undefined, bias: undefined };
+  }
 }
 
 const sameDims = (a: readonly unknown[] | undefined, b: readonly unknown[]): boolean =>

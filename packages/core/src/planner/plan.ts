@@ -187,7 +187,12 @@ export async function planGraph(graph: Graph, options: PlanOptions): Promise<Pla
   const ranges = options.uint8Ranges;
   const fixed = (name: string) =>
     metas.get(name)?.value !== undefined || (graph.weights.has(name) && !options.feeds.has(name));
-  const activations = options.fuse === false ? live : fuseNodes(live, requested, metas, fixed);
+  // Weights slicesOf will read in blocks (when their operator's backend takes them so).
+  const sliced = (name: string) => {
+    const ref = options.feeds.has(name) ? undefined : graph.weights.get(name);
+    return !!options.weightSlices && !!ref && ref.byteLength >= 2 * options.weightSlices && rowReadable(ref);
+  };
+  const activations = options.fuse === false ? live : fuseNodes(live, requested, metas, fixed, sliced);
   const opsetOf = (n: Node) => graph.opsets.get(n.domain) ?? graph.opsets.get('') ?? 1;
   const fused =
     options.fuseAttention === false

@@ -1,8 +1,10 @@
 /**
- * com.onnxstream::MatMulGeglu (fuse.ts: MatMul -> Add -> Geglu) on float32: the projection is made a
- * block of rows at a time (gemm_f32 with the bias per column) and gated into the output at once
- * (geglu_f32), so only one block of it exists at a time. A large streamed weight may arrive sliced
- * (KernelCall `sliced`): blocks of its rows, each a product adding onto the projection.
+ * com.onnxstream::MatMulGeglu (fuse.ts: MatMul -> Add -> Geglu [-> MatMul -> Add]) on float32: the
+ * projection is made a block of rows at a time (gemm_f32 with the bias per column) and gated at once
+ * (geglu_f32), into the output or, with an output layer, into a block that layer multiplies into the
+ * output; so only one block of the projection and of the gated activation exists at a time. A large
+ * streamed first weight may arrive sliced (KernelCall `sliced`): blocks of its rows, each a product
+ * adding onto the whole projection.
  */
 import type { KernelCall, Tensor } from '../../../index.js';
 import type { KernelBinding } from '../binding.js';
@@ -29,19 +31,19 @@ export const matmulGegluOps: KernelOp = {
   types: ['com.onnxstream::MatMulGeglu'],
   supports: (_node, types) => types[0] === 'float32' && types[1] === 'float32' && allFloat32(types),
   prepareWeight(_node, input, weight, kept, binding) {
-    if (input !== 1 || weight.dims.length !== 2) return undefined;
+    if ((input !== 1 && input !== 3) || weight.dims.length !== 2) return undefined;
     const [k, n] = weight.dims;
     return packWeight(binding, weight, kept, PackedKind.b, 1, n, k, false);
   },
   // The weight [K, 2N]: a block of its rows (a range of K) at a time, see run().
   slicedWeight: () => 1,
   async run(call: KernelCall, binding: KernelBinding) {
-    const [x, given, bias] = call.inputs as [Tensor, Tensor | undefined, Tensor | undefined];
-    const outDims = inferDims(call);
+    const [x, given, bias, out, outBias] = call.inputs as (Tensor | undefined)[];
+    const layer: Layers = { x: x!, bias, out, outBias, outDims: inferDims(call) };
     const sliced = call.sliced?.input === 1 ? call.sliced : undefined;
-    if (!sliced) return blocksOfRows(binding, x, given!, bias, outDims);
+    if (!sliced) return [await blocksOfRows(binding, layer, given!)];
     const [k, wide] = sliced.dims;
-    const rows = x.size / Math.max(k, 1);
+    const rows = x!.size / Math.max(k, 1);
     // Blocks of K need the whole projection at once: worth it while that and two blocks of the
     // weight take less than the whole weight and the projection's block of rows (the other way).
     const projectionBytes = rows * wide * 4;
@@ -51,44 +53,106 @@ export const matmulGegluOps: KernelOp = {
     ) {
       const w = await wholeWeight(sliced);
       try {
-        return await blocksOfRows(binding, x, w, bias, outDims);
+        return [await blocksOfRows(binding, layer, w)];
       } finally {
         w.dispose();
       }
     }
-    const y = outputTensor(binding, outDims);
     const projected = outputTensor(binding, [rows, wide]);
     try {
       const ps = projected.data as Float32Array;
       await slicedGemm(
         binding,
         sliced,
-        x.data as Float32Array,
+        x!.data as Float32Array,
         rows,
         ps,
         bias?.data as Float32Array | undefined,
       );
-      await runKernel(binding, 'geglu_f32', rows * wide, [ps, y.data as Float32Array], [rows, wide / 2]);
-    } catch (e) {
-      y.dispose();
-      throw e;
+      return [await gateAndOutput(binding, layer, ps, rows, wide)];
     } finally {
       projected.dispose();
     }
-    return [y];
   },
 };
 
-/** The projection a block of rows at a time, each block gated into the output at once. */
-async function blocksOfRows(
+/** A call's tensors besides the first weight, and its output dims. */
+interface Layers {
+  readonly x: Tensor;
+  readonly bias: Tensor | undefined;
+  readonly out: Tensor | undefined;
+  readonly outBias: Tensor | undefined;
+  readonly outDims: number[];
+}
+
+/**
+ * The output of `rows` rows of projection `ps` [rows, wide]: gated, then through the output layer
+ * when there is one (in blocks of rows, the gated activation of one block at a time).
+ */
+async function gateAndOutput(
   binding: KernelBinding,
-  x: Tensor,
-  given: Tensor,
-  bias: Tensor | undefined,
-  outDims: number[],
-): Promise<Tensor[]> {
-  const [k, wide] = packedDims(given) ?? given.dims;
+  layer: Layers,
+  ps: Float32Array,
+  rows: number,
+  wide: number,
+): Promise<Tensor> {
+  const y = outputTensor(binding, layer.outDims);
+  try {
+    await gatedRows(binding, layer, ps, rows, wide, y.data as Float32Array, 0, undefined);
+  } catch (e) {
+    y.dispose();
+    throw e;
+  }
+  return y;
+}
+
+/**
+ * Rows [r0, r0 + m) of the output from their projection `ps` [m, wide]: gated into y directly, or,
+ * with an output layer, into `gated` (m x wide / 2; a scratch tensor made here when not given) and
+ * multiplied by the output weight into y.
+ */
+async function gatedRows(
+  binding: KernelBinding,
+  layer: Layers,
+  ps: Float32Array,
+  m: number,
+  wide: number,
+  ys: Float32Array,
+  r0: number,
+  gated: Float32Array | undefined,
+): Promise<void> {
   const half = wide / 2;
+  const { out, outBias } = layer;
+  if (!out) {
+    await runKernel(binding, 'geglu_f32', m * wide, [ps, ys.subarray(r0 * half, (r0 + m) * half)], [m, half]);
+    return;
+  }
+  const width = (packedDims(out) ?? out.dims)[1];
+  const scratch = gated ? undefined : outputTensor(binding, [m, half]);
+  try {
+    const gs = gated ?? (scratch!.data as Float32Array);
+    await runKernel(binding, 'geglu_f32', m * wide, [ps, gs.subarray(0, m * half)], [m, half]);
+    await runKernel(
+      binding,
+      'gemm_f32',
+      gemmWork(m, width, half),
+      [
+        gs.subarray(0, m * half),
+        out.data as ArrayBufferView,
+        (outBias?.data as Float32Array | undefined) ?? new Float32Array(0),
+        ys.subarray(r0 * width, (r0 + m) * width),
+      ],
+      [m, width, half, 0, 0, 1, 1, outBias ? 1 : 0, 0, 0, ...weightParams(out), 0, 0],
+    );
+  } finally {
+    scratch?.dispose();
+  }
+}
+
+/** The projection a block of rows at a time, each block gated (and output) at once. */
+async function blocksOfRows(binding: KernelBinding, layer: Layers, given: Tensor): Promise<Tensor> {
+  const { x, bias } = layer;
+  const [k, wide] = packedDims(given) ?? given.dims;
   const rows = x.size / Math.max(k, 1);
   // Rows per block, a multiple of 16 (whole register tiles) when there are that many.
   const fit = Math.max(1, Math.floor(BLOCK_BYTES / (wide * 4)));
@@ -99,8 +163,9 @@ async function blocksOfRows(
   const weight = packHere
     ? (packWeight(binding, given, true, PackedKind.b, 1, wide, k, false) ?? given)
     : given;
-  const y = outputTensor(binding, outDims);
+  const y = outputTensor(binding, layer.outDims);
   const projected = outputTensor(binding, [block, wide]);
+  const gated = layer.out ? outputTensor(binding, [block, wide / 2]) : undefined;
   try {
     const xs = x.data as Float32Array;
     const ys = y.data as Float32Array;
@@ -120,12 +185,15 @@ async function blocksOfRows(
         ],
         [m, wide, k, 0, 0, 1, 1, bias ? 1 : 0, 0, 0, ...weightParams(weight), 0, 0],
       );
-      await runKernel(
+      await gatedRows(
         binding,
-        'geglu_f32',
-        m * wide,
-        [ps.subarray(0, m * wide), ys.subarray(r0 * half, (r0 + m) * half)],
-        [m, half],
+        layer,
+        ps.subarray(0, m * wide),
+        m,
+        wide,
+        ys,
+        r0,
+        gated?.data as Float32Array | undefined,
       );
     }
   } catch (e) {
@@ -133,7 +201,8 @@ async function blocksOfRows(
     throw e;
   } finally {
     projected.dispose();
+    gated?.dispose();
     if (weight !== given) weight.dispose();
   }
-  return [y];
+  return y;
 }
