@@ -471,7 +471,7 @@ async function measureCli(s: Scenario, engine: string, modelsPath: string): Prom
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   clearInterval(sampler);
   const ms = performance.now() - start;
-  const printed = /peak RSS: ([\d.]+) MB/.exec(stdout);
+  const printed = /peak RSS: ([\d.]+) MiB/.exec(stdout);
   if (code !== 0 || !printed) throw new Error(`onnxstream sd failed (exit ${code}):\n${stderrTail}`);
   return {
     engine,

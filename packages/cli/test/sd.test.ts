@@ -114,7 +114,7 @@ describe('onnxstream sd', () => {
     const again = join(dir, 'a', 'decoded.png');
     const d = await cli([...base(diffusers, again), '--decode-latents', join(dir, 'a', 'latents.npy')]);
     expect(d.code, d.stderr).toBe(0);
-    expect(d.stdout).toMatch(/elapsed: [\d.]+ s, peak RSS: [\d.]+ MB/);
+    expect(d.stdout).toMatch(/elapsed: [\d.]+ s, peak RSS: [\d.]+ MiB/);
     const dec = decodePng(await readFile(again));
     expect(dec.data).toEqual(png.data);
     expect(dec.text.parameters).toBeUndefined();

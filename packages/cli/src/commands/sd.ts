@@ -149,7 +149,7 @@ class StageBars {
   }
 }
 
-const mb = (n: number) => `${(n / 2 ** 20).toFixed(1)} MB`;
+const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
 
 /** Where the model is: --models-path (or ./, as OnnxStream), else the user's cache, downloading as allowed. */
 async function locateModels(
@@ -194,7 +194,7 @@ async function locateModels(
           p.phase === 'text' ? 'download' : 'weights',
           p.files,
           p.totalFiles,
-          p.totalBytes !== undefined ? ` (${mb(p.bytes)} of ${mb(p.totalBytes)})` : ` (${mb(p.bytes)})`,
+          p.totalBytes !== undefined ? ` (${mib(p.bytes)} of ${mib(p.totalBytes)})` : ` (${mib(p.bytes)})`,
         ),
     });
   } catch (e) {
@@ -420,7 +420,7 @@ export async function sdCommand(opts: SdCommandOptions): Promise<number> {
     );
   } else {
     for (const f of files) process.stdout.write(`wrote ${f}\n`);
-    process.stdout.write(`elapsed: ${(elapsedMs / 1000).toFixed(2)} s, peak RSS: ${mb(peakRssBytes)}\n`);
+    process.stdout.write(`elapsed: ${(elapsedMs / 1000).toFixed(2)} s, peak RSS: ${mib(peakRssBytes)}\n`);
   }
   return 0;
 }
