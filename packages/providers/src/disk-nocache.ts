@@ -48,7 +48,7 @@ export class DiskNoCacheProvider implements WeightsProvider {
     return this.#weights.tensor(ref, bytes);
   }
 
-  /** Only the rows an embedding lookup needs, read straight from the file. */
+  /** Only the rows asked for (an embedding lookup's, a sliced weight's block), read from the file. */
   async getRows(ref: WeightRef, rows: Int32Array): Promise<Tensor> {
     const files = requireFiles(this.#files, this.name);
     this.#reads++;

@@ -116,7 +116,10 @@ export class DiskPrefetchProvider implements WeightsProvider {
     return this.#weights.tensor(ref, await bytes);
   }
 
-  /** Only the rows an embedding lookup needs, read straight from the file (never read ahead). */
+  /**
+   * Only the rows asked for (an embedding lookup's, a sliced weight's block), read from the file
+   * (never read ahead).
+   */
   async getRows(ref: WeightRef, rows: Int32Array): Promise<Tensor> {
     const files = requireFiles(this.#files, this.name);
     this.#reads++;

@@ -64,7 +64,7 @@ export class HttpProvider implements WeightsProvider {
     return this.#prefetch.get(ref);
   }
 
-  /** Only the rows an embedding lookup needs: Range requests (or the persistent cache) for those bytes. */
+  /** Only the rows asked for: Range requests (or the persistent cache) for those bytes. */
   getRows(ref: WeightRef, rows: Int32Array): Promise<Tensor> {
     return this.#prefetch.getRows(ref, rows);
   }
