@@ -6,9 +6,9 @@
 import type { Backend, HostAllocator } from '@onnxstream/core';
 import { checkKernels, createKernelBackend, type KernelBinding } from '@onnxstream/core/kernel';
 import { binding, type NativeBinding, type NativeInfo } from './binding.js';
-import { nativeTensor } from './memory.js';
+import { BufferPool, nativeTensor } from './memory.js';
 
-let checked: { addon: NativeBinding; kernels: KernelBinding } | undefined;
+let checked: { addon: NativeBinding; kernels: KernelBinding; pool: BufferPool } | undefined;
 
 /**
  * Calls whose kernel ran shorter than this (microseconds) the last time run on the JavaScript thread
@@ -75,18 +75,19 @@ export function adaptiveRun(addon: NativeBinding): KernelBinding['run'] {
 }
 
 /** The addon and its KernelBinding, after checking that it has every kernel the operators call. */
-function native(): { addon: NativeBinding; kernels: KernelBinding } {
+function native(): { addon: NativeBinding; kernels: KernelBinding; pool: BufferPool } {
   if (!checked) {
     const addon = binding();
+    const pool = new BufferPool(addon);
     const kernels: KernelBinding = {
       name: 'native',
       kernelNames: () => addon.info().kernels,
-      allocTensor: (type, dims) => nativeTensor(addon, type, dims),
+      allocTensor: (type, dims) => nativeTensor(pool, type, dims),
       run: adaptiveRun(addon),
       runSync: (kernel, buffers, params) => addon.runSync(kernel, buffers, params),
     };
     checkKernels(kernels);
-    checked = { addon, kernels };
+    checked = { addon, kernels, pool };
   }
   return checked;
 }
@@ -127,11 +128,14 @@ export function useIsa(name: string): void {
 
 /**
  * Bytes of freed native blocks kept for reuse at most (default 64 MiB, or ONNXSTREAM_BUFFER_CACHE_MB;
- * never more than 1.5 times the high-water mark of live bytes minus the live bytes): a fresh block
- * costs a page fault per page, a reused one none. 0 returns every freed block at once.
+ * never more than 1.5 times the high-water mark of live bytes minus the live bytes), the buffers of
+ * disposed tensors kept for reuse included: a fresh block costs a page fault per page, a reused one
+ * none. 0 returns every freed block at once.
  */
 export function setBufferCache(bytes: number): void {
-  native().addon.setBufferCache(bytes);
+  const { addon, pool } = native();
+  pool.clear();
+  addon.setBufferCache(bytes);
 }
 
 /**

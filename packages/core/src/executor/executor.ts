@@ -97,6 +97,15 @@ class LiveBytes {
     }
   }
 
+  /**
+   * Frees a buffer kept until now: it is forgotten first, since a backend may hand its memory (and
+   * so its key) to a tensor made later in the run.
+   */
+  disposeKept(t: Tensor): void {
+    this.#kept.delete(keyOf(t));
+    t.dispose();
+  }
+
   /** Whether `t`'s buffer is freed with its one live value: owned by the run and viewed by nothing else. */
   sole(t: Tensor): boolean {
     const key = keyOf(t);
@@ -302,7 +311,7 @@ export async function executePlanBatch(
       raws.forEach((t, k) => {
         if (!live.references(t)) provider.release?.(step.weights[k], t);
       });
-      for (const t of converted) if (!live.references(t)) t.dispose();
+      for (const t of converted) if (!live.references(t)) live.disposeKept(t);
       if (!readAhead) next = fetch(plan.steps[i + 1]);
       options.onProgress?.({
         stage: 'run',

@@ -13,12 +13,19 @@ constexpr size_t kAlignment = 64;
 void* alloc_buffer(size_t bytes);
 void free_buffer(void* p, size_t bytes);
 
+// A block a binding keeps to hand out again itself (a JavaScript ArrayBuffer over it costs more to
+// make than the block): counted as cached rather than in use, under the same limits as the block
+// cache. Returns false, changing nothing, when the cache has no room for it: free it then. A parked
+// block is unparked before it is used or freed again.
+bool park_buffer(void* p, size_t bytes);
+void unpark_buffer(void* p, size_t bytes);
+
 // Bytes currently held by alloc_buffer, and the peak since the last reset (for tests and stats).
 size_t buffer_bytes_in_use();
 size_t buffer_bytes_peak();
 void reset_buffer_peak();
 
-// Bytes of freed blocks kept for reuse, and the budget for them (shrinking it unmaps the excess).
+// Bytes of freed (and parked) blocks kept for reuse, and the budget for them (shrinking it unmaps the excess).
 size_t buffer_bytes_cached();
 void set_buffer_cache(size_t bytes);
 
