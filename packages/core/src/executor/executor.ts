@@ -193,7 +193,8 @@ export async function executePlanBatch(
       // Converted weights nobody keeps: released after the step.
       const converted: Tensor[] = [];
       try {
-        raws = (await next) ?? [];
+        // A step without weights does not wait a turn for them.
+        raws = next ? await next : [];
         // Requested after the previous step: these are this step's weights, not the next one's.
         if (!readAhead) nextBytes = 0;
         weights = [];
@@ -227,13 +228,11 @@ export async function executePlanBatch(
         throw stepError(step, `cannot load weights: ${(e as Error).message}`, e);
       }
       if (readAhead) next = fetch(plan.steps[i + 1]);
-      const byRef = new Map<WeightRef, Tensor>(step.weights.map((w, k) => [w, weights[k]]));
       let weightStepBytes = 0;
       for (const w of weights) weightStepBytes += w.byteLength;
       weightBytes += weightStepBytes;
       for (const w of weights) live.keep(w);
       for (const s of step.inputs) if (s.kind === 'const') live.keep(s.tensor);
-      const dying = new Set(step.free);
       for (const values of samples) {
         const resolve = (s: Slot): Value | undefined => {
           switch (s.kind) {
@@ -241,8 +240,10 @@ export async function executePlanBatch(
               return undefined;
             case 'const':
               return s.tensor;
-            case 'weight':
-              return byRef.get(s.ref);
+            case 'weight': {
+              const k = step.weights.indexOf(s.ref);
+              return k < 0 ? undefined : weights[k];
+            }
             case 'value': {
               const v = values[s.id];
               if (!v) throw stepError(step, `internal: value '${plan.valueNames[s.id]}' is not available`);
@@ -253,7 +254,10 @@ export async function executePlanBatch(
         const given = step.inputs.map(resolve);
         const donated = step.inputs.map(
           (slot, k) =>
-            slot.kind === 'value' && dying.has(slot.id) && given[k] instanceof Tensor && live.sole(given[k]),
+            slot.kind === 'value' &&
+            step.free.includes(slot.id) &&
+            given[k] instanceof Tensor &&
+            live.sole(given[k]),
         );
         const scope = new Map<string, Value>();
         for (const [name, s] of step.scope) {

@@ -40,6 +40,19 @@ function kernelIds(binding: KernelBinding): Map<string, number> {
   return m;
 }
 
+/** Parameter arrays by length, reused call after call: bindings read them during the call only. */
+const paramArrays: Float64Array[] = [];
+
+function paramsOf(params: readonly number[]): Float64Array {
+  let p = paramArrays[params.length];
+  if (!p) {
+    p = new Float64Array(params.length);
+    paramArrays[params.length] = p;
+  }
+  for (let i = 0; i < params.length; i++) p[i] = params[i];
+  return p;
+}
+
 /** Runs a kernel, off the JavaScript thread when the work is large enough to be worth it. */
 export function runKernel(
   binding: KernelBinding,
@@ -48,7 +61,7 @@ export function runKernel(
   buffers: readonly ArrayBufferView[],
   params: readonly number[],
 ): Promise<void> {
-  const p = Float64Array.from(params);
+  const p = paramsOf(params);
   const id = kernelIds(binding).get(name);
   if (id === undefined) throw new Error(`the ${binding.name} kernels lack ${name}; rebuild them`);
   if (work < SYNC_LIMIT) {
