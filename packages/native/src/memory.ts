@@ -6,47 +6,83 @@ import { type DataType, DTYPES, Tensor } from '@onnxstream/core';
 import type { NativeBinding } from './binding.js';
 
 /**
- * Buffers of disposed tensors, kept by byte size for the next tensors of that size: making an
- * external ArrayBuffer costs about 3 us, a model allocates the same sizes run after run, and a small
- * model's run makes one per operator. The addon counts them as cached and bounds them with its block
- * cache (`park` says no when there is no room: the buffer is freed then). Unlike a freed one, a
- * parked buffer is not detached: views kept past a tensor's dispose() would see the next tensor's
- * data, which Tensor.dispose() already forbids.
+ * Larger buffers are freed (to the block cache): their tensors' kernels take long enough that a new
+ * ArrayBuffer (a few microseconds) does not matter, and parked large blocks took the room the block
+ * cache needs for weight buffers and tensors of other sizes (YOLOv8n: twice the page faults).
+ */
+const MAX_PARKED_BYTES = 1 << 20;
+
+/**
+ * Buffers of disposed tensors up to 1 MiB, kept by byte size for the next tensors of that size (or
+ * up to half of it, as the block cache reuses its blocks): making an external ArrayBuffer costs
+ * about 3 us, a model allocates the same sizes run after run, and a small model's run makes one per
+ * operator. The addon counts them as cached and bounds them with its block cache (`park`); without
+ * room, the buffers parked longest ago are freed first, as the block cache drops its oldest blocks.
+ * Unlike a freed one, a parked buffer is not detached: views kept past a tensor's dispose() would see
+ * the next tensor's data, which Tensor.dispose() already forbids.
  */
 export class BufferPool {
   readonly #native: NativeBinding;
-  readonly #parked = new Map<number, ArrayBuffer[]>();
+  readonly #bySize = new Map<number, ArrayBuffer[]>();
+  /** Every parked buffer, oldest first. */
+  readonly #order = new Set<ArrayBuffer>();
 
   constructor(native: NativeBinding) {
     this.#native = native;
   }
 
+  /** A buffer of at least `bytes`: a parked one of that size, else of at most twice it, else a new one. */
   take(bytes: number): ArrayBuffer {
-    const buffer = this.#parked.get(bytes)?.pop();
+    const buffer = this.#bySize.get(bytes)?.pop() ?? this.#larger(bytes);
     if (!buffer) return this.#native.alloc(bytes);
+    this.#order.delete(buffer);
     this.#native.unpark(buffer);
     return buffer;
   }
 
   give(buffer: ArrayBuffer): void {
-    if (!this.#native.park(buffer)) {
+    if (buffer.byteLength > MAX_PARKED_BYTES) {
       this.#native.free(buffer);
       return;
     }
-    const list = this.#parked.get(buffer.byteLength);
+    while (!this.#native.park(buffer)) {
+      const oldest = this.#order.values().next();
+      if (oldest.done) {
+        this.#native.free(buffer);
+        return;
+      }
+      this.#drop(oldest.value);
+    }
+    this.#order.add(buffer);
+    const list = this.#bySize.get(buffer.byteLength);
     if (list) list.push(buffer);
-    else this.#parked.set(buffer.byteLength, [buffer]);
+    else this.#bySize.set(buffer.byteLength, [buffer]);
   }
 
   /** Frees every parked buffer. */
   clear(): void {
-    for (const list of this.#parked.values()) {
-      for (const buffer of list) {
-        this.#native.unpark(buffer);
-        this.#native.free(buffer);
+    for (const buffer of this.#order) this.#drop(buffer);
+  }
+
+  /** The smallest parked buffer of (bytes, 2 * bytes], as the block cache picks its blocks, most recent among equals. */
+  #larger(bytes: number): ArrayBuffer | undefined {
+    let best: ArrayBuffer[] | undefined;
+    let bestSize = Number.POSITIVE_INFINITY;
+    for (const [size, list] of this.#bySize) {
+      if (size > bytes && size <= 2 * bytes && size < bestSize && list.length > 0) {
+        best = list;
+        bestSize = size;
       }
     }
-    this.#parked.clear();
+    return best?.pop();
+  }
+
+  #drop(buffer: ArrayBuffer): void {
+    const list = this.#bySize.get(buffer.byteLength)!;
+    list.splice(list.indexOf(buffer), 1);
+    this.#order.delete(buffer);
+    this.#native.unpark(buffer);
+    this.#native.free(buffer);
   }
 }
 

@@ -60,6 +60,13 @@ describe('buffers of disposed native tensors are reused', () => {
     y.dispose();
   });
 
+  it('up to 1 MiB: a larger one is freed (detached) at once', async () => {
+    const a = (await both('Relu', [tensor([1 << 19], 7)])).native;
+    const view = a.data as Float32Array;
+    a.dispose();
+    expect(view.byteLength).toBe(0);
+  });
+
   it('within the block cache budget: none with setBufferCache(0)', async () => {
     try {
       setBufferCache(0);

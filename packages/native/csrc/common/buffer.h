@@ -14,9 +14,10 @@ void* alloc_buffer(size_t bytes);
 void free_buffer(void* p, size_t bytes);
 
 // A block a binding keeps to hand out again itself (a JavaScript ArrayBuffer over it costs more to
-// make than the block): counted as cached rather than in use, under the same limits as the block
-// cache. Returns false, changing nothing, when the cache has no room for it: free it then. A parked
-// block is unparked before it is used or freed again.
+// make than the block, which matters for small ones): counted as cached rather than in use, within
+// an eighth of the block cache's limits (the rest stays for freed blocks). Returns false, changing
+// nothing, when there is no room for it: free it, or other parked blocks first. A parked block is
+// unparked before it is used or freed again. Always false without mmap (wasm: no block cache).
 bool park_buffer(void* p, size_t bytes);
 void unpark_buffer(void* p, size_t bytes);
 
