@@ -3,6 +3,9 @@
 //
 //   alloc(bytes) -> ArrayBuffer        native, 64-byte aligned (mmap for large blocks)
 //   free(arrayBuffer)                  frees now and detaches it (views then have length 0)
+//   park(arrayBuffer) -> boolean       keeps it, counted as cached, for the caller to hand out again
+//                                      (false: no room in the cache; free it instead)
+//   unpark(arrayBuffer)                counts a parked buffer as in use again
 //   run(kernelId, views, params)       -> Promise of the microseconds the kernel ran, on a libuv
 //                                      worker thread (the pool joins in)
 //   runSync(kernelId, views, params)   on this thread, for small work
@@ -62,6 +65,7 @@ void trim_heaps() {
 struct Block {
   void* data;
   size_t bytes;
+  bool parked;
 };
 
 std::mutex g_blocks_mutex;
@@ -72,7 +76,10 @@ void FinalizeBlock(Napi::Env, void* data, Block* block) {
     std::lock_guard<std::mutex> lock(g_blocks_mutex);
     if (block->data) g_blocks.erase(data);
   }
-  if (block->data) os::free_buffer(block->data, block->bytes);
+  if (block->data) {
+    if (block->parked) os::unpark_buffer(block->data, block->bytes);
+    os::free_buffer(block->data, block->bytes);
+  }
   delete block;
 }
 
@@ -82,7 +89,7 @@ Napi::Value Alloc(const Napi::CallbackInfo& info) {
   if (!(bytes >= 0 && bytes <= 9007199254740991.0)) throw Napi::RangeError::New(env, "alloc: bad byte count");
   const auto n = static_cast<size_t>(bytes);
   void* p = os::alloc_buffer(n);
-  auto* block = new Block{p, n};
+  auto* block = new Block{p, n, false};
   {
     std::lock_guard<std::mutex> lock(g_blocks_mutex);
     g_blocks[p] = block;
@@ -106,9 +113,38 @@ Napi::Value Free(const Napi::CallbackInfo& info) {
   if (!block) throw Napi::Error::New(info.Env(), "free: not a buffer from alloc()");
   // Views of the buffer become empty before the memory goes.
   ab.Detach();
+  if (block->parked) os::unpark_buffer(block->data, block->bytes);
   os::free_buffer(block->data, block->bytes);
   block->data = nullptr;
   trim_heaps();
+  return info.Env().Undefined();
+}
+
+// The block behind a buffer from alloc() (not freed).
+Block* BlockOf(const Napi::CallbackInfo& info, const char* fn) {
+  Napi::ArrayBuffer ab = info[0].As<Napi::ArrayBuffer>();
+  Block* block = nullptr;
+  if (!ab.IsDetached() && ab.ByteLength() > 0) {
+    std::lock_guard<std::mutex> lock(g_blocks_mutex);
+    auto it = g_blocks.find(ab.Data());
+    if (it != g_blocks.end()) block = it->second;
+  }
+  if (!block) throw Napi::Error::New(info.Env(), std::string(fn) + ": not a live buffer from alloc()");
+  return block;
+}
+
+Napi::Value Park(const Napi::CallbackInfo& info) {
+  Block* block = BlockOf(info, "park");
+  if (block->parked) throw Napi::Error::New(info.Env(), "park: the buffer is parked already");
+  block->parked = os::park_buffer(block->data, block->bytes);
+  return Napi::Boolean::New(info.Env(), block->parked);
+}
+
+Napi::Value Unpark(const Napi::CallbackInfo& info) {
+  Block* block = BlockOf(info, "unpark");
+  if (!block->parked) throw Napi::Error::New(info.Env(), "unpark: the buffer is not parked");
+  os::unpark_buffer(block->data, block->bytes);
+  block->parked = false;
   return info.Env().Undefined();
 }
 
@@ -244,6 +280,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   return_large_blocks();
   exports.Set("alloc", Napi::Function::New(env, Alloc));
   exports.Set("free", Napi::Function::New(env, Free));
+  exports.Set("park", Napi::Function::New(env, Park));
+  exports.Set("unpark", Napi::Function::New(env, Unpark));
   exports.Set("run", Napi::Function::New(env, Run));
   exports.Set("runSync", Napi::Function::New(env, RunSync));
   exports.Set("info", Napi::Function::New(env, Info));

@@ -6,9 +6,9 @@
 import type { Backend, HostAllocator } from '@onnxstream/core';
 import { checkKernels, createKernelBackend, type KernelBinding } from '@onnxstream/core/kernel';
 import { binding, type NativeBinding, type NativeInfo } from './binding.js';
-import { nativeTensor } from './memory.js';
+import { BufferPool, nativeTensor } from './memory.js';
 
-let checked: { addon: NativeBinding; kernels: KernelBinding } | undefined;
+let checked: { addon: NativeBinding; kernels: KernelBinding; pool: BufferPool } | undefined;
 
 /**
  * Calls whose kernel ran shorter than this (microseconds) the last time run on the JavaScript thread
@@ -27,66 +27,119 @@ export const YIELD_AFTER_US = 10000;
 /** Shapes remembered at most (a model's calls repeat; a long-lived process may see many models). */
 const MAX_SHAPES = 8192;
 
+/** A kernel call as measured: its kernel, parameters and buffer sizes, and how long it ran. */
+interface Measured {
+  readonly kernel: number;
+  readonly params: Float64Array;
+  readonly sizes: readonly number[];
+  us: number;
+}
+
+/** A hash of a call's kernel, parameters and buffer sizes (equal calls, equal hashes). */
+function hashCall(kernel: number, buffers: readonly ArrayBufferView[], params: Float64Array): number {
+  let h = kernel | 0;
+  // Fractions matter little here: calls that differ in them only are told apart by sameCall.
+  for (let i = 0; i < params.length; i++) h = Math.imul(h ^ ((params[i] * 65599) | 0), 0x01000193);
+  for (let i = 0; i < buffers.length; i++) h = Math.imul(h ^ buffers[i].byteLength, 0x01000193);
+  return h;
+}
+
+function sameCall(
+  m: Measured,
+  kernel: number,
+  buffers: readonly ArrayBufferView[],
+  params: Float64Array,
+): boolean {
+  if (m.kernel !== kernel || m.params.length !== params.length || m.sizes.length !== buffers.length) {
+    return false;
+  }
+  for (let i = 0; i < params.length; i++) if (m.params[i] !== params[i]) return false;
+  for (let i = 0; i < buffers.length; i++) if (m.sizes[i] !== buffers[i].byteLength) return false;
+  return true;
+}
+
 /**
  * `run` for a KernelBinding: a call the operators give to `run` (large enough, by their estimate, to
  * leave the JavaScript thread) goes there the first time its kernel, parameters and buffer sizes
  * are seen; afterwards it runs on the JavaScript thread while its measured time stays short.
  */
 export function adaptiveRun(addon: NativeBinding): KernelBinding['run'] {
-  const measured = new Map<string, number>();
+  // By hashCall, looked up per call: a string key of the parameters cost about 2 us a call.
+  const measured = new Map<number, Measured[]>();
+  let count = 0;
+  const find = (hash: number, kernel: number, buffers: readonly ArrayBufferView[], params: Float64Array) =>
+    measured.get(hash)?.find((m) => sameCall(m, kernel, buffers, params));
+  const record = (
+    hash: number,
+    kernel: number,
+    buffers: readonly ArrayBufferView[],
+    params: Float64Array,
+    us: number,
+  ) => {
+    const known = find(hash, kernel, buffers, params);
+    if (known) {
+      known.us = us;
+      return;
+    }
+    if (count >= MAX_SHAPES) {
+      measured.clear();
+      count = 0;
+    }
+    const m = { kernel, params, sizes: buffers.map((b) => b.byteLength), us };
+    const list = measured.get(hash);
+    if (list) list.push(m);
+    else measured.set(hash, [m]);
+    count++;
+  };
   // When the event loop last had a turn that this function knows of (an async call completing or
   // its own yield).
   let turnedAt = performance.now();
-  const runHere: (key: string, ...call: Parameters<NativeBinding['runSync']>) => void = (
-    key,
-    kernel,
-    buffers,
-    params,
-  ) => {
+  const runHere = (m: Measured, buffers: readonly ArrayBufferView[], params: Float64Array) => {
     const t0 = performance.now();
-    addon.runSync(kernel, buffers, params);
-    measured.set(key, (performance.now() - t0) * 1000);
+    addon.runSync(m.kernel, buffers, params);
+    m.us = (performance.now() - t0) * 1000;
   };
   return (kernel, buffers, params) => {
-    let key = `${kernel}`;
-    for (let i = 0; i < params.length; i++) key += ` ${params[i]}`;
-    for (let i = 0; i < buffers.length; i++) key += `|${buffers[i].byteLength}`;
-    const us = measured.get(key);
-    if (measured.size >= MAX_SHAPES && us === undefined) measured.clear();
-    if (us !== undefined && us < SYNC_BELOW_US) {
+    const hash = hashCall(kernel, buffers, params);
+    const m = find(hash, kernel, buffers, params);
+    if (m !== undefined && m.us < SYNC_BELOW_US) {
       if ((performance.now() - turnedAt) * 1000 < YIELD_AFTER_US) {
         try {
-          runHere(key, kernel, buffers, params);
+          runHere(m, buffers, params);
         } catch (e) {
           return Promise.reject(e);
         }
         return Promise.resolve();
       }
+      // The caller may reuse `params` once this returns (KernelBinding.run).
+      const later = params.slice();
       return new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
         turnedAt = performance.now();
-        runHere(key, kernel, buffers, params);
+        runHere(m, buffers, later);
       });
     }
+    const mine = params.slice();
     return addon.run(kernel, buffers, params).then((ran) => {
       turnedAt = performance.now();
-      measured.set(key, ran);
+      record(hash, kernel, buffers, mine, ran);
     });
   };
 }
 
 /** The addon and its KernelBinding, after checking that it has every kernel the operators call. */
-function native(): { addon: NativeBinding; kernels: KernelBinding } {
+function native(): { addon: NativeBinding; kernels: KernelBinding; pool: BufferPool } {
   if (!checked) {
     const addon = binding();
+    const pool = new BufferPool(addon);
     const kernels: KernelBinding = {
       name: 'native',
       kernelNames: () => addon.info().kernels,
-      allocTensor: (type, dims) => nativeTensor(addon, type, dims),
+      allocTensor: (type, dims) => nativeTensor(pool, type, dims),
       run: adaptiveRun(addon),
       runSync: (kernel, buffers, params) => addon.runSync(kernel, buffers, params),
     };
     checkKernels(kernels);
-    checked = { addon, kernels };
+    checked = { addon, kernels, pool };
   }
   return checked;
 }
@@ -127,11 +180,14 @@ export function useIsa(name: string): void {
 
 /**
  * Bytes of freed native blocks kept for reuse at most (default 64 MiB, or ONNXSTREAM_BUFFER_CACHE_MB;
- * never more than 1.5 times the high-water mark of live bytes minus the live bytes): a fresh block
- * costs a page fault per page, a reused one none. 0 returns every freed block at once.
+ * never more than 1.5 times the high-water mark of live bytes minus the live bytes), the buffers of
+ * disposed tensors kept for reuse included: a fresh block costs a page fault per page, a reused one
+ * none. 0 returns every freed block at once.
  */
 export function setBufferCache(bytes: number): void {
-  native().addon.setBufferCache(bytes);
+  const { addon, pool } = native();
+  pool.clear();
+  addon.setBufferCache(bytes);
 }
 
 /**

@@ -15,6 +15,12 @@ export interface NativeInfo extends KernelLibraryInfo {
 export interface NativeBinding {
   alloc(bytes: number): ArrayBuffer;
   free(buffer: ArrayBuffer): void;
+  /**
+   * Keeps a buffer from alloc() for the caller to hand out again, counted as cached: false when the
+   * block cache has no room for it (free it then). unpark() counts it as in use again.
+   */
+  park(buffer: ArrayBuffer): boolean;
+  unpark(buffer: ArrayBuffer): void;
   /** Off the JavaScript thread; resolves with the microseconds the kernel itself ran. */
   run(kernel: number, buffers: readonly ArrayBufferView[], params: Float64Array): Promise<number>;
   runSync(kernel: number, buffers: readonly ArrayBufferView[], params: Float64Array): void;

@@ -97,6 +97,15 @@ class LiveBytes {
     }
   }
 
+  /**
+   * Frees a buffer kept until now: it is forgotten first, since a backend may hand its memory (and
+   * so its key) to a tensor made later in the run.
+   */
+  disposeKept(t: Tensor): void {
+    this.#kept.delete(keyOf(t));
+    t.dispose();
+  }
+
   /** Whether `t`'s buffer is freed with its one live value: owned by the run and viewed by nothing else. */
   sole(t: Tensor): boolean {
     const key = keyOf(t);
@@ -184,7 +193,8 @@ export async function executePlanBatch(
       // Converted weights nobody keeps: released after the step.
       const converted: Tensor[] = [];
       try {
-        raws = (await next) ?? [];
+        // A step without weights does not wait a turn for them.
+        raws = next ? await next : [];
         // Requested after the previous step: these are this step's weights, not the next one's.
         if (!readAhead) nextBytes = 0;
         weights = [];
@@ -218,13 +228,11 @@ export async function executePlanBatch(
         throw stepError(step, `cannot load weights: ${(e as Error).message}`, e);
       }
       if (readAhead) next = fetch(plan.steps[i + 1]);
-      const byRef = new Map<WeightRef, Tensor>(step.weights.map((w, k) => [w, weights[k]]));
       let weightStepBytes = 0;
       for (const w of weights) weightStepBytes += w.byteLength;
       weightBytes += weightStepBytes;
       for (const w of weights) live.keep(w);
       for (const s of step.inputs) if (s.kind === 'const') live.keep(s.tensor);
-      const dying = new Set(step.free);
       for (const values of samples) {
         const resolve = (s: Slot): Value | undefined => {
           switch (s.kind) {
@@ -232,8 +240,10 @@ export async function executePlanBatch(
               return undefined;
             case 'const':
               return s.tensor;
-            case 'weight':
-              return byRef.get(s.ref);
+            case 'weight': {
+              const k = step.weights.indexOf(s.ref);
+              return k < 0 ? undefined : weights[k];
+            }
             case 'value': {
               const v = values[s.id];
               if (!v) throw stepError(step, `internal: value '${plan.valueNames[s.id]}' is not available`);
@@ -244,7 +254,10 @@ export async function executePlanBatch(
         const given = step.inputs.map(resolve);
         const donated = step.inputs.map(
           (slot, k) =>
-            slot.kind === 'value' && dying.has(slot.id) && given[k] instanceof Tensor && live.sole(given[k]),
+            slot.kind === 'value' &&
+            step.free.includes(slot.id) &&
+            given[k] instanceof Tensor &&
+            live.sole(given[k]),
         );
         const scope = new Map<string, Value>();
         for (const [name, s] of step.scope) {
@@ -302,7 +315,7 @@ export async function executePlanBatch(
       raws.forEach((t, k) => {
         if (!live.references(t)) provider.release?.(step.weights[k], t);
       });
-      for (const t of converted) if (!live.references(t)) t.dispose();
+      for (const t of converted) if (!live.references(t)) live.disposeKept(t);
       if (!readAhead) next = fetch(plan.steps[i + 1]);
       options.onProgress?.({
         stage: 'run',

@@ -13,12 +13,20 @@ constexpr size_t kAlignment = 64;
 void* alloc_buffer(size_t bytes);
 void free_buffer(void* p, size_t bytes);
 
+// A block a binding keeps to hand out again itself (a JavaScript ArrayBuffer over it costs more to
+// make than the block, which matters for small ones): counted as cached rather than in use, within
+// an eighth of the block cache's limits (the rest stays for freed blocks). Returns false, changing
+// nothing, when there is no room for it: free it, or other parked blocks first. A parked block is
+// unparked before it is used or freed again. Always false without mmap (wasm: no block cache).
+bool park_buffer(void* p, size_t bytes);
+void unpark_buffer(void* p, size_t bytes);
+
 // Bytes currently held by alloc_buffer, and the peak since the last reset (for tests and stats).
 size_t buffer_bytes_in_use();
 size_t buffer_bytes_peak();
 void reset_buffer_peak();
 
-// Bytes of freed blocks kept for reuse, and the budget for them (shrinking it unmaps the excess).
+// Bytes of freed (and parked) blocks kept for reuse, and the budget for them (shrinking it unmaps the excess).
 size_t buffer_bytes_cached();
 void set_buffer_cache(size_t bytes);
 

@@ -20,6 +20,7 @@ export interface KernelBinding {
   /**
    * Runs kernel `kernel`, possibly off the JavaScript thread. Views not from allocTensor (weights and
    * feeds in JavaScript memory) are inputs only: a binding with memory of its own copies them in.
+   * `params` is read before the call returns: the caller may reuse it for the next call.
    */
   run(kernel: number, buffers: readonly ArrayBufferView[], params: Float64Array): Promise<void>;
   /** Runs kernel `kernel` on the calling thread, for small work. */

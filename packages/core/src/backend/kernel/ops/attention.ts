@@ -31,7 +31,11 @@ interface AttentionArgs {
   readonly kvLens?: ArrayLike<number>;
 }
 
-async function attend(binding: KernelBinding, outDims: number[], a: AttentionArgs): Promise<Tensor[]> {
+async function attend(
+  binding: KernelBinding,
+  outDims: readonly number[],
+  a: AttentionArgs,
+): Promise<Tensor[]> {
   const y = outputTensor(binding, outDims);
   const [batch, hq, , tq, tkv, d] = a.shape;
   const mask = a.mask;

@@ -11,7 +11,7 @@ import type { KernelBinding } from '../binding.js';
 import { PackedKind } from '../kernels.js';
 import { activationCode } from './elementwise.js';
 import { gemmWork, inferDims, isPreparedWeight, packedDims, packWeight, weightParams } from './gemm.js';
-import { allFloat32, type KernelOp, outputTensor, runKernel } from './kernel-op.js';
+import { allFloat32, type Derived, derived, type KernelOp, outputTensor, runKernel } from './kernel-op.js';
 import { forEachBlock, wholeWeight } from './sliced.js';
 
 /** Begin pads of a convolution's spatial axes (auto_pad as core's windowGeometry splits them). */
@@ -82,15 +82,79 @@ function windowParams(attrs: Attributes, rank: number, pads: number[]): number[]
 }
 
 /** Whether the kernels cover this call; else the reference kernel runs it. */
-function kernel2d(call: KernelCall, wDims: readonly number[]): boolean {
-  const x = call.inputs[0] as Tensor;
-  const kernel = kernelOf(x.dims.length, wDims);
+function kernel2d(call: KernelCall, xDims: readonly number[], wDims: readonly number[]): boolean {
+  const kernel = kernelOf(xDims.length, wDims);
   if (!kernel) return false;
   // An explicit kernel_shape that disagrees with the weight is left to the reference's checks.
   return (
     !call.attrs.has('kernel_shape') ||
-    call.attrs.ints('kernel_shape').join() === wDims.slice(2, 2 + x.dims.length - 2).join()
+    call.attrs.ints('kernel_shape').join() === wDims.slice(2, 2 + xDims.length - 2).join()
   );
+}
+
+/** The shapes and window of a convolution the kernels run (upsampled by `up`). */
+interface ConvGeometry {
+  readonly outDims: readonly number[];
+  readonly n: number;
+  readonly c: number;
+  readonly storedH: number;
+  readonly storedW: number;
+  /** The input's height and width as the kernel reads it (upsampled). */
+  readonly h: number;
+  readonly wd: number;
+  readonly m: number;
+  readonly oh: number;
+  readonly ow: number;
+  readonly kh: number;
+  readonly kw: number;
+  readonly group: number;
+  /** The fused activation's UnaryOp, or -1. */
+  readonly act: number;
+  readonly window: readonly number[];
+  readonly up: number;
+}
+
+const NO_BIAS = new Float32Array(0);
+
+/** Elements [from, to) of `a`: `a` itself when that is all of it (no view made per call). */
+const span = (a: Float32Array, from: number, to: number): Float32Array =>
+  from === 0 && to === a.length ? a : a.subarray(from, to);
+
+const geometries = new WeakMap<Node, Derived<ConvGeometry | undefined>>();
+
+/** The geometry of a call the kernels cover, else undefined (the reference kernel runs it). */
+function convGeometry(
+  call: KernelCall,
+  xDims: readonly number[],
+  wDims: readonly number[],
+): ConvGeometry | undefined {
+  // FusedConv `upsample`: the kernel reads x through a nearest upsampling (2-D only).
+  const up = call.node.domain ? call.attrs.int('upsample', 1) : 1;
+  if (!kernel2d(call, xDims, wDims) || (up !== 1 && (up !== 2 || xDims.length !== 4))) return undefined;
+  const outDims = inferDims(call);
+  const [n, c, storedH, storedW] = as2d(xDims)!;
+  const [, m, oh, ow] = as2d(outDims)!;
+  const [kh, kw] = kernelOf(xDims.length, wDims)!;
+  const spatial = xDims.slice(2).map((d) => d * up);
+  const pads = padsBegin(call.attrs, spatial, xDims.length === 4 ? [kh, kw] : [kw]);
+  return {
+    outDims,
+    n,
+    c,
+    storedH,
+    storedW,
+    h: storedH * up,
+    wd: storedW * up,
+    m,
+    oh,
+    ow,
+    kh,
+    kw,
+    group: call.attrs.int('group', 1),
+    act: call.node.domain ? activationCode(call) : -1,
+    window: windowParams(call.attrs, xDims.length, pads),
+    up,
+  };
 }
 
 export const convOps: KernelOp = {
@@ -109,9 +173,8 @@ export const convOps: KernelOp = {
     const [x, given, b] = call.inputs as [Tensor, Tensor | undefined, Tensor | undefined];
     const sliced = call.sliced?.input === 1 ? call.sliced : undefined;
     const wDims = sliced?.dims ?? packedDims(given) ?? given!.dims;
-    // FusedConv `upsample`: the kernel reads x through a nearest upsampling (2-D only).
-    const up = call.node.domain ? call.attrs.int('upsample', 1) : 1;
-    if (!kernel2d(call, wDims) || (up !== 1 && (up !== 2 || x.dims.length !== 4))) {
+    const g = derived(geometries, call, [x.dims, wDims], () => convGeometry(call, x.dims, wDims));
+    if (!g) {
       if (given && isPreparedWeight(given))
         throw new Error('a prepared Conv weight needs a 1-D or 2-D convolution');
       if (!sliced) return (await call.op.run(call)) as Tensor[];
@@ -124,20 +187,11 @@ export const convOps: KernelOp = {
         w.dispose();
       }
     }
-    const outDims = inferDims(call);
-    const [n, c, storedH, storedW] = as2d(x.dims)!;
-    const [h, wd] = [storedH * up, storedW * up];
-    const [, m, oh, ow] = as2d(outDims)!;
-    const [kh, kw] = kernelOf(x.dims.length, wDims)!;
-    const spatial = x.dims.slice(2).map((d) => d * up);
-    const pads = padsBegin(call.attrs, spatial, x.dims.length === 4 ? [kh, kw] : [kw]);
-    const group = call.attrs.int('group', 1);
-    const y = outputTensor(binding, outDims);
-    const act = call.node.domain ? activationCode(call) : -1;
-    const window = windowParams(call.attrs, x.dims.length, pads);
+    const { n, c, storedH, storedW, h, wd, m, oh, ow, kh, kw, group, act, window, up } = g;
+    const y = outputTensor(binding, g.outDims);
     const xs = x.data as Float32Array;
     const ys = y.data as Float32Array;
-    const bias = (b?.data as Float32Array | undefined) ?? new Float32Array(0);
+    const bias = (b?.data as Float32Array | undefined) ?? NO_BIAS;
     /** Output channels [m0, m0 + mb) of images [n0, n0 + nb) (contiguous in y when nb is 1 or mb is m). */
     const conv = (w: Tensor, n0: number, nb: number, m0: number, mb: number) =>
       runKernel(
@@ -145,10 +199,10 @@ export const convOps: KernelOp = {
         'conv2d_f32',
         gemmWork(nb * mb * oh * ow, 1, (c / group) * kh * kw),
         [
-          xs.subarray(n0 * c * storedH * storedW, (n0 + nb) * c * storedH * storedW),
+          span(xs, n0 * c * storedH * storedW, (n0 + nb) * c * storedH * storedW),
           w.data as ArrayBufferView,
-          b ? bias.subarray(m0, m0 + mb) : bias,
-          ys.subarray((n0 * m + m0) * oh * ow, ((n0 + nb - 1) * m + m0 + mb) * oh * ow),
+          span(bias, b ? m0 : 0, b ? m0 + mb : 0),
+          span(ys, (n0 * m + m0) * oh * ow, ((n0 + nb - 1) * m + m0 + mb) * oh * ow),
         ],
         [nb, c, h, wd, mb, kh, kw, ...window, oh, ow, group, act, b ? 1 : 0, ...weightParams(w), up],
       );
@@ -175,7 +229,7 @@ export const convTransposeOp: KernelOp = {
   async run(call: KernelCall, binding: KernelBinding) {
     const [x, w, b] = call.inputs as [Tensor, Tensor, Tensor | undefined];
     const rank = x.dims.length;
-    if ((rank !== 3 && rank !== 4) || w.dims.length !== rank || !kernel2d(call, w.dims)) {
+    if ((rank !== 3 && rank !== 4) || w.dims.length !== rank || !kernel2d(call, x.dims, w.dims)) {
       return (await call.op.run(call)) as Tensor[];
     }
     const outDims = inferDims(call);

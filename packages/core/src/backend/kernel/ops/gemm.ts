@@ -16,7 +16,7 @@ import {
 } from '../../../index.js';
 import type { KernelBinding } from '../binding.js';
 import { ElemType, PackedKind } from '../kernels.js';
-import { allFloat32, type KernelOp, outputTensor, runKernel } from './kernel-op.js';
+import { allFloat32, inferOutputDims, type KernelOp, outputTensor, runKernel } from './kernel-op.js';
 import { forEachBlock } from './sliced.js';
 
 /** A weight packed into GEMM panels: a 1-D float32 tensor over the panels, and what it was. */
@@ -139,24 +139,17 @@ function seenType(t: Tensor): DataType {
  * Output dims from the operator's shape rules, with packed weights seen as the weights they were and
  * a sliced one as the whole weight.
  */
-export function inferDims(call: KernelCall): number[] {
-  const metas = call.inputs.map((t, i): ValueMeta | undefined =>
-    t
-      ? { type: seenType(t), dims: packedDims(t) ?? t.dims }
-      : call.sliced?.input === i
-        ? { type: 'float32', dims: call.sliced.dims }
-        : undefined,
+export function inferDims(call: KernelCall): readonly number[] {
+  return inferOutputDims(
+    call,
+    call.inputs.map((t, i): ValueMeta | undefined =>
+      t
+        ? { type: seenType(t), dims: packedDims(t) ?? t.dims }
+        : call.sliced?.input === i
+          ? { type: 'float32', dims: call.sliced.dims }
+          : undefined,
+    ),
   );
-  const out = call.op.infer({
-    inputs: metas,
-    attrs: call.attrs,
-    opset: call.opset,
-    outputCount: call.outputCount,
-    node: call.node,
-  });
-  const dims = out[0]?.dims;
-  if (!dims || dims.some((d) => typeof d !== 'number')) throw new Error('output 0 has no static shape');
-  return dims as number[];
 }
 
 /** GEMM work of a product, for choosing between the calling thread and a worker. */

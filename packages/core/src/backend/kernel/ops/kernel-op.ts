@@ -4,7 +4,7 @@
  * module). Shapes are checked here, in TypeScript, by the operator's own shape rules before any
  * buffer reaches C++ code.
  */
-import type { DataType, KernelCall, Node, Tensor } from '../../../index.js';
+import type { Attributes, DataType, KernelCall, Node, Tensor, ValueMeta } from '../../../index.js';
 import type { KernelBinding } from '../binding.js';
 import type { KernelName } from '../kernels.js';
 
@@ -40,6 +40,19 @@ function kernelIds(binding: KernelBinding): Map<string, number> {
   return m;
 }
 
+/** Parameter arrays by length, reused call after call: bindings read them during the call only. */
+const paramArrays: Float64Array[] = [];
+
+function paramsOf(params: readonly number[]): Float64Array {
+  let p = paramArrays[params.length];
+  if (!p) {
+    p = new Float64Array(params.length);
+    paramArrays[params.length] = p;
+  }
+  for (let i = 0; i < params.length; i++) p[i] = params[i];
+  return p;
+}
+
 /** Runs a kernel, off the JavaScript thread when the work is large enough to be worth it. */
 export function runKernel(
   binding: KernelBinding,
@@ -48,7 +61,7 @@ export function runKernel(
   buffers: readonly ArrayBufferView[],
   params: readonly number[],
 ): Promise<void> {
-  const p = Float64Array.from(params);
+  const p = paramsOf(params);
   const id = kernelIds(binding).get(name);
   if (id === undefined) throw new Error(`the ${binding.name} kernels lack ${name}; rebuild them`);
   if (work < SYNC_LIMIT) {
@@ -58,21 +71,102 @@ export function runKernel(
   return binding.run(id, buffers, p);
 }
 
-/** Output dims from the operator's shape rules on the actual inputs. */
-export function outputDims(call: KernelCall, index = 0): number[] {
-  const metas = call.inputs.map((t) => (t ? { type: t.type, dims: t.dims } : undefined));
-  const out = call.op.infer({
-    inputs: metas,
-    attrs: call.attrs,
-    opset: call.opset,
-    outputCount: call.outputCount,
-    node: call.node,
-  });
-  const dims = out[index]?.dims;
+/** A node's last shape inference: what it was asked and what it answered. */
+interface Inferred {
+  readonly inputs: readonly (ValueMeta | undefined)[];
+  readonly attrs: Attributes;
+  readonly opset: number;
+  readonly outputs: readonly ValueMeta[];
+}
+
+/**
+ * Each node's last shape inference: a model's calls repeat their input shapes run after run, and
+ * the shape rules cost more than comparing the shapes (microseconds per call for a convolution).
+ */
+const lastInferred = new WeakMap<Node, Inferred>();
+
+const sameDims = (a: readonly unknown[] | undefined, b: readonly unknown[] | undefined): boolean => {
+  if (a === b) return true;
+  if (!a || !b || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+};
+
+const sameMetas = (a: readonly (ValueMeta | undefined)[], b: readonly (ValueMeta | undefined)[]) =>
+  a.length === b.length &&
+  a.every(
+    (m, i) =>
+      m === b[i] ||
+      (m !== undefined && b[i] !== undefined && m.type === b[i]!.type && sameDims(m.dims, b[i]!.dims)),
+  );
+
+/**
+ * Static output dims from the operator's shape rules on the inputs' types and dims (tensor metas
+ * only: nothing the rules would read from values), or reused from the node's last call when those
+ * were the same.
+ */
+export function inferOutputDims(
+  call: KernelCall,
+  inputs: readonly (ValueMeta | undefined)[],
+  index = 0,
+): readonly number[] {
+  let last = lastInferred.get(call.node);
+  if (!last || last.attrs !== call.attrs || last.opset !== call.opset || !sameMetas(last.inputs, inputs)) {
+    const outputs = call.op.infer({
+      inputs,
+      attrs: call.attrs,
+      opset: call.opset,
+      outputCount: call.outputCount,
+      node: call.node,
+    });
+    last = { inputs, attrs: call.attrs, opset: call.opset, outputs };
+    lastInferred.set(call.node, last);
+  }
+  const dims = last.outputs[index]?.dims;
   if (!dims || dims.some((d) => typeof d !== 'number')) {
     throw new Error(`output ${index} has no static shape`);
   }
-  return dims as number[];
+  return dims as readonly number[];
+}
+
+/** What `derived` keeps per node: a value and the attributes and dims it was made from. */
+export interface Derived<T> {
+  readonly attrs: Attributes;
+  readonly dims: readonly (readonly number[])[];
+  readonly value: T;
+}
+
+/**
+ * A value run() derives from a node's attributes and input dims (kernel parameters), made by `make`
+ * only when they differ from the node's last call: a model's calls repeat their shapes run after run.
+ */
+export function derived<T>(
+  cache: WeakMap<Node, Derived<T>>,
+  call: KernelCall,
+  dims: readonly (readonly number[])[],
+  make: () => T,
+): T {
+  const last = cache.get(call.node);
+  if (
+    last &&
+    last.attrs === call.attrs &&
+    last.dims.length === dims.length &&
+    last.dims.every((d, i) => sameDims(d, dims[i]))
+  ) {
+    return last.value;
+  }
+  const value = make();
+  cache.set(call.node, { attrs: call.attrs, dims, value });
+  return value;
+}
+
+/** Output dims from the operator's shape rules on the actual inputs. */
+export function outputDims(call: KernelCall, index = 0): readonly number[] {
+  return inferOutputDims(
+    call,
+    call.inputs.map((t) => (t ? { type: t.type, dims: t.dims } : undefined)),
+    index,
+  );
 }
 
 /** A float16 tensor converted to a new float32 tensor in the binding's memory (f16_to_f32). */

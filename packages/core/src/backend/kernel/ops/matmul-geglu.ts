@@ -82,7 +82,7 @@ interface Layers {
   readonly bias: Tensor | undefined;
   readonly out: Tensor | undefined;
   readonly outBias: Tensor | undefined;
-  readonly outDims: number[];
+  readonly outDims: readonly number[];
 }
 
 /**

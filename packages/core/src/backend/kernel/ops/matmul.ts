@@ -93,7 +93,12 @@ export const matmulOp: KernelOp = {
 };
 
 /** A . B as one batched GEMM kernel call. */
-async function product(binding: KernelBinding, a: Tensor, b: Tensor, outDims: number[]): Promise<Tensor> {
+async function product(
+  binding: KernelBinding,
+  a: Tensor,
+  b: Tensor,
+  outDims: readonly number[],
+): Promise<Tensor> {
   const bDims = packedDims(b) ?? b.dims;
   const pa = a.dims.length === 1 ? [1, a.dims[0]] : a.dims;
   const pb = bDims.length === 1 ? [bDims[0], 1] : bDims;
