@@ -3,7 +3,15 @@
  * of the three builds (plain: scalar kernels; simd: the wasmsimd table, and its scalar table too;
  * threads: SIMD128 with a pthreads pool of 2).
  */
-import { Tensor } from '@onnxstream/core';
+import {
+  type Tensor as CoreTensor,
+  callTensorKernel,
+  findOp,
+  float32ToHalf,
+  halfToFloat32,
+  type Node,
+  Tensor,
+} from '@onnxstream/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWasmBackend, type VARIANTS, type WasmBackend } from '../src/index.js';
 import { both, dice, random, worst } from './helpers.js';
@@ -200,15 +208,49 @@ describe.each(CASES)('wasm kernels: %s', (_label, variant, isa) => {
       [1, 17, 12, 13, 19, [1, 2, 1, 0]],
       [1, 64, 6, 150, 10, [1, 1, 1, 1]],
     ];
+    const winograd = variant !== 'plain' && isa === undefined;
+    const conv = findOp('', 'Conv')!;
     for (const [s, [n, c, h, wd, m, pads]] of shapes.entries()) {
       const x = tensor([n, c, h, wd], 190 + s, -1, 1);
       const w = tensor([m, c, 3, 3], 200 + s, -1, 1);
-      const r = await both(b, 'Conv', [x, w, tensor([m], 210 + s)], { kernel_shape: [3, 3], pads });
+      const bias = tensor([m], 210 + s);
+      const attrs = { kernel_shape: [3, 3], pads };
+      const r = await both(b, 'Conv', [x, w, bias], attrs);
       const atol = 4e-6 * c * 9;
       expect(
         worst(r.got[0], r.want[0], 1e-4, atol),
         `Conv ${x.dims} ${w.dims} pads ${pads}`,
       ).toBeLessThanOrEqual(1);
+      // The weight as a keeping provider holds it (transformed once where the table has Winograd),
+      // and as a streaming one hands it over (float16, transformed per call from its stored form).
+      const node: Node = {
+        name: 'Conv',
+        opType: 'Conv',
+        domain: '',
+        inputs: ['x', 'w', 'b'],
+        outputs: ['y'],
+        attributes: new Map([
+          ['kernel_shape', { type: 'ints' as const, value: [3, 3] }],
+          ['pads', { type: 'ints' as const, value: pads }],
+        ]),
+      };
+      const kept = b.prepareWeight!(node, 1, w, true)!;
+      const mp = Math.ceil(m / 4) * 4;
+      expect(kept.size, 'prepared weight size').toBe(16 + (winograd ? 16 * mp * c : mp * c * 9));
+      const half = new Tensor('float16', float32ToHalf(w.data as Float32Array), w.dims);
+      const stored = b.prepareWeight!(node, 1, half, false)!;
+      const rounded = new Tensor('float32', halfToFloat32(half.data as Uint16Array), w.dims);
+      for (const [form, given, want] of [
+        ['prepared', kept, w],
+        ['float16', stored, rounded],
+      ] as [string, CoreTensor, CoreTensor][]) {
+        const [got] = await callTensorKernel(conv, [x, given, bias], attrs, { backend: b });
+        const [ref] = await callTensorKernel(conv, [x, want, bias], attrs);
+        expect(
+          worst(got, ref, 1e-4, atol),
+          `Conv ${x.dims} ${w.dims} pads ${pads}, ${form} weight`,
+        ).toBeLessThanOrEqual(1);
+      }
     }
   });
 

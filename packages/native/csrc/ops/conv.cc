@@ -385,16 +385,18 @@ void conv_depthwise(const ConvGeometry& g, const float* x, const float* w, const
 }
 
 // Winograd F(2x2, 3x3) (kernels/conv/winograd.h) for 3x3 stride-1 convolutions on ISAs whose table
-// has the transforms. The weights are transformed per call (16 x M x C floats, GEMM A panels per
-// position). Tasks take blocks of 2x2 output tiles: a few tile rows, or a block of columns of one
+// has the transforms. The weights are transformed once when prepared (core's conv.ts packs them in
+// that form, PackedKind::winograd), else per call (16 x M x C floats, GEMM A panels per position).
+// Tasks take blocks of 2x2 output tiles: a few tile rows, or a block of columns of one
 // when a row is wide, sized so that their transformed inputs (16 x C per tile) stay in L2. A task
 // builds its input rows split into even and odd columns, transforms them into the B panels of the
 // 16 GEMMs (the tiles of its rows one after another, each row's rounded up to the vector width),
 // multiplies them into 16 x M values per tile, and transforms those into output rows with bias and
 // activation.
-// The transformed weights are 16 x M x C floats, made per call: above this many bytes (SD's UNet
-// convolutions would take 105 MiB at 1280 x 1280, a wasm heap never gives memory back) the direct
-// GEMM runs instead.
+// The transformed weights are 16 x M x C floats, in the heap for the call: above this many bytes
+// (SD's UNet convolutions would take 105 MiB at 1280 x 1280, a wasm heap never gives memory back)
+// the direct GEMM runs instead. core's conv.ts prepares weights in Winograd form under the same
+// conditions.
 constexpr size_t kWinoWeightBytes = 16 << 20;
 
 bool winograd_fits(const ConvGeometry& g) {
@@ -403,7 +405,7 @@ bool winograd_fits(const ConvGeometry& g) {
 }
 
 struct WinogradBuffers {
-  std::vector<float> planes, v, m;
+  std::vector<float> planes, v, m, panel;
 };
 thread_local WinogradBuffers t_wino;
 
@@ -414,13 +416,18 @@ size_t padded_stride(size_t floats) { return floats % 512 == 0 ? floats + 16 : f
 // Transformed inputs of a task (16 x C floats per tile).
 constexpr size_t kWinoBlockBytes = 256 * 1024;
 
-// U = G g G^T for every output and input channel: position xi's A panels at u + xi * mp * c, from
-// the weight's packed A panels of [M x C*9] (MR rows each; mp: M rounded up to MR).
-void winograd_weights(const ConvGeometry& g, const float* panels, size_t mr, size_t mp, float* u) {
-  const size_t c = g.c, depth = c * 9;
+// U = G g G^T for every output and input channel of an M x C x 3 x 3 weight: position xi's A panels
+// at u + xi * mp * c (mp: M rounded up to MR), from the weight's A panels of [M x C*9] (MR rows each)
+// when `panels`, else from the plain matrix `raw`, packed a panel at a time.
+void winograd_weights(size_t m, size_t c, const float* panels, const MatrixRef& raw, float* u) {
+  const GemmKernels& gk = kernels().gemm;
+  const size_t mr = gk.mr, mp = ceil_div(m, mr) * mr, depth = c * 9;
   parallel_for(mp / mr, 1, [&](size_t begin, size_t end) {
+    std::vector<float>& panel = t_wino.panel;
+    if (!panels) panel.resize(mr * depth);
     for (size_t p = begin; p < end; p++) {
-      const float* src = panels + p * mr * depth;
+      const float* src = panels ? panels + p * mr * depth : panel.data();
+      if (!panels) gk.pack_a(std::min(mr, m - p * mr), depth, offset(raw, static_cast<ptrdiff_t>(p * mr), 0), panel.data());
       for (size_t ch = 0; ch < c; ch++) {
         for (size_t i = 0; i < mr; i++) {
           float w[9], gg[4][3];
@@ -445,8 +452,8 @@ void winograd_weights(const ConvGeometry& g, const float* panels, size_t mr, siz
   });
 }
 
-// panels: the weight as packed A panels of [M x C*9] (MR rows each).
-void conv_winograd(const ConvGeometry& g, const float* panels, const float* bias, int act, const float* x, float* y) {
+// u: the transformed weights (winograd_weights).
+void conv_winograd(const ConvGeometry& g, const float* u, const float* bias, int act, const float* x, float* y) {
   const KernelTable& kt = kernels();
   const GemmKernels& gk = kt.gemm;
   const WinogradKernels& wk = kt.winograd;
@@ -470,9 +477,6 @@ void conv_winograd(const ConvGeometry& g, const float* panels, const float* bias
   const size_t colq = ceil_div(cols, step) * step;      // tiles of a row in the block, rounded up
   const size_t tp = ceil_div(rows * colq, nr) * nr;      // tiles of a block, whole panels
   const size_t col_blocks = ceil_div(tx, cols), row_blocks = ceil_div(ty, rows);
-  Workspace ubuf(16 * mp * c);
-  float* u = ubuf.data();
-  winograd_weights(g, panels, mr, mp, u);
   // Input rows split into even and odd padded columns: padded column q is input column q - pl; tile t
   // reads padded columns 2t .. 2t + 3, entries t and t + 1 of each half.
   const size_t pitch = ceil_div(tx, nr) * nr + nr + 1;
@@ -570,6 +574,12 @@ void conv_winograd(const ConvGeometry& g, const float* panels, const float* bias
 
 }  // namespace
 
+void pack_winograd(const MatrixRef& src, size_t m, size_t c, float* dst) {
+  const PackedInfo info{PackedKind::winograd, kernels().gemm.mr, 1, m, c};
+  pack_header(info, dst);
+  winograd_weights(m, c, nullptr, src, dst + kPackedHeader);
+}
+
 void run_conv2d_f32(const Buf* bufs, size_t nbufs, const double* params, size_t nparams) {
   const Args a("conv2d_f32", bufs, nbufs, params, nparams, 4, 21);
   constexpr long long kDim = 1LL << 31;
@@ -603,7 +613,15 @@ void run_conv2d_f32(const Buf* bufs, size_t nbufs, const double* params, size_t 
   }
   const float* x = a.buffer<float>(0, g.n * g.c * g.plane());
   const GemmKernels& gk = kernels().gemm;
-  const WeightArg w = weight_arg(a, 1, 18, PackedInfo{PackedKind::a, gk.mr, g.group, g.mg(), g.depth()});
+  const bool winograd = kernels().winograd.input && winograd_fits(g);
+  // A weight prepared in Winograd form: the transform is done.
+  const PackedInfo winograd_form{PackedKind::winograd, gk.mr, 1, g.m, g.c};
+  const bool transformed = winograd && a.integer(18, -1, static_cast<long long>(ElemType::u8)) < 0 &&
+                           packed_matches(static_cast<const float*>(a.bufs[1].data), a.bufs[1].bytes / sizeof(float),
+                                          winograd_form);
+  const WeightArg w = weight_arg(a, 1, 18,
+                                 transformed ? winograd_form
+                                             : PackedInfo{PackedKind::a, gk.mr, g.group, g.mg(), g.depth()});
   if (!w.packed && w.elements < g.m * g.depth()) a.fail("weights hold fewer than " + std::to_string(g.m * g.depth()) + " values");
   const bool depthwise = !w.packed && g.cg() == 1 && g.group > 1;
   if (depthwise && w.type != ElemType::f32) a.fail("depthwise weights must be float32");
@@ -611,12 +629,12 @@ void run_conv2d_f32(const Buf* bufs, size_t nbufs, const double* params, size_t 
   float* y = a.buffer<float>(3, g.n * g.m * g.oh * g.ow);
   if (g.n == 0 || g.m == 0 || g.oh == 0 || g.ow == 0) return;
   if (depthwise) return conv_depthwise(g, x, static_cast<const float*>(w.data), bias, act, y);
-  if (kernels().winograd.input && winograd_fits(g)) {
-    if (w.packed) return conv_winograd(g, w.panels(), bias, act, x, y);
-    Workspace panels(packed_floats(PackedInfo{PackedKind::a, gk.mr, 1, g.m, g.depth()}));
-    pack_all(gk, PackedInfo{PackedKind::a, gk.mr, 1, g.m, g.depth()}, w.matrix(0, static_cast<ptrdiff_t>(g.depth()), 1), 0,
-             panels.data());
-    return conv_winograd(g, panels.data() + kPackedHeader, bias, act, x, y);
+  if (transformed) return conv_winograd(g, w.panels(), bias, act, x, y);
+  if (winograd) {
+    Workspace u(packed_floats(winograd_form));
+    winograd_weights(g.m, g.c, w.packed ? w.panels() : nullptr, w.matrix(0, static_cast<ptrdiff_t>(g.depth()), 1),
+                     u.data());
+    return conv_winograd(g, u.data(), bias, act, x, y);
   }
   if (w.packed) return ConvGemm{g, w, 0, g.mg(), w.panels(), bias, act, y}.run(x);
   if (g.group > 1) return ConvGemm{g, w, 0, g.mg(), nullptr, bias, act, y}.run(x);

@@ -1,11 +1,13 @@
 // GEMM entry points: the active tile shape, weight prepacking, and ONNX Gemm.
 //
-// gemm_layout: the register tile of the active ISA, for sizing packed buffers.
-//   buffers: out (float64[2]: MR, NR)
+// gemm_layout: the register tile of the active ISA, for sizing packed buffers, and whether its 3x3
+// stride-1 convolutions take the Winograd path (weights then prepared in that form).
+//   buffers: out (float64[3]: MR, NR, Winograd 1 or 0)
 //
 // gemm_pack: packs `groups` weight matrices into GEMM panels behind a header (gemm-driver.h).
 //   buffers: src (float32, float16 bits or uint8 by elemType), dst (float32[packed size])
-//   params:  kind (1: A, cut into MR-row panels; 2: B, cut into NR-column panels), elemType
+//   params:  kind (1: A, cut into MR-row panels; 2: B, cut into NR-column panels; 3: a 3x3
+//            convolution's [M x C*9] weight transformed for Winograd, as A; groups 1), elemType
 //            (ElemType), scale, zero (uint8: (q - zero) * scale; others: * scale), groups, rows
 //            (per group: M for A, N for B), depth (K), transposed (0: A stored [M, K] / B [K, N];
 //            1: A stored [K, M] / B [N, K])
@@ -31,14 +33,15 @@ namespace os {
 
 void run_gemm_layout(const Buf* bufs, size_t nbufs, const double* params, size_t nparams) {
   const Args a("gemm_layout", bufs, nbufs, params, nparams, 1, 0);
-  double* out = a.buffer<double>(0, 2);
+  double* out = a.buffer<double>(0, 3);
   out[0] = static_cast<double>(kernels().gemm.mr);
   out[1] = static_cast<double>(kernels().gemm.nr);
+  out[2] = kernels().winograd.input ? 1.0 : 0.0;
 }
 
 void run_gemm_pack(const Buf* bufs, size_t nbufs, const double* params, size_t nparams) {
   const Args a("gemm_pack", bufs, nbufs, params, nparams, 2, 8);
-  const auto kind = static_cast<PackedKind>(a.integer(0, 1, 2));
+  const auto kind = static_cast<PackedKind>(a.integer(0, 1, 3));
   const auto type = static_cast<ElemType>(a.integer(1, 0, 2));
   const auto scale = static_cast<float>(a.number(2));
   const auto zero = static_cast<float>(a.number(3));
@@ -48,9 +51,15 @@ void run_gemm_pack(const Buf* bufs, size_t nbufs, const double* params, size_t n
   const auto depth = static_cast<size_t>(a.integer(6, 0, 1 << 24));
   const bool transposed = a.integer(7, 0, 1) != 0;
   const GemmKernels& g = kernels().gemm;
-  const PackedInfo info{kind, kind == PackedKind::a ? g.mr : g.nr, groups, rows, depth};
   const size_t count = groups * rows * depth;
   if (bufs[0].bytes / elem_bytes(type) < count) a.fail("source holds fewer than " + std::to_string(count) + " values");
+  if (kind == PackedKind::winograd) {
+    if (groups != 1 || depth % 9 != 0 || transposed) a.fail("a Winograd weight is one [M x C*9] matrix");
+    const PackedInfo info{kind, g.mr, 1, rows, depth / 9};
+    const MatrixRef src{bufs[0].data, type, static_cast<ptrdiff_t>(depth), 1, scale, zero};
+    return pack_winograd(src, rows, depth / 9, a.buffer<float>(1, packed_floats(info)));
+  }
+  const PackedInfo info{kind, kind == PackedKind::a ? g.mr : g.nr, groups, rows, depth};
   float* dst = a.buffer<float>(1, packed_floats(info));
   const auto r = static_cast<ptrdiff_t>(rows);
   const auto d = static_cast<ptrdiff_t>(depth);

@@ -47,4 +47,8 @@ inline WeightArg weight_arg(const Args& a, size_t buf, size_t param, const Packe
   return w;
 }
 
+// A 3x3 convolution weight `src` ([M x C*9]) transformed for the Winograd path, behind a header
+// (PackedKind::winograd; ops/conv.cc): what gemm_pack makes when asked for that kind.
+void pack_winograd(const MatrixRef& src, size_t m, size_t c, float* dst);
+
 }  // namespace os

@@ -82,5 +82,8 @@ export const NearestMode = {
 /** kernels/gemm/gemm.h (packing sources) */
 export const ElemType = { float32: 0, float16: 1, uint8: 2 } as const;
 
-/** kernels/gemm/gemm-driver.h (prepacked operands) */
-export const PackedKind = { a: 1, b: 2 } as const;
+/**
+ * kernels/gemm/gemm-driver.h (prepacked operands); winograd: a 3x3 convolution's weights transformed
+ * for the Winograd path of ISAs that have it (packages/native/csrc/ops/conv.cc).
+ */
+export const PackedKind = { a: 1, b: 2, winograd: 3 } as const;

@@ -118,8 +118,14 @@ void pad_rows(size_t rows, const float* src, size_t src_pitch, size_t stride, si
       for (; j + N <= n; j += N) S::store(d + j, S::load(src + j));
       if (j < n) S::store_tail(d + j, S::load_tail(src + j, n - j), n - j);
     } else if (stride == 2) {
-      // A plain loop: compiled with each ISA's flags, it vectorises into permutes of two loads.
-      for (size_t j = 0; j < n; j++) d[j] = src[2 * j];
+      // A plain loop: GCC vectorises it into permutes of two loads with each ISA's flags; clang
+      // (emcc) leaves it scalar for SIMD128, whose vocabulary therefore has even_lanes. A vector
+      // reads one float past its last even lane: it stops while that float is still one of n.
+      size_t j = 0;
+      if constexpr (requires(typename S::V v) { S::even_lanes(v, v); }) {
+        for (; j + N < n; j += N) S::store(d + j, S::even_lanes(S::load(src + 2 * j), S::load(src + 2 * j + N)));
+      }
+      for (; j < n; j++) d[j] = src[2 * j];
     } else {
       for (size_t j = 0; j < n; j++) d[j] = src[j * stride];
     }

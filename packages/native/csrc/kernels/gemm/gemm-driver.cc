@@ -252,7 +252,8 @@ void gemm_run(const GemmKernels& g, const GemmProblem* problems, size_t count, b
 }
 
 size_t packed_floats(const PackedInfo& info) {
-  return kPackedHeader + info.groups * div_up(info.rows, info.panel) * info.panel * info.depth;
+  const size_t matrices = info.kind == PackedKind::winograd ? kWinogradPositions : info.groups;
+  return kPackedHeader + matrices * div_up(info.rows, info.panel) * info.panel * info.depth;
 }
 
 bool packed_matches(const float* data, size_t floats, const PackedInfo& want) {
@@ -262,13 +263,17 @@ bool packed_matches(const float* data, size_t floats, const PackedInfo& want) {
          data[4] == static_cast<float>(want.depth);
 }
 
-void pack_all(const GemmKernels& g, const PackedInfo& info, const MatrixRef& src, ptrdiff_t group_stride, float* dst) {
+void pack_header(const PackedInfo& info, float* dst) {
   std::fill(dst, dst + kPackedHeader, 0.0f);
   dst[0] = static_cast<float>(info.kind);
   dst[1] = static_cast<float>(info.panel);
   dst[2] = static_cast<float>(info.groups);
   dst[3] = static_cast<float>(info.rows);
   dst[4] = static_cast<float>(info.depth);
+}
+
+void pack_all(const GemmKernels& g, const PackedInfo& info, const MatrixRef& src, ptrdiff_t group_stride, float* dst) {
+  pack_header(info, dst);
   const size_t panels = div_up(info.rows, info.panel);
   const size_t panel_floats = info.panel * info.depth;
   parallel_for(info.groups * panels, 16, [&](size_t begin, size_t end) {

@@ -54,20 +54,26 @@ struct GemmProblem {
 void gemm_run(const GemmKernels& g, const GemmProblem* problems, size_t count, bool serial = false);
 
 // Prepacked operand buffers: kPackedHeader floats (kind, panel width, groups, rows, depth; the
-// panels stay 64-byte aligned), then the panels of each group.
+// panels stay 64-byte aligned), then the panels of each group. A winograd buffer holds a 3x3
+// convolution's weights transformed for Winograd F(2x2, 3x3) (ops/conv.cc): A panels of 16 [M x C]
+// matrices, one per position of the 4x4 transform.
 constexpr size_t kPackedHeader = 16;
-enum class PackedKind : int { a = 1, b = 2 };
+enum class PackedKind : int { a = 1, b = 2, winograd = 3 };
 struct PackedInfo {
   PackedKind kind;
-  size_t panel;   // MR for A, NR for B
-  size_t groups;  // independent matrices, one after another
+  size_t panel;   // MR for A and winograd, NR for B
+  size_t groups;  // independent matrices, one after another (winograd: the 16 positions, 1 here)
   size_t rows;    // per group: M for A, N for B (the dimension cut into panels)
-  size_t depth;   // K
+  size_t depth;   // K (winograd: input channels)
 };
+// Matrices of a winograd buffer.
+constexpr size_t kWinogradPositions = 16;
 // Floats of a packed buffer (header included).
 size_t packed_floats(const PackedInfo& info);
 // Whether `data` (`floats` long) holds a packed buffer of exactly `want` (the panel width included).
 bool packed_matches(const float* data, size_t floats, const PackedInfo& want);
+// Writes the header of a packed buffer.
+void pack_header(const PackedInfo& info, float* dst);
 // Packs `groups` matrices (group i's rows start at src advanced by i * group_stride elements) with
 // a header, in parallel. A: src(i, k) = row i of M; B: src(k, j), cut into column panels.
 void pack_all(const GemmKernels& g, const PackedInfo& info, const MatrixRef& src, ptrdiff_t group_stride, float* dst);

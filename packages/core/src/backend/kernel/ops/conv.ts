@@ -1,7 +1,8 @@
 /**
  * Conv / FusedConv (com.onnxstream, `activation` fused into the GEMM epilogue) and ConvTranspose on
  * float32, 1-D and 2-D. Weights (except depthwise ones, which a direct kernel reads as they are) are
- * packed into GEMM panels by prepareWeight when a provider keeps them; streamed ones are packed per
+ * packed into GEMM panels by prepareWeight when a provider keeps them (transformed for Winograd
+ * instead where the ISA's table runs 3x3 stride-1 convolutions so); streamed ones are packed per
  * call from their stored type, a block of output channels at a time, and a large one may arrive
  * sliced (KernelCall `sliced`): read and run a block of output channels at a time. Output shapes come
  * from the operators' own shape rules; 3-D convolutions run the reference kernel.
@@ -10,7 +11,15 @@ import { Attributes, type KernelCall, type Node, type Tensor } from '../../../in
 import type { KernelBinding } from '../binding.js';
 import { PackedKind } from '../kernels.js';
 import { activationCode } from './elementwise.js';
-import { gemmWork, inferDims, isPreparedWeight, packedDims, packWeight, weightParams } from './gemm.js';
+import {
+  gemmWork,
+  inferDims,
+  isPreparedWeight,
+  layout,
+  packedDims,
+  packWeight,
+  weightParams,
+} from './gemm.js';
 import { allFloat32, type Derived, derived, type KernelOp, outputTensor, runKernel } from './kernel-op.js';
 import { forEachBlock, wholeWeight } from './sliced.js';
 
@@ -70,6 +79,31 @@ function kernelOf(rank: number, w: readonly number[]): [number, number] | undefi
 }
 
 const isDepthwise = (wDims: readonly number[], group: number) => wDims[1] === 1 && group > 1;
+
+/** Bytes of Winograd weights above which the kernels convolve directly (conv.cc's kWinoWeightBytes). */
+const WINOGRAD_MAX_BYTES = 16 << 20;
+
+/**
+ * Whether the kernels run this convolution by Winograd where the ISA has it (conv.cc's
+ * winograd_fits): 3x3, stride and dilation 1, one group, no upsampling, begin pads up to 2 (at
+ * stride 1 "same" pads do not depend on the input size, so any size stands for it), and its
+ * transformed weights (16 x M x C floats) within the bound.
+ */
+function winogradFits(node: Node, w: readonly number[]): boolean {
+  const attrs = new Attributes(node.attributes);
+  const ones = (name: string) => attrs.ints(name, [1, 1]).every((v) => v === 1);
+  return (
+    w.length === 4 &&
+    w[2] === 3 &&
+    w[3] === 3 &&
+    attrs.int('group', 1) === 1 &&
+    ones('strides') &&
+    ones('dilations') &&
+    (!node.domain || attrs.int('upsample', 1) === 1) &&
+    padsBegin(attrs, [3, 3], [3, 3]).every((p) => p <= 2) &&
+    16 * w[0] * w[1] * 4 <= WINOGRAD_MAX_BYTES
+  );
+}
 
 /** Geometry parameters shared by conv2d_f32 and conv_transpose2d_f32. */
 function windowParams(attrs: Attributes, rank: number, pads: number[]): number[] {
@@ -165,7 +199,12 @@ export const convOps: KernelOp = {
     const group = new Attributes(node.attributes).int('group', 1);
     const m = weight.dims[0];
     if (isDepthwise(weight.dims, group) || group < 1 || m % group !== 0) return undefined;
-    return packWeight(binding, weight, kept, PackedKind.a, group, m / group, weight.size / m, false);
+    // Kept weights go to the Winograd path transformed once, not per run.
+    const kind =
+      kept && winogradFits(node, weight.dims) && layout(binding).winograd
+        ? PackedKind.winograd
+        : PackedKind.a;
+    return packWeight(binding, weight, kept, kind, group, m / group, weight.size / m, false);
   },
   // Output channels are rows of the weight: a block of them makes a block of output planes.
   slicedWeight: (node: Node) => (new Attributes(node.attributes).int('group', 1) === 1 ? 1 : undefined),
