@@ -201,8 +201,11 @@ describe('operator fusion', () => {
       expect(asked.steps.map((st) => st.node.opType)).toEqual(['Split', 'Gelu', 'Mul']);
     });
 
-    /** The same GEGLU after its projection: x (2, 5, 4) . w (4, 12) + b (12) -> GEGLU -> y (2, 5, 6). */
-    const projected = (bias: boolean) =>
+    /**
+     * The same GEGLU after its projection: x (2, 5, 4) . w (4, 12) + b (12) -> GEGLU -> y (2, 5, 6);
+     * with `output`, the whole feed-forward: the gated (2, 5, 6) . w2 (6, 3) [+ c (3)] -> y (2, 5, 3).
+     */
+    const projected = (bias: boolean, output?: { bias: boolean }) =>
       encodeOnnxModel({
         inputs: [{ name: 'p', type: 'float32', dims: [2, 5, 4] }],
         outputs: [{ name: 'y', type: 'float32' }],
@@ -210,12 +213,18 @@ describe('operator fusion', () => {
           { op: 'MatMul', name: 'proj', inputs: ['p', 'w'], outputs: [bias ? 'pw' : 'x'] },
           // diffusers' export adds the bias first.
           ...(bias ? [{ op: 'Add', name: 'proj_bias', inputs: ['b', 'pw'], outputs: ['x'] }] : []),
-          ...gegluSpec.nodes,
+          ...gegluSpec.nodes.map((n) => (output && n.outputs[0] === 'y' ? { ...n, outputs: ['gated'] } : n)),
+          ...(output
+            ? [{ op: 'MatMul', name: 'out', inputs: ['gated', 'w2'], outputs: [output.bias ? 'ow' : 'y'] }]
+            : []),
+          ...(output?.bias ? [{ op: 'Add', name: 'out_bias', inputs: ['c', 'ow'], outputs: ['y'] }] : []),
         ],
         initializers: {
           ...gegluSpec.initializers,
           w: new Tensor('float32', ramp(48, 0.11), [4, 12]),
           ...(bias ? { b: new Tensor('float32', ramp(12, 0.07), [12]) } : {}),
+          ...(output ? { w2: new Tensor('float32', ramp(18, 0.23), [6, 3]) } : {}),
+          ...(output?.bias ? { c: new Tensor('float32', ramp(3, 0.19), [3]) } : {}),
         },
       }).model;
     const p = new Tensor('float32', ramp(40, 0.3), [2, 5, 4]);
@@ -241,26 +250,7 @@ describe('operator fusion', () => {
       },
     );
 
-    /** The whole feed-forward: the GEGLU above, then y = gated (2, 5, 6) . w2 (6, 3) [+ c (3)]. */
-    const feedForward = (bias: boolean, outBias: boolean) =>
-      encodeOnnxModel({
-        inputs: [{ name: 'p', type: 'float32', dims: [2, 5, 4] }],
-        outputs: [{ name: 'y', type: 'float32' }],
-        nodes: [
-          { op: 'MatMul', name: 'proj', inputs: ['p', 'w'], outputs: [bias ? 'pw' : 'x'] },
-          ...(bias ? [{ op: 'Add', name: 'proj_bias', inputs: ['b', 'pw'], outputs: ['x'] }] : []),
-          ...gegluSpec.nodes.map((n) => (n.outputs[0] === 'y' ? { ...n, outputs: ['gated'] } : n)),
-          { op: 'MatMul', name: 'out', inputs: ['gated', 'w2'], outputs: [outBias ? 'ow' : 'y'] },
-          ...(outBias ? [{ op: 'Add', name: 'out_bias', inputs: ['c', 'ow'], outputs: ['y'] }] : []),
-        ],
-        initializers: {
-          ...gegluSpec.initializers,
-          w: new Tensor('float32', ramp(48, 0.11), [4, 12]),
-          ...(bias ? { b: new Tensor('float32', ramp(12, 0.07), [12]) } : {}),
-          w2: new Tensor('float32', ramp(18, 0.23), [6, 3]),
-          ...(outBias ? { c: new Tensor('float32', ramp(3, 0.19), [3]) } : {}),
-        },
-      }).model;
+    const feedForward = (bias: boolean, outBias: boolean) => projected(bias, { bias: outBias });
 
     it.each([
       [true, true],
