@@ -210,6 +210,22 @@ describe('sliced linear-layer weights (MatMul, MatMulGeglu)', () => {
     }
   });
 
+  it('takes a batched (3-D) MatMul weight whole, with the values of the unsliced run', async () => {
+    const text = 'mm:MatMul*input:p(2,5,64);w.bin(float16:2,64,48)*output:y(2,5,48)\n';
+    const files = new MemoryFiles([
+      ['model.txt', new TextEncoder().encode(text)],
+      ['w.bin', halfBytes(values(2 * 64 * 48))],
+    ]);
+    const model = { files, entry: 'model.txt' };
+    const p = new Tensor('float32', values(2 * 5 * 64), [2, 5, 64]);
+    // Half the weight per block: its rows along axis 0 are the two batches.
+    const sliced = await InferenceSession.create(model, { backend: 'native', weightSliceBytes: 64 * 48 * 2 });
+    expect((await sliced.plan(new Map([['p', p]]))).steps[0].slices).toMatchObject({ input: 1, rows: 1 });
+    const whole = await InferenceSession.create(model, { backend: 'native', weightSliceBytes: 0 });
+    const y = (await sliced.run({ p })).y.data as Float32Array;
+    expect(Array.from(y)).toEqual(Array.from((await whole.run({ p })).y.data as Float32Array));
+  });
+
   it('takes the weight whole where blocks of K would not save memory, with the same values', async () => {
     // The whole projection (4096 x 1024 floats, 16 MiB) would be twice the 8 MiB block of rows the
     // kernel makes otherwise, and w1 [16, 1024] is 32 KiB.
