@@ -86,7 +86,7 @@ void run_gemm_f32(const Buf* bufs, size_t nbufs, const double* params, size_t np
   const long long c_mode = a.integer(7, 0, 2);
   const auto c_row = static_cast<size_t>(a.integer(8, 0, 1LL << 40));
   const auto c_col = static_cast<size_t>(a.integer(9, 0, 1LL << 40));
-  const auto lda_given = static_cast<size_t>(a.integer(13, 0, 1LL << 40));
+  const auto lda_given = static_cast<size_t>(a.integer(13, 0, 1LL << 31));
   const bool accumulate = a.integer(14, 0, 1) != 0;
   const size_t a_rows = trans_a ? k : m;
   const size_t a_cols = trans_a ? m : k;
