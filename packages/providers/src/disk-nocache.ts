@@ -1,12 +1,6 @@
-import {
-  type ModelFiles,
-  readWeightRows,
-  type Tensor,
-  type WeightRef,
-  type WeightsProvider,
-} from '@onnxstream/core';
+import type { ModelFiles, Tensor, WeightRef, WeightsProvider } from '@onnxstream/core';
 import { BufferPool } from './buffer-pool.js';
-import { PooledWeights, readWeightBytes, requireFiles } from './files.js';
+import { PooledWeights, ReadCounter, readWeightBytes, requireFiles } from './files.js';
 
 export interface DiskNoCacheOptions {
   /** Where read buffers are recycled (default: a pool of its own). */
@@ -28,8 +22,7 @@ export class DiskNoCacheProvider implements WeightsProvider {
   /** Not even the next operator's weights early: one operator's weights in memory at a time. */
   readonly readAhead = false;
   #files: ModelFiles | undefined;
-  #reads = 0;
-  #bytesRead = 0;
+  #counter = new ReadCounter();
   #weights: PooledWeights;
 
   constructor({ pool = new BufferPool() }: DiskNoCacheOptions = {}) {
@@ -42,19 +35,13 @@ export class DiskNoCacheProvider implements WeightsProvider {
 
   async get(ref: WeightRef): Promise<Tensor> {
     const files = requireFiles(this.#files, this.name);
-    this.#reads++;
-    const bytes = await readWeightBytes(files, ref, this.#weights.pool);
-    this.#bytesRead += bytes.byteLength;
+    const bytes = await this.#counter.counted(readWeightBytes(files, ref, this.#weights.pool));
     return this.#weights.tensor(ref, bytes);
   }
 
   /** Only the rows asked for (an embedding lookup's, a sliced weight's block), read from the file. */
-  async getRows(ref: WeightRef, rows: Int32Array): Promise<Tensor> {
-    const files = requireFiles(this.#files, this.name);
-    this.#reads++;
-    const t = await readWeightRows(files, ref, rows);
-    this.#bytesRead += t.byteLength;
-    return t;
+  getRows(ref: WeightRef, rows: Int32Array): Promise<Tensor> {
+    return this.#counter.rows(requireFiles(this.#files, this.name), ref, rows);
   }
 
   /** The engine is done with `t`: its buffer serves a later read. */
@@ -63,7 +50,7 @@ export class DiskNoCacheProvider implements WeightsProvider {
   }
 
   get stats(): NoCacheStats {
-    return { reads: this.#reads, bytesRead: this.#bytesRead };
+    return { reads: this.#counter.reads, bytesRead: this.#counter.bytesRead };
   }
 
   dispose(): void {

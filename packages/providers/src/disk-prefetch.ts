@@ -1,12 +1,6 @@
-import {
-  type ModelFiles,
-  readWeightRows,
-  type Tensor,
-  type WeightRef,
-  type WeightsProvider,
-} from '@onnxstream/core';
+import type { ModelFiles, Tensor, WeightRef, WeightsProvider } from '@onnxstream/core';
 import { BufferPool } from './buffer-pool.js';
-import { PooledWeights, readWeightBytes, requireFiles } from './files.js';
+import { PooledWeights, ReadCounter, readWeightBytes, requireFiles } from './files.js';
 
 export interface DiskPrefetchOptions {
   /** Budget for prefetched weights not yet handed to the engine, in bytes (default 1 MiB). */
@@ -72,8 +66,7 @@ export class DiskPrefetchProvider implements WeightsProvider {
   #heldBytes = 0;
   /** Reads not yet settled, so endRun leaves no I/O running. */
   #pending = new Set<Promise<unknown>>();
-  #reads = 0;
-  #bytesRead = 0;
+  #counter = new ReadCounter();
   #peakHeldBytes = 0;
   #hits = 0;
   #misses = 0;
@@ -120,12 +113,8 @@ export class DiskPrefetchProvider implements WeightsProvider {
    * Only the rows asked for (an embedding lookup's, a sliced weight's block), read from the file
    * (never read ahead).
    */
-  async getRows(ref: WeightRef, rows: Int32Array): Promise<Tensor> {
-    const files = requireFiles(this.#files, this.name);
-    this.#reads++;
-    const t = await readWeightRows(files, ref, rows);
-    this.#bytesRead += t.byteLength;
-    return t;
+  getRows(ref: WeightRef, rows: Int32Array): Promise<Tensor> {
+    return this.#counter.rows(requireFiles(this.#files, this.name), ref, rows);
   }
 
   /** The engine is done with `t`: its buffer serves a later read. */
@@ -141,8 +130,8 @@ export class DiskPrefetchProvider implements WeightsProvider {
 
   get stats(): PrefetchStats {
     return {
-      reads: this.#reads,
-      bytesRead: this.#bytesRead,
+      reads: this.#counter.reads,
+      bytesRead: this.#counter.bytesRead,
       heldBytes: this.#heldBytes,
       peakHeldBytes: this.#peakHeldBytes,
       hits: this.#hits,
@@ -235,11 +224,7 @@ export class DiskPrefetchProvider implements WeightsProvider {
   }
 
   #read(files: ModelFiles, ref: WeightRef): Promise<Uint8Array> {
-    this.#reads++;
-    const bytes = readWeightBytes(files, ref, this.#weights.pool).then((b) => {
-      this.#bytesRead += b.byteLength;
-      return b;
-    });
+    const bytes = this.#counter.counted(readWeightBytes(files, ref, this.#weights.pool));
     // Tracking also handles the rejection of a prefetch nobody requests: its error surfaces only on
     // the request that takes it, never as an unhandled rejection.
     const settled: Promise<void> = bytes.then(noop, noop).finally(() => this.#pending.delete(settled));

@@ -2,6 +2,7 @@
 import {
   errorMessage,
   type ModelFiles,
+  readWeightRows,
   type Tensor,
   type WeightRef,
   WeightsError,
@@ -70,4 +71,23 @@ export class PooledWeights {
 function viewsBuffer(t: Tensor, buffer: ArrayBufferLike): boolean {
   const data: unknown = t.data;
   return ArrayBuffer.isView(data) && data.buffer === buffer;
+}
+
+/** A disk provider's read counters: a read counts when it starts, its bytes when it completes. */
+export class ReadCounter {
+  reads = 0;
+  bytesRead = 0;
+
+  counted<T extends { byteLength: number }>(read: Promise<T>): Promise<T> {
+    this.reads++;
+    return read.then((r) => {
+      this.bytesRead += r.byteLength;
+      return r;
+    });
+  }
+
+  /** Only the rows asked for (an embedding lookup's, a sliced weight's block), read from the file. */
+  rows(files: ModelFiles, ref: WeightRef, rows: Int32Array): Promise<Tensor> {
+    return this.counted(readWeightRows(files, ref, rows));
+  }
 }
