@@ -75,9 +75,9 @@ describe('Gather of a large weight by run-time indices', () => {
     // Negative indices resolved, repeats kept; the table itself never requested.
     expect(rows.log).toEqual([`rows emb.bin 5,${ROWS - 1},0,${ROWS - 1},5,4097`]);
     expect(whole.log).toEqual(['get emb.bin']);
-    // 6 rows of 64 (as float32, the type the table converts to), against the whole table.
-    expect(a.lastRunStats!.weightBytes).toBe(6 * WIDTH * 4);
-    expect(b.lastRunStats!.weightBytes).toBe(ROWS * WIDTH * 4);
+    // 6 rows of 64 against the whole table, as stored (float16), not as converted to float32.
+    expect(a.lastRunStats!.weightBytes).toBe(6 * WIDTH * 2);
+    expect(b.lastRunStats!.weightBytes).toBe(ROWS * WIDTH * 2);
     expect(a.lastRunStats!.peakTensorBytes).toBeLessThan(b.lastRunStats!.peakTensorBytes / 100);
     await a.release();
     await b.release();

@@ -65,6 +65,9 @@ describe('sliced convolution weights (weightSliceBytes)', () => {
       // Each output channel is the same dot products, in the same order.
       expect(Array.from(y.data as Float32Array)).toEqual(Array.from(expected.data as Float32Array));
       const wholePeak = whole.lastRunStats!.peakTensorBytes;
+      // Weight bytes as stored (float16 weight, float32 bias), read once either way.
+      expect(sliced.lastRunStats!.weightBytes).toBe(weightBytes + m * 4);
+      expect(whole.lastRunStats!.weightBytes).toBe(weightBytes + m * 4);
 
       const io = (x.size + y.size) * 4 + m * 4;
       expect(wholePeak).toBeGreaterThanOrEqual(io + weightBytes);

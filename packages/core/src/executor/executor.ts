@@ -51,7 +51,7 @@ export interface RunStats {
    * read-ahead beyond that is its business: see its byte budget.)
    */
   readonly peakTensorBytes: number;
-  /** Bytes of weights requested from the provider. */
+  /** Bytes of weights requested from the provider, as stored in the model files (before conversion). */
   readonly weightBytes: number;
   readonly steps: number;
   /** Per operator type, when profiling. */
@@ -163,9 +163,9 @@ export async function executePlanBatch(
   let weightBytes = 0;
   // The largest block of the running step's sliced weight: two at most (one read ahead) are held.
   let sliceBytes = 0;
-  const readSlice = (bytes: number) => {
-    weightBytes += bytes;
-    sliceBytes = Math.max(sliceBytes, bytes);
+  const readSlice = (storedBytes: number, readyBytes: number) => {
+    weightBytes += storedBytes;
+    sliceBytes = Math.max(sliceBytes, readyBytes);
   };
 
   provider.beginRun?.(plan.weightOrder);
@@ -230,7 +230,7 @@ export async function executePlanBatch(
       if (readAhead) next = fetch(plan.steps[i + 1]);
       let weightStepBytes = 0;
       for (const w of weights) weightStepBytes += w.byteLength;
-      weightBytes += weightStepBytes;
+      for (const ref of step.weights) weightBytes += ref.byteLength;
       for (const w of weights) live.keep(w);
       for (const s of step.inputs) if (s.kind === 'const') live.keep(s.tensor);
       for (const values of samples) {
@@ -353,7 +353,11 @@ export async function executePlanBatch(
  * Step.slices as the kernel call's `sliced`: blocks of rows read through the provider's `getRows`,
  * converted and prepared as the whole weight would be.
  */
-function slicedWeight(step: Step, provider: WeightsProvider, onRead: (bytes: number) => void): SlicedWeight {
+function slicedWeight(
+  step: Step,
+  provider: WeightsProvider,
+  onRead: (storedBytes: number, readyBytes: number) => void,
+): SlicedWeight {
   const { ref, input, rows } = step.slices!;
   const { backend, node } = step;
   return {
@@ -375,6 +379,7 @@ function slicedWeight(step: Step, provider: WeightsProvider, onRead: (bytes: num
         ref,
         Int32Array.from({ length: count }, (_, i) => first + i),
       );
+      const storedBytes = raw.byteLength;
       const to = computeTypeOf(ref);
       // A backend may read the stored form itself (float16 packed per call), as for a whole weight.
       let ready = raw.type === to ? undefined : backend.prepareWeight?.(node, input, raw, false);
@@ -386,7 +391,7 @@ function slicedWeight(step: Step, provider: WeightsProvider, onRead: (bytes: num
         ready = backend.prepareWeight?.(node, input, loaded, false) ?? loaded;
         if (ready !== loaded) loaded.dispose();
       }
-      onRead(ready.byteLength);
+      onRead(storedBytes, ready.byteLength);
       return ready;
     },
   };
@@ -406,10 +411,10 @@ async function gatherRows(
   const count = ref.dims[0];
   const rows = Int32Array.from(indexValues(indices), (i) => resolveIndex(i, count));
   const read = await provider.getRows!(ref, rows);
+  onRead(read.byteLength);
   const out = toComputeType(ref, read);
   // The rows as read may sit in a host-allocated buffer: freed now rather than by the collector.
   if (out !== read) read.dispose();
-  onRead(out.byteLength);
   return out.reshape([...indices.dims, ...ref.dims.slice(1)]);
 }
 
