@@ -11,6 +11,7 @@
 //   runSync(kernelId, views, params)   on this thread, for small work
 //   info() -> { isa, isas, threads, kernels, bytesInUse, bytesPeak, bytesCached }
 //   setIsa(name), setThreads(n), setPoolSpin(workerUs, callerUs), resetPeak(), setBufferCache(bytes)
+//   trim()                             frees the cached blocks and glibc's free pages (between models)
 #include <napi.h>
 
 #include <chrono>
@@ -271,6 +272,14 @@ Napi::Value SetBufferCache(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value Trim(const Napi::CallbackInfo& info) {
+  os::release_buffer_cache();
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
+  return info.Env().Undefined();
+}
+
 Napi::Value ResetPeak(const Napi::CallbackInfo& info) {
   os::reset_buffer_peak();
   return info.Env().Undefined();
@@ -290,6 +299,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setPoolSpin", Napi::Function::New(env, SetPoolSpin));
   exports.Set("resetPeak", Napi::Function::New(env, ResetPeak));
   exports.Set("setBufferCache", Napi::Function::New(env, SetBufferCache));
+  exports.Set("trim", Napi::Function::New(env, Trim));
   return exports;
 }
 

@@ -151,6 +151,11 @@ export const nativeBackend: Backend = createKernelBackend({
     const { addon } = native();
     if (options.threads !== undefined) addon.setThreads(options.threads);
   },
+  trim() {
+    const { addon, pool } = native();
+    pool.clear();
+    addon.trim();
+  },
 });
 
 /** Whether the addon loads here; the reason when it does not. */

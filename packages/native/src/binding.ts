@@ -33,6 +33,8 @@ export interface NativeBinding {
    */
   setPoolSpin(workerUs: number, callerUs: number): void;
   resetPeak(): void;
+  /** Frees every cached block, restarts the cache's high-water mark and trims glibc's heaps. */
+  trim(): void;
   setBufferCache(bytes: number): void;
 }
 

@@ -7,16 +7,18 @@ import { both, tensor } from './helpers.js';
 
 const N = 1 << 16;
 
-/** y = x - Relu(x), unfused: exact, and each step makes a native output of one size. */
-const { model } = encodeOnnxModel({
-  inputs: [{ name: 'x', type: 'float32', dims: [N] }],
-  outputs: [{ name: 'y', type: 'float32' }],
-  nodes: [
-    { op: 'Relu', name: 'relu', inputs: ['x'], outputs: ['s'] },
-    { op: 'Neg', name: 'neg', inputs: ['s'], outputs: ['n'] },
-    { op: 'Add', name: 'add', inputs: ['n', 'x'], outputs: ['y'] },
-  ],
-});
+/** y = x - Relu(x) over x [n], unfused: exact, and each step makes a native output of one size. */
+const modelOf = (n: number) =>
+  encodeOnnxModel({
+    inputs: [{ name: 'x', type: 'float32', dims: [n] }],
+    outputs: [{ name: 'y', type: 'float32' }],
+    nodes: [
+      { op: 'Relu', name: 'relu', inputs: ['x'], outputs: ['s'] },
+      { op: 'Neg', name: 'neg', inputs: ['s'], outputs: ['n'] },
+      { op: 'Add', name: 'add', inputs: ['n', 'x'], outputs: ['y'] },
+    ],
+  }).model;
+const model = modelOf(N);
 
 const expected = (x: Float32Array) => Float32Array.from(x, (v) => Math.min(v, 0));
 
@@ -80,5 +82,28 @@ describe('buffers of disposed native tensors are reused', () => {
     } finally {
       setBufferCache(64 << 20);
     }
+  });
+
+  it('until a session is released: then every cached block goes back (the next model needs others)', async () => {
+    const run = async (n: number) => {
+      const s = await InferenceSession.create(modelOf(n), { backend: 'native', fuseOperators: false });
+      const x = tensor([n], 8);
+      const y = (await s.run({ x })).y;
+      expect(Array.from(y.data as Float32Array)).toEqual(Array.from(expected(x.data as Float32Array)));
+      y.dispose();
+      return s;
+    };
+    // Parked buffers (256 KiB tensors) and freed blocks (2 MiB ones) both count as cached.
+    const small = await run(N);
+    const large = await run(1 << 19);
+    const inUse = nativeInfo().bytesInUse;
+    expect(nativeInfo().bytesCached).toBeGreaterThanOrEqual(N * 4 + (1 << 21));
+    await small.release();
+    expect(nativeInfo().bytesCached).toBe(0);
+    expect(nativeInfo().bytesInUse).toBe(inUse);
+    await large.release();
+    // Later sessions allocate afresh and still compute right.
+    await (await run(N)).release();
+    expect(nativeInfo().bytesCached).toBe(0);
   });
 });

@@ -70,5 +70,11 @@ export interface Backend {
   /** Whether `t` is a weight this backend prepared earlier (a provider handed the kept form back). */
   isPrepared?(t: Tensor): boolean;
   run(call: KernelCall): Value[] | Promise<Value[]>;
+  /**
+   * Gives memory the backend keeps for reuse (freed blocks, buffers of disposed tensors) back to the
+   * system. A session calls it when released: the next model allocates other sizes, and a pipeline's
+   * stages (text encoder, UNet, VAE) would otherwise each start with the last one's blocks resident.
+   */
+  trim?(): void;
   dispose?(): Promise<void> | void;
 }

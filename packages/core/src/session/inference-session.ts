@@ -455,7 +455,10 @@ export class InferenceSession {
     return named;
   }
 
-  /** Releases the provider, the backend's session resources and open files. */
+  /**
+   * Releases the provider and open files, and has the backend give the memory it keeps for reuse
+   * back to the system (Backend.trim).
+   */
   async release(): Promise<void> {
     if (this.#released) return;
     this.#released = true;
@@ -463,6 +466,7 @@ export class InferenceSession {
     await this.#provider.dispose?.();
     await this.#files.close?.();
     this.#plans.clear();
+    this.#backend.trim?.();
   }
 }
 

@@ -302,9 +302,14 @@ void reset_buffer_peak() { g_peak.store(g_in_use.load()); }
 #if OS_HAVE_MMAP
 size_t buffer_bytes_cached() { return cache().cached() + g_parked.load(); }
 void set_buffer_cache(size_t bytes) { cache().set_budget(bytes); }
+void release_buffer_cache() {
+  g_high.store(g_in_use.load());
+  cache().fit(0);
+}
 #else
 size_t buffer_bytes_cached() { return 0; }
 void set_buffer_cache(size_t) {}
+void release_buffer_cache() { g_high.store(g_in_use.load()); }
 #endif
 
 }  // namespace os

@@ -29,5 +29,8 @@ void reset_buffer_peak();
 // Bytes of freed (and parked) blocks kept for reuse, and the budget for them (shrinking it unmaps the excess).
 size_t buffer_bytes_cached();
 void set_buffer_cache(size_t bytes);
+// Between models: unmaps every cached block, and the high-water mark of live bytes that sizes the
+// cache starts again from the bytes in use (the next model's sizes and peak differ).
+void release_buffer_cache();
 
 }  // namespace os

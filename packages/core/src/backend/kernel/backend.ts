@@ -37,6 +37,8 @@ export interface KernelBackendOptions {
   binding(): KernelBinding;
   /** Backend.init: loads the binding (throwing why it cannot) and applies the options. Default: binding(). */
   init?(options: BackendOptions): Promise<void> | void;
+  /** Backend.trim. */
+  trim?(): void;
   dispose?(): Promise<void> | void;
   /** Whether weights are packed into GEMM panels once per run (Backend.prepareWeight); default true. */
   readonly prepareWeights?: boolean;
@@ -74,6 +76,7 @@ export function createKernelBackend(options: KernelBackendOptions): Backend {
       const by = packedBy(t);
       return by !== undefined && by === options.binding().name;
     },
+    trim: options.trim ? () => options.trim?.() : undefined,
     dispose: options.dispose ? () => options.dispose?.() : undefined,
   };
 }
