@@ -185,7 +185,8 @@ export function useIsa(name: string): void {
 
 /**
  * Bytes of freed native blocks kept for reuse at most (default 64 MiB, or ONNXSTREAM_BUFFER_CACHE_MB;
- * never more than 1.5 times the high-water mark of live bytes minus the live bytes), the buffers of
+ * live and cached bytes together never more than the high-water mark of live bytes, or 64 MiB when
+ * that is lower), the buffers of
  * disposed tensors kept for reuse included: a fresh block costs a page fault per page, a reused one
  * none. 0 returns every freed block at once.
  */
