@@ -83,3 +83,5 @@ export class KeepingProvider implements WeightsProvider {
     return true;
   }
 }
+
+export { runUint8ConvIo, runUint8Io, type Uint8IoRun } from './uint8-conv-io.js';
