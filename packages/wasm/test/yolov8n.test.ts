@@ -78,11 +78,11 @@ describe('YOLOv8n on the wasm simd build with a provider keeping packed weights'
   });
 });
 
-// Static uint8 activations calibrated on the input itself: the wasm convolutions reading and writing
-// uint8 (loads and stores folded in; 3x3 stride-1 ones by Winograd) give the bits of LoadUint8 /
-// StoreUint8 around float32 ones.
+// Static uint8 activations calibrated on the input itself: the wasm convolutions (3x3 stride-1 ones by
+// Winograd) and Adds reading and writing uint8 (loads and stores folded in) give the bits of
+// LoadUint8 / StoreUint8 around float32 ones.
 describe('YOLOv8n on the wasm simd build with uint8 arithmetic', () => {
-  it('gives the same bits with the uint8 loads and stores folded into the convolutions', async () => {
+  it('gives the same bits with the uint8 loads and stores folded into the operators', async () => {
     const backend = createWasmBackend({ variant: 'simd' });
     const images = new Tensor('float32', await reference('synthetic_input_images.f32'), [1, 3, 640, 640]);
     const { folded, unfolded } = await runUint8Io(backend, testdata('yolov8n-onnxstream'), [{ images }], {

@@ -26,7 +26,7 @@ import { Tensor } from '../tensor/tensor.js';
 import type { Value } from '../tensor/value.js';
 import { fuseNodes } from './fuse.js';
 import { fuseAttention } from './fuse-attention.js';
-import { fuseUint8ConvIo } from './fuse-uint8-io.js';
+import { fuseUint8Io } from './fuse-uint8-io.js';
 import { hoistShrinkingReaders } from './schedule.js';
 import { type StorageOptions, storeHeldValues } from './storage.js';
 import { quantizeActivations } from './uint8-arithmetic.js';
@@ -109,8 +109,8 @@ export interface PlanOptions {
    */
   readonly uint8Ranges?: RangeData;
   /**
-   * With `uint8Ranges` and `fuse`: fold the uint8 loads and stores around 2-D convolutions into
-   * them (default true): see fuse-uint8-io.ts.
+   * With `uint8Ranges` and `fuse`: fold the uint8 loads and stores around 2-D convolutions and
+   * channel operators into them (default true): see fuse-uint8-io.ts.
    */
   readonly fuseUint8Io?: boolean;
   /**
@@ -207,7 +207,7 @@ export async function planGraph(graph: Graph, options: PlanOptions): Promise<Pla
   const loadsAndStores = ranges ? quantizeActivations(fused, metas, requested, ranges) : fused;
   const quantized =
     ranges && options.fuse !== false && options.fuseUint8Io !== false
-      ? fuseUint8ConvIo(loadsAndStores, metas)
+      ? fuseUint8Io(loadsAndStores, metas)
       : loadsAndStores;
   const stored = options.storage ? storeHeldValues(quantized, metas, requested, options.storage) : quantized;
   const upcast =

@@ -84,4 +84,4 @@ export class KeepingProvider implements WeightsProvider {
   }
 }
 
-export { runUint8ConvIo, runUint8Io, type Uint8IoRun } from './uint8-conv-io.js';
+export { runUint8Io, runUint8IoModel, type Uint8IoRun } from './uint8-io.js';

@@ -1,9 +1,9 @@
 /**
  * A model of convolutions of every kernel path (GEMM over phase planes, pointwise, stride 2,
  * depthwise, groups, a nearest-2x upsampling read, one output row, Winograd-sized 3x3, a fused SiLU)
- * run under static uint8 activations with and without their uint8 loads and stores folded in
- * (planner/fuse-uint8-io.ts), so that each backend's tests check the folded kernels give the same
- * bits as LoadUint8 / StoreUint8 around float32 ones.
+ * and of SD's GroupNorm chain and residual Add, run under static uint8 activations with and without
+ * their uint8 loads and stores folded in (planner/fuse-uint8-io.ts), so that each backend's tests
+ * check the folded kernels give the same bits as LoadUint8 / StoreUint8 around float32 ones.
  */
 import type { Backend } from '../backend/backend.js';
 import { encodeOnnxModel, type OnnxNodeSpec } from '../formats/onnx/builder.js';
@@ -13,6 +13,8 @@ import { Tensor } from '../tensor/tensor.js';
 
 const C = 16;
 const DIMS = [1, 8, 12, 10];
+/** conv_a's output, which every branch reads. */
+const DIMS_A = [1, C, 12, 10];
 
 function random(n: number, seed: number, spread: number): Float32Array {
   let s = seed;
@@ -98,7 +100,37 @@ function model(): Uint8Array {
     { op: 'Conv', name: 'last', inputs: ['sm', 'w_pointwise', 'b_pointwise'], outputs: ['c_last'] },
     { op: 'Abs', name: 'abs_last', inputs: ['c_last'], outputs: ['y_last'] },
   );
-  const outputs = [...BRANCHES.map((b) => `y_${b.name}`), 'y_last'];
+  // SD's GroupNorm (Reshape, InstanceNormalization over 4 groups, Reshape, affine), a SiLU, a
+  // convolution, the residual Add and a scalar Mul: channel operators between uint8 values.
+  Object.assign(initializers, {
+    groups: new Tensor('int64', BigInt64Array.of(1n, 4n, -1n), [3]),
+    channels: new Tensor('int64', BigInt64Array.from(DIMS_A, BigInt), [4]),
+    ones: new Tensor('float32', new Float32Array(4).fill(1), [4]),
+    zeros: new Tensor('float32', new Float32Array(4), [4]),
+    gamma: tensor([C, 1, 1], 30, 2),
+    beta: tensor([C, 1, 1], 31, 1),
+    half: new Tensor('float32', [0.5], []),
+  });
+  nodes.push(
+    { op: 'Reshape', name: 'gn_reshape', inputs: ['a', 'groups'], outputs: ['r1'] },
+    { op: 'InstanceNormalization', name: 'gn_norm', inputs: ['r1', 'ones', 'zeros'], outputs: ['n1'] },
+    { op: 'Reshape', name: 'gn_back', inputs: ['n1', 'channels'], outputs: ['r2'] },
+    { op: 'Mul', name: 'gn_mul', inputs: ['r2', 'gamma'], outputs: ['m2'] },
+    { op: 'Add', name: 'gn_add', inputs: ['m2', 'beta'], outputs: ['ad'] },
+    { op: 'Sigmoid', name: 'gn_sig', inputs: ['ad'], outputs: ['sg'] },
+    { op: 'Mul', name: 'gn_silu', inputs: ['ad', 'sg'], outputs: ['g'] },
+    {
+      op: 'Conv',
+      name: 'gn_conv',
+      inputs: ['g', 'w_same3x3', 'b_same3x3'],
+      outputs: ['cg'],
+      attrs: { pads: { ints: [1, 1, 1, 1] } },
+    },
+    { op: 'Add', name: 'res', inputs: ['cg', 'a'], outputs: ['ra'] },
+    { op: 'Mul', name: 'res_half', inputs: ['ra', 'half'], outputs: ['rh'] },
+    { op: 'Abs', name: 'abs_res', inputs: ['rh'], outputs: ['y_res'] },
+  );
+  const outputs = [...BRANCHES.map((b) => `y_${b.name}`), 'y_last', 'y_res'];
   return encodeOnnxModel({
     inputs: [{ name: 'x', type: 'float32', dims: DIMS }],
     outputs: outputs.map((name) => ({ name, type: 'float32' as const })),
@@ -151,8 +183,8 @@ export async function runUint8Io(
   return { folded, sliced, unfolded: await run(false) };
 }
 
-/** runUint8Io on the convolution model, with weights also read 1 KiB at a time. */
-export async function runUint8ConvIo(backend: Backend | string) {
+/** runUint8Io on the model above, with weights also read 1 KiB at a time. */
+export async function runUint8IoModel(backend: Backend | string) {
   const feeds = (seed: number) => ({ x: tensor(DIMS, seed, 3) });
   const runs = await runUint8Io(backend, model(), [feeds(1), feeds(2)], feeds(3), 1024);
   return { ...runs, sliced: runs.sliced! };
