@@ -44,6 +44,7 @@ export interface EngineFlags {
   fuseAttention: boolean;
   attentionSlices?: number;
   uint8Arithmetic?: boolean;
+  fuseUint8Io: boolean;
   rangeData?: string;
 }
 
@@ -68,6 +69,10 @@ export function addEngineFlags(command: Command): Command {
     .option(
       '--range-data <FILE>',
       'activation ranges for --uint8-arithmetic (default: range_data.txt in the model folder)',
+    )
+    .option(
+      '--no-fuse-uint8-io',
+      'with --uint8-arithmetic: dequantise and quantise around every operator (whole float32 copies)',
     );
 }
 
@@ -79,6 +84,7 @@ export function engineOptions(flags: EngineFlags): {
   fuseAttention: boolean;
   attentionSlices?: number;
   uint8Arithmetic?: boolean;
+  fuseUint8Io: boolean;
 } {
   const u = flags.uint8Storage;
   return {
@@ -88,6 +94,7 @@ export function engineOptions(flags: EngineFlags): {
     fuseAttention: flags.fuseAttention,
     attentionSlices: flags.attentionSlices,
     uint8Arithmetic: flags.uint8Arithmetic,
+    fuseUint8Io: flags.fuseUint8Io,
   };
 }
 

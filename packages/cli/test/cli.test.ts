@@ -298,6 +298,22 @@ describe('onnxstream calibrate and --uint8-arithmetic', () => {
     expect(boxes / (4 * 8400)).toBeLessThan(3);
     expect(worstScore).toBeLessThan(0.6);
     expect(boxes).toBeGreaterThan(0);
+    // Loads and stores not folded into the operators: the same values.
+    const unfolded = join(dir, 'uint8-unfolded');
+    const u = await cli(
+      'run',
+      testdata('yolov8n-onnxstream'),
+      '--input',
+      `images=${images}`,
+      '--uint8-arithmetic',
+      '--range-data',
+      ranges,
+      '--no-fuse-uint8-io',
+      '--output-dir',
+      unfolded,
+    );
+    expect(u.code, u.stderr).toBe(0);
+    expect(parseNpy(await readFile(join(unfolded, 'output0.npy'))).data).toEqual(got);
     const missing = await cli(
       'run',
       testdata('yolov8n-onnxstream'),

@@ -81,13 +81,15 @@ async function calibrated(): Promise<RangeData> {
   return ranges;
 }
 
-async function runW8A8(rangeData: RangeData, fuse: boolean) {
+/** `fuseUint8Io` off by default: the loads and stores the quantisation pass writes stay visible. */
+async function runW8A8(rangeData: RangeData, fuse: boolean, fuseUint8Io = false) {
   const s = await InferenceSession.create(model, {
     backend: 'reference',
     uint8Arithmetic: true,
     rangeData,
     fuseOperators: fuse,
     fuseAttention: fuse,
+    fuseUint8Io,
   });
   const f = feeds(21);
   const out = await s.run(f);
@@ -138,6 +140,21 @@ describe('uint8 arithmetic with fusion', () => {
       'LoadUint8',
       'Add',
     ]);
+    // Folded into the operators (fuse-uint8-io.ts), the same ranges, the same values.
+    const folded = await runW8A8(ranges, true, true);
+    const convs = folded.plan.steps.filter((s) => s.node.opType === 'FusedConv');
+    expect(
+      convs.map((s) => [s.attrs.float('store_min', Number.NaN), s.attrs.float('store_max', Number.NaN)]),
+    ).toEqual([ranges.get('mul1'), ranges.get('relu2')]);
+    // The residual Add reads conv2's uint8 output (and the float input x) a block of channels at a time.
+    expect(folded.plan.steps.map((s) => s.attrs.string('op', s.node.opType)).slice(0, 4)).toEqual([
+      'FusedConv',
+      'FusedConv',
+      'Add',
+      'LoadUint8',
+    ]);
+    const unfolded = await runW8A8(ranges, true);
+    expect(folded.y).toEqual(unfolded.y);
   });
 
   it('takes the range before a Relu that has none, and names a missing one inside a chain', async () => {

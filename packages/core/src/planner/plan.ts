@@ -26,6 +26,7 @@ import { Tensor } from '../tensor/tensor.js';
 import type { Value } from '../tensor/value.js';
 import { fuseNodes } from './fuse.js';
 import { fuseAttention } from './fuse-attention.js';
+import { fuseUint8Io } from './fuse-uint8-io.js';
 import { hoistShrinkingReaders } from './schedule.js';
 import { type StorageOptions, storeHeldValues } from './storage.js';
 import { quantizeActivations } from './uint8-arithmetic.js';
@@ -107,6 +108,11 @@ export interface PlanOptions {
    * operator's output takes the range of the last operator it replaces.
    */
   readonly uint8Ranges?: RangeData;
+  /**
+   * With `uint8Ranges` and `fuse`: fold the uint8 loads and stores around 2-D convolutions and
+   * channel operators into them (default true): see fuse-uint8-io.ts.
+   */
+  readonly fuseUint8Io?: boolean;
   /**
    * The provider reads weight rows (`getRows`): a Gather along axis 0 of a weight of at least 1 MiB
    * by run-time indices reads only the indexed rows instead of the whole weight.
@@ -198,7 +204,11 @@ export async function planGraph(graph: Graph, options: PlanOptions): Promise<Pla
     options.fuseAttention === false
       ? activations
       : fuseAttention(activations, metas, requested, opsetOf, { slices: options.attentionSlices });
-  const quantized = ranges ? quantizeActivations(fused, metas, requested, ranges) : fused;
+  const loadsAndStores = ranges ? quantizeActivations(fused, metas, requested, ranges) : fused;
+  const quantized =
+    ranges && options.fuse !== false && options.fuseUint8Io !== false
+      ? fuseUint8Io(loadsAndStores, metas)
+      : loadsAndStores;
   const stored = options.storage ? storeHeldValues(quantized, metas, requested, options.storage) : quantized;
   const upcast =
     backend === referenceBackend

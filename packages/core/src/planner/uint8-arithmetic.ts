@@ -15,7 +15,9 @@
  * Lifetimes: StoreUint8 comes right after its producer and is the float output's only reader, so the
  * float dies there; each reader's LoadUint8 comes right before it and feeds only it, so the float
  * copy dies with that reader (or is overwritten in place by an elementwise kernel). What waits
- * between operators (skip connections, a value read twice) waits as uint8.
+ * between operators (skip connections, a value read twice) waits as uint8. fuse-uint8-io.ts then
+ * folds the loads and stores into the convolutions and channel operators that can read and write
+ * uint8 themselves, so that those whole float copies are not made at all.
  */
 import { OperatorError } from '../errors.js';
 import type { RangeData } from '../formats/onnxstream/range-data.js';

@@ -93,6 +93,12 @@ export interface SessionOptions {
   /** Per-operator activation ranges for `uint8Arithmetic` (`parseRangeData` reads OnnxStream's file). */
   rangeData?: RangeData;
   /**
+   * With `uint8Arithmetic` and `fuseOperators`: 2-D convolutions read their uint8 inputs and write
+   * their uint8 outputs directly, a band at a time, instead of through whole float32 copies (default
+   * true; the same values, less memory at the peak).
+   */
+  fuseUint8Io?: boolean;
+  /**
    * Compute in float16 (OnnxStream's fp16 arithmetic): float32 weights, constants and activations are
    * stored and computed as float16; float32 feeds are converted on the way in, float16 outputs back to
    * float32 on the way out.
@@ -133,6 +139,7 @@ interface Planning {
   readonly attentionSlices: number;
   readonly storage?: StorageOptions;
   readonly uint8Ranges?: RangeData;
+  readonly fuseUint8Io: boolean;
   readonly rowGather: boolean;
   readonly weightSlices?: number;
 }
@@ -246,6 +253,7 @@ export class InferenceSession {
         uint8Ranges: options.uint8Arithmetic
           ? (options.rangeData ?? (await readRangeData(files)))
           : undefined,
+        fuseUint8Io: options.fuseUint8Io !== false,
         rowGather: provider.getRows !== undefined,
         weightSlices: slicedReads(provider, [...graph.weights.values()], options.weightSliceBytes),
       },

@@ -83,3 +83,5 @@ export class KeepingProvider implements WeightsProvider {
     return true;
   }
 }
+
+export { runUint8Io, runUint8IoModel, type Uint8IoRun } from './uint8-io.js';

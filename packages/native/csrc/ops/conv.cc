@@ -8,7 +8,10 @@
 //            form, scale, zero (ops/weight.h), and optionally `up` (1 or 2): the convolution reads
 //            its input through a nearest 2x upsampling (ONNX Resize nearest, asymmetric, floor), H
 //            and W being the upsampled size and x holding N*C*(H/2)*(W/2) values, so the upsampled
-//            copy never exists (SD's VAE upsamplers: 256 MiB at 512x512)
+//            copy never exists (SD's VAE upsamplers: 256 MiB at 512x512); then optionally the
+//            input's form, scale, zero and the output's form, scale, zero: form 1 is uint8 (static
+//            uint8 activations: x holds uint8[N*C*H*W] read as (q - zero) * scale, y gets
+//            uint8[N*M*OH*OW] = saturate(round_half_even(v / scale) + zero)), 0 is float32
 //
 // As GEMM per image and group: M/group output channels x output pixels x C/group*kh*kw. B is never
 // materialised as an im2col matrix: the input is copied into zero-padded "phase planes" (one per
@@ -21,11 +24,15 @@
 // multiplies the input planes directly. Depthwise convolutions (one input channel per group) run a
 // direct kernel over the same planes. A weight not packed beforehand (streamed, in its stored type)
 // is packed per call, a block of output channels at a time, so its float32 panels never exist
-// whole.
+// whole. A uint8 input is dequantised as its rows are copied into the planes, and a uint8 output
+// quantised a band (Winograd: a tile row, depthwise: a row) at a time, with dequantize_8bit's and
+// quantize_8bit's kernels (their bits), so neither side exists whole as float32.
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "../api/api.h"
@@ -49,6 +56,35 @@ struct ConvGeometry {
 };
 
 size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
+
+// The input as the convolution reads it: float32, or uint8 dequantised row by row as it is read.
+struct ConvInput {
+  const float* f = nullptr;
+  const uint8_t* q = nullptr;
+  float scale = 1.0f, zero = 0.0f;
+
+  // Elements [at, at + n) as floats: the float32 input itself, or the bytes dequantised into the
+  // calling thread's row buffer (valid until its next read).
+  const float* read(size_t at, size_t n) const {
+    if (f) return f + at;
+    thread_local std::vector<float> row;
+    if (row.size() < n) row.resize(n);
+    kernels().dequantize(QuantType::u8, n, q + at, row.data(), scale, zero);
+    return row.data();
+  }
+};
+
+// The output as the convolution writes it: float32 in place, or uint8 quantised from float tiles.
+struct ConvOutput {
+  float* f = nullptr;
+  uint8_t* q = nullptr;
+  float scale = 1.0f, zero = 0.0f;
+
+  // Quantises n computed values into elements [at, at + n) of the uint8 output.
+  void store(size_t at, const float* v, size_t n) const {
+    kernels().quantize(QuantType::u8, n, v, q + at, scale, zero);
+  }
+};
 
 // Stride phase rx of an input row stored after `origin` padding columns holds input columns
 // j*sw + rx - origin; those in [0, W) are its columns [first_column, end_column).
@@ -120,24 +156,24 @@ struct Planes {
   }
 };
 
-// pad_rows over the nearest-upsampled input (g.up > 1; xc: the channel's stored (H/up) x (W/up)
-// plane): `rows` rows from upsampled row y0 (every sh-th), each with `lead` zeros, then n values
-// from upsampled column x0 (every sw-th), then zeros up to `pitch`. Building planes is a small part
-// of a convolution's work: a plain loop is enough.
-void upsampled_rows(const ConvGeometry& g, const float* xc, size_t y0, size_t x0, size_t rows, size_t lead, size_t n,
-                    size_t pitch, float* dst) {
+// pad_rows over the nearest-upsampled input (g.up > 1; xc: the offset of the channel's stored
+// (H/up) x (W/up) plane): `rows` rows from upsampled row y0 (every sh-th), each with `lead` zeros,
+// then n values from upsampled column x0 (every sw-th), then zeros up to `pitch`. Building planes is
+// a small part of a convolution's work: a plain loop is enough.
+void upsampled_rows(const ConvGeometry& g, const ConvInput& x, size_t xc, size_t y0, size_t x0, size_t rows,
+                    size_t lead, size_t n, size_t pitch, float* dst) {
   const size_t sw = g.w / g.up;
   for (size_t r = 0; r < rows; r++, dst += pitch) {
-    const float* src = xc + (y0 + r * g.sh) / g.up * sw;
+    const float* src = x.read(xc + (y0 + r * g.sh) / g.up * sw, sw);
     std::memset(dst, 0, lead * sizeof(float));
     for (size_t j = 0; j < n; j++) dst[lead + j] = src[(x0 + j * g.sw) / g.up];
     std::memset(dst + lead + n, 0, (pitch - lead - n) * sizeof(float));
   }
 }
 
-// Writes the phase planes of one channel (xc: its H x W plane, or the stored plane it upsamples)
-// for the band starting at output row r0 to dst.
-void build_planes(const ConvGeometry& g, const Planes& pl, const float* xc, size_t r0, float* dst) {
+// Writes the phase planes of one channel (xc: the offset of its H x W plane, or of the stored plane
+// it upsamples) for the band starting at output row r0 to dst.
+void build_planes(const ConvGeometry& g, const Planes& pl, const ConvInput& x, size_t xc, size_t r0, float* dst) {
   const PadRowsFn pad_rows = kernels().pad_rows;
   for (size_t ry = 0; ry < g.sh; ry++) {
     // Plane rows i in [top, bottom) hold input rows (r0 + i) * sh + ry - pt in [0, H); the others
@@ -156,11 +192,18 @@ void build_planes(const ConvGeometry& g, const Planes& pl, const float* xc, size
       }
       std::memset(out, 0, top * pl.pitch * sizeof(float));
       if (bottom > top && g.up > 1) {
-        upsampled_rows(g, xc, first + top * g.sh - g.pt, jlo * g.sw + rx - pl.origin, bottom - top, jlo, jhi - jlo,
-                       pl.pitch, out + top * pl.pitch);
-      } else if (bottom > top) {
-        const float* src = xc + (first + top * g.sh - g.pt) * g.w + jlo * g.sw + rx - pl.origin;
+        upsampled_rows(g, x, xc, first + top * g.sh - g.pt, jlo * g.sw + rx - pl.origin, bottom - top, jlo,
+                       jhi - jlo, pl.pitch, out + top * pl.pitch);
+      } else if (bottom > top && x.f) {
+        const float* src = x.f + xc + (first + top * g.sh - g.pt) * g.w + jlo * g.sw + rx - pl.origin;
         pad_rows(bottom - top, src, g.sh * g.w, g.sw, jlo, jhi - jlo, pl.pitch, out + top * pl.pitch);
+      } else if (bottom > top) {
+        // uint8: a row at a time through the dequantised row buffer.
+        const size_t at = xc + (first + top * g.sh - g.pt) * g.w + jlo * g.sw + rx - pl.origin;
+        const size_t n = jhi - jlo, span = (n - 1) * g.sw + 1;
+        for (size_t r = top; r < bottom; r++) {
+          pad_rows(1, x.read(at + (r - top) * g.sh * g.w, span), 0, g.sw, jlo, n, pl.pitch, out + r * pl.pitch);
+        }
       }
       std::memset(out + bottom * pl.pitch, 0, (pl.hq - bottom) * pl.pitch * sizeof(float));
     }
@@ -178,22 +221,24 @@ void tap_rows(const ConvGeometry& g, const Planes& pl, const float* xp, const fl
   }
 }
 
-// The planes of every channel of image xb (C x H x W) for the band of `pl` starting at output row
-// r0, between their guards, to buf (pl.floats(g, C) long), and their tap rows.
-void build_band(const ConvGeometry& g, const Planes& pl, const float* xb, size_t r0, float* buf, const float** rows) {
+// The planes of every channel of the image at offset xb (C x H x W) for the band of `pl` starting at
+// output row r0, between their guards, to buf (pl.floats(g, C) long), and their tap rows.
+void build_band(const ConvGeometry& g, const Planes& pl, const ConvInput& x, size_t xb, size_t r0, float* buf,
+                const float** rows) {
   std::memset(buf, 0, pl.front(g) * sizeof(float));
   float* xp = buf + pl.front(g);
-  for (size_t c = 0; c < g.c; c++) build_planes(g, pl, xb + c * g.plane(), r0, xp + c * pl.per_channel);
+  for (size_t c = 0; c < g.c; c++) build_planes(g, pl, x, xb + c * g.plane(), r0, xp + c * pl.per_channel);
   std::memset(xp + g.c * pl.per_channel, 0, pl.guard(g) * sizeof(float));
   tap_rows(g, pl, xp, rows);
 }
 
 thread_local std::vector<float> t_planes;
 
-// A thread's buffers for the planes of a band and their tap rows.
+// A thread's buffers for the planes of a band, their tap rows and (uint8 output) the band's products.
 struct BandPlanes {
   std::vector<float> planes;
   std::vector<const float*> rows;
+  std::vector<float> products;
 };
 thread_local BandPlanes t_band;
 
@@ -214,15 +259,16 @@ struct ConvGemm {
   const float* panels;
   const float* bias;
   int act;
-  float* y;
+  ConvOutput y;
 
   // The per-group products over the implicit im2col rows of an output band [r0, r0 + rows), for
   // the output channels [lo, hi) of the computed ones (lo a multiple of MR). With planes `pl`, B is
   // read in place: over phase planes the taps of a channel are shifted views of the same few rows,
   // which stay in cache (measured faster at strides 1 and 2). Without, the rows are the input's
-  // channel planes (pointwise), packed into panels.
+  // channel planes (pointwise), packed into panels. Products go to the float32 output, or (uint8
+  // output) to `products`: each group's hi - lo channels of nrows * OW values, for store_products.
   void problems(std::vector<GemmProblem>& ps, const float* const* rows, const Planes* pl, size_t b, size_t r0,
-                size_t nrows, size_t lo, size_t hi) const {
+                size_t nrows, size_t lo, size_t hi, float* products = nullptr) const {
     const GemmKernels& gk = kernels().gemm;
     const size_t mg = g.mg(), depth = g.depth(), ohw = g.oh * g.ow;
     const size_t panel_floats = ceil_div(mc, gk.mr) * gk.mr * depth;
@@ -246,8 +292,13 @@ struct ConvGemm {
         p.b.pad_period = g.kw;
         p.b.pad_shifts = pl->shifts;
       }
-      p.c = y + (b * g.m + first) * ohw + r0 * g.ow;
-      p.ldc = ohw;
+      if (products) {
+        p.c = products + gi * (hi - lo) * nrows * g.ow;
+        p.ldc = nrows * g.ow;
+      } else {
+        p.c = y.f + (b * g.m + first) * ohw + r0 * g.ow;
+        p.ldc = ohw;
+      }
       if (pitch != g.ow) {
         p.pitch = pitch;
         p.width = g.ow;
@@ -257,17 +308,28 @@ struct ConvGemm {
     }
   }
 
-  void run(const float* x) const {
+  // Quantises the products of problems(..., products) into the uint8 output.
+  void store_products(const float* products, size_t b, size_t r0, size_t nrows, size_t lo, size_t hi) const {
+    const size_t n = nrows * g.ow;
+    for (size_t gi = 0; gi < g.group; gi++) {
+      for (size_t i = lo; i < hi; i++) {
+        y.store((b * g.m + gi * g.mg() + m0 + i) * g.oh * g.ow + r0 * g.ow, products + (gi * (hi - lo) + i - lo) * n, n);
+      }
+    }
+  }
+
+  void run(const ConvInput& x) const {
     const GemmKernels& gk = kernels().gemm;
     const size_t hw = g.plane();
-    const bool pointwise = g.up == 1 && g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 &&
+    // Pointwise reads the input planes in place and writes whole output planes: float32 only.
+    const bool pointwise = x.f && y.f && g.up == 1 && g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 &&
                            g.pl == 0 && g.oh == g.h && g.ow == g.w;
     std::vector<GemmProblem> ps;
     if (pointwise) {
       // The input planes are the B matrix: one pointer per channel.
       std::vector<const float*> rows(g.c);
       for (size_t b = 0; b < g.n; b++) {
-        for (size_t c = 0; c < g.c; c++) rows[c] = x + (b * g.c + c) * hw;
+        for (size_t c = 0; c < g.c; c++) rows[c] = x.f + (b * g.c + c) * hw;
         // Channel planes are far apart: packing B panels reads them as streams (measured faster).
         problems(ps, rows.data(), nullptr, b, 0, g.oh, 0, mc);
         gemm_run(gk, ps.data(), ps.size());
@@ -310,11 +372,14 @@ struct ConvGemm {
               if (built != band_index) {
                 bp.planes.resize(pl.floats(g, g.c));
                 bp.rows.resize(g.c * g.kh * g.kw);
-                build_band(g, pl, x + b * g.c * hw, r0, bp.planes.data(), bp.rows.data());
+                build_band(g, pl, x, b * g.c * hw, r0, bp.planes.data(), bp.rows.data());
                 built = band_index;
               }
-              problems(tps, bp.rows.data(), &pl, b, r0, nrows, k * block, std::min(mc, (k + 1) * block));
+              const size_t lo = k * block, hi = std::min(mc, (k + 1) * block);
+              if (y.q) bp.products.resize(g.group * (hi - lo) * nrows * g.ow);
+              problems(tps, bp.rows.data(), &pl, b, r0, nrows, lo, hi, y.q ? bp.products.data() : nullptr);
               gemm_run(gk, tps.data(), tps.size(), true);
+              if (y.q) store_products(bp.products.data(), b, r0, nrows, lo, hi);
             }
           }
         }
@@ -322,13 +387,15 @@ struct ConvGemm {
       return;
     }
     // Fewer output rows than threads (1-D convolutions): the planes of the whole image, shared,
-    // and the GEMM tiles spread over threads.
+    // and the GEMM tiles spread over threads (uint8 output: the image's products, a row or so).
     Workspace planes(whole.floats(g, g.c));
+    Workspace products(y.q ? g.group * mc * g.oh * g.ow : 0);
     std::vector<const float*> rows(g.c * g.kh * g.kw);
     for (size_t b = 0; b < g.n; b++) {
-      build_band(g, whole, x + b * g.c * hw, 0, planes.data(), rows.data());
-      problems(ps, rows.data(), &whole, b, 0, g.oh, 0, mc);
+      build_band(g, whole, x, b * g.c * hw, 0, planes.data(), rows.data());
+      problems(ps, rows.data(), &whole, b, 0, g.oh, 0, mc, y.q ? products.data() : nullptr);
       gemm_run(gk, ps.data(), ps.size());
+      if (y.q) store_products(products.data(), b, 0, g.oh, 0, mc);
     }
   }
 };
@@ -340,7 +407,8 @@ constexpr size_t kDwBandFloats = 4096;
 // are computed as wide as the planes' rows, a band of rows per kernel call (flat: the columns past
 // OW read padding and are dropped when the band is copied out), so that small planes run whole
 // vectors and few calls instead of a call and a vector tail per row.
-void conv_depthwise(const ConvGeometry& g, const float* x, const float* w, const float* bias, int act, float* y) {
+void conv_depthwise(const ConvGeometry& g, const ConvInput& x, const float* w, const float* bias, int act,
+                    const ConvOutput& y) {
   const Planes pl(g, g.oh, false);
   const size_t taps = g.kh * g.kw;
   const size_t mult = g.mg();
@@ -361,22 +429,27 @@ void conv_depthwise(const ConvGeometry& g, const float* x, const float* w, const
     std::memset(xp + pl.per_channel, 0, pl.guard(g) * sizeof(float));
     for (size_t i = begin; i < end; i++) {
       const size_t b = i / g.c, c = i % g.c;
-      build_planes(g, pl, x + i * g.plane(), 0, xp);
+      build_planes(g, pl, x, i * g.plane(), 0, xp);
       for (size_t t = 0; t < mult; t++) {
         const size_t m = c * mult + t;
-        float* ym = y + (b * g.m + m) * ohw;
+        const size_t ym = (b * g.m + m) * ohw;
         for (size_t r0 = 0; r0 < g.oh; r0 += band) {
           const size_t rows = std::min(band, g.oh - r0);
           // The band's last row ends at OW: nothing past it is computed (or read).
           const size_t n = (rows - 1) * pl.pitch + g.ow;
           const float bm = bias ? bias[m] : 0.0f;
-          if (pl.pitch == g.ow) {
-            dw(n, taps, xp + r0 * pl.pitch, shifts.data(), w + m * taps, bm, act, ym + r0 * g.ow);
+          if (pl.pitch == g.ow && y.f) {
+            dw(n, taps, xp + r0 * pl.pitch, shifts.data(), w + m * taps, bm, act, y.f + ym + r0 * g.ow);
             continue;
           }
           dw(n, taps, xp + r0 * pl.pitch, shifts.data(), w + m * taps, bm, act, out);
           for (size_t r = 0; r < rows; r++) {
-            std::memcpy(ym + (r0 + r) * g.ow, out + r * pl.pitch, g.ow * sizeof(float));
+            const size_t at = ym + (r0 + r) * g.ow;
+            if (y.f) {
+              std::memcpy(y.f + at, out + r * pl.pitch, g.ow * sizeof(float));
+            } else {
+              y.store(at, out + r * pl.pitch, g.ow);
+            }
           }
         }
       }
@@ -405,7 +478,7 @@ bool winograd_fits(const ConvGeometry& g) {
 }
 
 struct WinogradBuffers {
-  std::vector<float> planes, v, m, panel;
+  std::vector<float> planes, v, m, panel, out;  // out: two output rows of a block (uint8 output)
 };
 thread_local WinogradBuffers t_wino;
 
@@ -453,7 +526,8 @@ void winograd_weights(size_t m, size_t c, const float* panels, const MatrixRef& 
 }
 
 // u: the transformed weights (winograd_weights).
-void conv_winograd(const ConvGeometry& g, const float* u, const float* bias, int act, const float* x, float* y) {
+void conv_winograd(const ConvGeometry& g, const float* u, const float* bias, int act, const ConvInput& x,
+                   const ConvOutput& y) {
   const KernelTable& kt = kernels();
   const GemmKernels& gk = kt.gemm;
   const WinogradKernels& wk = kt.winograd;
@@ -496,13 +570,13 @@ void conv_winograd(const ConvGeometry& g, const float* u, const float* bias, int
   const size_t ohw = g.oh * g.ow, hw = g.h * g.w;
   const size_t in_rows = 2 * rows + 2;  // input rows of a block
   for (size_t b = 0; b < g.n; b++) {
-    const float* xb = x + b * c * hw;
-    float* yb = y + b * m * ohw;
+    const size_t xb = b * c * hw, yb = b * m * ohw;
     parallel_for(row_blocks * col_blocks, 1, [&](size_t begin, size_t end) {
       WinogradBuffers& wb = t_wino;
       wb.planes.resize(c * 2 * in_rows * pitch);
       wb.v.resize(16 * padded_stride(c * tp));
       wb.m.resize(16 * padded_stride(mp * tp));
+      if (y.q) wb.out.resize(4 * cols);
       float* planes = wb.planes.data();
       float* v = wb.v.data();
       float* mb = wb.m.data();
@@ -520,7 +594,8 @@ void conv_winograd(const ConvGeometry& g, const float* u, const float* bias, int
                 if (iy < 0 || iy >= static_cast<ptrdiff_t>(g.h) || count[parity] == 0) {
                   std::memset(dst, 0, pitch * sizeof(float));
                 } else {
-                  pad_rows(1, xb + ch * hw + iy * g.w + first[parity], g.w, 2, lead[parity], count[parity], pitch, dst);
+                  const float* src = x.read(xb + ch * hw + iy * g.w + first[parity], 2 * count[parity] - 1);
+                  pad_rows(1, src, g.w, 2, lead[parity], count[parity], pitch, dst);
                 }
               }
             }
@@ -562,9 +637,17 @@ void conv_winograd(const ConvGeometry& g, const float* u, const float* bias, int
         for (size_t oc = 0; oc < m; oc++) {
           for (size_t r = 0; r < nrows; r++) {
             const size_t oy = 2 * (row0 + r);
-            float* y0 = yb + oc * ohw + oy * g.ow + 2 * t0;
-            wk.output(tiles, mb + oc * used + r * colq, ms, bias ? bias[oc] : 0.0f, act, y0,
-                      oy + 1 < g.oh ? y0 + g.ow : nullptr, g.ow - 2 * t0);
+            const size_t at = yb + oc * ohw + oy * g.ow + 2 * t0;
+            const bool below = oy + 1 < g.oh;
+            // uint8 output: the two rows go through wb.out, 2 * cols floats each.
+            float* y0 = y.f ? y.f + at : wb.out.data();
+            float* y1 = below ? (y.f ? y0 + g.ow : y0 + 2 * cols) : nullptr;
+            wk.output(tiles, mb + oc * used + r * colq, ms, bias ? bias[oc] : 0.0f, act, y0, y1, g.ow - 2 * t0);
+            if (y.q) {
+              const size_t width = std::min(2 * tiles, g.ow - 2 * t0);
+              y.store(at, y0, width);
+              if (below) y.store(at + g.ow, y1, width);
+            }
           }
         }
       }
@@ -578,6 +661,15 @@ void pack_winograd(const MatrixRef& src, size_t m, size_t c, float* dst) {
   const PackedInfo info{PackedKind::winograd, kernels().gemm.mr, 1, m, c};
   pack_header(info, dst);
   winograd_weights(m, c, nullptr, src, dst + kPackedHeader);
+}
+
+// Params at, at + 1, at + 2 (when given): a side's form (0 float32, 1 uint8), scale and zero point.
+static bool uint8_side(const Args& a, size_t at, float& scale, float& zero) {
+  if (a.nparams <= at || a.integer(at, 0, 1) == 0) return false;
+  zero = static_cast<float>(a.integer(at + 2, 0, 255));
+  scale = static_cast<float>(a.number(at + 1));
+  if (!(scale > 0.0f) || !std::isfinite(scale)) a.fail("parameter " + std::to_string(at + 1) + " is not a positive scale");
+  return true;
 }
 
 void run_conv2d_f32(const Buf* bufs, size_t nbufs, const double* params, size_t nparams) {
@@ -611,7 +703,12 @@ void run_conv2d_f32(const Buf* bufs, size_t nbufs, const double* params, size_t 
   if (in > 0x1p48 || out > 0x1p48 || planes > 0x1p40 || static_cast<double>(g.m) * g.depth() > 0x1p40) {
     a.fail("tensor sizes are out of range");
   }
-  const float* x = a.buffer<float>(0, g.n * g.c * g.plane());
+  ConvInput x;
+  if (uint8_side(a, 22, x.scale, x.zero)) {
+    x.q = a.buffer<uint8_t>(0, g.n * g.c * g.plane());
+  } else {
+    x.f = a.buffer<float>(0, g.n * g.c * g.plane());
+  }
   const GemmKernels& gk = kernels().gemm;
   const bool winograd = kernels().winograd.input && winograd_fits(g);
   // A weight prepared in Winograd form: the transform is done.
@@ -626,7 +723,12 @@ void run_conv2d_f32(const Buf* bufs, size_t nbufs, const double* params, size_t 
   const bool depthwise = !w.packed && g.cg() == 1 && g.group > 1;
   if (depthwise && w.type != ElemType::f32) a.fail("depthwise weights must be float32");
   const float* bias = has_bias ? a.buffer<float>(2, g.m) : nullptr;
-  float* y = a.buffer<float>(3, g.n * g.m * g.oh * g.ow);
+  ConvOutput y;
+  if (uint8_side(a, 25, y.scale, y.zero)) {
+    y.q = a.buffer<uint8_t>(3, g.n * g.m * g.oh * g.ow);
+  } else {
+    y.f = a.buffer<float>(3, g.n * g.m * g.oh * g.ow);
+  }
   if (g.n == 0 || g.m == 0 || g.oh == 0 || g.ow == 0) return;
   if (depthwise) return conv_depthwise(g, x, static_cast<const float*>(w.data), bias, act, y);
   if (transformed) return conv_winograd(g, w.panels(), bias, act, x, y);

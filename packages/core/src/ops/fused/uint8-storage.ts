@@ -96,6 +96,18 @@ export function quantizeStored(values: ArrayLike<number>, { scale, zeroPoint }: 
   return q;
 }
 
+/**
+ * The quantisation of an operator's output with a StoreUint8 folded into it (planner/fuse-uint8-io.ts:
+ * attributes `store_min` and `store_max`, the static range), or undefined when it outputs float.
+ */
+export function foldedStoreQuantization(attrs: {
+  has(name: string): boolean;
+  float(name: string, fallback: number): number;
+}): Quantization | undefined {
+  if (!attrs.has('store_min')) return undefined;
+  return storageQuantization(attrs.float('store_min', 0), attrs.float('store_max', 0));
+}
+
 export const StoreUint8: OpDef = {
   type: 'StoreUint8',
   domain: 'com.onnxstream',
@@ -128,15 +140,20 @@ export const LoadUint8: OpDef = {
     },
   ],
   run(ctx) {
-    const q = input(ctx, 0);
-    check(q.type === 'uint8' && q.quant !== undefined, 'input must be a quantised uint8 tensor');
-    const { zeroPoint } = q.quant;
-    // In float32 (q - zeroPoint is exact), as the kernel backends' dequantize_8bit.
-    const scale = quantizeStoredScale(q.quant);
-    const data = q.data as Uint8Array;
-    const out = new Float32Array(data.length);
-    for (let i = 0; i < data.length; i++) out[i] = (data[i] - zeroPoint) * scale;
     const to = ctx.attrs.int('to', 1) === UINT8_STORAGE_ONNX_FLOAT16 ? 'float16' : 'float32';
-    return [tensorFromValues(to, out, q.dims)];
+    const q = input(ctx, 0);
+    return [tensorFromValues(to, dequantizeStored(q), q.dims)];
   },
 };
+
+/** The float32 values of a quantised uint8 tensor, as LoadUint8 reads them. */
+export function dequantizeStored(q: Tensor): Float32Array {
+  check(q.type === 'uint8' && q.quant !== undefined, 'input must be a quantised uint8 tensor');
+  const { zeroPoint } = q.quant;
+  // In float32 (q - zeroPoint is exact), as the kernel backends' dequantize_8bit.
+  const scale = quantizeStoredScale(q.quant);
+  const data = q.data as Uint8Array;
+  const out = new Float32Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = (data[i] - zeroPoint) * scale;
+  return out;
+}

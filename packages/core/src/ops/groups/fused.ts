@@ -5,6 +5,7 @@ import { Geglu } from '../fused/geglu.js';
 import { Gelu } from '../fused/gelu.js';
 import { MatMulGeglu } from '../fused/matmul-geglu.js';
 import { Silu } from '../fused/silu.js';
+import { Uint8ChannelBlocks } from '../fused/uint8-channel-blocks.js';
 import { LoadUint8, StoreUint8 } from '../fused/uint8-storage.js';
 import type { OpDef } from '../op.js';
 
@@ -17,4 +18,5 @@ export const FUSED_OPS: readonly OpDef[] = [
   MatMulGeglu,
   Silu,
   StoreUint8,
+  Uint8ChannelBlocks,
 ];

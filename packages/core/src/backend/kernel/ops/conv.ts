@@ -5,9 +5,12 @@
  * instead where the ISA's table runs 3x3 stride-1 convolutions so); streamed ones are packed per
  * call from their stored type, a block of output channels at a time, and a large one may arrive
  * sliced (KernelCall `sliced`): read and run a block of output channels at a time. Output shapes come
- * from the operators' own shape rules; 3-D convolutions run the reference kernel.
+ * from the operators' own shape rules; 3-D convolutions run the reference kernel. A FusedConv with
+ * uint8 loads and stores folded in (planner/fuse-uint8-io.ts) hands the kernel its quantised uint8
+ * input and gets its uint8 output, quantised a band at a time.
  */
-import { Attributes, type KernelCall, type Node, type Tensor } from '../../../index.js';
+import { Attributes, type KernelCall, type Node, type Quantization, type Tensor } from '../../../index.js';
+import { foldedStoreQuantization, quantizeStoredScale } from '../../../ops/fused/uint8-storage.js';
 import type { KernelBinding } from '../binding.js';
 import { PackedKind } from '../kernels.js';
 import { activationCode } from './elementwise.js';
@@ -22,6 +25,7 @@ import {
 } from './gemm.js';
 import { allFloat32, type Derived, derived, type KernelOp, outputTensor, runKernel } from './kernel-op.js';
 import { forEachBlock, wholeWeight } from './sliced.js';
+import { quantised } from './uint8-storage.js';
 
 /** Begin pads of a convolution's spatial axes (auto_pad as core's windowGeometry splits them). */
 function padsBegin(attrs: Attributes, spatial: readonly number[], kernel: readonly number[]): number[] {
@@ -151,8 +155,12 @@ interface ConvGeometry {
 const NO_BIAS = new Float32Array(0);
 
 /** Elements [from, to) of `a`: `a` itself when that is all of it (no view made per call). */
-const span = (a: Float32Array, from: number, to: number): Float32Array =>
-  from === 0 && to === a.length ? a : a.subarray(from, to);
+const span = <T extends Float32Array | Uint8Array>(a: T, from: number, to: number): T =>
+  from === 0 && to === a.length ? a : (a.subarray(from, to) as T);
+
+/** conv2d_f32's form, scale and zero point of one side: float32, or uint8 with `quant`. */
+const sideParams = (quant: Quantization | undefined): number[] =>
+  quant ? [1, quantizeStoredScale(quant), quant.zeroPoint] : [0, 0, 0];
 
 const geometries = new WeakMap<Node, Derived<ConvGeometry | undefined>>();
 
@@ -193,7 +201,11 @@ function convGeometry(
 
 export const convOps: KernelOp = {
   types: ['Conv', 'com.onnxstream::FusedConv'],
-  supports: (_node, types) => types[0] === 'float32' && types[1] === 'float32' && allFloat32(types),
+  // A uint8 input is a folded LoadUint8's (FusedConv only).
+  supports: (node, types) =>
+    (types[0] === 'float32' || (types[0] === 'uint8' && node.domain !== '')) &&
+    types[1] === 'float32' &&
+    allFloat32(types.slice(1)),
   prepareWeight(node: Node, input: number, weight: Tensor, kept: boolean, binding: KernelBinding) {
     if (input !== 1 || weight.dims.length < 3 || weight.dims.length > 4) return undefined;
     const group = new Attributes(node.attributes).int('group', 1);
@@ -227,9 +239,14 @@ export const convOps: KernelOp = {
       }
     }
     const { n, c, storedH, storedW, h, wd, m, oh, ow, kh, kw, group, act, window, up } = g;
-    const y = outputTensor(binding, g.outDims);
-    const xs = x.data as Float32Array;
-    const ys = y.data as Float32Array;
+    if (x.type === 'uint8' && !x.quant) throw new Error('a uint8 input must be a quantised tensor');
+    const store = call.node.domain ? foldedStoreQuantization(call.attrs) : undefined;
+    const y = store
+      ? quantised(binding.allocTensor('uint8', g.outDims), store)
+      : outputTensor(binding, g.outDims);
+    const io = [...sideParams(x.type === 'uint8' ? x.quant : undefined), ...sideParams(store)];
+    const xs = x.data as Float32Array | Uint8Array;
+    const ys = y.data as Float32Array | Uint8Array;
     const bias = (b?.data as Float32Array | undefined) ?? NO_BIAS;
     /** Output channels [m0, m0 + mb) of images [n0, n0 + nb) (contiguous in y when nb is 1 or mb is m). */
     const conv = (w: Tensor, n0: number, nb: number, m0: number, mb: number) =>
@@ -243,7 +260,7 @@ export const convOps: KernelOp = {
           span(bias, b ? m0 : 0, b ? m0 + mb : 0),
           span(ys, (n0 * m + m0) * oh * ow, ((n0 + nb - 1) * m + m0 + mb) * oh * ow),
         ],
-        [nb, c, h, wd, mb, kh, kw, ...window, oh, ow, group, act, b ? 1 : 0, ...weightParams(w), up],
+        [nb, c, h, wd, mb, kh, kw, ...window, oh, ow, group, act, b ? 1 : 0, ...weightParams(w), up, ...io],
       );
     try {
       if (sliced) {

@@ -13,6 +13,7 @@ import { globalPoolOps, poolOps } from './pool.js';
 import { resizeOps } from './resize.js';
 import { softmaxOps } from './softmax.js';
 import { concatOps, sliceOps, splitOps, transposeOps } from './transpose.js';
+import { uint8ChannelBlocksOps } from './uint8-channel-blocks.js';
 import { loadUint8Ops, storeUint8Ops } from './uint8-storage.js';
 
 export const KERNEL_OPS: readonly KernelOp[] = [
@@ -34,6 +35,7 @@ export const KERNEL_OPS: readonly KernelOp[] = [
   dequantizeOps,
   storeUint8Ops,
   loadUint8Ops,
+  uint8ChannelBlocksOps,
   attentionFusedOps,
   sdpaOps,
   onnxAttentionOps,

@@ -15,7 +15,7 @@ import { QuantType } from '../kernels.js';
 import { float16ToFloat32, type KernelOp, runKernel } from './kernel-op.js';
 
 /** `t`, fresh from allocTensor, as a quantised tensor over the same memory (freed with it). */
-function quantised(t: Tensor, quant: Quantization): Tensor {
+export function quantised(t: Tensor, quant: Quantization): Tensor {
   const q = new Tensor('uint8', t.data as Uint8Array, t.dims, quant);
   q.setDisposer(() => t.dispose());
   // A heap that grows (wasm) replaces the memory under the view: take t's view of it again.
