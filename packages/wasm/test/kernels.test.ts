@@ -195,8 +195,8 @@ describe.each(CASES)('wasm kernels: %s', (_label, variant, isa) => {
     expect(worst(t.got[0], t.want[0], 1e-4, 1e-4)).toBeLessThanOrEqual(1);
   });
 
-  it('Conv 3x3 stride 1 (Winograd F(2x2, 3x3) on the SIMD128 table) on edge shapes', async () => {
-    // [N, C, H, W, M, pads (top, left, bottom, right)]: odd and even sizes (partial 2x2 tiles),
+  it('Conv 3x3 stride 1 (Winograd F(4x4, 3x3) on the SIMD128 table) on edge shapes', async () => {
+    // [N, C, H, W, M, pads (top, left, bottom, right)]: sizes of every remainder by 4 (partial 4x4 tiles),
     // channel counts off the tile sizes, no/asymmetric/wide padding, rows wider than a block (C 64,
     // W 150), a batch of two.
     const shapes: [number, number, number, number, number, number[]][] = [
@@ -236,7 +236,7 @@ describe.each(CASES)('wasm kernels: %s', (_label, variant, isa) => {
       };
       const kept = b.prepareWeight!(node, 1, w, true)!;
       const mp = Math.ceil(m / 4) * 4;
-      expect(kept.size, 'prepared weight size').toBe(16 + (winograd ? 16 * mp * c : mp * c * 9));
+      expect(kept.size, 'prepared weight size').toBe(16 + (winograd ? 36 * mp * c : mp * c * 9));
       const half = new Tensor('float16', float32ToHalf(w.data as Float32Array), w.dims);
       const stored = b.prepareWeight!(node, 1, half, false)!;
       const rounded = new Tensor('float32', halfToFloat32(half.data as Uint16Array), w.dims);

@@ -457,24 +457,24 @@ void conv_depthwise(const ConvGeometry& g, const ConvInput& x, const float* w, c
   });
 }
 
-// Winograd F(2x2, 3x3) (kernels/conv/winograd.h) for 3x3 stride-1 convolutions on ISAs whose table
+// Winograd F(4x4, 3x3) (kernels/conv/winograd.h) for 3x3 stride-1 convolutions on ISAs whose table
 // has the transforms. The weights are transformed once when prepared (core's conv.ts packs them in
-// that form, PackedKind::winograd), else per call (16 x M x C floats, GEMM A panels per position).
-// Tasks take blocks of 2x2 output tiles: a few tile rows, or a block of columns of one
-// when a row is wide, sized so that their transformed inputs (16 x C per tile) stay in L2. A task
-// builds its input rows split into even and odd columns, transforms them into the B panels of the
-// 16 GEMMs (the tiles of its rows one after another, each row's rounded up to the vector width),
-// multiplies them into 16 x M values per tile, and transforms those into output rows with bias and
+// that form, PackedKind::winograd), else per call (36 x M x C floats, GEMM A panels per position).
+// Tasks take blocks of 4x4 output tiles: a few tile rows, or a block of columns of one
+// when a row is wide, sized so that their transformed inputs (36 x C per tile) stay in L2. A task
+// builds its input rows split into 4 column phases, transforms them into the B panels of the
+// 36 GEMMs (the tiles of its rows one after another, each row's rounded up to the vector width),
+// multiplies them into 36 x M values per tile, and transforms those into output rows with bias and
 // activation.
-// The transformed weights are 16 x M x C floats, in the heap for the call: above this many bytes
-// (SD's UNet convolutions would take 105 MiB at 1280 x 1280, a wasm heap never gives memory back)
+// The transformed weights are 36 x M x C floats, in the heap for the call: above this many bytes
+// (SD's UNet convolutions would take 236 MiB at 1280 x 1280, a wasm heap never gives memory back)
 // the direct GEMM runs instead. core's conv.ts prepares weights in Winograd form under the same
 // conditions.
 constexpr size_t kWinoWeightBytes = 16 << 20;
 
 bool winograd_fits(const ConvGeometry& g) {
   return g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.group == 1 && g.up == 1 &&
-         g.pt <= 2 && g.pl <= 2 && 16 * g.m * g.c * sizeof(float) <= kWinoWeightBytes;
+         g.pt <= 2 && g.pl <= 2 && kWinoPositions * g.m * g.c * sizeof(float) <= kWinoWeightBytes;
 }
 
 struct WinogradBuffers {
@@ -482,12 +482,14 @@ struct WinogradBuffers {
 };
 thread_local WinogradBuffers t_wino;
 
-// The 16 positions' blocks lie this many floats apart: a multiple of 2 KiB would put the 16 streams
+// The 36 positions' blocks lie this many floats apart: a multiple of 2 KiB would put the streams
 // that the transforms read or write at once in the same cache sets (measured 3 times slower).
 size_t padded_stride(size_t floats) { return floats % 512 == 0 ? floats + 16 : floats; }
 
-// Transformed inputs of a task (16 x C floats per tile).
-constexpr size_t kWinoBlockBytes = 256 * 1024;
+// Transformed inputs of a task (36 x C floats per tile): blocks of more tiles read the transformed
+// weights fewer times (YOLOv8n's Winograd convolutions on SIMD128, one thread: 128 KiB 1.2 times
+// slower than 512 KiB, 1 MiB no faster).
+constexpr size_t kWinoBlockBytes = 512 * 1024;
 
 // U = G g G^T for every output and input channel of an M x C x 3 x 3 weight: position xi's A panels
 // at u + xi * mp * c (mp: M rounded up to MR), from the weight's A panels of [M x C*9] (MR rows each)
@@ -495,6 +497,15 @@ constexpr size_t kWinoBlockBytes = 256 * 1024;
 void winograd_weights(size_t m, size_t c, const float* panels, const MatrixRef& raw, float* u) {
   const GemmKernels& gk = kernels().gemm;
   const size_t mr = gk.mr, mp = ceil_div(m, mr) * mr, depth = c * 9;
+  // G's rows applied to a line of 3 weights, in double (the constants are not binary fractions).
+  const auto line = [](const double (&g)[3], double (&out)[6]) {
+    out[0] = g[0] / 4;
+    out[1] = -(g[0] + g[1] + g[2]) / 6;
+    out[2] = -(g[0] - g[1] + g[2]) / 6;
+    out[3] = g[0] / 24 + g[1] / 12 + g[2] / 6;
+    out[4] = g[0] / 24 - g[1] / 12 + g[2] / 6;
+    out[5] = g[2];
+  };
   parallel_for(mp / mr, 1, [&](size_t begin, size_t end) {
     std::vector<float>& panel = t_wino.panel;
     if (!panels) panel.resize(mr * depth);
@@ -503,21 +514,21 @@ void winograd_weights(size_t m, size_t c, const float* panels, const MatrixRef& 
       if (!panels) gk.pack_a(std::min(mr, m - p * mr), depth, offset(raw, static_cast<ptrdiff_t>(p * mr), 0), panel.data());
       for (size_t ch = 0; ch < c; ch++) {
         for (size_t i = 0; i < mr; i++) {
-          float w[9], gg[4][3];
-          for (size_t t = 0; t < 9; t++) w[t] = src[(ch * 9 + t) * mr + i];
+          // gg = G g (6x3), then each of its rows times G^T.
+          double gg[6][3];
           for (size_t k = 0; k < 3; k++) {
-            gg[0][k] = w[k];
-            gg[1][k] = 0.5f * (w[k] + w[3 + k] + w[6 + k]);
-            gg[2][k] = 0.5f * (w[k] - w[3 + k] + w[6 + k]);
-            gg[3][k] = w[6 + k];
+            const double col[3] = {src[(ch * 9 + k) * mr + i], src[(ch * 9 + 3 + k) * mr + i],
+                                   src[(ch * 9 + 6 + k) * mr + i]};
+            double out[6];
+            line(col, out);
+            for (size_t r = 0; r < 6; r++) gg[r][k] = out[r];
           }
-          float* out = u + p * mr * c + ch * mr + i;
+          float* dst = u + p * mr * c + ch * mr + i;
           const size_t xs = mp * c;
-          for (size_t r = 0; r < 4; r++) {
-            out[(4 * r + 0) * xs] = gg[r][0];
-            out[(4 * r + 1) * xs] = 0.5f * (gg[r][0] + gg[r][1] + gg[r][2]);
-            out[(4 * r + 2) * xs] = 0.5f * (gg[r][0] - gg[r][1] + gg[r][2]);
-            out[(4 * r + 3) * xs] = gg[r][2];
+          for (size_t r = 0; r < 6; r++) {
+            double out[6];
+            line(gg[r], out);
+            for (size_t j = 0; j < 6; j++) dst[(6 * r + j) * xs] = static_cast<float>(out[j]);
           }
         }
       }
@@ -525,19 +536,23 @@ void winograd_weights(size_t m, size_t c, const float* panels, const MatrixRef& 
   });
 }
 
+// Floor of a / b for b > 0.
+ptrdiff_t floor_div(ptrdiff_t a, ptrdiff_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
 // u: the transformed weights (winograd_weights).
 void conv_winograd(const ConvGeometry& g, const float* u, const float* bias, int act, const ConvInput& x,
                    const ConvOutput& y) {
+  constexpr size_t T = kWinoTile, P = kWinoPositions;
   const KernelTable& kt = kernels();
   const GemmKernels& gk = kt.gemm;
   const WinogradKernels& wk = kt.winograd;
   const size_t mr = gk.mr, nr = gk.nr, step = wk.step;
   const size_t c = g.c, m = g.m;
   const size_t mp = ceil_div(m, mr) * mr;
-  const size_t tx = ceil_div(g.ow, 2), ty = ceil_div(g.oh, 2);
+  const size_t tx = ceil_div(g.ow, T), ty = ceil_div(g.oh, T);
   const size_t threads = static_cast<size_t>(pool_threads());
   // A task: `rows` tile rows of `cols` tiles each (cols < tx: one row, a block of columns).
-  const size_t per_tile = 16 * c * sizeof(float);
+  const size_t per_tile = P * c * sizeof(float);
   const size_t fit = std::max<size_t>(1, kWinoBlockBytes / per_tile);
   const size_t txq = ceil_div(tx, step) * step;
   size_t rows = 1, cols = tx;
@@ -551,32 +566,32 @@ void conv_winograd(const ConvGeometry& g, const float* u, const float* bias, int
   const size_t colq = ceil_div(cols, step) * step;      // tiles of a row in the block, rounded up
   const size_t tp = ceil_div(rows * colq, nr) * nr;      // tiles of a block, whole panels
   const size_t col_blocks = ceil_div(tx, cols), row_blocks = ceil_div(ty, rows);
-  // Input rows split into even and odd padded columns: padded column q is input column q - pl; tile t
-  // reads padded columns 2t .. 2t + 3, entries t and t + 1 of each half.
+  // Input rows split into T column phases: padded column q is input column q - pl, entry q / T of
+  // phase q % T; tile t reads padded columns T t .. T t + 5, entries t and t + 1.
   const size_t pitch = ceil_div(tx, nr) * nr + nr + 1;
-  size_t lead[2], count[2];
-  ptrdiff_t first[2];
-  for (size_t parity = 0; parity < 2; parity++) {
-    // Entries i with 2i + parity - pl in [0, W).
+  size_t lead[T], count[T];
+  ptrdiff_t first[T];
+  for (size_t phase = 0; phase < T; phase++) {
+    // Entries i with T i + phase - pl in [0, W).
     const ptrdiff_t pl = static_cast<ptrdiff_t>(g.pl), w = static_cast<ptrdiff_t>(g.w);
-    const ptrdiff_t par = static_cast<ptrdiff_t>(parity);
-    const ptrdiff_t lo = std::max<ptrdiff_t>(0, (pl - par + 1) / 2);
-    const ptrdiff_t hi = std::min<ptrdiff_t>(static_cast<ptrdiff_t>(pitch), (w - 1 + pl - par) / 2 + 1);
-    lead[parity] = static_cast<size_t>(std::min<ptrdiff_t>(lo, static_cast<ptrdiff_t>(pitch)));
-    count[parity] = hi > lo ? static_cast<size_t>(hi - lo) : 0;
-    first[parity] = 2 * lo + par - pl;
+    const ptrdiff_t ph = static_cast<ptrdiff_t>(phase), t = static_cast<ptrdiff_t>(T);
+    const ptrdiff_t lo = std::max<ptrdiff_t>(0, floor_div(pl - ph + t - 1, t));
+    const ptrdiff_t hi = std::min<ptrdiff_t>(static_cast<ptrdiff_t>(pitch), floor_div(w - 1 + pl - ph, t) + 1);
+    lead[phase] = static_cast<size_t>(std::min<ptrdiff_t>(lo, static_cast<ptrdiff_t>(pitch)));
+    count[phase] = hi > lo ? static_cast<size_t>(hi - lo) : 0;
+    first[phase] = t * lo + ph - pl;
   }
   const PadRowsFn pad_rows = kt.pad_rows;
   const size_t ohw = g.oh * g.ow, hw = g.h * g.w;
-  const size_t in_rows = 2 * rows + 2;  // input rows of a block
+  const size_t in_rows = T * rows + 2;  // input rows of a block
   for (size_t b = 0; b < g.n; b++) {
     const size_t xb = b * c * hw, yb = b * m * ohw;
     parallel_for(row_blocks * col_blocks, 1, [&](size_t begin, size_t end) {
       WinogradBuffers& wb = t_wino;
-      wb.planes.resize(c * 2 * in_rows * pitch);
-      wb.v.resize(16 * padded_stride(c * tp));
-      wb.m.resize(16 * padded_stride(mp * tp));
-      if (y.q) wb.out.resize(4 * cols);
+      wb.planes.resize(c * T * in_rows * pitch);
+      wb.v.resize(P * padded_stride(c * tp));
+      wb.m.resize(P * padded_stride(mp * tp));
+      if (y.q) wb.out.resize(T * T * cols);
       float* planes = wb.planes.data();
       float* v = wb.v.data();
       float* mb = wb.m.data();
@@ -585,17 +600,19 @@ void conv_winograd(const ConvGeometry& g, const float* u, const float* bias, int
         const size_t row0 = task / col_blocks * rows, t0 = task % col_blocks * cols;
         const size_t nrows = std::min(rows, ty - row0), tiles = std::min(cols, tx - t0);
         if (built != row0) {
-          // Plane row k of a channel and parity: input row 2 * row0 + k - pt.
+          // Plane row k of a channel and phase: input row T * row0 + k - pt.
           for (size_t ch = 0; ch < c; ch++) {
-            for (size_t parity = 0; parity < 2; parity++) {
-              float* dst = planes + (ch * 2 + parity) * in_rows * pitch;
-              for (size_t k = 0; k < 2 * nrows + 2; k++, dst += pitch) {
-                const ptrdiff_t iy = static_cast<ptrdiff_t>(2 * row0 + k) - static_cast<ptrdiff_t>(g.pt);
-                if (iy < 0 || iy >= static_cast<ptrdiff_t>(g.h) || count[parity] == 0) {
+            for (size_t phase = 0; phase < T; phase++) {
+              float* dst = planes + (ch * T + phase) * in_rows * pitch;
+              for (size_t k = 0; k < T * nrows + 2; k++, dst += pitch) {
+                const ptrdiff_t iy = static_cast<ptrdiff_t>(T * row0 + k) - static_cast<ptrdiff_t>(g.pt);
+                if (iy < 0 || iy >= static_cast<ptrdiff_t>(g.h) || count[phase] == 0) {
                   std::memset(dst, 0, pitch * sizeof(float));
                 } else {
-                  const float* src = x.read(xb + ch * hw + iy * g.w + first[parity], 2 * count[parity] - 1);
-                  pad_rows(1, src, g.w, 2, lead[parity], count[parity], pitch, dst);
+                  // Entries first, first + T, ..., of count: T (count - 1) + 1 elements.
+                  const float* src =
+                      x.read(xb + ch * hw + iy * g.w + first[phase], T * (count[phase] - 1) + 1);
+                  pad_rows(1, src, g.w, T, lead[phase], count[phase], pitch, dst);
                 }
               }
             }
@@ -613,19 +630,18 @@ void conv_winograd(const ConvGeometry& g, const float* u, const float* bias, int
             float* dst = v + q * c + (f - q);
             if (r >= nrows || t >= tq) {
               const size_t n = r >= nrows ? q + nr - f : std::min(q + nr - f, colq - t);
-              for (size_t xi = 0; xi < 16; xi++) {
+              for (size_t xi = 0; xi < P; xi++) {
                 for (size_t ch = 0; ch < c; ch++) std::memset(dst + xi * vs + ch * nr, 0, n * sizeof(float));
               }
               f += n;
               continue;
             }
             const size_t n = std::min(q + nr - f, tq - t);
-            const float* even = planes + 2 * r * pitch + t0 + t;
-            wk.input(n, c, even, even + in_rows * pitch, pitch, 2 * in_rows * pitch, dst, nr, vs);
+            wk.input(n, c, planes + T * r * pitch + t0 + t, in_rows * pitch, pitch, T * in_rows * pitch, dst, nr, vs);
             f += n;
           }
         }
-        for (size_t xi = 0; xi < 16; xi++) {
+        for (size_t xi = 0; xi < P; xi++) {
           for (size_t i0 = 0; i0 < m; i0 += mr) {
             const float* a = u + xi * mp * c + i0 * c;
             for (size_t q = 0; q < used; q += nr) {
@@ -636,17 +652,17 @@ void conv_winograd(const ConvGeometry& g, const float* u, const float* bias, int
         }
         for (size_t oc = 0; oc < m; oc++) {
           for (size_t r = 0; r < nrows; r++) {
-            const size_t oy = 2 * (row0 + r);
-            const size_t at = yb + oc * ohw + oy * g.ow + 2 * t0;
-            const bool below = oy + 1 < g.oh;
-            // uint8 output: the two rows go through wb.out, 2 * cols floats each.
-            float* y0 = y.f ? y.f + at : wb.out.data();
-            float* y1 = below ? (y.f ? y0 + g.ow : y0 + 2 * cols) : nullptr;
-            wk.output(tiles, mb + oc * used + r * colq, ms, bias ? bias[oc] : 0.0f, act, y0, y1, g.ow - 2 * t0);
+            const size_t oy = T * (row0 + r);
+            const size_t at = yb + oc * ohw + oy * g.ow + T * t0;
+            const size_t out_rows = std::min(T, g.oh - oy), limit = g.ow - T * t0;
+            // uint8 output: the tile row's output rows go through wb.out, T * cols floats each.
+            const size_t out_stride = y.f ? g.ow : T * cols;
+            float* out = y.f ? y.f + at : wb.out.data();
+            wk.output(tiles, mb + oc * used + r * colq, ms, bias ? bias[oc] : 0.0f, act, out, out_stride, out_rows,
+                      limit);
             if (y.q) {
-              const size_t width = std::min(2 * tiles, g.ow - 2 * t0);
-              y.store(at, y0, width);
-              if (below) y.store(at + g.ow, y1, width);
+              const size_t width = std::min(T * tiles, limit);
+              for (size_t k = 0; k < out_rows; k++) y.store(at + k * g.ow, out + k * out_stride, width);
             }
           }
         }

@@ -2,7 +2,7 @@
 //
 // gemm_layout: the register tile of the active ISA, for sizing packed buffers, and whether its 3x3
 // stride-1 convolutions take the Winograd path (weights then prepared in that form).
-//   buffers: out (float64[3]: MR, NR, Winograd 1 or 0)
+//   buffers: out (float64[3]: MR, NR, the Winograd transform's positions or 0 without that path)
 //
 // gemm_pack: packs `groups` weight matrices into GEMM panels behind a header (gemm-driver.h).
 //   buffers: src (float32, float16 bits or uint8 by elemType), dst (float32[packed size])
@@ -36,7 +36,7 @@ void run_gemm_layout(const Buf* bufs, size_t nbufs, const double* params, size_t
   double* out = a.buffer<double>(0, 3);
   out[0] = static_cast<double>(kernels().gemm.mr);
   out[1] = static_cast<double>(kernels().gemm.nr);
-  out[2] = kernels().winograd.input ? 1.0 : 0.0;
+  out[2] = kernels().winograd.input ? static_cast<double>(kWinoPositions) : 0.0;
 }
 
 void run_gemm_pack(const Buf* bufs, size_t nbufs, const double* params, size_t nparams) {

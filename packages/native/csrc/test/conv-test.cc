@@ -64,7 +64,7 @@ void run(Check& check, const KernelTable& isa, const KernelTable& scalar) {
   }
   size_t j = 0;
   for (size_t n : test_sizes()) {
-    for (size_t stride : {1, 2, 3}) {
+    for (size_t stride : {1, 2, 3, 4}) {
       const PadCase c = pad_case(n, stride, j++);
       std::vector<float> values(c.src_floats());
       rng.fill(values.data(), values.size(), -1e3f, 1e3f);
@@ -100,7 +100,7 @@ void spec(Check& check, const KernelTable& scalar) {
   }
   size_t j = 0;
   for (size_t n : test_sizes()) {
-    for (size_t stride : {1, 2, 3}) {
+    for (size_t stride : {1, 2, 3, 4}) {
       const PadCase c = pad_case(n, stride, j++);
       std::vector<float> src(c.src_floats()), got(c.dst_floats(), 7.0f), want(c.dst_floats(), 0.0f);
       rng.fill(src.data(), src.size(), -1e3f, 1e3f);

@@ -126,6 +126,15 @@ void pad_rows(size_t rows, const float* src, size_t src_pitch, size_t stride, si
         for (; j + N < n; j += N) S::store(d + j, S::even_lanes(S::load(src + 2 * j), S::load(src + 2 * j + N)));
       }
       for (; j < n; j++) d[j] = src[2 * j];
+    } else if (stride == 4) {
+      // Winograd F(4x4)'s column phases (ops/conv.cc): lanes 0 and 2 of lanes 0 and 2. A vector
+      // reads three floats past its last lane, which the guard keeps among the n.
+      size_t j = 0;
+      if constexpr (requires(typename S::V v) { S::even_lanes(v, v); }) {
+        const auto pick = [&](const float* p) { return S::even_lanes(S::load(p), S::load(p + N)); };
+        for (; j + N < n; j += N) S::store(d + j, S::even_lanes(pick(src + 4 * j), pick(src + 4 * j + 2 * N)));
+      }
+      for (; j < n; j++) d[j] = src[4 * j];
     } else {
       for (size_t j = 0; j < n; j++) d[j] = src[j * stride];
     }

@@ -252,7 +252,7 @@ void gemm_run(const GemmKernels& g, const GemmProblem* problems, size_t count, b
 }
 
 size_t packed_floats(const PackedInfo& info) {
-  const size_t matrices = info.kind == PackedKind::winograd ? kWinogradPositions : info.groups;
+  const size_t matrices = info.kind == PackedKind::winograd ? kWinoPositions : info.groups;
   return kPackedHeader + matrices * div_up(info.rows, info.panel) * info.panel * info.depth;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstddef>
 
+#include "../conv/winograd.h"
 #include "gemm.h"
 
 namespace os {
@@ -55,19 +56,17 @@ void gemm_run(const GemmKernels& g, const GemmProblem* problems, size_t count, b
 
 // Prepacked operand buffers: kPackedHeader floats (kind, panel width, groups, rows, depth; the
 // panels stay 64-byte aligned), then the panels of each group. A winograd buffer holds a 3x3
-// convolution's weights transformed for Winograd F(2x2, 3x3) (ops/conv.cc): A panels of 16 [M x C]
-// matrices, one per position of the 4x4 transform.
+// convolution's weights transformed for Winograd F(4x4, 3x3) (ops/conv.cc): A panels of 36 [M x C]
+// matrices, one per position of the 6x6 transform (kWinoPositions).
 constexpr size_t kPackedHeader = 16;
 enum class PackedKind : int { a = 1, b = 2, winograd = 3 };
 struct PackedInfo {
   PackedKind kind;
   size_t panel;   // MR for A and winograd, NR for B
-  size_t groups;  // independent matrices, one after another (winograd: the 16 positions, 1 here)
+  size_t groups;  // independent matrices, one after another (winograd: 1; its matrices are the positions)
   size_t rows;    // per group: M for A, N for B (the dimension cut into panels)
   size_t depth;   // K (winograd: input channels)
 };
-// Matrices of a winograd buffer.
-constexpr size_t kWinogradPositions = 16;
 // Floats of a packed buffer (header included).
 size_t packed_floats(const PackedInfo& info);
 // Whether `data` (`floats` long) holds a packed buffer of exactly `want` (the panel width included).

@@ -91,9 +91,9 @@ const WINOGRAD_MAX_BYTES = 16 << 20;
  * Whether the kernels run this convolution by Winograd where the ISA has it (conv.cc's
  * winograd_fits): 3x3, stride and dilation 1, one group, no upsampling, begin pads up to 2 (at
  * stride 1 "same" pads do not depend on the input size, so any size stands for it), and its
- * transformed weights (16 x M x C floats) within the bound.
+ * transformed weights (`positions` x M x C floats) within the bound.
  */
-function winogradFits(node: Node, w: readonly number[]): boolean {
+function winogradFits(node: Node, w: readonly number[], positions: number): boolean {
   const attrs = new Attributes(node.attributes);
   const ones = (name: string) => attrs.ints(name, [1, 1]).every((v) => v === 1);
   return (
@@ -105,7 +105,7 @@ function winogradFits(node: Node, w: readonly number[]): boolean {
     ones('dilations') &&
     (!node.domain || attrs.int('upsample', 1) === 1) &&
     padsBegin(attrs, [3, 3], [3, 3]).every((p) => p <= 2) &&
-    16 * w[0] * w[1] * 4 <= WINOGRAD_MAX_BYTES
+    positions * w[0] * w[1] * 4 <= WINOGRAD_MAX_BYTES
   );
 }
 
@@ -212,10 +212,9 @@ export const convOps: KernelOp = {
     const m = weight.dims[0];
     if (isDepthwise(weight.dims, group) || group < 1 || m % group !== 0) return undefined;
     // Kept weights go to the Winograd path transformed once, not per run.
+    const positions = kept ? layout(binding).winograd : 0;
     const kind =
-      kept && winogradFits(node, weight.dims) && layout(binding).winograd
-        ? PackedKind.winograd
-        : PackedKind.a;
+      positions > 0 && winogradFits(node, weight.dims, positions) ? PackedKind.winograd : PackedKind.a;
     return packWeight(binding, weight, kept, kind, group, m / group, weight.size / m, false);
   },
   // Output channels are rows of the weight: a block of them makes a block of output planes.

@@ -62,8 +62,11 @@ interface Layout {
   /** The active ISA's register tile. */
   readonly mr: number;
   readonly nr: number;
-  /** Whether its 3x3 stride-1 convolutions take the Winograd path (PackedKind.winograd). */
-  readonly winograd: boolean;
+  /**
+   * Positions of the Winograd transform its 3x3 stride-1 convolutions take (PackedKind.winograd: a
+   * weight matrix per position), or 0 where they run as a direct GEMM.
+   */
+  readonly winograd: number;
 }
 
 /** The active ISA's packing layout. */
@@ -72,14 +75,11 @@ export function layout(binding: KernelBinding): Layout {
   try {
     runKernel(binding, 'gemm_layout', 0, [out.data as Float64Array], []);
     const [mr, nr, winograd] = out.data as Float64Array;
-    return { mr, nr, winograd: winograd !== 0 };
+    return { mr, nr, winograd };
   } finally {
     out.dispose();
   }
 }
-
-/** Matrices of a Winograd weight: the 16 positions of the 4x4 transform. */
-const WINOGRAD_POSITIONS = 16;
 
 /** The packing source type of a weight, or undefined when it cannot be packed. */
 function sourceOf(t: Tensor): { type: number; scale: number; zero: number } | undefined {
@@ -94,8 +94,8 @@ function sourceOf(t: Tensor): { type: number; scale: number; zero: number } | un
  * Prepares `groups` matrices of `weight` (float32, float16, or quantised uint8) as GEMM operand
  * `kind`: A is cut into MR-row panels of [rows x depth] matrices, B into NR-column panels of
  * [depth x rows] ones (stored transposed: [rows x depth]); winograd transforms one [rows x depth]
- * 3x3 convolution weight (depth: input channels x 9) into A panels of 16 [rows x depth / 9]
- * matrices. Packed only when the provider keeps the result (`kept`); otherwise the kernel packs
+ * 3x3 convolution weight (depth: input channels x 9) into A panels of a [rows x depth / 9]
+ * matrix per position of the transform. Packed only when the provider keeps the result (`kept`); otherwise the kernel packs
  * slices per call from the weight as it is.
  */
 export function packWeight(
@@ -115,12 +115,12 @@ export function packWeight(
     storedWeights.add(weight);
     return weight;
   }
-  const { mr, nr } = layout(binding);
+  const { mr, nr, winograd } = layout(binding);
   const panel = kind === PackedKind.b ? nr : mr;
   const floats =
     HEADER +
     (kind === PackedKind.winograd
-      ? WINOGRAD_POSITIONS * Math.ceil(rows / panel) * panel * (depth / 9)
+      ? winograd * Math.ceil(rows / panel) * panel * (depth / 9)
       : groups * Math.ceil(rows / panel) * panel * depth);
   const out = binding.allocTensor('float32', [floats]);
   runKernel(
