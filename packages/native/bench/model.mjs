@@ -25,7 +25,7 @@ import { checkKernels, createKernelBackend } from '@onnxstream/core/kernel';
 import { testdata } from '@onnxstream/core/testing';
 import { adaptiveRun } from '../dist/backend.js';
 import { binding } from '../dist/binding.js';
-import { nativeTensor } from '../dist/memory.js';
+import { BufferPool, nativeTensor } from '../dist/memory.js';
 import { keeping } from './keeping-provider.mjs';
 
 const args = process.argv.slice(2);
@@ -110,10 +110,12 @@ function backendOf(addon, label, plain = args.includes('plain')) {
     addon.runSync = (...a) => (noop ? undefined : runSync(...a));
   }
   if (args.includes('sync')) addon.run = (id, b, p) => Promise.resolve(addon.runSync(id, b, p));
+  // As the backend does: disposed tensors' buffers reused by size (after the `reuse` and `trace` wraps).
+  const pool = new BufferPool(addon);
   const kernels = {
     name: 'native',
     kernelNames: () => addon.info().kernels,
-    allocTensor: (type, d) => nativeTensor(addon, type, d),
+    allocTensor: (type, d) => nativeTensor(pool, type, d),
     run: plain ? (kernel, buffers, params) => addon.run(kernel, buffers, params) : adaptiveRun(addon),
     runSync: (kernel, buffers, params) => addon.runSync(kernel, buffers, params),
   };
