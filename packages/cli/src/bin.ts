@@ -45,7 +45,7 @@ addEngineFlags(
     .addOption(providerOption())
     .option('--threads <N>', 'compute threads (default: all cores)', positiveInt('--threads'))
     .option('--repeat <N>', 'run N times (RAM provider and timings)', positiveInt('--repeat'), 1)
-    .option('--profile', 'print time per operator type')
+    .option('--profile', 'print time per operator type and the slowest nodes')
     .option('--json', 'print {outputs, runs, peakRssBytes, peakTensorBytes} as JSON'),
 ).action(async (model: string, opts) => {
   process.exitCode = await runCommand(model, opts);

@@ -120,20 +120,36 @@ describe('onnxstream run', () => {
     expect(parseNpy(await readFile(join(out, 'mid_x.npy'))).data).toEqual(new Float32Array([2, 4, 6]));
   });
 
-  it('prints time per operator type with --profile', async () => {
-    const folder = await smallFolder('profile', {
+  /** `onnxstream run --profile` on a Mul and an Add (x * 2 + 1), with `more` flags. */
+  async function profiled(name: string, ...more: string[]) {
+    const folder = await smallFolder(name, {
       'model.txt': TEXT,
       'w.bin': f32(...Array(32).fill(2)),
       'b.bin': f32(1),
     });
-    const x = join(dir, 'x32.npy');
+    const x = join(dir, `${name}.npy`);
     await writeFile(x, encodeNpy(new Tensor('float32', new Float32Array(32).fill(3), [1, 32])));
-    const r = await cli('run', folder, '--input', `x=${x}`, '--output-dir', join(dir, 'p-out'), '--profile');
+    const out = join(dir, `${name}-out`);
+    const r = await cli('run', folder, '--input', `x=${x}`, '--output-dir', out, '--profile', ...more);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/time per operator type/);
-    expect(r.stdout).toMatch(/\n {2}Mul +[\d.]+ ms/);
-    expect(r.stdout).toMatch(/\n {2}Add +[\d.]+ ms/);
-    expect(parseNpy(await readFile(join(dir, 'p-out', 'y.npy'))).data).toEqual(new Float32Array(32).fill(7));
+    expect(parseNpy(await readFile(join(out, 'y.npy'))).data).toEqual(new Float32Array(32).fill(7));
+    return r.stdout;
+  }
+
+  it('prints time per operator type and per node with --profile', async () => {
+    const stdout = await profiled('profile');
+    expect(stdout).toMatch(/time per operator type/);
+    expect(stdout).toMatch(/\n {2}Mul +[\d.]+ ms/);
+    expect(stdout).toMatch(/\n {2}Add +[\d.]+ ms/);
+    // Per node: both nodes, by name and operator type.
+    expect(stdout).toMatch(/time per node \(one run\): 2 nodes took [\d.]+ ms of [\d.]+ ms/);
+    expect(stdout).toMatch(/\n {2}m +Mul +[\d.]+ ms/);
+    expect(stdout).toMatch(/\n {2}a +Add +[\d.]+ ms/);
+  });
+
+  it('prints the mean time per node of the runs after the first with --profile --repeat', async () => {
+    const stdout = await profiled('profile-repeat', '--repeat', '3');
+    expect(stdout).toMatch(/time per node \(mean of runs 2-3\): 2 nodes took [\d.]+ ms of [\d.]+ ms/);
   });
 });
 

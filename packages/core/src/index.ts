@@ -10,7 +10,7 @@ export {
   UnsupportedError,
   WeightsError,
 } from './errors.js';
-export type { OpTime, RunProgress, RunStats } from './executor/executor.js';
+export type { NodeTime, OpTime, RunProgress, RunStats } from './executor/executor.js';
 export { alignedBytes, checkRelativePath, MemoryFiles, type ModelFiles } from './files/model-files.js';
 export { encodeNpy, NpyError, parseNpy } from './formats/npy/npy.js';
 export { readModelTxt } from './formats/onnxstream/model-txt.js';

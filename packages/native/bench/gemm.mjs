@@ -14,7 +14,7 @@ import { checkKernels, createKernelBackend } from '@onnxstream/core/kernel';
 import { encodeOnnxModel } from '@onnxstream/core/onnx';
 import { binding } from '../dist/binding.js';
 import { nativeBackend } from '../dist/index.js';
-import { nativeTensor } from '../dist/memory.js';
+import { BufferPool, nativeTensor } from '../dist/memory.js';
 
 const numbers = process.argv.slice(2).filter((a) => !a.endsWith('.node'));
 const threads = Number(numbers[0] ?? 2);
@@ -43,10 +43,12 @@ function adapt(native) {
 
 /** A kernel backend over one build of the addon. */
 function backendOf(native) {
+  // As the backend does: disposed tensors' buffers reused by size (after `reuse`'s wrap).
+  const pool = new BufferPool(native);
   const kernels = {
     name: 'native',
     kernelNames: () => native.info().kernels,
-    allocTensor: (type, dims) => nativeTensor(native, type, dims),
+    allocTensor: (type, dims) => nativeTensor(pool, type, dims),
     run: (kernel, buffers, params) => native.run(kernel, buffers, params),
     runSync: (kernel, buffers, params) => native.runSync(kernel, buffers, params),
   };

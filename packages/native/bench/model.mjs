@@ -2,7 +2,8 @@
 // in blocks of runs (the machine may be shared): best, 10th percentile and median wall time, median
 // process CPU time and page faults per run, with onnxruntime-node alongside if asked.
 //   node bench/model.mjs [model=ultraface] [runs=200] [threads=2] [addon.node ...] [wasm[:dir] ...]
-//     [spins=W/C,...] [dispatch] [plain] [sync] [reuse] [ort] [profile] [nodes] [noop] [trace]
+//     [spins=W/C,...] [dispatch] [plain] [sync] [reuse] [ort] [profile] [nodes] [noop] [trace] [gaps]
+//     [ortnodes]
 // model: `ultraface` (UltraFace RFB-320, 1x3x240x320), `yolo` (YOLOv8n folder, 1x3x640x640), or a
 // path to an .onnx file or model folder with one float32 input, its dims given as `dims=1,3,H,W`.
 // Weights are kept in memory in their prepared form (like the RAM provider).
@@ -18,7 +19,11 @@
 //   ort          adds onnxruntime-node; `profile`: time per operator type (the first engine);
 //                `nodes`: median, mean and best time and page faults per node (`top=N`: the N
 //                slowest, default 40); `noop`: kernels do nothing (what is
-//                left is JavaScript and allocation); `trace`: large blocks allocated and freed in a run
+//                left is JavaScript and allocation); `trace`: large blocks allocated and freed in a run;
+//                `gaps`: per run of the first engine, time inside kernel calls and time between them
+//                (JavaScript), fastest run, 10th percentile and median (with `noop`: JavaScript alone)
+//   ortnodes     onnxruntime-node's own profile (enableProfiling): kernel time per node, median and
+//                best, and their sums; profiling slows onnxruntime (its wall time is printed beside)
 import { createRequire } from 'node:module';
 import { InferenceSession, Tensor } from '@onnxstream/core';
 import { checkKernels, createKernelBackend } from '@onnxstream/core/kernel';
@@ -34,7 +39,7 @@ const positional = args.filter(
     !a.endsWith('.node') &&
     !a.includes('=') &&
     !a.startsWith('wasm') &&
-    !/^(ort|profile|sync|nodes|reuse|trace|noop|plain|dispatch)$/.test(a),
+    !/^(ort|profile|sync|nodes|reuse|trace|noop|plain|dispatch|gaps|ortnodes)$/.test(a),
 );
 const modelName = positional[0] ?? 'ultraface';
 const runs = Number(positional[1] ?? 200);
@@ -110,6 +115,8 @@ function backendOf(addon, label, plain = args.includes('plain')) {
     addon.runSync = (...a) => (noop ? undefined : runSync(...a));
   }
   if (args.includes('sync')) addon.run = (id, b, p) => Promise.resolve(addon.runSync(id, b, p));
+  if (args.includes('gaps') && !gapsOf) gapsOf = timeKernelCalls(addon);
+  // As the backend does: disposed tensors' buffers reused by size (after the `reuse` and `trace` wraps).
   const pool = new BufferPool(addon);
   const kernels = {
     name: 'native',
@@ -148,6 +155,42 @@ function timeNodes(backend) {
 }
 let tracing = false;
 let noop = false;
+
+/** `gaps`: the first build's kernel calls, timed: per run, time inside them and between them. */
+let gapsOf;
+function timeKernelCalls(addon) {
+  const state = { inside: 0, between: 0, lastEnd: 0, runs: [] };
+  const runSync = addon.runSync.bind(addon);
+  const run = addon.run.bind(addon);
+  const enter = () => {
+    const t = performance.now();
+    if (state.lastEnd) state.between += t - state.lastEnd;
+    return t;
+  };
+  const leave = (t0) => {
+    state.lastEnd = performance.now();
+    state.inside += state.lastEnd - t0;
+  };
+  addon.runSync = (...a) => {
+    const t0 = enter();
+    try {
+      return runSync(...a);
+    } finally {
+      leave(t0);
+    }
+  };
+  addon.run = (...a) => {
+    const t0 = enter();
+    return run(...a).finally(() => leave(t0));
+  };
+  state.begin = () => {
+    state.inside = 0;
+    state.between = 0;
+    state.lastEnd = 0;
+  };
+  state.end = (wall) => state.runs.push([wall, state.inside, state.between]);
+  return state;
+}
 
 const cpuMs = () => {
   const u = process.cpuUsage();
@@ -261,8 +304,10 @@ for (let done = 0; done < runs; done += block) {
       const c0 = cpuMs();
       const f0 = process.resourceUsage().minorPageFault;
       const t0 = performance.now();
+      if (k === 0) gapsOf?.begin();
       await e.run();
       times[k].push(performance.now() - t0);
+      if (k === 0) gapsOf?.end(times[k].at(-1));
       faults[k] += process.resourceUsage().minorPageFault - f0;
       cpus[k].push(cpuMs() - c0);
     }
@@ -282,6 +327,22 @@ for (const [k, e] of engines.entries()) {
       )} ${quantile(times[k], 0.1).toFixed(2).padStart(8)} ${median(times[k]).toFixed(2).padStart(8)} ${median(cpus[k]).toFixed(2).padStart(8)} ${(faults[k] / times[k].length).toFixed(0).padStart(7)}`,
   );
 }
+if (gapsOf) {
+  // Runs by wall time: the fastest, the 10th percentile and the median.
+  const byWall = [...gapsOf.runs].sort((a, b) => a[0] - b[0]);
+  console.log(`${engines[0].label}: wall ms, of which inside kernel calls and between them (JavaScript)`);
+  for (const [what, q] of [
+    ['fastest', 0],
+    ['10 %', 0.1],
+    ['median', 0.5],
+  ]) {
+    const [wall, inside, between] = byWall[Math.floor((byWall.length - 1) * q)];
+    console.log(
+      `  ${what.padEnd(8)} ${wall.toFixed(2).padStart(7)} ${inside.toFixed(2).padStart(7)} ${between.toFixed(2).padStart(7)}`,
+    );
+  }
+}
+if (args.includes('ortnodes')) await ortNodes();
 if (args.includes('trace')) {
   tracing = true;
   await engines[0].run();
@@ -327,3 +388,46 @@ if (args.includes('nodes')) {
   }
 }
 process.exit(0);
+
+/** `ortnodes`: onnxruntime-node's profile of `runs` warm runs: kernel time per node. */
+async function ortNodes() {
+  const { mkdtempSync, readdirSync, readFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const ort = createRequire(new URL('../../core/package.json', import.meta.url))('onnxruntime-node');
+  const dir = mkdtempSync(join(tmpdir(), 'ort-profile-'));
+  const s = await ort.InferenceSession.create(ortPath ?? modelPath, {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    enableProfiling: true,
+    profileFilePrefix: join(dir, 'ort'),
+  });
+  const feeds = { [s.inputNames[0]]: new ort.Tensor('float32', input.data, dims) };
+  for (let i = 0; i < 3; i++) await s.run(feeds);
+  const walls = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await s.run(feeds);
+    walls.push(performance.now() - t0);
+  }
+  await s.endProfiling();
+  const events = JSON.parse(readFileSync(join(dir, readdirSync(dir)[0]), 'utf8'));
+  rmSync(dir, { recursive: true });
+  const perNode = new Map();
+  for (const e of events) {
+    if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
+    const key = `${e.args.op_name} ${e.name.slice(0, -'_kernel_time'.length)} ${e.args.input_type_shape.map((t) => Object.values(t)[0].join('x')).join(' ')}`;
+    if (!perNode.has(key)) perNode.set(key, []);
+    perNode.get(key).push(e.dur / 1000);
+  }
+  // The timed runs only: the last `runs` of each node.
+  const rows = [...perNode].map(([key, ms]) => [key, median(ms.slice(-runs)), Math.min(...ms.slice(-runs))]);
+  const sum = (k) => rows.reduce((s, r) => s + r[k], 0);
+  console.log(
+    `onnxruntime-node profiled, ${runs} runs: wall ms best ${Math.min(...walls).toFixed(2)}, median ${median(walls).toFixed(2)}; ${rows.length} nodes, kernel time sum of medians ${sum(1).toFixed(2)}, of bests ${sum(2).toFixed(2)}; node: median ms, best ms`,
+  );
+  const top = Number(args.find((a) => a.startsWith('top='))?.slice(4) ?? 40);
+  for (const [key, m, best] of rows.sort((a, b) => b[1] - a[1]).slice(0, top)) {
+    console.log(`${m.toFixed(3).padStart(8)} ${best.toFixed(3).padStart(8)}  ${key}`);
+  }
+}

@@ -1,6 +1,13 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { encodeNpy, InferenceSession, parseNpy, type RunStats, type Tensor } from '@onnxstream/core';
+import {
+  encodeNpy,
+  InferenceSession,
+  type NodeTime,
+  parseNpy,
+  type RunStats,
+  type Tensor,
+} from '@onnxstream/core';
 import { createProvider, type ProviderName } from '@onnxstream/providers';
 import { type BackendChoice, chooseBackend } from '../backends.js';
 import { type EngineFlags, engineOptionsWithRanges, safeFileName, splitAssignment } from '../options.js';
@@ -55,9 +62,11 @@ export async function runCommand(model: string, opts: RunCommandOptions): Promis
     let result: Record<string, Tensor> = {};
     let peakTensorBytes = 0;
     let last: RunStats | undefined;
+    const profiled: RunStats[] = [];
     for (let i = 0; i < opts.repeat; i++) {
       result = await session.run(feeds, { outputs: opts.output, profile: opts.profile });
       last = session.lastRunStats!;
+      if (opts.profile) profiled.push(last);
       runs.push({ ms: round(last.ms) });
       peakTensorBytes = Math.max(peakTensorBytes, last.peakTensorBytes);
     }
@@ -76,7 +85,10 @@ export async function runCommand(model: string, opts: RunCommandOptions): Promis
       peakTensorBytes,
     };
     if (opts.json) process.stdout.write(`${JSON.stringify(report)}\n`);
-    else printReport(report, session.backendName, opts.profile ? last : undefined);
+    else {
+      printReport(report, session.backendName, opts.profile ? last : undefined);
+      if (opts.profile) printNodeTimes(profiled);
+    }
     return 0;
   } finally {
     await session.release();
@@ -116,5 +128,36 @@ function printReport(r: RunReport, backend: string, profiled: RunStats | undefin
         `  ${t.opType.padEnd(28)} ${t.ms.toFixed(2).padStart(10)} ms  ${pct.toFixed(1).padStart(5)} %  x${t.count}\n`,
       );
     }
+  }
+}
+
+/** Nodes printed by --profile, slowest first. */
+const PROFILED_NODES = 20;
+
+/**
+ * --profile's time per node (OnnxStream's ops_times_printf): the mean over the runs after the first
+ * (which loads, converts and packs weights) when there are several, the slowest first, and how much
+ * of the run's wall time the nodes took (the rest is the executor's own work between them).
+ */
+function printNodeTimes(runs: readonly RunStats[]): void {
+  const timed = runs.length > 1 ? runs.slice(1) : runs;
+  const first = timed[0]?.nodeTimes;
+  if (!first) return;
+  const nodes: NodeTime[] = first.map((t, i) => ({
+    ...t,
+    ms: timed.reduce((sum, r) => sum + (r.nodeTimes?.[i]?.ms ?? 0), 0) / timed.length,
+  }));
+  const sum = nodes.reduce((s, t) => s + t.ms, 0);
+  const wall = timed.reduce((s, r) => s + r.ms, 0) / timed.length;
+  const out = process.stdout;
+  const which = runs.length > 1 ? `mean of runs 2-${runs.length}` : 'one run';
+  out.write(
+    `time per node (${which}): ${nodes.length} nodes took ${sum.toFixed(2)} ms of ${wall.toFixed(2)} ms; the slowest:\n`,
+  );
+  for (const t of [...nodes].sort((a, b) => b.ms - a.ms).slice(0, PROFILED_NODES)) {
+    const pct = sum > 0 ? (100 * t.ms) / sum : 0;
+    out.write(
+      `  ${t.nodeName.padEnd(28)} ${t.opType.padEnd(16)} ${t.ms.toFixed(3).padStart(9)} ms  ${pct.toFixed(1).padStart(5)} %\n`,
+    );
   }
 }

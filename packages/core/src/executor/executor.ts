@@ -30,7 +30,7 @@ export interface ExecuteOptions {
   readonly backend: Backend;
   readonly signal?: AbortSignal;
   readonly onProgress?: (e: RunProgress) => void;
-  /** Collect wall time per operator type. */
+  /** Collect wall time per operator type and per node. */
   readonly profile?: boolean;
   /** Sees each step's outputs right after its kernel ran (calibration). */
   readonly observe?: (step: Step, outputs: readonly Value[]) => void;
@@ -40,6 +40,13 @@ export interface OpTime {
   readonly opType: string;
   ms: number;
   count: number;
+}
+
+/** One node's wall time in a run (every sample's call together in a batch). */
+export interface NodeTime {
+  readonly nodeName: string;
+  readonly opType: string;
+  ms: number;
 }
 
 export interface RunStats {
@@ -56,6 +63,8 @@ export interface RunStats {
   readonly steps: number;
   /** Per operator type, when profiling. */
   readonly opTimes?: readonly OpTime[];
+  /** Per node in the order the nodes ran, when profiling. */
+  readonly nodeTimes?: readonly NodeTime[];
 }
 
 /**
@@ -77,24 +86,30 @@ class LiveBytes {
   }
 
   add(v: Value): void {
-    for (const t of tensorsOf(v)) {
-      const key = keyOf(t);
-      const n = this.#refs.get(key) ?? 0;
-      this.#refs.set(key, n + 1);
-      if (n === 0) this.bytes += t.byteLength;
-    }
+    if (v instanceof Tensor) this.#addTensor(v);
+    else for (const t of tensorsOf(v)) this.#addTensor(t);
   }
 
   remove(v: Value): void {
-    for (const t of tensorsOf(v)) {
-      const key = keyOf(t);
-      const n = this.#refs.get(key) ?? 0;
-      if (n <= 1) {
-        this.#refs.delete(key);
-        if (n === 1) this.bytes -= t.byteLength;
-        if (t.ownsMemory && !this.#kept.has(key)) t.dispose();
-      } else this.#refs.set(key, n - 1);
-    }
+    if (v instanceof Tensor) this.#removeTensor(v);
+    else for (const t of tensorsOf(v)) this.#removeTensor(t);
+  }
+
+  #addTensor(t: Tensor): void {
+    const key = keyOf(t);
+    const n = this.#refs.get(key) ?? 0;
+    this.#refs.set(key, n + 1);
+    if (n === 0) this.bytes += t.byteLength;
+  }
+
+  #removeTensor(t: Tensor): void {
+    const key = keyOf(t);
+    const n = this.#refs.get(key) ?? 0;
+    if (n <= 1) {
+      this.#refs.delete(key);
+      if (n === 1) this.bytes -= t.byteLength;
+      if (t.ownsMemory && !this.#kept.has(key)) t.dispose();
+    } else this.#refs.set(key, n - 1);
   }
 
   /**
@@ -160,6 +175,9 @@ export async function executePlanBatch(
     }
   });
   const opTimes = options.profile ? new Map<string, OpTime>() : undefined;
+  const nodeTimes: NodeTime[] | undefined = options.profile
+    ? plan.steps.map((s) => ({ nodeName: s.node.name, opType: s.node.opType, ms: 0 }))
+    : undefined;
   let weightBytes = 0;
   // The largest block of the running step's sliced weight: two at most (one read ahead) are held.
   let sliceBytes = 0;
@@ -178,7 +196,7 @@ export async function executePlanBatch(
     nextBytes = step.weights.reduce((sum, w) => sum + w.byteLength, 0);
     const p = Promise.all(step.weights.map((w) => provider.get(w)));
     // The rejection surfaces when the step awaits it; avoid an unhandled-rejection report meanwhile.
-    p.catch(() => {});
+    p.catch(ignore);
     return p;
   };
   const readAhead = provider.readAhead !== false;
@@ -188,81 +206,76 @@ export async function executePlanBatch(
       signal?.throwIfAborted();
       const step = plan.steps[i];
       sliceBytes = 0;
-      let weights: Tensor[] = [];
-      let raws: Tensor[] = [];
+      let weights: readonly Tensor[] = NO_TENSORS;
+      let raws: readonly Tensor[] = NO_TENSORS;
       // Converted weights nobody keeps: released after the step.
       const converted: Tensor[] = [];
       try {
         // A step without weights does not wait a turn for them.
-        raws = next ? await next : [];
+        raws = next ? await next : NO_TENSORS;
         // Requested after the previous step: these are this step's weights, not the next one's.
         if (!readAhead) nextBytes = 0;
-        weights = [];
-        for (const [k, t] of raws.entries()) {
+        // Weights prepared already (a provider keeps them so) are used as they are, in `raws`.
+        let readied: Tensor[] | undefined;
+        for (let k = 0; k < raws.length; k++) {
+          const t = raws[k];
           const ref = step.weights[k];
-          const backend = step.backend;
-          if (backend.isPrepared?.(t)) {
-            weights.push(t);
-            continue;
-          }
-          const to = computeTypeOf(ref);
-          const input = step.node.inputs.indexOf(ref.name);
-          const kept = provider.keeps ? provider.keeps(ref) : provider.update !== undefined;
-          const prepare = (w: Tensor) =>
-            plan.sharedWeights.has(ref.name) ? undefined : backend.prepareWeight?.(step.node, input, w, kept);
-          // A backend may prepare (pack) the stored form itself, converting in the same pass.
-          let ready = t.type === to ? undefined : prepare(t);
-          if (!ready) {
-            // The backend converts in its own memory when it can (no JavaScript garbage per weight).
-            const loaded =
-              t.type === to ? t : ((await backend.convertWeight?.(t, to)) ?? toComputeType(ref, t));
-            const prepared = prepare(loaded);
-            if (prepared && loaded !== t && loaded.ownsMemory) loaded.dispose();
-            ready = prepared ?? loaded;
-          }
+          if (step.backend.isPrepared?.(t)) continue;
+          const ready =
+            t.type === computeTypeOf(ref)
+              ? (prepareFor(plan, step, provider, ref, t) ?? t)
+              : await convertFor(plan, step, provider, ref, t);
+          if (ready === t) continue;
           // Offer the final form, so a caching provider keeps that instead of the file's.
-          if (ready !== t && provider.update?.(ref, ready) !== true) converted.push(ready);
-          weights.push(ready);
+          if (provider.update?.(ref, ready) !== true) converted.push(ready);
+          readied ??= raws.slice();
+          readied[k] = ready;
         }
+        weights = readied ?? raws;
       } catch (e) {
         throw stepError(step, `cannot load weights: ${(e as Error).message}`, e);
       }
       if (readAhead) next = fetch(plan.steps[i + 1]);
       let weightStepBytes = 0;
-      for (const w of weights) weightStepBytes += w.byteLength;
-      for (const ref of step.weights) weightBytes += ref.byteLength;
-      for (const w of weights) live.keep(w);
-      for (const s of step.inputs) if (s.kind === 'const') live.keep(s.tensor);
-      for (const values of samples) {
-        const resolve = (s: Slot): Value | undefined => {
-          switch (s.kind) {
-            case 'none':
-              return undefined;
-            case 'const':
-              return s.tensor;
-            case 'weight': {
-              const k = step.weights.indexOf(s.ref);
-              return k < 0 ? undefined : weights[k];
-            }
-            case 'value': {
-              const v = values[s.id];
-              if (!v) throw stepError(step, `internal: value '${plan.valueNames[s.id]}' is not available`);
-              return v;
-            }
+      // Indexed loops in the step loop: its iterators were a tenth of a small model's garbage.
+      for (let k = 0; k < weights.length; k++) {
+        weightStepBytes += weights[k].byteLength;
+        live.keep(weights[k]);
+      }
+      for (let k = 0; k < step.weights.length; k++) weightBytes += step.weights[k].byteLength;
+      for (let k = 0; k < step.inputs.length; k++) {
+        const s = step.inputs[k];
+        if (s.kind === 'const') live.keep(s.tensor);
+      }
+      // Per step and sample, only what the call itself holds is allocated: a small model's run is
+      // a hundred of these, and its garbage cost a young-generation collection every few runs.
+      for (let sample = 0; sample < samples.length; sample++) {
+        const values = samples[sample];
+        const given: (Value | undefined)[] = new Array(step.inputs.length);
+        // The inputs as tensors: `given` itself unless a value is a sequence or an optional.
+        let tensors = true;
+        for (let k = 0; k < given.length; k++) {
+          const v = resolveSlot(plan, step, weights, values, step.inputs[k]);
+          given[k] = v;
+          if (v !== undefined && !(v instanceof Tensor)) tensors = false;
+        }
+        let donated: boolean[] | undefined;
+        for (let k = 0; k < given.length; k++) {
+          const slot = step.inputs[k];
+          const v = given[k];
+          if (slot.kind === 'value' && v instanceof Tensor && step.free.includes(slot.id) && live.sole(v)) {
+            donated ??= new Array<boolean>(given.length).fill(false);
+            donated[k] = true;
           }
-        };
-        const given = step.inputs.map(resolve);
-        const donated = step.inputs.map(
-          (slot, k) =>
-            slot.kind === 'value' &&
-            step.free.includes(slot.id) &&
-            given[k] instanceof Tensor &&
-            live.sole(given[k]),
-        );
-        const scope = new Map<string, Value>();
-        for (const [name, s] of step.scope) {
-          const v = resolve(s);
-          if (v) scope.set(name, v);
+        }
+        let scope: ReadonlyMap<string, Value> = NO_SCOPE;
+        if (step.scope.length > 0) {
+          const named = new Map<string, Value>();
+          for (const [name, s] of step.scope) {
+            const v = resolveSlot(plan, step, weights, values, s);
+            if (v) named.set(name, v);
+          }
+          scope = named;
         }
         const t0 = opTimes ? performance.now() : 0;
         let outs: Value[];
@@ -272,9 +285,11 @@ export async function executePlanBatch(
             : await step.backend.run({
                 op: step.op,
                 sliced: step.slices ? slicedWeight(step, provider, readSlice) : undefined,
-                inputs: given.map((v) => (v instanceof Tensor ? v : undefined)),
+                inputs: tensors
+                  ? (given as (Tensor | undefined)[])
+                  : given.map((v) => (v instanceof Tensor ? v : undefined)),
                 values: given,
-                donated: donated.some(Boolean) ? donated : undefined,
+                donated,
                 attrs: step.attrs,
                 opset: step.opset,
                 outputCount: step.node.outputs.length,
@@ -287,24 +302,28 @@ export async function executePlanBatch(
           // Errors from a subgraph's operators keep their message, prefixed by the enclosing node.
           throw stepError(step, (e as Error).message, e);
         }
-        if (opTimes) {
+        if (opTimes && nodeTimes) {
+          const ms = performance.now() - t0;
           const key = step.node.opType;
           const entry = opTimes.get(key) ?? { opType: key, ms: 0, count: 0 };
-          entry.ms += performance.now() - t0;
+          entry.ms += ms;
           entry.count++;
           opTimes.set(key, entry);
+          nodeTimes[i].ms += ms;
         }
         options.observe?.(step, outs);
-        step.outputs.forEach((id, k) => {
-          if (id < 0) return;
+        for (let k = 0; k < step.outputs.length; k++) {
+          const id = step.outputs[k];
+          if (id < 0) continue;
           const v = outs[k];
           if (!v) throw stepError(step, `produced ${outs.length} outputs, output ${k} is missing`);
           if (v instanceof Tensor) checkDims(step, k, v);
           values[id] = v;
           live.add(v);
-        });
+        }
         live.mark(weightStepBytes + 2 * sliceBytes + nextBytes);
-        for (const id of step.free) {
+        for (let k = 0; k < step.free.length; k++) {
+          const id = step.free[k];
           const v = values[id];
           if (v) live.remove(v);
           values[id] = undefined;
@@ -312,10 +331,11 @@ export async function executePlanBatch(
       }
       // Hand the weights back (a provider may recycle their buffers) unless a live value still
       // views them (a Reshape of a weight shares its data).
-      raws.forEach((t, k) => {
-        if (!live.references(t)) provider.release?.(step.weights[k], t);
-      });
-      for (const t of converted) if (!live.references(t)) live.disposeKept(t);
+      for (let k = 0; k < raws.length; k++) {
+        if (!live.references(raws[k])) provider.release?.(step.weights[k], raws[k]);
+      }
+      for (let k = 0; k < converted.length; k++)
+        if (!live.references(converted[k])) live.disposeKept(converted[k]);
       if (!readAhead) next = fetch(plan.steps[i + 1]);
       options.onProgress?.({
         stage: 'run',
@@ -345,6 +365,7 @@ export async function executePlanBatch(
       weightBytes,
       steps: plan.steps.length,
       opTimes: opTimes ? [...opTimes.values()].sort((a, b) => b.ms - a.ms) : undefined,
+      nodeTimes,
     },
   };
 }
@@ -353,6 +374,70 @@ export async function executePlanBatch(
  * Step.slices as the kernel call's `sliced`: blocks of rows read through the provider's `getRows`,
  * converted and prepared as the whole weight would be.
  */
+const NO_TENSORS: readonly Tensor[] = Object.freeze([]);
+
+const ignore = () => {};
+
+/** `w` prepared (packed) by its step's backend; undefined when shared by several nodes or left as it is. */
+function prepareFor(
+  plan: Plan,
+  step: Step,
+  provider: WeightsProvider,
+  ref: WeightRef,
+  w: Tensor,
+): Tensor | undefined {
+  if (plan.sharedWeights.has(ref.name)) return undefined;
+  const kept = provider.keeps ? provider.keeps(ref) : provider.update !== undefined;
+  return step.backend.prepareWeight?.(step.node, step.node.inputs.indexOf(ref.name), w, kept);
+}
+
+/** A weight stored in another type than its compute type, converted and prepared. */
+async function convertFor(
+  plan: Plan,
+  step: Step,
+  provider: WeightsProvider,
+  ref: WeightRef,
+  t: Tensor,
+): Promise<Tensor> {
+  // A backend may prepare (pack) the stored form itself, converting in the same pass.
+  const ready = prepareFor(plan, step, provider, ref, t);
+  if (ready) return ready;
+  // The backend converts in its own memory when it can (no JavaScript garbage per weight).
+  const to = computeTypeOf(ref);
+  const loaded = (await step.backend.convertWeight?.(t, to)) ?? toComputeType(ref, t);
+  const prepared = prepareFor(plan, step, provider, ref, loaded);
+  if (prepared && loaded !== t && loaded.ownsMemory) loaded.dispose();
+  return prepared ?? loaded;
+}
+
+/** The scope of a step whose subgraphs read nothing from it. */
+const NO_SCOPE: ReadonlyMap<string, Value> = new Map();
+
+/** The value a step's slot holds in one sample's `values` (weights: the step's, as prepared). */
+function resolveSlot(
+  plan: Plan,
+  step: Step,
+  weights: readonly Tensor[],
+  values: readonly (Value | undefined)[],
+  s: Slot,
+): Value | undefined {
+  switch (s.kind) {
+    case 'none':
+      return undefined;
+    case 'const':
+      return s.tensor;
+    case 'weight': {
+      const k = step.weights.indexOf(s.ref);
+      return k < 0 ? undefined : weights[k];
+    }
+    case 'value': {
+      const v = values[s.id];
+      if (!v) throw stepError(step, `internal: value '${plan.valueNames[s.id]}' is not available`);
+      return v;
+    }
+  }
+}
+
 function slicedWeight(
   step: Step,
   provider: WeightsProvider,

@@ -111,7 +111,7 @@ export interface RunOptions {
   outputs?: readonly string[];
   signal?: AbortSignal;
   onProgress?: (e: RunProgress) => void;
-  /** Collect per-operator-type times in `lastRunStats.opTimes`. */
+  /** Collect times per operator type and per node in `lastRunStats.opTimes` and `nodeTimes`. */
   profile?: boolean;
 }
 

@@ -1,8 +1,9 @@
 /** Shape arithmetic shared by shape inference and kernels. */
 
 export function shapeSize(dims: readonly number[]): number {
+  // Indexed: an iterator would be an allocation per call (a tensor is made per operator call).
   let n = 1;
-  for (const d of dims) n *= d;
+  for (let i = 0; i < dims.length; i++) n *= dims[i];
   return n;
 }
 

@@ -64,7 +64,10 @@ export class Tensor<D extends DataType = DataType> {
     }
     const length = data.length;
     const shape = dims ?? [length];
-    for (const d of shape) {
+    // Indexed loops and slice(): iterators cost an allocation each, and kernel backends make a
+    // tensor per operator call.
+    for (let i = 0; i < shape.length; i++) {
+      const d = shape[i];
       if (!Number.isInteger(d) || d < 0) throw new RangeError(`invalid tensor dims ${formatShape(shape)}`);
     }
     const size = shapeSize(shape);
@@ -72,7 +75,7 @@ export class Tensor<D extends DataType = DataType> {
       throw new RangeError(`tensor data has ${length} elements but dims ${formatShape(shape)} need ${size}`);
     }
     this.type = type;
-    this.dims = Object.freeze([...shape]);
+    this.dims = Object.freeze(shape.slice());
     this.size = size;
     this.#data = data;
     if (quant && type !== 'uint8') throw new TypeError('only uint8 tensors can carry a quantisation');

@@ -220,7 +220,10 @@ export const convOps: KernelOp = {
   // Output channels are rows of the weight: a block of them makes a block of output planes.
   slicedWeight: (node: Node) => (new Attributes(node.attributes).int('group', 1) === 1 ? 1 : undefined),
   async run(call: KernelCall, binding: KernelBinding) {
-    const [x, given, b] = call.inputs as [Tensor, Tensor | undefined, Tensor | undefined];
+    // Indexing, not destructuring or spreading, in this per-call code: each iterator is garbage.
+    const x = call.inputs[0] as Tensor;
+    const given = call.inputs[1];
+    const b = call.inputs[2];
     const sliced = call.sliced?.input === 1 ? call.sliced : undefined;
     const wDims = sliced?.dims ?? packedDims(given) ?? given!.dims;
     const g = derived(geometries, call, [x.dims, wDims], () => convGeometry(call, x.dims, wDims));
@@ -248,8 +251,9 @@ export const convOps: KernelOp = {
     const ys = y.data as Float32Array | Uint8Array;
     const bias = (b?.data as Float32Array | undefined) ?? NO_BIAS;
     /** Output channels [m0, m0 + mb) of images [n0, n0 + nb) (contiguous in y when nb is 1 or mb is m). */
-    const conv = (w: Tensor, n0: number, nb: number, m0: number, mb: number) =>
-      runKernel(
+    const conv = (w: Tensor, n0: number, nb: number, m0: number, mb: number) => {
+      const form = weightParams(w);
+      return runKernel(
         binding,
         'conv2d_f32',
         gemmWork(nb * mb * oh * ow, 1, (c / group) * kh * kw),
@@ -259,8 +263,33 @@ export const convOps: KernelOp = {
           span(bias, b ? m0 : 0, b ? m0 + mb : 0),
           span(ys, (n0 * m + m0) * oh * ow, ((n0 + nb - 1) * m + m0 + mb) * oh * ow),
         ],
-        [nb, c, h, wd, mb, kh, kw, ...window, oh, ow, group, act, b ? 1 : 0, ...weightParams(w), up, ...io],
+        [
+          nb,
+          c,
+          h,
+          wd,
+          mb,
+          kh,
+          kw,
+          window[0],
+          window[1],
+          window[2],
+          window[3],
+          window[4],
+          window[5],
+          oh,
+          ow,
+          group,
+          act,
+          b ? 1 : 0,
+          form[0],
+          form[1],
+          form[2],
+          up,
+          ...io,
+        ],
       );
+    };
     try {
       if (sliced) {
         // A block of output channels at a time (the next block is read while this one runs).
