@@ -286,18 +286,22 @@ describe('onnxstream calibrate and --uint8-arithmetic', () => {
     for (const line of lines) expect(line).toMatch(/^[^,]+,-?\d+\.\d{6},-?\d+\.\d{6}$/);
     expect(lines).toContain('/model.0/act/Sigmoid,0.000000,1.000000');
 
+    /** YOLOv8n in uint8 arithmetic with the calibrated ranges, output0.npy written to `outDir`. */
+    const runUint8 = (outDir: string, ...flags: string[]) =>
+      cli(
+        'run',
+        testdata('yolov8n-onnxstream'),
+        '--input',
+        `images=${images}`,
+        '--uint8-arithmetic',
+        '--range-data',
+        ranges,
+        ...flags,
+        '--output-dir',
+        outDir,
+      );
     const out = join(dir, 'uint8-out');
-    const r = await cli(
-      'run',
-      testdata('yolov8n-onnxstream'),
-      '--input',
-      `images=${images}`,
-      '--uint8-arithmetic',
-      '--range-data',
-      ranges,
-      '--output-dir',
-      out,
-    );
+    const r = await runUint8(out);
     expect(r.code, r.stderr).toBe(0);
     const got = parseNpy(await readFile(join(out, 'output0.npy'))).data as Float32Array;
     const ref = new Float32Array(
@@ -316,18 +320,7 @@ describe('onnxstream calibrate and --uint8-arithmetic', () => {
     expect(boxes).toBeGreaterThan(0);
     // Loads and stores not folded into the operators: the same values.
     const unfolded = join(dir, 'uint8-unfolded');
-    const u = await cli(
-      'run',
-      testdata('yolov8n-onnxstream'),
-      '--input',
-      `images=${images}`,
-      '--uint8-arithmetic',
-      '--range-data',
-      ranges,
-      '--no-fuse-uint8-io',
-      '--output-dir',
-      unfolded,
-    );
+    const u = await runUint8(unfolded, '--no-fuse-uint8-io');
     expect(u.code, u.stderr).toBe(0);
     expect(parseNpy(await readFile(join(unfolded, 'output0.npy'))).data).toEqual(got);
     const missing = await cli(
