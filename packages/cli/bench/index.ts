@@ -330,8 +330,8 @@ function sdScenarios(): Scenario[] {
         ['onnxstream native, prefetch, fp16 arithmetic', 'onnxstream:native:prefetch:fp16arith', sd.unetFp16],
         // The lowest-memory configuration (the CLI's --rpi-lowmem engine settings, fp16 storage).
         [
-          'onnxstream native, nocache, fp16 storage, no block cache',
-          'onnxstream:native:nocache:fp16storage+noblockcache',
+          'onnxstream native, nocache, fp16 storage, 4 MiB block cache',
+          'onnxstream:native:nocache:fp16storage+lowmemcache',
           sd.unetFp16,
         ],
       ],

@@ -3,7 +3,7 @@
  *   node worker.js <engine> <model> <input> <runs> <threads>
  * engine: `ort` (onnxruntime-node) or `onnxstream:<backend>:<provider>[:<mode>+<mode>...]` (backend:
  * native, wasm, reference; modes: fp16arith, fp16storage, uint8arith, the session options below;
- * noblockcache: the native backend returns freed blocks at once, setBufferCache(0)).
+ * lowmemcache: the native backend keeps LOW_MEMORY_BUFFER_CACHE of freed blocks, as --rpi-lowmem).
  * input: `<name>=<dims>@<source>` where source is `f32:<file>` (raw little-endian float32),
  * `random:<seed>`, `const:<value>` (float32) or `int64:<value>` (e.g. token ids); several inputs are
  * joined with `;`. Prints one JSON line.
@@ -26,12 +26,12 @@ const MODES: Readonly<Record<string, SessionOptions>> = {
 };
 
 /** Modes that are not session options. */
-const NO_BLOCK_CACHE = 'noblockcache';
+const LOW_MEMORY_CACHE = 'lowmemcache';
 
 function modeOptions(modes: string | undefined): SessionOptions {
   const options: SessionOptions = {};
   for (const mode of modes?.split('+') ?? []) {
-    if (mode === NO_BLOCK_CACHE) continue;
+    if (mode === LOW_MEMORY_CACHE) continue;
     const set = MODES[mode];
     if (!set) throw new Error(`unknown engine mode '${mode}' (known: ${Object.keys(MODES).join(', ')})`);
     Object.assign(options, set);
@@ -107,9 +107,10 @@ if (engine === 'ort') {
 } else {
   const [, backend, provider, modes] = engine.split(':');
   if (backend === 'native') await import('@onnxstream/native/register');
-  if (modes?.split('+').includes(NO_BLOCK_CACHE)) {
-    if (backend !== 'native') throw new Error(`${NO_BLOCK_CACHE} is a native backend mode`);
-    (await import('@onnxstream/native')).setBufferCache(0);
+  if (modes?.split('+').includes(LOW_MEMORY_CACHE)) {
+    if (backend !== 'native') throw new Error(`${LOW_MEMORY_CACHE} is a native backend mode`);
+    const { setBufferCache, LOW_MEMORY_BUFFER_CACHE } = await import('@onnxstream/native');
+    setBufferCache(LOW_MEMORY_BUFFER_CACHE);
   }
   if (backend === 'wasm') await import('@onnxstream/wasm/register');
   const session = await InferenceSession.create(model, {

@@ -1,4 +1,5 @@
 export {
+  LOW_MEMORY_BUFFER_CACHE,
   nativeAvailability,
   nativeBackend,
   nativeHostAllocator,

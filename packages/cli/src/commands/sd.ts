@@ -255,9 +255,12 @@ export async function sdCommand(opts: SdCommandOptions): Promise<number> {
 
   const modelsPath = await locateModels(kind, opts, mode, bars);
   const backend = await chooseBackend(opts.backend, log);
-  // Lowest memory: freed native blocks go back to the system at once instead of waiting in the
-  // reuse cache (up to 64 MiB; the price is a page fault per page of each new tensor).
-  if (opts.rpiLowmem && backend === 'native') (await import('@onnxstream/native')).setBufferCache(0);
+  // Lowest memory: freed native blocks go back to the system but for a few MiB kept for reuse
+  // (instead of up to 64 MiB; the price is a page fault per page of most new tensors).
+  if (opts.rpiLowmem && backend === 'native') {
+    const { setBufferCache, LOW_MEMORY_BUFFER_CACHE } = await import('@onnxstream/native');
+    setBufferCache(LOW_MEMORY_BUFFER_CACHE);
+  }
   // Node's default young generation holds ~30 MB of heap pages without live data by the end of a
   // streamed UNet evaluation; only a flag given at start-up bounds it.
   if (
