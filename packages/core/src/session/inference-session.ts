@@ -94,8 +94,9 @@ export interface SessionOptions {
   rangeData?: RangeData;
   /**
    * With `uint8Arithmetic` and `fuseOperators`: 2-D convolutions read their uint8 inputs and write
-   * their uint8 outputs directly, a band at a time, instead of through whole float32 copies (default
-   * true; the same values, less memory at the peak).
+   * their uint8 outputs directly, a band at a time, and channel-wise operators (normalisation, Add,
+   * Mul) run between uint8 tensors a block of channels at a time, instead of through whole float32
+   * copies (default true; the same values, less memory at the peak).
    */
   fuseUint8Io?: boolean;
   /**
