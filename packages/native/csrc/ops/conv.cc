@@ -600,19 +600,19 @@ void conv_winograd(const ConvGeometry& g, const float* u, const float* bias, int
         const size_t row0 = task / col_blocks * rows, t0 = task % col_blocks * cols;
         const size_t nrows = std::min(rows, ty - row0), tiles = std::min(cols, tx - t0);
         if (built != row0) {
-          // Plane row k of a channel and phase: input row T * row0 + k - pt.
+          // Plane row k of a channel and phase: input row T * row0 + k - pt. Each input row is read
+          // once (a uint8 input dequantised once) for its T phases.
           for (size_t ch = 0; ch < c; ch++) {
-            for (size_t phase = 0; phase < T; phase++) {
-              float* dst = planes + (ch * T + phase) * in_rows * pitch;
-              for (size_t k = 0; k < T * nrows + 2; k++, dst += pitch) {
-                const ptrdiff_t iy = static_cast<ptrdiff_t>(T * row0 + k) - static_cast<ptrdiff_t>(g.pt);
-                if (iy < 0 || iy >= static_cast<ptrdiff_t>(g.h) || count[phase] == 0) {
+            for (size_t k = 0; k < T * nrows + 2; k++) {
+              const ptrdiff_t iy = static_cast<ptrdiff_t>(T * row0 + k) - static_cast<ptrdiff_t>(g.pt);
+              const bool inside = iy >= 0 && iy < static_cast<ptrdiff_t>(g.h);
+              const float* row = inside ? x.read(xb + ch * hw + iy * g.w, g.w) : nullptr;
+              for (size_t phase = 0; phase < T; phase++) {
+                float* dst = planes + ((ch * T + phase) * in_rows + k) * pitch;
+                if (!inside || count[phase] == 0) {
                   std::memset(dst, 0, pitch * sizeof(float));
                 } else {
-                  // Entries first, first + T, ..., of count: T (count - 1) + 1 elements.
-                  const float* src =
-                      x.read(xb + ch * hw + iy * g.w + first[phase], T * (count[phase] - 1) + 1);
-                  pad_rows(1, src, g.w, T, lead[phase], count[phase], pitch, dst);
+                  pad_rows(1, row + first[phase], g.w, T, lead[phase], count[phase], pitch, dst);
                 }
               }
             }
