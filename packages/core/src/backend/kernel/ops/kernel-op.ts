@@ -176,9 +176,20 @@ export async function float16ToFloat32(binding: KernelBinding, x: Tensor): Promi
   return y;
 }
 
-/** A float32 output tensor in the binding's memory. */
-export function outputTensor(binding: KernelBinding, dims: readonly number[]): Tensor {
-  return binding.allocTensor('float32', dims);
+/** A float32 tensor converted to a new float16 tensor in the binding's memory (f32_to_f16). */
+export async function float32ToFloat16(binding: KernelBinding, x: Tensor): Promise<Tensor> {
+  const y = binding.allocTensor('float16', x.dims);
+  await runKernel(binding, 'f32_to_f16', x.size, [x.data as Float32Array, y.data as Uint16Array], [x.size]);
+  return y;
+}
+
+/** An output tensor in the binding's memory: float32, or float16 where the graph computes in float16. */
+export function outputTensor(
+  binding: KernelBinding,
+  dims: readonly number[],
+  type: 'float32' | 'float16' = 'float32',
+): Tensor {
+  return binding.allocTensor(type, dims);
 }
 
 /**
