@@ -21,13 +21,15 @@
 //   params:  M, N, K, transA, transB, alpha, beta, cMode (0: none; 1: C is one value per column;
 //            2: C[i * cRow + j * cCol]), cRow, cCol, then B's form, scale, zero (ops/weight.h), then
 //            lda (0: dense, K; M when transposed), accumulate (0 or 1; C only as a column bias), then
-//            optionally A's and Y's ElemType (f32 or f16: fp16 arithmetic, computed in float32; a
-//            float16 Y takes no accumulate)
+//            optionally A's and Y's ElemType (f32 or f16: fp16 arithmetic, computed in float32, or
+//            in float16 where the CPU has FP16 arithmetic, B is not prepacked and C is at most a
+//            column bias: kernels/gemm/gemm-f16.h; a float16 Y takes no accumulate)
 #include <algorithm>
 
 #include "../api/api.h"
 #include "../dispatch/kernels.h"
 #include "../kernels/gemm/gemm-driver.h"
+#include "../kernels/gemm/gemm-f16-driver.h"
 #include "../threads/pool.h"
 #include "weight.h"
 
@@ -143,6 +145,9 @@ void run_gemm_f32(const Buf* bufs, size_t nbufs, const double* params, size_t np
       };
     }
   }
+  // Where the CPU has FP16 arithmetic, a plain product (no full C, B not prepacked) runs in float16.
+  const GemmF16Kernels& half = kernels().gemm_f16;
+  if (y_half && half.ukernel && !prefill && gemm_f16_takes(p)) return gemm_f16_run(half, &p, 1, &py16);
   if (y_half) return gemm_run_to_f16(g, &p, 1, &py16, prefill);
   if (prefill) {
     prefill(0, 0, m, py);

@@ -3,13 +3,15 @@
 //            or packed B: one [K x N] matrix for every batch), y (float32[batch*M*N], or float16 bits)
 //   params:  M, K, N, batch, B's form, scale, zero (ops/weight.h), then aOff[batch], bOff[batch]
 //            (element offsets; TS computes them from the broadcast shapes), then optionally A's and
-//            Y's ElemType (f32 or f16: fp16 arithmetic, computed in float32)
+//            Y's ElemType (f32 or f16: fp16 arithmetic, computed in float32, or in float16 where the
+//            CPU has FP16 arithmetic and B is not prepacked: kernels/gemm/gemm-f16.h)
 #include <algorithm>
 #include <vector>
 
 #include "../api/api.h"
 #include "../dispatch/kernels.h"
 #include "../kernels/gemm/gemm-driver.h"
+#include "../kernels/gemm/gemm-f16-driver.h"
 #include "weight.h"
 
 namespace os {
@@ -52,6 +54,9 @@ void run_matmul_f32(const Buf* bufs, size_t nbufs, const double* params, size_t 
   uint16_t* py16 = y_half ? a.buffer<uint16_t>(2, batch * m * n) : nullptr;
   if (batch == 0 || m == 0 || n == 0) return;
   std::vector<uint16_t*> out16(y_half ? batch : 0);
+  // A float16 result of a weight not prepacked (float32 panels), where the CPU has FP16 arithmetic:
+  // the float16 GEMM, which packs per call.
+  const bool half_gemm = y_half && !wb.packed && kernels().gemm_f16.ukernel;
 
   // The products of columns [j0, j0 + cols) of every batch, with B's panels `packed` or packed per tile.
   std::vector<GemmProblem> problems(batch);
@@ -74,11 +79,12 @@ void run_matmul_f32(const Buf* bufs, size_t nbufs, const double* params, size_t 
       }
       p.ldc = n;
     }
+    if (half_gemm) return gemm_f16_run(kernels().gemm_f16, problems.data(), problems.size(), out16.data());
     if (y_half) return gemm_run_to_f16(g, problems.data(), problems.size(), out16.data());
     gemm_run(g, problems.data(), problems.size());
   };
   if (wb.packed) return run(0, n, wb.panels());
-  if (!shared_b || batch * m <= 2 * g.mr) return run(0, n, nullptr);
+  if (!shared_b || batch * m <= 2 * g.mr || half_gemm) return run(0, n, nullptr);
   const size_t fit = kSliceBytes / sizeof(float) / std::max<size_t>(k, 1) / g.nr * g.nr;
   const size_t slice = std::min(n, std::max(fit, g.nr));
   Workspace temp(packed_floats(PackedInfo{PackedKind::b, g.nr, 1, slice, k}));
