@@ -1,10 +1,12 @@
 /**
- * fp16 arithmetic: Conv/FusedConv, MatMul and Gemm over float16 tensors on the native kernels, which
- * convert as they pack and store and compute in float32 (on x86; ARM64 with FP16 arithmetic runs the
- * float16 GEMM for MatMul/Gemm, checked by the C++ kernel tests). Against the reference kernels on
- * the same float16 inputs: both sum in float32 and round once to float16, in different orders, so
- * a result may land one float16 step away (rtol 2^-10) where the float32 sums straddle a rounding
- * boundary, plus the float32 sums' own difference near zero (atol).
+ * fp16 arithmetic: Conv/FusedConv, MatMul, Gemm and the elementwise operators over float16 tensors
+ * on the native kernels, which convert as they pack, read and store and compute in float32 (on x86;
+ * ARM64 with FP16 arithmetic runs the float16 GEMM for MatMul/Gemm, checked by the C++ kernel
+ * tests). Against the reference kernels on the same float16 inputs: products sum in float32 and
+ * round once to float16 in both, in different orders, so a result may land one float16 step away
+ * (rtol 2^-10) where the float32 sums straddle a rounding boundary, plus the float32 sums' own
+ * difference near zero (atol). Elementwise results round the same float32 value (the activations
+ * within a few float32 ulps of the reference's): one step at most.
  */
 import {
   type AttrInput,
@@ -97,6 +99,37 @@ async function both(
 }
 
 describe.each(nativeInfo().isas)('float16 operators on the native kernels, %s', (isa) => {
+  it.each<{
+    type: string;
+    domain?: string;
+    a: number[];
+    b?: number[];
+    attrs?: Record<string, AttrInput>;
+    atol?: number;
+  }>([
+    { type: 'Add', a: [3, 33], b: [33] },
+    { type: 'Mul', a: [2, 3, 17], b: [2, 1, 17] },
+    { type: 'Sub', a: [1000], b: [] },
+    { type: 'Div', a: [], b: [3, 5] },
+    {
+      type: 'FusedAdd',
+      domain: 'com.onnxstream',
+      a: [1, 16, 9, 9],
+      b: [16, 1, 1],
+      attrs: { activation: 'silu' },
+    },
+    { type: 'FusedAdd', domain: 'com.onnxstream', a: [4, 5000], b: [4, 5000], attrs: { activation: 'relu' } },
+    { type: 'Sigmoid', a: [3, 4100] },
+    { type: 'Silu', domain: 'com.onnxstream', a: [2, 77] },
+    { type: 'Gelu', domain: 'com.onnxstream', a: [50], atol: 1.5e-6 }, // its float32 bound (elementwise.test.ts)
+    { type: 'Tanh', a: [33] },
+  ])('$type $a $b', async ({ type, domain, a, b, attrs, atol }) => {
+    useIsa(isa);
+    const inputs = b ? [half(a, 9, -3, 3), half(b, 10, -3, 3)] : [half(a, 9, -6, 6)];
+    const [native, reference] = await both(type, domain ?? '', inputs, attrs ?? {});
+    expect(worstHalf(native, reference, atol ?? 2 ** -24)).toBeLessThanOrEqual(1);
+  });
+
   it.each<{ name: string; x: number[]; w: number[]; attrs: Record<string, AttrInput>; act?: string }>([
     { name: '3x3 same', x: [1, 8, 9, 11], w: [12, 8, 3, 3], attrs: { pads: [1, 1, 1, 1] } },
     {

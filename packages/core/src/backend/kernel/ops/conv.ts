@@ -15,7 +15,6 @@ import type { KernelBinding } from '../binding.js';
 import { PackedKind } from '../kernels.js';
 import { activationCode } from './elementwise.js';
 import {
-  allFloat16,
   gemmWork,
   inferDims,
   isPreparedWeight,
@@ -25,6 +24,7 @@ import {
   weightParams,
 } from './gemm.js';
 import {
+  allFloat16,
   allFloat32,
   type Derived,
   derived,

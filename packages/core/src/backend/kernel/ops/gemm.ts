@@ -17,6 +17,7 @@ import {
 import type { KernelBinding } from '../binding.js';
 import { ElemType, PackedKind } from '../kernels.js';
 import {
+  allFloat16,
   allFloat32,
   float16ToFloat32,
   inferOutputDims,
@@ -206,13 +207,6 @@ export function slicedGemm(
     );
   });
 }
-
-/**
- * Whether types are those of fp16 arithmetic (float16 everywhere the float32 kernel takes float32),
- * which the GEMM and convolution kernels read and write converting as they go.
- */
-export const allFloat16 = (types: readonly (DataType | undefined)[]): boolean =>
-  types[0] === 'float16' && types.every((t) => t === undefined || t === 'float16');
 
 export const gemmOp: KernelOp = {
   types: ['Gemm'],

@@ -201,20 +201,28 @@ export function elementwiseOutput(
   binding: KernelBinding,
   dims: readonly number[],
   candidates: readonly number[],
+  type: 'float32' | 'float16' = 'float32',
 ): Tensor {
   for (const k of candidates) {
     const t = call.inputs[k];
     if (
       call.donated?.[k] &&
-      t?.type === 'float32' &&
+      t?.type === type &&
       t.dims.length === dims.length &&
       t.dims.every((d, i) => d === dims[i])
     ) {
       return t;
     }
   }
-  return outputTensor(binding, dims);
+  return outputTensor(binding, dims, type);
 }
+
+/**
+ * Whether types are those of fp16 arithmetic (float16 everywhere the float32 kernel takes float32),
+ * which the kernels read and write converting as they go.
+ */
+export const allFloat16 = (types: readonly (DataType | undefined)[]): boolean =>
+  types[0] === 'float16' && types.every((t) => t === undefined || t === 'float16');
 
 export const allFloat32 = (types: readonly (DataType | undefined)[]): boolean =>
   types.every((t) => t === undefined || t === 'float32');

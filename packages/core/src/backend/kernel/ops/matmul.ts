@@ -14,9 +14,9 @@ import {
 } from '../../../index.js';
 import type { KernelBinding } from '../binding.js';
 import { ElemType, PackedKind } from '../kernels.js';
-import { allFloat16, gemmWork, inferDims, packedDims, packWeight, slicedGemm, weightParams } from './gemm.js';
+import { gemmWork, inferDims, packedDims, packWeight, slicedGemm, weightParams } from './gemm.js';
 import type { KernelOp } from './kernel-op.js';
-import { float32ToFloat16, outputTensor, runKernel } from './kernel-op.js';
+import { allFloat16, float32ToFloat16, outputTensor, runKernel } from './kernel-op.js';
 import { wholeWeight } from './sliced.js';
 
 /** Element offsets of each output batch's A and B matrices, from numpy broadcasting of batch dims. */
