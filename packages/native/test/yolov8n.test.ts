@@ -37,8 +37,9 @@ const mae = (a: Float32Array, b: Float32Array, from: number, to: number) => {
   return s / (to - from);
 };
 
-// float16 arithmetic: the native kernels compute each operator in float32 between casts, and its
-// result is rounded to float16 like OnnxStream's fp16 mode; no operator falls back to the reference.
+// float16 arithmetic: convolutions and elementwise operators read and write float16, the others run
+// in float32 between casts; each operator computes in float32 and its result is rounded to float16
+// like OnnxStream's fp16 mode; no operator falls back to the reference.
 describe('YOLOv8n on the native backend with fp16 arithmetic', () => {
   it('matches OnnxStream run with fp16 arithmetic, every computing operator native', async () => {
     useIsa(nativeInfo().isas.at(-1)!);
