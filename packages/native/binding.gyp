@@ -15,7 +15,7 @@
       "ldflags": ["-pthread"],
       "conditions": [
         ["target_arch=='x64'", { "dependencies": ["os_isa_avx2", "os_isa_avx512"] }],
-        ["target_arch=='arm64'", { "dependencies": ["os_isa_neon"] }]
+        ["target_arch=='arm64'", { "dependencies": ["os_isa_neon", "os_isa_neonfp16"] }]
       ]
     }
   ],
@@ -42,6 +42,12 @@
           "target_name": "os_isa_neon",
           "type": "static_library",
           "sources": ["<!@(node scripts/sources.cjs neon)"]
+        },
+        {
+          "target_name": "os_isa_neonfp16",
+          "type": "static_library",
+          "sources": ["<!@(node scripts/sources.cjs neonfp16)"],
+          "cflags_cc": ["-march=armv8.2-a+fp16"]
         }
       ]
     }]

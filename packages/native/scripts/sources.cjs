@@ -1,11 +1,11 @@
 // Lists the C++ sources of one build group, relative to the package root, for binding.gyp and the
 // wasm build. A file whose name ends in -<isa>.cc belongs to that ISA and is compiled with its
 // flags only; csrc/test/ holds the kernel tests.
-//   node scripts/sources.cjs portable|avx2|avx512|neon|wasmsimd
+//   node scripts/sources.cjs portable|avx2|avx512|neon|neonfp16|wasmsimd
 const { readdirSync } = require('node:fs');
 const { join, relative } = require('node:path');
 
-const ISAS = ['scalar', 'avx2', 'avx512', 'neon', 'wasmsimd'];
+const ISAS = ['scalar', 'avx2', 'avx512', 'neon', 'neonfp16', 'wasmsimd'];
 const root = join(__dirname, '..');
 const group = process.argv[2];
 if (group !== 'portable' && !ISAS.includes(group)) {

@@ -3,6 +3,11 @@
 #include <cstring>
 #include <initializer_list>
 
+#if defined(__aarch64__) && defined(__linux__)
+#include <asm/hwcap.h>
+#include <sys/auxv.h>
+#endif
+
 namespace os {
 
 const char* isa_name(Isa isa) {
@@ -50,6 +55,14 @@ bool isa_supported(Isa isa) {
     default:
       return false;
   }
+}
+
+bool cpu_has_fp16_arithmetic() {
+#if defined(__aarch64__) && defined(__linux__)
+  return (getauxval(AT_HWCAP) & HWCAP_ASIMDHP) != 0;
+#else
+  return false;
+#endif
 }
 
 Isa best_isa() {

@@ -19,5 +19,8 @@ bool isa_from_name(const char* name, Isa* out);
 bool isa_supported(Isa isa);
 // The best supported ISA.
 Isa best_isa();
+// Whether the CPU runs half-precision arithmetic instructions (AArch64: ARMv8.2-A FP16, Linux
+// HWCAP_ASIMDHP); false elsewhere (x86 without AVX512-FP16 kernels, wasm).
+bool cpu_has_fp16_arithmetic();
 
 }  // namespace os

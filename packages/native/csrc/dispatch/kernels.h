@@ -11,6 +11,7 @@
 #include "../kernels/softmax/softmax.h"
 #include "../kernels/transpose/transpose.h"
 #include "../kernels/gemm/gemm.h"
+#include "../kernels/gemm/gemm-f16.h"
 #include "../kernels/conv/conv.h"
 #include "../kernels/conv/winograd.h"
 #include "isa.h"
@@ -40,6 +41,8 @@ struct KernelTable {
   AttnSoftmaxFn attn_softmax;
   AttnFinishFn attn_finish;
   GemmKernels gemm;
+  // float16 products in float16 arithmetic where the CPU has it (ARM asimdhp), else unset (mr 0).
+  GemmF16Kernels gemm_f16;
   DwConvFn dwconv;
   PadRowsFn pad_rows;
   // 3x3 stride-1 convolutions by Winograd F(2x2, 3x3) where set (ISAs without FMA).

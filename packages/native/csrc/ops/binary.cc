@@ -1,14 +1,17 @@
 // binary_f32: y = act(a op b) with numpy broadcasting, described by strides.
-//   buffers: a, b, y (float32)
+//   buffers: a, b, y (float32, or all three float16 bits)
 //   params:  op (BinaryOp), activation (UnaryOp, or -1 for none), alpha, beta, rank,
 //            dims[rank] (output), astrides[rank], bstrides[rank] (element strides; 0 on broadcast
-//            axes; the innermost stride of each input is 0 or 1)
+//            axes; the innermost stride of each input is 0 or 1), then optionally the element type
+//            (ElemType f32 or f16: fp16 arithmetic, each piece converted to float32 and back, the
+//            result rounded before the activation and after it, as two operators would)
 #include <algorithm>
 #include <vector>
 
 #include "../api/api.h"
 #include "../dispatch/kernels.h"
 #include "../threads/pool.h"
+#include "half-rows.h"
 
 namespace os {
 
@@ -19,7 +22,11 @@ void run_binary_f32(const Buf* bufs, size_t nbufs, const double* params, size_t 
   const auto alpha = static_cast<float>(a.number(2));
   const auto beta = static_cast<float>(a.number(3));
   auto rank = static_cast<size_t>(a.integer(4, 1, 16));
-  if (nparams != 5 + 3 * rank) a.fail("expects " + std::to_string(5 + 3 * rank) + " parameters for rank " + std::to_string(rank));
+  if (nparams != 5 + 3 * rank && nparams != 6 + 3 * rank) {
+    a.fail("expects " + std::to_string(5 + 3 * rank) + " or " + std::to_string(6 + 3 * rank) + " parameters for rank " +
+           std::to_string(rank));
+  }
+  const bool half = nparams == 6 + 3 * rank && a.integer(5 + 3 * rank, 0, 1) != 0;
   std::vector<size_t> dims(rank), as(rank), bs(rank);
   size_t total = 1, alast = 0, blast = 0;
   for (size_t i = 0; i < rank; i++) {
@@ -34,9 +41,12 @@ void run_binary_f32(const Buf* bufs, size_t nbufs, const double* params, size_t 
   }
   if (total == 0) return;
   if (as[rank - 1] > 1 || bs[rank - 1] > 1) a.fail("innermost strides must be 0 or 1");
-  const float* pa = a.buffer<float>(0, alast + 1);
-  const float* pb = a.buffer<float>(1, blast + 1);
-  float* py = a.buffer<float>(2, total);
+  if (half) a.buffer<uint16_t>(0, alast + 1), a.buffer<uint16_t>(1, blast + 1), a.buffer<uint16_t>(2, total);
+  const float* pa = half ? nullptr : a.buffer<float>(0, alast + 1);
+  const float* pb = half ? nullptr : a.buffer<float>(1, blast + 1);
+  float* py = half ? nullptr : a.buffer<float>(2, total);
+  const HalfRows h{static_cast<const uint16_t*>(bufs[0].data), static_cast<const uint16_t*>(bufs[1].data),
+                   static_cast<uint16_t*>(bufs[2].data)};
   // Axes of size 1 dropped, and each axis merged into the next when both inputs step over it as
   // over the next one's whole extent (contiguous, or broadcast in both): a [1, 4420, 2] * scalar
   // product is then one row of 8840 values, not 4420 kernel calls of 2.
@@ -78,6 +88,10 @@ void run_binary_f32(const Buf* bufs, size_t nbufs, const double* params, size_t 
         rem /= dims[d];
         oa += i * as[d];
         ob += i * bs[d];
+      }
+      if (half) {
+        h.binary(op, static_cast<int>(act), alpha, beta, n, oa + j0 * ia, ia, ob + j0 * ib, ib, r * inner + j0);
+        continue;
       }
       float* yr = py + r * inner + j0;
       k.vbinary(op, n, pa + oa + j0 * ia, ia, pb + ob + j0 * ib, ib, yr);

@@ -11,7 +11,8 @@
 //            copy never exists (SD's VAE upsamplers: 256 MiB at 512x512); then optionally the
 //            input's form, scale, zero and the output's form, scale, zero: form 1 is uint8 (static
 //            uint8 activations: x holds uint8[N*C*H*W] read as (q - zero) * scale, y gets
-//            uint8[N*M*OH*OW] = saturate(round_half_even(v / scale) + zero)), 0 is float32
+//            uint8[N*M*OH*OW] = saturate(round_half_even(v / scale) + zero)), 2 float16 (fp16
+//            arithmetic: converted like uint8, computed in float32), 0 float32
 //
 // As GEMM per image and group: M/group output channels x output pixels x C/group*kh*kw. B is never
 // materialised as an im2col matrix: the input is copied into zero-padded "phase planes" (one per
@@ -57,32 +58,55 @@ struct ConvGeometry {
 
 size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
 
-// The input as the convolution reads it: float32, or uint8 dequantised row by row as it is read.
+// The input as the convolution reads it: float32, or converted row by row as it is read from
+// uint8 (dequantised) or float16 (`half`).
 struct ConvInput {
   const float* f = nullptr;
-  const uint8_t* q = nullptr;
+  const void* q = nullptr;
+  bool half = false;
   float scale = 1.0f, zero = 0.0f;
 
-  // Elements [at, at + n) as floats: the float32 input itself, or the bytes dequantised into the
+  // Elements [at, at + n) as floats: the float32 input itself, or the values converted into the
   // calling thread's row buffer (valid until its next read).
   const float* read(size_t at, size_t n) const {
     if (f) return f + at;
     thread_local std::vector<float> row;
     if (row.size() < n) row.resize(n);
-    kernels().dequantize(QuantType::u8, n, q + at, row.data(), scale, zero);
+    if (half) {
+      kernels().f16_to_f32(n, static_cast<const uint16_t*>(q) + at, row.data());
+    } else {
+      kernels().dequantize(QuantType::u8, n, static_cast<const uint8_t*>(q) + at, row.data(), scale, zero);
+    }
     return row.data();
   }
 };
 
-// The output as the convolution writes it: float32 in place, or uint8 quantised from float tiles.
+// The output as the convolution writes it: float32 in place, or converted from float tiles to
+// uint8 (quantised) or float16 (`half`).
 struct ConvOutput {
   float* f = nullptr;
-  uint8_t* q = nullptr;
+  void* q = nullptr;
+  bool half = false;
+  // float16: the fused activation, applied here to the products rounded to float16 (an unfused
+  // Conv's result is float16 before its activation runs: the reference's FusedConv).
+  int act = -1;
   float scale = 1.0f, zero = 0.0f;
 
-  // Quantises n computed values into elements [at, at + n) of the uint8 output.
+  // Converts n computed values into elements [at, at + n) of the uint8 or float16 output.
   void store(size_t at, const float* v, size_t n) const {
-    kernels().quantize(QuantType::u8, n, v, q + at, scale, zero);
+    if (half) {
+      uint16_t* out = static_cast<uint16_t*>(q) + at;
+      const KernelTable& k = kernels();
+      k.f32_to_f16(n, v, out);
+      if (act < 0) return;
+      thread_local std::vector<float> rounded;
+      if (rounded.size() < n) rounded.resize(n);
+      k.f16_to_f32(n, out, rounded.data());
+      k.vunary(static_cast<UnaryOp>(act), n, rounded.data(), rounded.data(), 0.0f, 0.0f);
+      k.f32_to_f16(n, rounded.data(), out);
+    } else {
+      kernels().quantize(QuantType::u8, n, v, static_cast<uint8_t*>(q) + at, scale, zero);
+    }
   }
 };
 
@@ -679,13 +703,15 @@ void pack_winograd(const MatrixRef& src, size_t m, size_t c, float* dst) {
   winograd_weights(m, c, nullptr, src, dst + kPackedHeader);
 }
 
-// Params at, at + 1, at + 2 (when given): a side's form (0 float32, 1 uint8), scale and zero point.
-static bool uint8_side(const Args& a, size_t at, float& scale, float& zero) {
-  if (a.nparams <= at || a.integer(at, 0, 1) == 0) return false;
+// A side's form (params at, at + 1, at + 2 when given: form, scale, zero point).
+enum class SideForm : int { f32 = 0, u8 = 1, f16 = 2 };
+static SideForm side_form(const Args& a, size_t at, float& scale, float& zero) {
+  const auto form = a.nparams <= at ? SideForm::f32 : static_cast<SideForm>(a.integer(at, 0, 2));
+  if (form != SideForm::u8) return form;
   zero = static_cast<float>(a.integer(at + 2, 0, 255));
   scale = static_cast<float>(a.number(at + 1));
   if (!(scale > 0.0f) || !std::isfinite(scale)) a.fail("parameter " + std::to_string(at + 1) + " is not a positive scale");
-  return true;
+  return form;
 }
 
 void run_conv2d_f32(const Buf* bufs, size_t nbufs, const double* params, size_t nparams) {
@@ -708,7 +734,7 @@ void run_conv2d_f32(const Buf* bufs, size_t nbufs, const double* params, size_t 
   g.oh = static_cast<size_t>(a.integer(13, 0, kDim));
   g.ow = static_cast<size_t>(a.integer(14, 0, kDim));
   g.group = static_cast<size_t>(a.integer(15, 1, kDim));
-  const int act = static_cast<int>(a.integer(16, -1, static_cast<int>(UnaryOp::tanh)));
+  const int fused = static_cast<int>(a.integer(16, -1, static_cast<int>(UnaryOp::tanh)));
   const bool has_bias = a.integer(17, 0, 1) != 0;
   g.up = nparams > 21 ? static_cast<size_t>(a.integer(21, 1, 2)) : 1;
   if (g.c % g.group != 0 || g.m % g.group != 0) a.fail("channels are not divisible by group");
@@ -720,8 +746,12 @@ void run_conv2d_f32(const Buf* bufs, size_t nbufs, const double* params, size_t 
     a.fail("tensor sizes are out of range");
   }
   ConvInput x;
-  if (uint8_side(a, 22, x.scale, x.zero)) {
+  const SideForm x_form = side_form(a, 22, x.scale, x.zero);
+  x.half = x_form == SideForm::f16;
+  if (x_form == SideForm::u8) {
     x.q = a.buffer<uint8_t>(0, g.n * g.c * g.plane());
+  } else if (x.half) {
+    x.q = a.buffer<uint16_t>(0, g.n * g.c * g.plane());
   } else {
     x.f = a.buffer<float>(0, g.n * g.c * g.plane());
   }
@@ -740,11 +770,17 @@ void run_conv2d_f32(const Buf* bufs, size_t nbufs, const double* params, size_t 
   if (depthwise && w.type != ElemType::f32) a.fail("depthwise weights must be float32");
   const float* bias = has_bias ? a.buffer<float>(2, g.m) : nullptr;
   ConvOutput y;
-  if (uint8_side(a, 25, y.scale, y.zero)) {
+  const SideForm y_form = side_form(a, 25, y.scale, y.zero);
+  y.half = y_form == SideForm::f16;
+  if (y_form == SideForm::u8) {
     y.q = a.buffer<uint8_t>(3, g.n * g.m * g.oh * g.ow);
+  } else if (y.half) {
+    y.q = a.buffer<uint16_t>(3, g.n * g.m * g.oh * g.ow);
   } else {
     y.f = a.buffer<float>(3, g.n * g.m * g.oh * g.ow);
   }
+  y.act = y.half ? fused : -1;
+  const int act = y.half ? -1 : fused;
   if (g.n == 0 || g.m == 0 || g.oh == 0 || g.ow == 0) return;
   if (depthwise) return conv_depthwise(g, x, static_cast<const float*>(w.data), bias, act, y);
   if (transformed) return conv_winograd(g, w.panels(), bias, act, x, y);

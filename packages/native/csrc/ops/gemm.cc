@@ -15,17 +15,21 @@
 // gemm_f32: ONNX Gemm, y = alpha * A' . B' + beta * C, A' = transA ? A^T : A, B' likewise; with
 //   `accumulate`, y += alpha * A' . B' (+ a column bias): a product over blocks of K (a weight read a
 //   block of rows at a time, core's sliced weights), A then being a column range of a wider matrix.
-//   buffers: a (float32, M x K with rows `lda` apart; K x M when transposed), b (the weight, [K*N]
-//            float32, float16 bits or uint8 by its form, or packed B), c (float32, may be empty),
-//            y (float32[M*N])
+//   buffers: a (float32 or float16 bits, M x K with rows `lda` apart; K x M when transposed), b (the
+//            weight, [K*N] float32, float16 bits or uint8 by its form, or packed B), c (float32, may
+//            be empty), y (float32[M*N], or float16 bits)
 //   params:  M, N, K, transA, transB, alpha, beta, cMode (0: none; 1: C is one value per column;
 //            2: C[i * cRow + j * cCol]), cRow, cCol, then B's form, scale, zero (ops/weight.h), then
-//            lda (0: dense, K; M when transposed), accumulate (0 or 1; C only as a column bias)
+//            lda (0: dense, K; M when transposed), accumulate (0 or 1; C only as a column bias), then
+//            optionally A's and Y's ElemType (f32 or f16: fp16 arithmetic, computed in float32, or
+//            in float16 where the CPU has FP16 arithmetic, B is not prepacked and C is at most a
+//            column bias: kernels/gemm/gemm-f16.h; a float16 Y takes no accumulate)
 #include <algorithm>
 
 #include "../api/api.h"
 #include "../dispatch/kernels.h"
 #include "../kernels/gemm/gemm-driver.h"
+#include "../kernels/gemm/gemm-f16-driver.h"
 #include "../threads/pool.h"
 #include "weight.h"
 
@@ -88,6 +92,9 @@ void run_gemm_f32(const Buf* bufs, size_t nbufs, const double* params, size_t np
   const auto c_col = static_cast<size_t>(a.integer(9, 0, 1LL << 40));
   const auto lda_given = static_cast<size_t>(a.integer(13, 0, 1LL << 31));
   const bool accumulate = a.integer(14, 0, 1) != 0;
+  const auto a_type = nparams > 15 ? static_cast<ElemType>(a.integer(15, 0, 1)) : ElemType::f32;
+  const bool y_half = nparams > 16 && a.integer(16, 0, 1) != 0;
+  if (y_half && accumulate) a.fail("a float16 Y takes no accumulate");
   const size_t a_rows = trans_a ? k : m;
   const size_t a_cols = trans_a ? m : k;
   const size_t lda = lda_given ? lda_given : a_cols;
@@ -95,10 +102,13 @@ void run_gemm_f32(const Buf* bufs, size_t nbufs, const double* params, size_t np
   if (accumulate && (c_mode == 2 || (c_mode == 1 && beta != 1.0f)))
     a.fail("accumulate takes C only as a column bias (cMode 1, beta 1)");
   const GemmKernels& g = kernels().gemm;
-  const float* pa = a.buffer<float>(0, a_rows && a_cols ? (a_rows - 1) * lda + a_cols : 0);
+  const size_t a_count = a_rows && a_cols ? (a_rows - 1) * lda + a_cols : 0;
+  const void* pa = a_type == ElemType::f16 ? static_cast<const void*>(a.buffer<uint16_t>(0, a_count))
+                                            : static_cast<const void*>(a.buffer<float>(0, a_count));
   const WeightArg wb = weight_arg(a, 1, 10, PackedInfo{PackedKind::b, g.nr, 1, n, k});
   if (!wb.packed && wb.elements < k * n) a.fail("B holds fewer than " + std::to_string(k * n) + " values");
-  float* py = a.buffer<float>(3, m * n);
+  float* py = y_half ? nullptr : a.buffer<float>(3, m * n);
+  uint16_t* py16 = y_half ? a.buffer<uint16_t>(3, m * n) : nullptr;
   const float* pc = nullptr;
   if (c_mode == 1) pc = a.buffer<float>(2, n);
   if (c_mode == 2) pc = a.buffer<float>(2, m && n ? (m - 1) * c_row + (n - 1) * c_col + 1 : 0);
@@ -108,7 +118,7 @@ void run_gemm_f32(const Buf* bufs, size_t nbufs, const double* params, size_t np
   p.m = m;
   p.n = n;
   p.k = k;
-  p.a.raw = MatrixRef{pa, ElemType::f32, trans_a ? 1 : static_cast<ptrdiff_t>(lda), trans_a ? static_cast<ptrdiff_t>(lda) : 1,
+  p.a.raw = MatrixRef{pa, a_type, trans_a ? 1 : static_cast<ptrdiff_t>(lda), trans_a ? static_cast<ptrdiff_t>(lda) : 1,
                       alpha, 0.0f};
   if (wb.packed) {
     p.b.packed = wb.panels();
@@ -118,20 +128,30 @@ void run_gemm_f32(const Buf* bufs, size_t nbufs, const double* params, size_t np
   p.c = py;
   p.ldc = n;
   p.accumulate = accumulate;
+  // beta * C broadcast into rows [r0, r0 + rows) of Y (n apart), which the product then accumulates onto.
+  GemmPrefill prefill;
   if (pc && beta != 0.0f) {
     if (c_mode == 1 && beta == 1.0f) {
       p.col_bias = pc;
     } else {
-      // beta * C broadcast into Y first, then the product accumulates onto it.
       const size_t rs = c_mode == 1 ? 0 : c_row;
       const size_t cs = c_mode == 1 ? 1 : c_col;
-      parallel_for(m, std::max<size_t>(1, 16384 / n), [&](size_t begin, size_t end) {
-        for (size_t i = begin; i < end; i++) {
-          for (size_t j = 0; j < n; j++) py[i * n + j] = beta * pc[i * rs + j * cs];
-        }
-      });
-      p.accumulate = true;
+      prefill = [=](size_t, size_t r0, size_t rows, float* dst) {
+        parallel_for(rows, std::max<size_t>(1, 16384 / n), [&](size_t begin, size_t end) {
+          for (size_t i = begin; i < end; i++) {
+            for (size_t j = 0; j < n; j++) dst[i * n + j] = beta * pc[(r0 + i) * rs + j * cs];
+          }
+        });
+      };
     }
+  }
+  // Where the CPU has FP16 arithmetic, a plain product (no full C, B not prepacked) runs in float16.
+  const GemmF16Kernels& half = kernels().gemm_f16;
+  if (y_half && half.ukernel && !prefill && gemm_f16_takes(p)) return gemm_f16_run(half, &p, 1, &py16);
+  if (y_half) return gemm_run_to_f16(g, &p, 1, &py16, prefill);
+  if (prefill) {
+    prefill(0, 0, m, py);
+    p.accumulate = true;
   }
   gemm_run(g, &p, 1);
 }

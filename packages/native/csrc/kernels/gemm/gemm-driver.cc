@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "../../common/failure.h"
+#include "../../dispatch/kernels.h"
 #include "../../threads/pool.h"
 
 namespace os {
@@ -249,6 +250,46 @@ void gemm_run(const GemmKernels& g, const GemmProblem* problems, size_t count, b
   if (serial) return Runner(g).run(items.data(), items.size());
   const size_t grain = std::max<size_t>(1, kMinChunkMacs / std::max<size_t>(1, macs / total));
   parallel_for(total, grain, [&](size_t begin, size_t end) { Runner(g).run(items.data() + begin, end - begin); });
+}
+
+void gemm_run_to_f16(const GemmKernels& g, const GemmProblem* problems, size_t count, uint16_t* const* out,
+                     const GemmPrefill& prefill) {
+  size_t m = 0, n = 0;
+  for (size_t i = 0; i < count; i++) {
+    if (problems[i].a.packed) fail(FailureKind::runtime_error, "gemm_run_to_f16 takes raw A matrices");
+    m = std::max(m, problems[i].m);
+    n = std::max(n, problems[i].n);
+  }
+  if (m == 0 || n == 0) return;
+  const size_t rows = std::clamp<size_t>(kHalfBlockFloats / (count * n), 1, m);
+  Workspace temp(count * rows * n);
+  std::vector<GemmProblem> blocks(count);
+  const F32ToF16Fn to_half = kernels().f32_to_f16;
+  for (size_t r0 = 0; r0 < m; r0 += rows) {
+    for (size_t i = 0; i < count; i++) {
+      const GemmProblem& p = problems[i];
+      GemmProblem& q = blocks[i];
+      q = p;
+      q.m = r0 < p.m ? std::min(rows, p.m - r0) : 0;
+      q.a.raw = offset(p.a.raw, static_cast<ptrdiff_t>(r0), 0);
+      q.c = temp.data() + i * rows * n;
+      q.ldc = p.n;
+      if (p.row_bias) q.row_bias = p.row_bias + r0;
+      if (prefill && q.m) {
+        prefill(i, r0, q.m, q.c);
+        q.accumulate = true;
+      }
+    }
+    gemm_run(g, blocks.data(), count);
+    parallel_for(count * rows, std::max<size_t>(1, 16384 / n), [&](size_t begin, size_t end) {
+      for (size_t t = begin; t < end; t++) {
+        const size_t i = t / rows, r = t % rows;
+        if (r >= blocks[i].m) continue;
+        const size_t cols = problems[i].n;
+        to_half(cols, temp.data() + i * rows * n + r * cols, out[i] + (r0 + r) * problems[i].ldc);
+      }
+    });
+  }
 }
 
 size_t packed_floats(const PackedInfo& info) {

@@ -3,6 +3,8 @@
 // Weights may arrive prepacked (the backend's prepareWeight): a header then the panels.
 #pragma once
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 
 #include "../conv/winograd.h"
 #include "gemm.h"
@@ -53,6 +55,16 @@ struct GemmProblem {
 // Runs every problem, tiles of all of them spread over the pool at once, or all on the calling
 // thread when `serial` (callers that are themselves one task of a parallel_for).
 void gemm_run(const GemmKernels& g, const GemmProblem* problems, size_t count, bool serial = false);
+
+// Runs `count` problems whose C is float16: out[i] (rows ldc apart) gets problem i's result rounded
+// to float16 (its c is ignored; its A must be a raw matrix). Blocks of rows of every
+// problem go through a float32 workspace of about kHalfBlockFloats, so no float32 copy of the
+// outputs exists whole. With `prefill`, each block starts from the values prefill(i, r0, rows, dst)
+// writes (rows r0.. of problem i, n apart) and the products accumulate onto them.
+constexpr size_t kHalfBlockFloats = size_t{1} << 20;
+using GemmPrefill = std::function<void(size_t problem, size_t r0, size_t rows, float* dst)>;
+void gemm_run_to_f16(const GemmKernels& g, const GemmProblem* problems, size_t count, uint16_t* const* out,
+                     const GemmPrefill& prefill = nullptr);
 
 // Prepacked operand buffers: kPackedHeader floats (kind, panel width, groups, rows, depth; the
 // panels stay 64-byte aligned), then the panels of each group. A winograd buffer holds a 3x3

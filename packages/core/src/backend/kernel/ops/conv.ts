@@ -23,7 +23,16 @@ import {
   packWeight,
   weightParams,
 } from './gemm.js';
-import { allFloat32, type Derived, derived, type KernelOp, outputTensor, runKernel } from './kernel-op.js';
+import {
+  allFloat16,
+  allFloat32,
+  type Derived,
+  derived,
+  float16ToFloat32,
+  type KernelOp,
+  outputTensor,
+  runKernel,
+} from './kernel-op.js';
 import { forEachBlock, wholeWeight } from './sliced.js';
 import { quantised } from './uint8-storage.js';
 
@@ -155,12 +164,12 @@ interface ConvGeometry {
 const NO_BIAS = new Float32Array(0);
 
 /** Elements [from, to) of `a`: `a` itself when that is all of it (no view made per call). */
-const span = <T extends Float32Array | Uint8Array>(a: T, from: number, to: number): T =>
+const span = <T extends Float32Array | Uint16Array | Uint8Array>(a: T, from: number, to: number): T =>
   from === 0 && to === a.length ? a : (a.subarray(from, to) as T);
 
-/** conv2d_f32's form, scale and zero point of one side: float32, or uint8 with `quant`. */
-const sideParams = (quant: Quantization | undefined): number[] =>
-  quant ? [1, quantizeStoredScale(quant), quant.zeroPoint] : [0, 0, 0];
+/** conv2d_f32's form, scale and zero point of one side: float32, uint8 with `quant`, or float16. */
+const sideParams = (quant: Quantization | undefined, half = false): number[] =>
+  quant ? [1, quantizeStoredScale(quant), quant.zeroPoint] : half ? [2, 0, 0] : [0, 0, 0];
 
 const geometries = new WeakMap<Node, Derived<ConvGeometry | undefined>>();
 
@@ -201,11 +210,12 @@ function convGeometry(
 
 export const convOps: KernelOp = {
   types: ['Conv', 'com.onnxstream::FusedConv'],
-  // A uint8 input is a folded LoadUint8's (FusedConv only).
+  // A uint8 input is a folded LoadUint8's (FusedConv only); float16 throughout is fp16 arithmetic.
   supports: (node, types) =>
-    (types[0] === 'float32' || (types[0] === 'uint8' && node.domain !== '')) &&
-    types[1] === 'float32' &&
-    allFloat32(types.slice(1)),
+    ((types[0] === 'float32' || (types[0] === 'uint8' && node.domain !== '')) &&
+      types[1] === 'float32' &&
+      allFloat32(types.slice(1))) ||
+    allFloat16(types),
   prepareWeight(node: Node, input: number, weight: Tensor, kept: boolean, binding: KernelBinding) {
     if (input !== 1 || weight.dims.length < 3 || weight.dims.length > 4) return undefined;
     const group = new Attributes(node.attributes).int('group', 1);
@@ -243,13 +253,21 @@ export const convOps: KernelOp = {
     const { n, c, storedH, storedW, h, wd, m, oh, ow, kh, kw, group, act, window, up } = g;
     if (x.type === 'uint8' && !x.quant) throw new Error('a uint8 input must be a quantised tensor');
     const store = call.node.domain ? foldedStoreQuantization(call.attrs) : undefined;
+    // fp16 arithmetic: the kernel converts as it reads and stores, and computes in float32.
+    const half = x.type === 'float16';
     const y = store
       ? quantised(binding.allocTensor('uint8', g.outDims), store)
-      : outputTensor(binding, g.outDims);
-    const io = [...sideParams(x.type === 'uint8' ? x.quant : undefined), ...sideParams(store)];
-    const xs = x.data as Float32Array | Uint8Array;
-    const ys = y.data as Float32Array | Uint8Array;
-    const bias = (b?.data as Float32Array | undefined) ?? NO_BIAS;
+      : outputTensor(binding, g.outDims, half ? 'float16' : 'float32');
+    const io = [...sideParams(x.type === 'uint8' ? x.quant : undefined, half), ...sideParams(store, half)];
+    const xs = x.data as Float32Array | Uint16Array | Uint8Array;
+    const ys = y.data as Float32Array | Uint16Array | Uint8Array;
+    // The kernel takes the bias, and a depthwise weight (read as it is), in float32: small, converted here.
+    const b32 = b?.type === 'float16' ? await float16ToFloat32(binding, b) : b;
+    const w32 =
+      given?.type === 'float16' && !isPreparedWeight(given) && isDepthwise(wDims, group)
+        ? await float16ToFloat32(binding, given)
+        : given;
+    const bias = (b32?.data as Float32Array | undefined) ?? NO_BIAS;
     /** Output channels [m0, m0 + mb) of images [n0, n0 + nb) (contiguous in y when nb is 1 or mb is m). */
     const conv = (w: Tensor, n0: number, nb: number, m0: number, mb: number) => {
       const form = weightParams(w);
@@ -297,12 +315,15 @@ export const convOps: KernelOp = {
           for (let i = 0; i < n; i++) await conv(w, i, 1, m0, mb);
         });
       } else {
-        await conv(given!, 0, n, 0, m);
+        await conv(w32!, 0, n, 0, m);
       }
       return [y];
     } catch (e) {
       y.dispose();
       throw e;
+    } finally {
+      if (b32 !== b) b32?.dispose();
+      if (w32 !== given) w32?.dispose();
     }
   },
 };

@@ -1,12 +1,20 @@
 /**
  * Elementwise operators on float32: binary arithmetic with numpy broadcasting (and FusedAdd's
  * activation applied while the row is in cache), and unary activations. Both write in place into
- * an input that dies with them (KernelCall donated).
+ * an input that dies with them (KernelCall donated). Under fp16 arithmetic they take float16
+ * tensors, which the kernels convert a run at a time (computing in float32, rounding each result).
  */
 import { broadcastStrides, type KernelCall, scalarOf, type Tensor } from '../../../index.js';
 import type { KernelBinding } from '../binding.js';
-import { BinaryOp, UnaryOp } from '../kernels.js';
-import { allFloat32, elementwiseOutput, type KernelOp, outputDims, runKernel } from './kernel-op.js';
+import { BinaryOp, ElemType, UnaryOp } from '../kernels.js';
+import {
+  allFloat16,
+  allFloat32,
+  elementwiseOutput,
+  type KernelOp,
+  outputDims,
+  runKernel,
+} from './kernel-op.js';
 
 const BINARY: Record<string, number> = {
   Add: BinaryOp.add,
@@ -27,17 +35,24 @@ export function activationCode(call: KernelCall): number {
   return code;
 }
 
+/** The kernels' trailing element-type parameter: given for float16 only (float32 is the default). */
+const HALF = [ElemType.float16] as const;
+const NONE = [] as const;
+
 const keyOf = (call: KernelCall) =>
   call.node.domain ? `${call.node.domain}::${call.node.opType}` : call.node.opType;
 
 export const binaryOps: KernelOp = {
   types: Object.keys(BINARY),
   supports: (node, types) =>
-    node.inputs.length === 2 && allFloat32(types) && types.every((t) => t !== undefined),
+    node.inputs.length === 2 &&
+    (allFloat32(types) || allFloat16(types)) &&
+    types.every((t) => t !== undefined),
   async run(call, binding) {
     const [a, b] = call.inputs as Tensor[];
     const dims = outputDims(call);
-    const y = elementwiseOutput(call, binding, dims, [0, 1]);
+    const half = a.type === 'float16';
+    const y = elementwiseOutput(call, binding, dims, [0, 1], half ? 'float16' : 'float32');
     const rank = Math.max(1, dims.length);
     const full = dims.length === 0 ? [1] : dims;
     const as = broadcastStrides(a.dims.length ? a.dims : [1], full);
@@ -46,8 +61,18 @@ export const binaryOps: KernelOp = {
       binding,
       'binary_f32',
       y.size,
-      [a.data as Float32Array, b.data as Float32Array, y.data as Float32Array],
-      [BINARY[keyOf(call)], call.node.domain ? activationCode(call) : -1, 0, 0, rank, ...full, ...as, ...bs],
+      [a.data as ArrayBufferView, b.data as ArrayBufferView, y.data as ArrayBufferView],
+      [
+        BINARY[keyOf(call)],
+        call.node.domain ? activationCode(call) : -1,
+        0,
+        0,
+        rank,
+        ...full,
+        ...as,
+        ...bs,
+        ...(half ? HALF : NONE),
+      ],
     );
     return [y];
   },
@@ -81,18 +106,19 @@ const UNARY: Record<string, (call: KernelCall) => [number, number, number]> = {
 export const unaryOps: KernelOp = {
   types: Object.keys(UNARY),
   supports: (node, types) =>
-    types[0] === 'float32' &&
-    (node.opType !== 'Clip' || types.slice(1).every((t) => t === undefined || t === 'float32')),
+    (types[0] === 'float32' || types[0] === 'float16') &&
+    (node.opType !== 'Clip' || types.slice(1).every((t) => t === undefined || t === types[0])),
   async run(call, binding: KernelBinding) {
     const x = call.inputs[0] as Tensor;
     const [op, alpha, beta] = UNARY[keyOf(call)](call);
-    const y = elementwiseOutput(call, binding, x.dims, [0]);
+    const half = x.type === 'float16';
+    const y = elementwiseOutput(call, binding, x.dims, [0], half ? 'float16' : 'float32');
     await runKernel(
       binding,
       'unary_f32',
       x.size,
-      [x.data as Float32Array, y.data as Float32Array],
-      [op, alpha, beta, x.size],
+      [x.data as ArrayBufferView, y.data as ArrayBufferView],
+      [op, alpha, beta, x.size, ...(half ? HALF : NONE)],
     );
     return [y];
   },

@@ -16,7 +16,15 @@ import {
 } from '../../../index.js';
 import type { KernelBinding } from '../binding.js';
 import { ElemType, PackedKind } from '../kernels.js';
-import { allFloat32, inferOutputDims, type KernelOp, outputTensor, runKernel } from './kernel-op.js';
+import {
+  allFloat16,
+  allFloat32,
+  float16ToFloat32,
+  inferOutputDims,
+  type KernelOp,
+  outputTensor,
+  runKernel,
+} from './kernel-op.js';
 import { forEachBlock } from './sliced.js';
 
 /** A weight packed into GEMM panels: a 1-D float32 tensor over the panels, and what it was. */
@@ -143,7 +151,8 @@ export function packWeight(
  */
 export function weightParams(t: Tensor): [number, number, number] {
   if (packedWeights.has(t)) return [-1, 1, 0];
-  const source = storedWeights.has(t) ? sourceOf(t) : undefined;
+  // A float16 operand that is no weight (fp16 arithmetic's activations) is packed per call too.
+  const source = storedWeights.has(t) || t.type === 'float16' ? sourceOf(t) : undefined;
   return source ? [source.type, source.scale, source.zero] : [ElemType.float32, 1, 0];
 }
 
@@ -179,13 +188,14 @@ export const gemmWork = (m: number, n: number, k: number): number => (m * n * Ma
 export function slicedGemm(
   binding: KernelBinding,
   sliced: SlicedWeight,
-  x: Float32Array,
+  x: Float32Array | Uint16Array,
   rows: number,
   y: Float32Array,
   bias?: Float32Array,
 ): Promise<void> {
   const [k, n] = sliced.dims;
   const empty = new Float32Array(0);
+  const aType = x instanceof Uint16Array ? ElemType.float16 : ElemType.float32;
   return forEachBlock(sliced, (w, k0, kb) => {
     const withBias = k0 === 0 && bias !== undefined;
     return runKernel(
@@ -193,14 +203,15 @@ export function slicedGemm(
       'gemm_f32',
       gemmWork(rows, n, kb),
       [x.subarray(k0), w.data as ArrayBufferView, withBias ? bias : empty, y],
-      [rows, n, kb, 0, 0, 1, 1, withBias ? 1 : 0, 0, 0, ...weightParams(w), k, k0 === 0 ? 0 : 1],
+      [rows, n, kb, 0, 0, 1, 1, withBias ? 1 : 0, 0, 0, ...weightParams(w), k, k0 === 0 ? 0 : 1, aType, 0],
     );
   });
 }
 
 export const gemmOp: KernelOp = {
   types: ['Gemm'],
-  supports: (_node, types) => types[0] === 'float32' && types[1] === 'float32' && allFloat32(types),
+  supports: (_node, types) =>
+    (types[0] === 'float32' && types[1] === 'float32' && allFloat32(types)) || allFloat16(types),
   prepareWeight(node: Node, input: number, weight: Tensor, kept: boolean, binding: KernelBinding) {
     if (input !== 1 || weight.dims.length !== 2) return undefined;
     const transB = new Attributes(node.attributes).int('transB', 0) !== 0;
@@ -213,7 +224,8 @@ export const gemmOp: KernelOp = {
     const transA = call.attrs.int('transA', 0) !== 0;
     const transB = call.attrs.int('transB', 0) !== 0;
     const k = transA ? a.dims[0] : a.dims[1];
-    const y = outputTensor(binding, [m, n]);
+    const half = a.type === 'float16';
+    const y = outputTensor(binding, [m, n], half ? 'float16' : 'float32');
     const beta = call.attrs.float('beta', 1);
     // C broadcasts unidirectionally to [M, N]: a vector per column, or strides (0 on broadcast axes).
     let cMode = 0;
@@ -229,32 +241,43 @@ export const gemmOp: KernelOp = {
       cMode = cRow === 0 && cCol === 1 ? 1 : 2;
     }
     const empty = new Float32Array(0);
-    await runKernel(
-      binding,
-      'gemm_f32',
-      gemmWork(m, n, k),
-      [
-        a.data as Float32Array,
-        b.data as ArrayBufferView,
-        c && cMode ? (c.data as Float32Array) : empty,
-        y.data as Float32Array,
-      ],
-      [
-        m,
-        n,
-        k,
-        transA ? 1 : 0,
-        transB ? 1 : 0,
-        call.attrs.float('alpha', 1),
-        beta,
-        cMode,
-        cRow,
-        cCol,
-        ...weightParams(b),
-        0,
-        0,
-      ],
-    );
+    // A float16 C (a bias vector, usually) is converted for the kernel.
+    const cf = c && cMode && c.type === 'float16' ? await float16ToFloat32(binding, c) : c;
+    try {
+      await runKernel(
+        binding,
+        'gemm_f32',
+        gemmWork(m, n, k),
+        [
+          a.data as ArrayBufferView,
+          b.data as ArrayBufferView,
+          cf && cMode ? (cf.data as Float32Array) : empty,
+          y.data as ArrayBufferView,
+        ],
+        [
+          m,
+          n,
+          k,
+          transA ? 1 : 0,
+          transB ? 1 : 0,
+          call.attrs.float('alpha', 1),
+          beta,
+          cMode,
+          cRow,
+          cCol,
+          ...weightParams(b),
+          0,
+          0,
+          half ? ElemType.float16 : ElemType.float32,
+          half ? 1 : 0,
+        ],
+      );
+    } catch (e) {
+      y.dispose();
+      throw e;
+    } finally {
+      if (cf !== c) cf?.dispose();
+    }
     return [y];
   },
 };

@@ -176,9 +176,20 @@ export async function float16ToFloat32(binding: KernelBinding, x: Tensor): Promi
   return y;
 }
 
-/** A float32 output tensor in the binding's memory. */
-export function outputTensor(binding: KernelBinding, dims: readonly number[]): Tensor {
-  return binding.allocTensor('float32', dims);
+/** A float32 tensor converted to a new float16 tensor in the binding's memory (f32_to_f16). */
+export async function float32ToFloat16(binding: KernelBinding, x: Tensor): Promise<Tensor> {
+  const y = binding.allocTensor('float16', x.dims);
+  await runKernel(binding, 'f32_to_f16', x.size, [x.data as Float32Array, y.data as Uint16Array], [x.size]);
+  return y;
+}
+
+/** An output tensor in the binding's memory: float32, or float16 where the graph computes in float16. */
+export function outputTensor(
+  binding: KernelBinding,
+  dims: readonly number[],
+  type: 'float32' | 'float16' = 'float32',
+): Tensor {
+  return binding.allocTensor(type, dims);
 }
 
 /**
@@ -190,20 +201,28 @@ export function elementwiseOutput(
   binding: KernelBinding,
   dims: readonly number[],
   candidates: readonly number[],
+  type: 'float32' | 'float16' = 'float32',
 ): Tensor {
   for (const k of candidates) {
     const t = call.inputs[k];
     if (
       call.donated?.[k] &&
-      t?.type === 'float32' &&
+      t?.type === type &&
       t.dims.length === dims.length &&
       t.dims.every((d, i) => d === dims[i])
     ) {
       return t;
     }
   }
-  return outputTensor(binding, dims);
+  return outputTensor(binding, dims, type);
 }
+
+/**
+ * Whether types are those of fp16 arithmetic (float16 everywhere the float32 kernel takes float32),
+ * which the kernels read and write converting as they go.
+ */
+export const allFloat16 = (types: readonly (DataType | undefined)[]): boolean =>
+  types[0] === 'float16' && types.every((t) => t === undefined || t === 'float16');
 
 export const allFloat32 = (types: readonly (DataType | undefined)[]): boolean =>
   types.every((t) => t === undefined || t === 'float32');

@@ -13,10 +13,10 @@ import {
   type Tensor,
 } from '../../../index.js';
 import type { KernelBinding } from '../binding.js';
-import { PackedKind } from '../kernels.js';
+import { ElemType, PackedKind } from '../kernels.js';
 import { gemmWork, inferDims, packedDims, packWeight, slicedGemm, weightParams } from './gemm.js';
 import type { KernelOp } from './kernel-op.js';
-import { outputTensor, runKernel } from './kernel-op.js';
+import { allFloat16, float32ToFloat16, outputTensor, runKernel } from './kernel-op.js';
 import { wholeWeight } from './sliced.js';
 
 /** Element offsets of each output batch's A and B matrices, from numpy broadcasting of batch dims. */
@@ -52,7 +52,7 @@ function batchOffsets(
 
 export const matmulOp: KernelOp = {
   types: ['MatMul'],
-  supports: (_node, types) => types[0] === 'float32' && types[1] === 'float32',
+  supports: (_node, types) => (types[0] === 'float32' && types[1] === 'float32') || allFloat16(types),
   prepareWeight(_node, input: number, weight: Tensor, kept: boolean, binding: KernelBinding) {
     if (input !== 1 || weight.dims.length !== 2) return undefined;
     const [k, n] = weight.dims;
@@ -74,21 +74,25 @@ export const matmulOp: KernelOp = {
         w.dispose();
       }
     }
-    // B shared by every row of A: one product over all of A's rows per block of B.
+    // B shared by every row of A: one product over all of A's rows per block of B, added up in
+    // float32 (a float16 result is rounded once, at the end).
     const y = outputTensor(binding, outDims);
+    let result = y;
     try {
       await slicedGemm(
         binding,
         sliced,
-        a.data as Float32Array,
+        a.data as Float32Array | Uint16Array,
         a.size / sliced.dims[0],
         y.data as Float32Array,
       );
+      if (a.type === 'float16') result = await float32ToFloat16(binding, y);
     } catch (e) {
       y.dispose();
       throw e;
     }
-    return [y];
+    if (result !== y) y.dispose();
+    return [result];
   },
 };
 
@@ -106,14 +110,17 @@ async function product(
   const k = pa[pa.length - 1];
   const n = pb[pb.length - 1];
   const [aOff, bOff] = batchOffsets(pa.slice(0, -2), pb.slice(0, -2), m * k, k * n);
-  const y = outputTensor(binding, outDims);
+  const half = a.type === 'float16';
+  const y = outputTensor(binding, outDims, half ? 'float16' : 'float32');
+  // fp16 arithmetic: A and Y are float16, converted by the kernel as it packs and stores.
+  const types = half ? [ElemType.float16, 1] : [];
   try {
     await runKernel(
       binding,
       'matmul_f32',
       gemmWork(m * aOff.length, n, k),
-      [a.data as Float32Array, b.data as ArrayBufferView, y.data as Float32Array],
-      [m, k, n, aOff.length, ...weightParams(b), ...aOff, ...bOff],
+      [a.data as ArrayBufferView, b.data as ArrayBufferView, y.data as ArrayBufferView],
+      [m, k, n, aOff.length, ...weightParams(b), ...aOff, ...bOff, ...types],
     );
   } catch (e) {
     y.dispose();

@@ -1,0 +1,78 @@
+#include "gemm-f16-driver.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "../../common/failure.h"
+#include "../../dispatch/kernels.h"
+#include "../../threads/pool.h"
+
+namespace os {
+namespace {
+
+size_t div_up(size_t a, size_t b) { return (a + b - 1) / b; }
+
+// Work (multiply-adds) below which a chunk of panels is not worth a thread hop.
+constexpr size_t kMinChunkMacs = 1 << 18;
+
+}  // namespace
+
+bool gemm_f16_takes(const GemmProblem& p) {
+  return !p.a.packed && !p.b.packed && !p.b.rows && !p.row_bias && p.activation < 0 && !p.accumulate && p.pitch == 0;
+}
+
+void gemm_f16_run(const GemmF16Kernels& g, const GemmProblem* problems, size_t count, uint16_t* const* out) {
+  const size_t mr = g.mr, nr = g.nr;
+  std::vector<std::vector<uint16_t>> packed_a(count);
+  std::vector<size_t> first_panel(count + 1, 0);
+  for (size_t i = 0; i < count; i++) {
+    const GemmProblem& p = problems[i];
+    if (!gemm_f16_takes(p)) fail(FailureKind::runtime_error, "gemm_f16_run takes plain products only");
+    const size_t panels_m = div_up(p.m, mr);
+    packed_a[i].resize(panels_m * mr * std::max<size_t>(p.k, 1));
+    parallel_for(panels_m, 4, [&](size_t begin, size_t end) {
+      for (size_t q = begin; q < end; q++) {
+        g.pack_a(std::min(mr, p.m - q * mr), p.k, offset(p.a.raw, static_cast<ptrdiff_t>(q * mr), 0),
+                 packed_a[i].data() + q * mr * p.k);
+      }
+    });
+    first_panel[i + 1] = first_panel[i] + (p.m ? div_up(p.n, nr) : 0);
+  }
+  const size_t total = first_panel[count];
+  if (total == 0) return;
+  size_t macs = 0;
+  for (size_t i = 0; i < count; i++) macs += problems[i].m * problems[i].n * std::max<size_t>(problems[i].k, 1);
+  const size_t grain = std::max<size_t>(1, kMinChunkMacs / std::max<size_t>(1, macs / total));
+  const F32ToF16Fn to_half = kernels().f32_to_f16;
+  parallel_for(total, grain, [&](size_t begin, size_t end) {
+    thread_local std::vector<uint16_t> b_panel;
+    std::vector<float> tile(mr * nr);
+    for (size_t t = begin; t < end; t++) {
+      const size_t i = static_cast<size_t>(std::upper_bound(first_panel.begin(), first_panel.end(), t) -
+                                           first_panel.begin()) - 1;
+      const GemmProblem& p = problems[i];
+      const size_t j0 = (t - first_panel[i]) * nr, cols = std::min(nr, p.n - j0);
+      b_panel.resize(nr * std::max<size_t>(p.k, 1));
+      g.pack_b(p.k, cols, offset(p.b.raw, 0, static_cast<ptrdiff_t>(j0)), b_panel.data());
+      for (size_t i0 = 0; i0 < p.m; i0 += mr) {
+        const size_t rows = std::min(mr, p.m - i0);
+        const uint16_t* a = packed_a[i].data() + i0 * p.k;
+        size_t k0 = 0;
+        do {
+          const size_t kc = std::min(kGemmF16Kc, p.k - k0);
+          g.ukernel(rows, cols, kc, a + k0 * mr, b_panel.data() + k0 * nr, tile.data(), nr, k0 > 0);
+          k0 += kc;
+        } while (k0 < p.k);
+        for (size_t r = 0; r < rows; r++) {
+          float* row = tile.data() + r * nr;
+          if (p.col_bias) {
+            for (size_t j = 0; j < cols; j++) row[j] += p.col_bias[j0 + j];
+          }
+          to_half(cols, row, out[i] + (i0 + r) * p.ldc + j0);
+        }
+      }
+    }
+  });
+}
+
+}  // namespace os
