@@ -12,6 +12,7 @@
 #include "../kernels/transpose/transpose.h"
 #include "../kernels/gemm/gemm.h"
 #include "../kernels/conv/conv.h"
+#include "../kernels/conv/dwconv3x3.h"
 #include "../kernels/conv/winograd.h"
 #include "isa.h"
 
@@ -41,6 +42,7 @@ struct KernelTable {
   AttnFinishFn attn_finish;
   GemmKernels gemm;
   DwConvFn dwconv;
+  DwConv3x3Fn dwconv3x3;
   PadRowsFn pad_rows;
   // 3x3 stride-1 convolutions by Winograd F(2x2, 3x3) where set (ISAs without FMA).
   WinogradKernels winograd;
