@@ -241,7 +241,8 @@ for (const [c, h, m, kk, s] of [
 }
 
 // UltraFace RFB-320's slowest convolutions (C x H x W, M, kernel, stride, groups), fused with ReLU:
-// few channels at large sizes, pointwise and depthwise.
+// few channels at large sizes, pointwise and depthwise; then a 3x3 of its branches and a head's
+// (Winograd over two tiles).
 for (const [c, h, w, m, kk, s, group] of [
   [3, 240, 320, 16, 3, 2, 1],
   [16, 120, 160, 16, 3, 1, 16],
@@ -250,6 +251,8 @@ for (const [c, h, w, m, kk, s, group] of [
   [32, 60, 80, 32, 1, 1, 1],
   [32, 60, 80, 32, 3, 1, 32],
   [64, 30, 40, 64, 3, 1, 64],
+  [256, 4, 5, 12, 3, 1, 1],
+  [16, 30, 40, 16, 3, 1, 1],
 ]) {
   await convCase(c, h, w, m, kk, s, group, 'relu');
 }
