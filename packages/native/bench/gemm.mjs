@@ -171,6 +171,56 @@ for (const [m, k, n] of [
   rows.push([name, 2 * m * k * n, best, cpu]);
 }
 
+/** A FusedConv (input C x H x W, M output channels, square kernel, stride, groups) against onnxruntime. */
+async function convCase(c, h, w, m, kk, s, group, activation) {
+  const name = `FusedConv ${c}x${h}x${w} -> ${m} k${kk} s${s}${group > 1 ? ` g${group}` : ''} ${activation}`;
+  if (!filter.test(name)) return;
+  const p = (kk - 1) >> 1;
+  const attrs = { pads: [p, p, p, p], strides: [s, s], group, activation };
+  const x = random([1, c, h, w]);
+  const wt = random([m, c / group, kk, kk]);
+  const b = random([m]);
+  const op = findOp('com.onnxstream', 'FusedConv');
+  const oh = Math.floor((h + 2 * p - kk) / s) + 1;
+  const ow = Math.floor((w + 2 * p - kk) / s) + 1;
+  // onnxruntime: Conv, then the activation (SiLU as x * Sigmoid(x)).
+  const tail =
+    activation === 'silu'
+      ? [
+          { op: 'Sigmoid', inputs: ['c'], outputs: ['g'] },
+          { op: 'Mul', inputs: ['c', 'g'], outputs: ['y'] },
+        ]
+      : [{ op: 'Relu', inputs: ['c'], outputs: ['y'] }];
+  const [best, cpu] = await race([
+    ...builds.map(([, backend]) => {
+      // Depthwise weights are used as they are (nothing prepared).
+      const packed = backend.prepareWeight(node('FusedConv', 'com.onnxstream', attrs), 1, wt) ?? wt;
+      return async () => {
+        const [y] = await callTensorKernel(op, [x, packed, b], attrs, { backend });
+        y.dispose();
+      };
+    }),
+    await ortSession(
+      {
+        inputs: [{ name: 'x', type: 'float32', dims: [1, c, h, w] }],
+        outputs: [{ name: 'y', type: 'float32', dims: [1, m, oh, ow] }],
+        nodes: [
+          {
+            op: 'Conv',
+            inputs: ['x', 'w', 'b'],
+            outputs: ['c'],
+            attrs: { pads: { ints: attrs.pads }, strides: { ints: [s, s] }, group: { i: group } },
+          },
+          ...tail,
+        ],
+        initializers: { w: wt, b },
+      },
+      { x },
+    ),
+  ]);
+  rows.push([name, 2 * m * (c / group) * kk * kk * oh * ow, best, cpu]);
+}
+
 // YOLOv8n's convolutions (input C x H x W, M output channels, kernel, stride), fused with SiLU.
 for (const [c, h, m, kk, s] of [
   [3, 640, 16, 3, 2],
@@ -187,43 +237,24 @@ for (const [c, h, m, kk, s] of [
   [128, 20, 128, 3, 1],
   [384, 20, 256, 1, 1],
 ]) {
-  const name = `FusedConv ${c}x${h}x${h} -> ${m} k${kk} s${s}`;
-  if (!filter.test(name)) continue;
-  const p = (kk - 1) >> 1;
-  const attrs = { pads: [p, p, p, p], strides: [s, s], activation: 'silu' };
-  const x = random([1, c, h, h]);
-  const w = random([m, c, kk, kk]);
-  const b = random([m]);
-  const op = findOp('com.onnxstream', 'FusedConv');
-  const oh = Math.floor((h + 2 * p - kk) / s) + 1;
-  const [best, cpu] = await race([
-    ...builds.map(([, backend]) => {
-      const packed = backend.prepareWeight(node('FusedConv', 'com.onnxstream', attrs), 1, w);
-      return async () => {
-        const [y] = await callTensorKernel(op, [x, packed, b], attrs, { backend });
-        y.dispose();
-      };
-    }),
-    await ortSession(
-      {
-        inputs: [{ name: 'x', type: 'float32', dims: [1, c, h, h] }],
-        outputs: [{ name: 'y', type: 'float32', dims: [1, m, oh, oh] }],
-        nodes: [
-          {
-            op: 'Conv',
-            inputs: ['x', 'w', 'b'],
-            outputs: ['c'],
-            attrs: { pads: { ints: attrs.pads }, strides: { ints: [s, s] } },
-          },
-          { op: 'Sigmoid', inputs: ['c'], outputs: ['g'] },
-          { op: 'Mul', inputs: ['c', 'g'], outputs: ['y'] },
-        ],
-        initializers: { w, b },
-      },
-      { x },
-    ),
-  ]);
-  rows.push([name, 2 * m * c * kk * kk * oh * oh, best, cpu]);
+  await convCase(c, h, h, m, kk, s, 1, 'silu');
+}
+
+// UltraFace RFB-320's slowest convolutions (C x H x W, M, kernel, stride, groups), fused with ReLU:
+// few channels at large sizes, pointwise and depthwise; then a 3x3 of its branches and a head's
+// (Winograd over two tiles).
+for (const [c, h, w, m, kk, s, group] of [
+  [3, 240, 320, 16, 3, 2, 1],
+  [16, 120, 160, 16, 3, 1, 16],
+  [16, 120, 160, 32, 1, 1, 1],
+  [32, 120, 160, 32, 3, 2, 32],
+  [32, 60, 80, 32, 1, 1, 1],
+  [32, 60, 80, 32, 3, 1, 32],
+  [64, 30, 40, 64, 3, 1, 64],
+  [256, 4, 5, 12, 3, 1, 1],
+  [16, 30, 40, 16, 3, 1, 1],
+]) {
+  await convCase(c, h, w, m, kk, s, group, 'relu');
 }
 
 // The whole of YOLOv8n: our model folder (RAM-kept packed weights) against onnxruntime on its .onnx.

@@ -124,6 +124,20 @@ const cases: Case[] = [
     w: [9, 25, 3, 3],
     attrs: { strides: [2, 2], dilations: [2, 2], pads: [2, 1, 2, 2] },
   },
+  {
+    // Rows of 64 outputs and more read the input in place (kernels/conv/dwconv3x3.h).
+    name: 'depthwise 3x3, wide rows, stride 1',
+    x: [2, 3, 5, 67],
+    w: [6, 1, 3, 3],
+    bias: true,
+    attrs: { group: 3, pads: [1, 1, 1, 1] },
+  },
+  {
+    name: 'depthwise 3x3, wide rows, stride 2, uneven pads',
+    x: [1, 4, 8, 133],
+    w: [4, 1, 3, 3],
+    attrs: { group: 4, strides: [2, 2], pads: [0, 1, 2, 2] },
+  },
 ];
 
 /** Inputs in [-1, 1): sums of K products stay O(sqrt K), so a K-scaled tolerance fits every case. */
@@ -161,7 +175,13 @@ describe.each(isas)('Conv kernels, %s', (isa) => {
 
   it.each(['relu', 'sigmoid', 'silu'])('FusedConv with %s applies it in the epilogue', async (activation) => {
     useIsa(isa);
-    for (const c of [cases[0], cases[3], cases[8], cases[14]]) {
+    for (const c of [
+      cases[0],
+      cases[3],
+      cases[8],
+      cases[14],
+      ...cases.filter((k) => k.name.includes('wide rows')),
+    ]) {
       const [x, w, b] = inputs(c, 31);
       const attrs = { ...c.attrs, activation };
       const node = nodeOf('FusedConv', 'com.onnxstream', attrs);

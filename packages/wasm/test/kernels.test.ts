@@ -186,6 +186,19 @@ describe.each(CASES)('wasm kernels: %s', (_label, variant, isa) => {
       const atol = 4e-6 * (c / g) * kh * kh;
       expect(worst(r.got[0], r.want[0], 1e-4, atol), `Conv ${x.dims} ${w.dims}`).toBeLessThanOrEqual(1);
     }
+    // Depthwise 3x3 rows of 64 outputs and more read the input in place (kernels/conv/dwconv3x3.h).
+    for (const [s, [h, wd, stride, pads]] of (
+      [
+        [5, 67, 1, [1, 1, 1, 1]],
+        [8, 133, 2, [0, 1, 2, 2]],
+      ] as const
+    ).entries()) {
+      const x = tensor([1, 3, h, wd], 175 + s, -1, 1);
+      const w = tensor([3, 1, 3, 3], 177 + s, -1, 1);
+      const attrs = { group: 3, strides: [stride, stride], pads: [...pads] };
+      const r = await both(b, 'Conv', [x, w, tensor([3], 179 + s)], attrs);
+      expect(worst(r.got[0], r.want[0], 1e-4, 4e-6 * 9), `depthwise ${x.dims}`).toBeLessThanOrEqual(1);
+    }
     const x = tensor([1, 6, 9, 11], 170, -1, 1);
     const w = tensor([6, 4, 3, 3], 171, -1, 1);
     const t = await both(b, 'ConvTranspose', [x, w, tensor([4], 172)], {

@@ -13,6 +13,7 @@
 #include "../kernels/gemm/gemm.h"
 #include "../kernels/gemm/gemm-f16.h"
 #include "../kernels/conv/conv.h"
+#include "../kernels/conv/dwconv3x3.h"
 #include "../kernels/conv/winograd.h"
 #include "isa.h"
 
@@ -44,6 +45,7 @@ struct KernelTable {
   // float16 products in float16 arithmetic where the CPU has it (ARM asimdhp), else unset (mr 0).
   GemmF16Kernels gemm_f16;
   DwConvFn dwconv;
+  DwConv3x3Fn dwconv3x3;
   PadRowsFn pad_rows;
   // 3x3 stride-1 convolutions by Winograd F(2x2, 3x3) where set (ISAs without FMA).
   WinogradKernels winograd;

@@ -12,6 +12,7 @@
 #include "../kernels/transpose/transpose-impl.h"
 #include "../kernels/gemm/gemm-impl.h"
 #include "../kernels/conv/conv-impl.h"
+#include "../kernels/conv/dwconv3x3-impl.h"
 #include "kernels.h"
 
 namespace os {
@@ -42,6 +43,7 @@ KernelTable make_table(Isa isa) {
   t.attn_finish = &impl::attn_finish<S>;
   t.gemm = impl::gemm_kernels<S>();
   t.dwconv = &impl::dwconv<S>;
+  t.dwconv3x3 = &impl::dwconv3x3<S>;
   t.pad_rows = &impl::pad_rows<S>;
   return t;
 }

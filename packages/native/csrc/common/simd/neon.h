@@ -49,6 +49,8 @@ struct Neon {
     return vbslq_f32(vcltq_s32(vreinterpretq_s32_f32(x), vdupq_n_s32(0)), a, b);
   }
   static V select_less(V a, V b, V x, V y) { return vbslq_f32(vcltq_f32(a, b), x, y); }
+  // Lanes 0 and 2 of a, then of b (uzp1).
+  static V even_lanes(V a, V b) { return vuzp1q_f32(a, b); }
   static float reduce_add(V v) { return vaddvq_f32(v); }
   static float reduce_max(V v) { return vmaxvq_f32(v); }
 };

@@ -31,6 +31,8 @@ struct Scalar {
   static V scale_pow2(V p, V n) { return std::isnan(n) ? n : std::ldexp(p, static_cast<int>(n)); }
   static V select_negative(V x, V a, V b) { return std::signbit(x) ? a : b; }
   static V select_less(V a, V b, V x, V y) { return a < b ? x : y; }
+  // The even lanes of a, then of b: a's one lane.
+  static V even_lanes(V a, V) { return a; }
   static float reduce_add(V v) { return v; }
   static float reduce_max(V v) { return v; }
 };

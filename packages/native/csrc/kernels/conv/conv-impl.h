@@ -118,22 +118,17 @@ void pad_rows(size_t rows, const float* src, size_t src_pitch, size_t stride, si
       for (; j + N <= n; j += N) S::store(d + j, S::load(src + j));
       if (j < n) S::store_tail(d + j, S::load_tail(src + j, n - j), n - j);
     } else if (stride == 2) {
-      // A plain loop: GCC vectorises it into permutes of two loads with each ISA's flags; clang
-      // (emcc) leaves it scalar for SIMD128, whose vocabulary therefore has even_lanes. A vector
+      // Even lanes of two loads (clang (emcc) left the plain loop scalar for SIMD128). A vector
       // reads one float past its last even lane: it stops while that float is still one of n.
       size_t j = 0;
-      if constexpr (requires(typename S::V v) { S::even_lanes(v, v); }) {
-        for (; j + N < n; j += N) S::store(d + j, S::even_lanes(S::load(src + 2 * j), S::load(src + 2 * j + N)));
-      }
+      for (; j + N < n; j += N) S::store(d + j, S::even_lanes(S::load(src + 2 * j), S::load(src + 2 * j + N)));
       for (; j < n; j++) d[j] = src[2 * j];
     } else if (stride == 4) {
       // Winograd F(4x4)'s column phases (ops/conv.cc): lanes 0 and 2 of lanes 0 and 2. A vector
       // reads three floats past its last lane, which the guard keeps among the n.
       size_t j = 0;
-      if constexpr (requires(typename S::V v) { S::even_lanes(v, v); }) {
-        const auto pick = [&](const float* p) { return S::even_lanes(S::load(p), S::load(p + N)); };
-        for (; j + N < n; j += N) S::store(d + j, S::even_lanes(pick(src + 4 * j), pick(src + 4 * j + 2 * N)));
-      }
+      const auto pick = [&](const float* p) { return S::even_lanes(S::load(p), S::load(p + N)); };
+      for (; j + N < n; j += N) S::store(d + j, S::even_lanes(pick(src + 4 * j), pick(src + 4 * j + 2 * N)));
       for (; j < n; j++) d[j] = src[4 * j];
     } else {
       for (size_t j = 0; j < n; j++) d[j] = src[j * stride];

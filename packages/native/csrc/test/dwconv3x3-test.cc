@@ -1,0 +1,103 @@
+// Test adapter for dwconv3x3 (kernels/conv/dwconv3x3.h): whole output planes of 3x3 depthwise
+// convolutions at strides 1 and 2, top and left padding 0 to 2 (the bottom and right ones following
+// from the output size, which may also drop input), planes 1 to 70 wide (the vector tails, the
+// left-padding outputs, rows shorter than a vector) and 1 to 9 high, every activation; the input
+// plane ends at a guard page. Against the scalar table; the scalar table against the definition in
+// double precision.
+#include <vector>
+
+#include "../kernels/conv/dwconv3x3.h"
+#include "harness.h"
+
+namespace os::test {
+namespace {
+
+struct Dw3Case {
+  size_t h, w, stride, pt, pl, oh, ow;
+  int activation;
+  float bias;
+  std::vector<float> weights;
+};
+
+// Plane sizes and paddings by case number; the output as large as the padded input allows (one row
+// or column fewer every third case: input the convolution does not reach).
+std::vector<Dw3Case> dw3_cases(Rng& rng) {
+  std::vector<Dw3Case> cases;
+  size_t i = 0;
+  for (size_t w : {1, 2, 3, 7, 15, 16, 17, 20, 31, 33, 40, 47, 64, 65, 70}) {
+    for (size_t stride : {1, 2}) {
+      for (size_t pad : {0, 1, 2}) {
+        Dw3Case c{};
+        c.h = 1 + i % 9;
+        c.w = w;
+        c.stride = stride;
+        c.pt = (pad + i) % 3;
+        c.pl = pad;
+        const size_t ph = c.h + 2 * c.pt, pw = c.w + 2 * c.pl;
+        if (ph < 3 || pw < 3) {
+          i++;
+          continue;
+        }
+        c.oh = (ph - 3) / stride + 1 - (i % 3 == 2 && (ph - 3) / stride > 0 ? 1 : 0);
+        c.ow = (pw - 3) / stride + 1 - (i % 3 == 1 && (pw - 3) / stride > 0 ? 1 : 0);
+        c.activation = kActivations[i % 5];
+        c.bias = rng.uniform(-1, 1);
+        c.weights.resize(9);
+        rng.fill(c.weights.data(), 9, -1, 1);
+        cases.push_back(c);
+        i++;
+      }
+    }
+  }
+  return cases;
+}
+
+void run(Check& check, const KernelTable& isa, const KernelTable& scalar) {
+  Rng rng(check.seed());
+  for (const Dw3Case& c : dw3_cases(rng)) {
+    std::vector<float> values(c.h * c.w);
+    rng.fill(values.data(), values.size(), -4, 4);
+    Guarded x(values.data(), values.size()), want(c.oh * c.ow), got(c.oh * c.ow);
+    x.protect();
+    check.begin("dwconv3x3", "h=%zu w=%zu stride=%zu pt=%zu pl=%zu oh=%zu ow=%zu activation=%d", c.h, c.w, c.stride,
+                c.pt, c.pl, c.oh, c.ow, c.activation);
+    scalar.dwconv3x3(c.oh, c.ow, c.h, c.w, c.stride, c.pt, c.pl, x.data(), c.weights.data(), c.bias, c.activation,
+                     want.data());
+    isa.dwconv3x3(c.oh, c.ow, c.h, c.w, c.stride, c.pt, c.pl, x.data(), c.weights.data(), c.bias, c.activation,
+                  got.data());
+    check.compare(got.data(), want.data(), got.size(), Tolerance{8, 2e-6f * 9});
+    check.expect(got.guard_ok(), "wrote before its output");
+  }
+}
+
+void spec(Check& check, const KernelTable& scalar) {
+  Rng rng(check.seed());
+  for (const Dw3Case& c : dw3_cases(rng)) {
+    std::vector<float> x(c.h * c.w), got(c.oh * c.ow), want(c.oh * c.ow);
+    rng.fill(x.data(), x.size(), -4, 4);
+    for (size_t oy = 0; oy < c.oh; oy++) {
+      for (size_t j = 0; j < c.ow; j++) {
+        double s = c.bias;
+        for (size_t ky = 0; ky < 3; ky++) {
+          for (size_t kx = 0; kx < 3; kx++) {
+            const ptrdiff_t iy = static_cast<ptrdiff_t>(c.stride * oy + ky) - static_cast<ptrdiff_t>(c.pt);
+            const ptrdiff_t ix = static_cast<ptrdiff_t>(c.stride * j + kx) - static_cast<ptrdiff_t>(c.pl);
+            if (iy < 0 || ix < 0 || iy >= static_cast<ptrdiff_t>(c.h) || ix >= static_cast<ptrdiff_t>(c.w)) continue;
+            s += static_cast<double>(c.weights[3 * ky + kx]) * x[iy * c.w + ix];
+          }
+        }
+        want[oy * c.ow + j] = static_cast<float>(activate(c.activation, s));
+      }
+    }
+    check.begin("dwconv3x3", "against the definition: h=%zu w=%zu stride=%zu pt=%zu pl=%zu activation=%d", c.h, c.w,
+                c.stride, c.pt, c.pl, c.activation);
+    scalar.dwconv3x3(c.oh, c.ow, c.h, c.w, c.stride, c.pt, c.pl, x.data(), c.weights.data(), c.bias, c.activation,
+                     got.data());
+    check.compare(got.data(), want.data(), got.size(), Tolerance{8, 2e-6f * 9});
+  }
+}
+
+const Register kRegister({"dwconv3x3", {field(&KernelTable::dwconv3x3)}, &run, &spec});
+
+}  // namespace
+}  // namespace os::test
