@@ -602,8 +602,9 @@ void conv_winograd(const ConvGeometry& g, const float* u, const float* bias, int
         if (built != row0) {
           // Plane row k of a channel and phase: input row T * row0 + k - pt, inside the input for k in
           // [k_lo, k_hi). A float32 input goes a phase at a time, all its rows in one pad_rows call
-          // (one call per row and phase cost a fifth of YOLOv8n's Winograd time on SIMD128); a uint8
-          // row is read (dequantised) once for its T phases.
+          // (a call per row and phase made YOLOv8n's Winograd layers 1-10 % slower on SIMD128, where
+          // building the planes is about a fifth of their time); a uint8 row is read (dequantised)
+          // once for its T phases.
           const size_t krows = T * nrows + 2;
           const ptrdiff_t top = static_cast<ptrdiff_t>(g.pt) - static_cast<ptrdiff_t>(T * row0);
           const auto k_lo = static_cast<size_t>(std::clamp<ptrdiff_t>(top, 0, static_cast<ptrdiff_t>(krows)));
