@@ -5,9 +5,7 @@
  * (CI set) fails instead of skipping when one is missing.
  */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -24,27 +22,10 @@ if (skipArm64) {
   );
 }
 
-/**
- * Builds and runs the kernel tests for one target. Objects persist in the temp directory, one per
- * checkout, so later runs rebuild only what changed; flock serialises concurrent runs on them.
- */
+/** Builds and runs the kernel tests for one target (scripts/kernel-tests.cjs: objects cached). */
 function kernelTests(target: 'native' | 'arm64'): { status: number | null; output: string } {
-  const cache = join(
-    tmpdir(),
-    'onnxstream-kernel-tests',
-    createHash('sha256').update(root).digest('hex').slice(0, 12),
-  );
-  mkdirSync(cache, { recursive: true });
-  const make = [
-    'make',
-    '-s',
-    '-C',
-    join(root, 'csrc/test'),
-    `TARGET=${target}`,
-    `OUT=${join(cache, target)}`,
-  ];
-  const command = has('flock') ? ['flock', join(cache, `${target}.lock`), ...make] : make;
-  const r = spawnSync(command[0], command.slice(1), { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const script = join(root, 'scripts/kernel-tests.cjs');
+  const r = spawnSync(process.execPath, [script, target], { encoding: 'utf8', maxBuffer: 64 << 20 });
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 

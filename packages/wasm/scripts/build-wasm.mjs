@@ -13,6 +13,7 @@
 // here, so turbo's strict environment does not matter.
 //
 //   node scripts/build-wasm.mjs [plain|simd|threads ...]     default: all three
+//   node scripts/build-wasm.mjs --flags <variant>            print its compile flags
 // Without emcc the build fails when CI is set; elsewhere it says so and builds nothing (the package
 // then reports the wasm backend unavailable).
 import { execFileSync, spawn } from 'node:child_process';
@@ -40,19 +41,6 @@ function emccVersion() {
   }
 }
 
-const version = emccVersion();
-if (!version) {
-  const msg =
-    '@onnxstream/wasm: emcc (emscripten) was not found, so the WebAssembly kernels were not built. ' +
-    'Install it (Debian: apt-get install emscripten; scripts/setup.sh does) and build again.';
-  if (process.env.CI) {
-    console.error(msg);
-    process.exit(1);
-  }
-  console.warn(`${msg}\nThe wasm backend reports itself unavailable until then.`);
-  process.exit(0);
-}
-
 const sources = (group) =>
   execFileSync(process.execPath, [join(native, 'scripts', 'sources.cjs'), group], { encoding: 'utf8' })
     .split(' ')
@@ -75,6 +63,28 @@ const VARIANTS = {
 const API = join(pkg, 'csrc', 'wasm-api.cc');
 
 const COMPILE = ['-O3', '-std=c++20', `-I${join(native, 'csrc')}`, '-Wall', '-Wno-unused-function'];
+
+// `--flags <variant>` prints that variant's compile flags (csrc/test/Makefile builds the kernel tests
+// with them).
+if (process.argv[2] === '--flags') {
+  const variant = VARIANTS[process.argv[3]];
+  if (!variant) throw new Error(`usage: build-wasm.mjs --flags plain|simd|threads`);
+  process.stdout.write([...COMPILE, ...variant.flags].join(' '));
+  process.exit(0);
+}
+
+const version = emccVersion();
+if (!version) {
+  const msg =
+    '@onnxstream/wasm: emcc (emscripten) was not found, so the WebAssembly kernels were not built. ' +
+    'Install it (Debian: apt-get install emscripten; scripts/setup.sh does) and build again.';
+  if (process.env.CI) {
+    console.error(msg);
+    process.exit(1);
+  }
+  console.warn(`${msg}\nThe wasm backend reports itself unavailable until then.`);
+  process.exit(0);
+}
 
 const EXPORTS = [
   'os_alloc',

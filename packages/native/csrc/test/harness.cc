@@ -9,9 +9,9 @@
 #include <cmath>
 #include <cstdarg>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
-#include <new>
 
 namespace os::test {
 
@@ -53,6 +53,12 @@ namespace {
 
 constexpr unsigned char kCanary = 0xA5;
 
+// Allocation failures end the run: the wasm build has no exceptions.
+[[noreturn]] void no_memory(const char* what) {
+  std::fprintf(stderr, "kernel tests: %s failed\n", what);
+  std::abort();
+}
+
 size_t page_size() {
   static const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
   return page;
@@ -66,10 +72,10 @@ Guarded::Guarded(size_t n, size_t align) : n_(n) {
   const size_t pages = (n * sizeof(float) + align + 16 + page - 1) / page;
   map_bytes_ = (pages + 1) * page;
   void* m = mmap(nullptr, map_bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (m == MAP_FAILED) throw std::bad_alloc();
+  if (m == MAP_FAILED) no_memory("mmap");
   map_ = static_cast<char*>(m);
   char* end = map_ + pages * page;
-  if (mprotect(end, page, PROT_NONE) != 0) throw std::bad_alloc();
+  if (mprotect(end, page, PROT_NONE) != 0) no_memory("mprotect");
   const auto start = reinterpret_cast<uintptr_t>(end - n * sizeof(float)) & ~static_cast<uintptr_t>(align - 1);
   data_ = reinterpret_cast<float*>(start);
   std::memset(map_, kCanary, pages * page);
@@ -231,6 +237,13 @@ std::vector<Family>& registry() {
 Register::Register(Family family) { registry().push_back(std::move(family)); }
 
 const std::vector<Family>& families() { return registry(); }
+
+bool fused_multiply_add(const KernelTable& isa) { return isa.isa != Isa::wasmsimd; }
+
+Tolerance same_operations(const KernelTable& isa, const Tolerance& exact, const Tolerance& bound) {
+  if (fused_multiply_add(isa)) return exact;
+  return Tolerance{2 * bound.ulps, 2 * bound.abs, false};
+}
 
 const int kActivations[5] = {-1, static_cast<int>(UnaryOp::relu), static_cast<int>(UnaryOp::sigmoid),
                              static_cast<int>(UnaryOp::silu), static_cast<int>(UnaryOp::tanh)};

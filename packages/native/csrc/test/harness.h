@@ -137,6 +137,15 @@ const std::vector<Family>& families();
 // Makes a crash (SIGSEGV/SIGBUS) print the case Check::begin named last, then exit with status 1.
 void report_crashes();
 
+// Whether `isa`'s multiply-add rounds once, like the scalar table's std::fma. SIMD128 has no fused
+// multiply-add: it rounds the product too, so results the adapters expect bit for bit differ there.
+bool fused_multiply_add(const KernelTable& isa);
+
+// The tolerance against scalar for results every ISA computes with the same operations: `exact` where
+// the ISA fuses multiply-adds like scalar; otherwise both tables are only within `bound` of the
+// double-precision definition (the adapter checks each against it), so within twice it.
+Tolerance same_operations(const KernelTable& isa, const Tolerance& exact, const Tolerance& bound);
+
 // The activations kernels fuse (-1: none), and each one in double precision for references.
 extern const int kActivations[5];
 double activate(int activation, double x);
