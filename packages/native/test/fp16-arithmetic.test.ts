@@ -1,5 +1,5 @@
 /**
- * fp16 arithmetic: Conv/FusedConv, MatMul, Gemm and the elementwise operators over float16 tensors
+ * fp16 arithmetic: Conv/FusedConv, MatMul, Gemm, the normalisations and the elementwise operators over float16 tensors
  * on the native kernels, which convert as they pack, read and store and compute in float32 (on x86;
  * ARM64 with FP16 arithmetic runs the float16 GEMM for MatMul/Gemm, checked by the C++ kernel
  * tests). Against the reference kernels on the same float16 inputs: products sum in float32 and
@@ -40,7 +40,7 @@ const nodeOf = (opType: string, domain: string, inputs: number, attrs: Record<st
   name: opType,
   opType,
   domain,
-  inputs: ['x', 'w', 'b'].slice(0, inputs),
+  inputs: ['x', 'w', 'b', 'mean', 'var'].slice(0, inputs),
   outputs: ['y'],
   attributes: new Map(
     Object.entries(attrs).map(([k, v]) => [
@@ -56,8 +56,11 @@ const nodeOf = (opType: string, domain: string, inputs: number, attrs: Record<st
   ) as Node['attributes'],
 });
 
-/** Largest error over one float16 step of the reference's value (rtol 2^-10) plus `atol`. */
-function worstHalf(got: Tensor, want: Tensor, atol: number): number {
+/**
+ * Largest error over one float16 step of the reference's value (rtol 2^-10) plus the float32
+ * kernels' own bound against the reference (`atol`, and `rtol` where they have one).
+ */
+function worstHalf(got: Tensor, want: Tensor, atol: number, rtol = 0): number {
   expect(got.type).toBe('float16');
   expect(got.dims).toEqual(want.dims);
   const a = got.data as Uint16Array;
@@ -66,7 +69,7 @@ function worstHalf(got: Tensor, want: Tensor, atol: number): number {
   for (let i = 0; i < b.length; i++) {
     const x = fromHalf(a[i]);
     const y = fromHalf(b[i]);
-    w = Math.max(w, Math.abs(x - y) / (atol + 2 ** -10 * Math.abs(y)));
+    w = Math.max(w, Math.abs(x - y) / (atol + (2 ** -10 + rtol) * Math.abs(y)));
   }
   return w;
 }
@@ -128,6 +131,29 @@ describe.each(nativeInfo().isas)('float16 operators on the native kernels, %s', 
     const inputs = b ? [half(a, 9, -3, 3), half(b, 10, -3, 3)] : [half(a, 9, -6, 6)];
     const [native, reference] = await both(type, domain ?? '', inputs, attrs ?? {});
     expect(worstHalf(native, reference, atol ?? 2 ** -24)).toBeLessThanOrEqual(1);
+  });
+
+  // The float32 norm kernels' bound against the reference (norm.test.ts): rtol 1e-4, atol 2e-5.
+  it.each<{ type: string; x: number[]; params: number[][]; attrs?: Record<string, AttrInput> }>([
+    { type: 'InstanceNormalization', x: [2, 6, 5, 7], params: [[6], [6]] },
+    // SD's GroupNorm as exported: InstanceNormalization over (N, groups, channels/groups * H * W),
+    // long enough to be split into chunks (each converted on its own).
+    { type: 'InstanceNormalization', x: [1, 4, 70000], params: [[4], [4]] },
+    { type: 'GroupNormalization', x: [1, 8, 3, 3], params: [[8], [8]], attrs: { num_groups: 4 } },
+    { type: 'BatchNormalization', x: [2, 3, 4, 5], params: [[3], [3], [3], [3]] },
+    { type: 'LayerNormalization', x: [3, 77, 40], params: [[40], [40]] },
+    { type: 'LayerNormalization', x: [5, 33], params: [[33]], attrs: { axis: -1 } },
+  ])('$type $x', async ({ type, x, params, attrs }) => {
+    useIsa(isa);
+    // Variances must be positive: BatchNormalization's last input is drawn from [0.5, 2].
+    const inputs = [
+      half(x, 11, -4, 4),
+      ...params.map((d, i) =>
+        type === 'BatchNormalization' && i === 3 ? half(d, 20 + i, 0.5, 2) : half(d, 20 + i),
+      ),
+    ];
+    const [native, reference] = await both(type, '', inputs, attrs ?? {});
+    expect(worstHalf(native, reference, 2e-5, 1e-4)).toBeLessThanOrEqual(1);
   });
 
   it.each<{ name: string; x: number[]; w: number[]; attrs: Record<string, AttrInput>; act?: string }>([

@@ -36,7 +36,7 @@ export function hoistShrinkingReaders(
   // Positions in `order`, and each runtime value's producer and readers, so finding them costs no
   // scan of the whole order per node (a quadratic 14 ms on SD's UNet).
   const position = new Map<Node, number>();
-  order.forEach((n, k) => position.set(n, k));
+  for (const [k, n] of order.entries()) position.set(n, k);
   const producer = new Map<string, Node>();
   const readersOf = new Map<string, Node[]>();
   for (const n of order) {

@@ -4,16 +4,20 @@
 // layer_norm_f32: LayerNormalization / RMSNormalization over `blocks` runs of `size` values.
 //   buffers: x, scale (float32[size]), bias (float32[size] or empty), y, mean, inv_std_dev
 //            (float32[blocks] each, or empty when not wanted)
-//   params:  rms (0/1), blocks, size, epsilon
+//   params:  rms (0/1), blocks, size, epsilon, then optionally the element type of x and y (ElemType
+//            f32 or f16: fp16 arithmetic, each block converted to float32 and its result rounded)
 //
 // channel_norm_f32: InstanceNormalization / GroupNormalization / BatchNormalization (inference) of
 // an (n, c, spatial) tensor; statistics per (batch, group of c / groups channels) when computed,
 // per channel when given.
 //   buffers: x, scale, bias (float32[c], or [groups] with per_group), mean, var (float32[c] when
 //            given, else empty), y
-//   params:  n, c, spatial, groups, epsilon, given (0/1), per_group (0/1)
+//   params:  n, c, spatial, groups, epsilon, given (0/1), per_group (0/1), then optionally the
+//            element type of x and y (ElemType f32 or f16: fp16 arithmetic, x read and y written a
+//            chunk at a time through float32, so neither exists whole as float32)
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <vector>
 
 #include "../api/api.h"
@@ -27,9 +31,41 @@ namespace {
 // Values per task of the statistics and normalising passes.
 constexpr size_t kChunk = 1 << 16;
 
+// The normalised tensor's values: float32, or float16 bits read as float32 a run at a time.
+struct NormValues {
+  const float* f = nullptr;
+  const uint16_t* h = nullptr;
+
+  // Elements [at, at + n): x itself, or converted into the calling thread's buffer (valid until
+  // its next read).
+  const float* read(size_t at, size_t n) const {
+    if (f) return f + at;
+    float* row = buffer(n);
+    kernels().f16_to_f32(n, h + at, row);
+    return row;
+  }
+
+  static float* buffer(size_t n) {
+    thread_local std::vector<float> row;
+    if (row.size() < n) row.resize(n);
+    return row.data();
+  }
+};
+
+// x and y as given: float32, or both float16 bits (the trailing element-type parameter at `param`).
+bool half_io(const Args& a, size_t param) {
+  return a.nparams > param && a.integer(param, 0, static_cast<long long>(ElemType::f16)) == static_cast<long long>(ElemType::f16);
+}
+
+NormValues norm_input(const Args& a, bool half, size_t total) {
+  if (half) return {nullptr, a.buffer<uint16_t>(0, total)};
+  return {a.buffer<float>(0, total), nullptr};
+}
+
 // Mean and population variance of each of `regions` runs of `len` values at x + r * len. Long runs
 // are split into chunks so that a few huge groups still use every thread.
-void region_moments(size_t regions, size_t len, const float* x, std::vector<double>* mean, std::vector<double>* var) {
+void region_moments(size_t regions, size_t len, const NormValues& x, std::vector<double>* mean,
+                    std::vector<double>* var) {
   const KernelTable& k = kernels();
   const size_t parts = std::max<size_t>(1, (len + kChunk - 1) / kChunk);
   const size_t part = (len + parts - 1) / parts;
@@ -41,7 +77,7 @@ void region_moments(size_t regions, size_t len, const float* x, std::vector<doub
       for (size_t t = begin; t < end; t++) {
         const size_t r = t / parts, i0 = t % parts * part;
         const size_t count = i0 < len ? std::min(part, len - i0) : 0;
-        k.norm_sums(count, x + r * len + i0, static_cast<float>((*mean)[r]), &s[t], &q[t]);
+        k.norm_sums(count, x.read(r * len + i0, count), static_cast<float>((*mean)[r]), &s[t], &q[t]);
       }
     });
     for (size_t r = 0; r < regions; r++) {
@@ -70,18 +106,20 @@ void run_layer_norm_f32(const Buf* bufs, size_t nbufs, const double* params, siz
   const auto blocks = static_cast<size_t>(a.integer(1, 0, 1LL << 40));
   const auto size = static_cast<size_t>(a.integer(2, 1, 1LL << 40));
   const double eps = a.number(3);
+  const bool half = half_io(a, 4);
   const size_t total = checked_product(a, {blocks, size});
   if (total == 0) return;
-  const float* x = a.buffer<float>(0, total);
+  const NormValues x = norm_input(a, half, total);
   const float* scale = a.buffer<float>(1, size);
   const float* bias = bufs[2].bytes ? a.buffer<float>(2, size) : nullptr;
-  float* y = a.buffer<float>(3, total);
+  uint16_t* yh = half ? a.buffer<uint16_t>(3, total) : nullptr;
+  float* y = half ? nullptr : a.buffer<float>(3, total);
   float* mean_out = bufs[4].bytes ? a.buffer<float>(4, blocks) : nullptr;
   float* inv_out = bufs[5].bytes ? a.buffer<float>(5, blocks) : nullptr;
   const KernelTable& k = kernels();
   parallel_for(blocks, std::max<size_t>(1, 16384 / size), [&](size_t begin, size_t end) {
     for (size_t b = begin; b < end; b++) {
-      const float* xb = x + b * size;
+      const float* xb = x.read(b * size, size);
       double s, q, mean = 0.0;
       k.norm_sums(size, xb, 0.0f, &s, &q);
       double second = q / static_cast<double>(size);
@@ -94,7 +132,10 @@ void run_layer_norm_f32(const Buf* bufs, size_t nbufs, const double* params, siz
         mean += d;
       }
       const double inv = 1.0 / std::sqrt(second + eps);
-      k.norm_row(size, xb, y + b * size, static_cast<float>(mean), static_cast<float>(inv), scale, bias);
+      // float16: the row is normalised in place in the read buffer, then rounded into y.
+      float* yb = half ? const_cast<float*>(xb) : y + b * size;
+      k.norm_row(size, xb, yb, static_cast<float>(mean), static_cast<float>(inv), scale, bias);
+      if (half) k.f32_to_f16(size, yb, yh + b * size);
       if (mean_out) mean_out[b] = static_cast<float>(mean);
       if (inv_out) inv_out[b] = static_cast<float>(inv);
     }
@@ -110,15 +151,17 @@ void run_channel_norm_f32(const Buf* bufs, size_t nbufs, const double* params, s
   const double eps = a.number(4);
   const bool given = a.integer(5, 0, 1) != 0;
   const bool per_group = a.integer(6, 0, 1) != 0;
+  const bool half = half_io(a, 7);
   if (c % groups != 0) a.fail("channels are not divisible into groups");
   if (given && groups != c) a.fail("given statistics are per channel");
   const size_t total = checked_product(a, {n, c, spatial});
   if (total == 0) return;
   const size_t nparam = per_group ? groups : c;
-  const float* x = a.buffer<float>(0, total);
+  const NormValues x = norm_input(a, half, total);
   const float* scale = a.buffer<float>(1, nparam);
   const float* bias = a.buffer<float>(2, nparam);
-  float* y = a.buffer<float>(5, total);
+  uint16_t* yh = half ? a.buffer<uint16_t>(5, total) : nullptr;
+  float* y = half ? nullptr : a.buffer<float>(5, total);
   const size_t cg = c / groups;
   std::vector<double> mean, var;
   if (given) {
@@ -148,8 +191,12 @@ void run_channel_norm_f32(const Buf* bufs, size_t nbufs, const double* params, s
     for (size_t t = begin; t < end; t++) {
       const size_t plane = t / parts, i0 = t % parts * part;
       if (i0 >= spatial) continue;
-      const size_t off = plane * spatial + i0;
-      k.norm_affine(std::min(part, spatial - i0), x + off, y + off, pm[plane], pk[plane], pb[plane]);
+      const size_t off = plane * spatial + i0, count = std::min(part, spatial - i0);
+      const float* xs = x.read(off, count);
+      // float16: normalised in place in the read buffer, then rounded into y (which may be x).
+      float* ys = half ? const_cast<float*>(xs) : y + off;
+      k.norm_affine(count, xs, ys, pm[plane], pk[plane], pb[plane]);
+      if (half) k.f32_to_f16(count, ys, yh + off);
     }
   });
 }

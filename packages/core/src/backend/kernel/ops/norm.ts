@@ -5,12 +5,18 @@
  * -> Reshape) is a plain InstanceNormalization here, parallel over the long groups. The kernels
  * read their statistics before writing and then map each element in place, so they write into an
  * input that dies with them (KernelCall donated): a VAE decoder's 64 MiB activations then need no
- * second copy.
+ * second copy. Under fp16 arithmetic they read and write float16 (converted a block or chunk at a
+ * time, computed in float32, each result rounded once, as the float32 kernel between Casts would),
+ * their small scale, bias and statistics converted to float32 here.
  */
 import { type Node, normalizeAxis, shapeSize, type Tensor } from '../../../index.js';
+import type { KernelBinding } from '../binding.js';
+import { ElemType } from '../kernels.js';
 import {
+  allFloat16,
   allFloat32,
   elementwiseOutput,
+  float16ToFloat32,
   type KernelOp,
   outputDims,
   outputTensor,
@@ -20,13 +26,38 @@ import { attrsOf, f32, reference, usesOnlyOutputs } from './support.js';
 
 const EMPTY = new Float32Array(0);
 
+/**
+ * Runs `kernel` with the small float16 parameters `params` (scale, bias, statistics) as float32 and
+ * the element type last (float16 only), disposing of the converted copies afterwards.
+ */
+async function withFloat32(
+  binding: KernelBinding,
+  params: readonly (Tensor | undefined)[],
+  run: (float32: (Tensor | undefined)[]) => Promise<void>,
+): Promise<void> {
+  const converted = await Promise.all(
+    params.map((t) => (t?.type === 'float16' ? float16ToFloat32(binding, t) : t)),
+  );
+  try {
+    await run(converted);
+  } finally {
+    converted.forEach((t, i) => {
+      if (t !== params[i]) t?.dispose();
+    });
+  }
+}
+
+/** The kernels' trailing element-type parameter: given for float16 only (float32 is the default). */
+const elemParam = (x: Tensor): number[] => (x.type === 'float16' ? [ElemType.float16] : []);
+
 export const trailingNormOps: KernelOp = {
   types: ['LayerNormalization', 'RMSNormalization'],
   // Mean and InvStdDev come out in float32 (stash_type 1) only.
   supports: (node, types) =>
-    types[0] === 'float32' &&
-    allFloat32(types) &&
-    (usesOnlyOutputs(node, 1) || attrsOf(node).int('stash_type', 1) === 1),
+    (types[0] === 'float32' &&
+      allFloat32(types) &&
+      (usesOnlyOutputs(node, 1) || attrsOf(node).int('stash_type', 1) === 1)) ||
+    (allFloat16(types) && usesOnlyOutputs(node, 1)),
   async run(call, binding) {
     const [x, scale, bias] = call.inputs as (Tensor | undefined)[];
     const rms = call.node.opType === 'RMSNormalization';
@@ -36,16 +67,31 @@ export const trailingNormOps: KernelOp = {
     // Scale and bias that broadcast (fewer values than the normalised block) stay with the reference.
     const b = rms ? undefined : bias;
     if (size === 0 || scale!.size !== size || (b && b.size !== size)) return reference(call);
-    const y = elementwiseOutput(call, binding, outputDims(call), [0]);
+    const y = elementwiseOutput(
+      call,
+      binding,
+      outputDims(call),
+      [0],
+      x!.type === 'float16' ? 'float16' : 'float32',
+    );
     const stats = !rms && call.outputCount > 1;
     const mean = stats ? outputTensor(binding, outputDims(call, 1)) : undefined;
     const inv = stats ? outputTensor(binding, outputDims(call, 2)) : undefined;
-    await runKernel(
-      binding,
-      'layer_norm_f32',
-      x!.size,
-      [f32(x!), f32(scale!), b ? f32(b) : EMPTY, f32(y), mean ? f32(mean) : EMPTY, inv ? f32(inv) : EMPTY],
-      [rms ? 1 : 0, blocks, size, call.attrs.float('epsilon', 1e-5)],
+    await withFloat32(binding, [scale, b], ([scale32, b32]) =>
+      runKernel(
+        binding,
+        'layer_norm_f32',
+        x!.size,
+        [
+          x!.data as ArrayBufferView,
+          f32(scale32!),
+          b32 ? f32(b32) : EMPTY,
+          y.data as ArrayBufferView,
+          mean ? f32(mean) : EMPTY,
+          inv ? f32(inv) : EMPTY,
+        ],
+        [rms ? 1 : 0, blocks, size, call.attrs.float('epsilon', 1e-5), ...elemParam(x!)],
+      ),
     );
     return mean && inv ? [y, mean, inv] : [y];
   },
@@ -61,8 +107,8 @@ function training(opset: number, node: Node): boolean {
 export const channelNormOps: KernelOp = {
   types: ['InstanceNormalization', 'GroupNormalization', 'BatchNormalization'],
   supports: (node, types, opset) =>
-    types[0] === 'float32' &&
-    allFloat32(types) &&
+    (allFloat32(types) || allFloat16(types)) &&
+    types[0] !== undefined &&
     (node.opType !== 'BatchNormalization' || (!training(opset, node) && usesOnlyOutputs(node, 1))),
   async run(call, binding) {
     const [x, scale, bias, mean, variance] = call.inputs as (Tensor | undefined)[];
@@ -84,13 +130,40 @@ export const channelNormOps: KernelOp = {
     ) {
       return reference(call);
     }
-    const y = elementwiseOutput(call, binding, outputDims(call), [0]);
-    await runKernel(
+    const y = elementwiseOutput(
+      call,
       binding,
-      'channel_norm_f32',
-      x!.size,
-      [f32(x!), f32(scale!), f32(bias!), given ? f32(mean!) : EMPTY, given ? f32(variance!) : EMPTY, f32(y)],
-      [n, c, spatial, groups, call.attrs.float('epsilon', 1e-5), given ? 1 : 0, perGroup ? 1 : 0],
+      outputDims(call),
+      [0],
+      x!.type === 'float16' ? 'float16' : 'float32',
+    );
+    await withFloat32(
+      binding,
+      [scale, bias, given ? mean : undefined, given ? variance : undefined],
+      ([s, b, m, v]) =>
+        runKernel(
+          binding,
+          'channel_norm_f32',
+          x!.size,
+          [
+            x!.data as ArrayBufferView,
+            f32(s!),
+            f32(b!),
+            m ? f32(m) : EMPTY,
+            v ? f32(v) : EMPTY,
+            y.data as ArrayBufferView,
+          ],
+          [
+            n,
+            c,
+            spatial,
+            groups,
+            call.attrs.float('epsilon', 1e-5),
+            given ? 1 : 0,
+            perGroup ? 1 : 0,
+            ...elemParam(x!),
+          ],
+        ),
     );
     return [y];
   },
