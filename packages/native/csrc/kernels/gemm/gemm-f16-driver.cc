@@ -75,4 +75,40 @@ void gemm_f16_run(const GemmF16Kernels& g, const GemmProblem* problems, size_t c
   });
 }
 
+void gemm_f16_rows_run(const GemmF16Kernels& g, const GemmProblem& p, const uint16_t* a, const uint16_t* const* rows,
+                       bool serial) {
+  const size_t mr = g.mr, nr = g.nr, panels = div_up(p.n, nr);
+  if (p.m == 0 || panels == 0) return;
+  GemmProblem out = p;  // columns one to one: one output row as wide as the product
+  if (out.pitch == 0) out.pitch = out.width = p.n;
+  const auto run = [&](size_t begin, size_t end) {
+    std::vector<float> tile(mr * nr);
+    uint32_t bits[kGemmRowClasses];
+    for (size_t q = begin; q < end; q++) {
+      const size_t j = q * nr, cols = std::min(nr, p.n - j);
+      const bool padded = gemm_row_masks(p.b, j, nr, bits);
+      for (size_t i0 = 0; i0 < p.m; i0 += mr) {
+        const size_t m = std::min(mr, p.m - i0);
+        size_t k0 = 0;
+        do {
+          const size_t kc = std::min(kGemmF16Kc, p.k - k0);
+          const GemmRowMasks masks{bits, p.b.pad_period, k0 % std::max<size_t>(p.b.pad_period, 1)};
+          g.ukernel_rows(m, cols, kc, a + i0 * p.k + k0 * mr, rows + k0, j, padded ? &masks : nullptr, tile.data(),
+                         nr, k0 > 0);
+          k0 += kc;
+        } while (k0 < p.k);
+        if (p.row_bias) {
+          for (size_t r = 0; r < m; r++) {
+            for (size_t c = 0; c < cols; c++) tile[r * nr + c] += p.row_bias[i0 + r];
+          }
+        }
+        gemm_scatter_tile(out, tile.data(), nr, i0, i0 + m, j, cols);
+      }
+    }
+  };
+  if (serial) return run(0, panels);
+  const size_t macs = p.m * nr * std::max<size_t>(p.k, 1);
+  parallel_for(panels, std::max<size_t>(1, kMinChunkMacs / macs), run);
+}
+
 }  // namespace os
