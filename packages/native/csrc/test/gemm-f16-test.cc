@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "../dispatch/isa.h"
+#include "../kernels/gemm/gemm-driver.h"
 #include "../kernels/gemm/gemm-f16-driver.h"
 #include "../kernels/gemm/gemm-f16.h"
 #include "harness.h"
@@ -137,10 +138,11 @@ void run(Check& check, const KernelTable& isa, const KernelTable&) {
 }
 
 // gemm_f16_run (the threaded driver matmul_f32 and gemm_f32 call): two problems at once, A
-// transposed and scaled (Gemm's alpha), B from float16 bits, a column bias on the second, float16
-// results. Integers over K = 64 with alpha 1/4 (multiples of 1/4 below 512: exact in float16, so
+// transposed and scaled (Gemm's alpha), B from float16 bits or prepacked in the table's float32
+// panels (a caching provider's weight: float16 panels straddle them), a column bias on the second,
+// float16 results. Integers over K = 64 with alpha 1/4 (multiples of 1/4 below 512: exact in float16, so
 // tolerance 0), then a deep K within the bound above plus the result's rounding (2^-11 relative).
-void run_driver(Check& check, const GemmF16Kernels& g, bool integers) {
+void run_driver(Check& check, const GemmF16Kernels& g, bool integers, bool packed) {
   Rng rng(check.seed() + 1);
   const size_t m = 37, n = 45, k = integers ? 64 : 600;
   const float alpha = integers ? 0.25f : 0.5f;
@@ -156,13 +158,20 @@ void run_driver(Check& check, const GemmF16Kernels& g, bool integers) {
   p.k = k;
   p.a.raw = MatrixRef{at.data(), ElemType::f32, 1, static_cast<ptrdiff_t>(m), alpha, 0.0f};
   p.b.raw = MatrixRef{b16.data(), ElemType::f16, static_cast<ptrdiff_t>(n), 1, 1.0f, 0.0f};
+  const GemmKernels& g32 = kernels().gemm;
+  std::vector<float> panels(packed ? packed_floats(PackedInfo{PackedKind::b, g32.nr, 1, n, k}) : 0);
+  if (packed) {
+    pack_all(g32, PackedInfo{PackedKind::b, g32.nr, 1, n, k},
+             MatrixRef{b.data(), ElemType::f32, static_cast<ptrdiff_t>(n), 1, 1.0f, 0.0f}, 0, panels.data());
+    p.b.packed = panels.data() + kPackedHeader;
+  }
   p.ldc = n;
   GemmProblem problems[2] = {p, p};
   problems[1].col_bias = bias.data();
   std::vector<uint16_t> out(2 * m * n);
   uint16_t* outs[2] = {out.data(), out.data() + m * n};
-  check.begin(integers ? "driver exact" : "driver bounded", "2 x m=%zu n=%zu k=%zu, A^T * %g, bias on the second", m,
-              n, k, alpha);
+  check.begin(integers ? "driver exact" : "driver bounded", "2 x m=%zu n=%zu k=%zu, A^T * %g, B %s, bias on the second",
+              m, n, k, alpha, packed ? "prepacked" : "float16");
   gemm_f16_run(g, problems, 2, outs);
   const double u = std::ldexp(1.0, -11), kc = static_cast<double>(std::min(k, kGemmF16Kc));
   for (size_t t = 0; t < 2; t++) {
@@ -313,8 +322,10 @@ void run_rows_driver(Check& check, const GemmF16Kernels& g, bool integers, bool 
 void run_all(Check& check, const KernelTable& isa, const KernelTable& scalar) {
   run(check, isa, scalar);
   if (!isa.gemm_f16.ukernel) return;
-  run_driver(check, isa.gemm_f16, true);
-  run_driver(check, isa.gemm_f16, false);
+  for (const bool packed : {false, true}) {
+    run_driver(check, isa.gemm_f16, true, packed);
+    run_driver(check, isa.gemm_f16, false, packed);
+  }
   run_rows(check, isa.gemm_f16);
   for (const bool masked : {true, false}) {
     run_rows_driver(check, isa.gemm_f16, true, masked);

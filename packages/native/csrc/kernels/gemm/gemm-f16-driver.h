@@ -9,7 +9,8 @@
 
 namespace os {
 
-// Whether gemm_f16_run takes problem p: raw A and B, no row bias, activation or accumulation.
+// Whether gemm_f16_run takes problem p: raw A, raw B or B prepacked in the active table's float32
+// panels (converted to float16 per panel and call), no row bias, activation or accumulation.
 bool gemm_f16_takes(const GemmProblem& p);
 // Runs `count` problems (each gemm_f16_takes) on the float16 kernels `g`: out[i] (rows ldc apart;
 // c is ignored) gets problem i's product plus its column bias, rounded to float16. Each problem's A

@@ -1,7 +1,7 @@
-// Test adapter for the convolutions that compute in float16 (ops/conv.cc with the gemm_f16 kernels:
-// float16 phase planes, ukernel_rows, float16 A panels) on ARM, where the kernel tests link the
-// operators: conv2d_f32 with float16 input and output on the NEON table, against the definition in
-// double precision. The geometries cover the planes' layouts: bare rows whose padding the GEMM masks
+// Test adapter for the operators that compute in float16 on ARM (the gemm_f16 kernels), where the
+// kernel tests link the operators. Mainly convolutions (ops/conv.cc: float16 phase planes,
+// ukernel_rows, float16 A panels): conv2d_f32 with float16 input and output on the NEON table,
+// against the definition in double precision. The geometries cover the planes' layouts: bare rows whose padding the GEMM masks
 // (3x3 and 5x5 "same"), padded rows (stride 2, 9 taps across), pointwise, dilation with groups, the
 // nearest-upsampled input, a 1-D convolution (fewer output rows than threads: shared planes), two
 // images; weights from float32, float16 and uint8, and prepacked float32 panels (gemm_pack: a
@@ -12,7 +12,8 @@
 // gemm-f16-test.cc, gamma_256 * sum |w x| for the float16 sums, plus float32's 2^-24 per block and the
 // bias added, then the rounding of the result to float16 (u = 2^-11 relative). A last case tells the
 // arithmetic apart: 2048 + 1 + 1 + 1 summed in order in float16 stays 2048 (each + 1 is a tie that
-// rounds to even), where float32 gives 2051, rounded to 2052.
+// rounds to even), where float32 gives 2051, rounded to 2052: for convolutions, and for matmul_f32 and
+// gemm_f32 over a prepacked B (float32 panels, re-packed in float16 per call).
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -153,8 +154,8 @@ void run(Check& check, const KernelTable& isa, const KernelTable&) {
       std::vector<double> sum, mag;
       reference(g, in, act, sum, mag);
       std::vector<float> want(sum.begin(), sum.end());
-      check.begin("exact", "n=%zu c=%zu %zux%zu m=%zu k=%zux%zu s=%zu d=%zu pad=%zu group=%zu up=%zu w=%d%s act=%d", g.n,
-                  g.c, g.h, g.w, g.m, g.kh, g.kw, g.sh, g.dh, g.pad, g.group, g.up, static_cast<int>(wtype),
+      check.begin("conv exact", "n=%zu c=%zu %zux%zu m=%zu k=%zux%zu s=%zu d=%zu pad=%zu group=%zu up=%zu w=%d%s act=%d",
+                  g.n, g.c, g.h, g.w, g.m, g.kh, g.kw, g.sh, g.dh, g.pad, g.group, g.up, static_cast<int>(wtype),
                   packed ? " packed" : "", act);
       const std::vector<float> got = run_conv(g, in, wtype, act, packed);
       check.compare(got.data(), want.data(), want.size(), Tolerance{});
@@ -174,7 +175,7 @@ void run(Check& check, const KernelTable& isa, const KernelTable&) {
       bound = std::max(bound, e + u * (std::fabs(sum[t]) + e));
     }
     std::vector<float> want(sum.begin(), sum.end());
-    check.begin("bounded", "c=64 3x3 m=11, K=576, w=%d", static_cast<int>(wtype));
+    check.begin("conv bounded", "c=64 3x3 m=11, K=576, w=%d", static_cast<int>(wtype));
     const std::vector<float> got = run_conv(deep, in, wtype, -1);
     check.compare(got.data(), want.data(), want.size(), Tolerance{0, static_cast<float>(bound)});
   }
@@ -185,13 +186,35 @@ void run(Check& check, const KernelTable& isa, const KernelTable&) {
   in.w = {1, 1, 1, 1};
   const float want[3] = {2048, 2048, 2048};
   for (const bool packed : {false, true}) {
-    check.begin("float16 sums", "2048 + 1 + 1 + 1%s", packed ? ", packed weight" : "");
+    check.begin("conv float16 sums", "2048 + 1 + 1 + 1%s", packed ? ", packed weight" : "");
     const std::vector<float> got = run_conv(probe, in, ElemType::f32, -1, packed);
     check.compare(got.data(), want, 3, Tolerance{});
   }
+  // The same sum as [1 x 4] . [4 x 3] of ones, B prepacked, through MatMul and Gemm.
+  std::vector<float> b(12, 1.0f), panels(packed_floats(PackedInfo{PackedKind::b, kernels().gemm.nr, 1, 3, 4}));
+  const Buf pack_bufs[2] = {{b.data(), b.size() * 4}, {panels.data(), panels.size() * 4}};
+  const double pack_params[] = {static_cast<double>(PackedKind::b), 0, 1.0, 0.0, 1, 3, 4, 0};
+  run_gemm_pack(pack_bufs, 2, pack_params, 8);
+  uint16_t a16[4] = {half_bits(2048), half_bits(1), half_bits(1), half_bits(1)};
+  for (const bool gemm : {false, true}) {
+    uint16_t y16[3] = {};
+    const Buf bufs[4] = {{a16, sizeof a16}, pack_bufs[1], {nullptr, 0}, {y16, sizeof y16}};
+    check.begin("matmul float16 sums", "%s, 2048 + 1 + 1 + 1, B prepacked", gemm ? "gemm_f32" : "matmul_f32");
+    if (gemm) {
+      const double params[] = {1, 3, 4, 0, 0, 1.0, 0.0, 0, 0, 0, -1, 1.0, 0.0, 0, 0, 1, 1};
+      run_gemm_f32(bufs, 4, params, sizeof params / sizeof params[0]);
+    } else {
+      const Buf mm[3] = {bufs[0], bufs[1], bufs[3]};
+      const double params[] = {1, 4, 3, 1, -1, 1.0, 0.0, 0, 0, 1, 1};
+      run_matmul_f32(mm, 3, params, sizeof params / sizeof params[0]);
+    }
+    float got[3];
+    for (size_t j = 0; j < 3; j++) got[j] = half_to_float(y16[j]);
+    check.compare(got, want, 3, Tolerance{});
+  }
 }
 
-const Register kRegister({"conv_f16", {field(&KernelTable::gemm_f16)}, &run, nullptr});
+const Register kRegister({"ops_f16", {field(&KernelTable::gemm_f16)}, &run, nullptr});
 
 }  // namespace
 }  // namespace os::test
