@@ -108,7 +108,7 @@ describe('C++ kernel tests', () => {
       // Convolutions over float16 and products of prepacked weights run on it (float16 sums:
       // 2048 + 1 + 1 + 1 stays 2048).
       for (const group of ['conv exact', 'conv bounded', 'conv float16 sums', 'matmul float16 sums']) {
-        expect(run.output).toMatch(new RegExp(`ops_f16 neon +${group} .* ok`));
+        expect(run.output).toMatch(new RegExp(`ops_f16 +neon +${group} .* ok`));
       }
     },
   );
