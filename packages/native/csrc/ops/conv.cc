@@ -12,7 +12,8 @@
 //            input's form, scale, zero and the output's form, scale, zero: form 1 is uint8 (static
 //            uint8 activations: x holds uint8[N*C*H*W] read as (q - zero) * scale, y gets
 //            uint8[N*M*OH*OW] = saturate(round_half_even(v / scale) + zero)), 2 float16 (fp16
-//            arithmetic: converted like uint8, computed in float32), 0 float32
+//            arithmetic: converted like uint8, computed in float32; both float16 on a CPU with the
+//            float16 GEMM: computed in float16, see ConvGemm::half_panels), 0 float32
 //
 // As GEMM per image and group: M/group output channels x output pixels x C/group*kh*kw. B is never
 // materialised as an im2col matrix: the input is copied into zero-padded "phase planes" (one per
@@ -34,11 +35,13 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "../api/api.h"
 #include "../dispatch/kernels.h"
 #include "../kernels/gemm/gemm-driver.h"
+#include "../kernels/gemm/gemm-f16-driver.h"
 #include "../threads/pool.h"
 #include "weight.h"
 
@@ -184,21 +187,51 @@ struct Planes {
 // (H/up) x (W/up) plane): `rows` rows from upsampled row y0 (every sh-th), each with `lead` zeros,
 // then n values from upsampled column x0 (every sw-th), then zeros up to `pitch`. Building planes is
 // a small part of a convolution's work: a plain loop is enough.
+template <typename T>
 void upsampled_rows(const ConvGeometry& g, const ConvInput& x, size_t xc, size_t y0, size_t x0, size_t rows,
-                    size_t lead, size_t n, size_t pitch, float* dst) {
+                    size_t lead, size_t n, size_t pitch, T* dst) {
   const size_t sw = g.w / g.up;
   for (size_t r = 0; r < rows; r++, dst += pitch) {
-    const float* src = x.read(xc + (y0 + r * g.sh) / g.up * sw, sw);
-    std::memset(dst, 0, lead * sizeof(float));
+    const size_t at = xc + (y0 + r * g.sh) / g.up * sw;
+    const T* src;
+    if constexpr (std::is_same_v<T, uint16_t>) {
+      src = static_cast<const uint16_t*>(x.q) + at;
+    } else {
+      src = x.read(at, sw);
+    }
+    std::memset(dst, 0, lead * sizeof(T));
     for (size_t j = 0; j < n; j++) dst[lead + j] = src[(x0 + j * g.sw) / g.up];
-    std::memset(dst + lead + n, 0, (pitch - lead - n) * sizeof(float));
+    std::memset(dst + lead + n, 0, (pitch - lead - n) * sizeof(T));
+  }
+}
+
+// `rows` input rows from element `at` (every sh-th), each as `lead` zeros, then n values from every
+// sw-th column, then zeros up to `pitch`, into float32 planes: with the table's pad_rows, a uint8 or
+// float16 input a row at a time through the converted row buffer.
+void input_rows(const ConvGeometry& g, const ConvInput& x, size_t at, size_t rows, size_t lead, size_t n,
+                size_t pitch, float* dst) {
+  const PadRowsFn pad_rows = kernels().pad_rows;
+  if (x.f) return pad_rows(rows, x.f + at, g.sh * g.w, g.sw, lead, n, pitch, dst);
+  const size_t span = (n - 1) * g.sw + 1;
+  for (size_t r = 0; r < rows; r++) pad_rows(1, x.read(at + r * g.sh * g.w, span), 0, g.sw, lead, n, pitch, dst + r * pitch);
+}
+
+// The same into float16 planes (fp16 arithmetic) from the float16 input: a plain loop, as above.
+void input_rows(const ConvGeometry& g, const ConvInput& x, size_t at, size_t rows, size_t lead, size_t n,
+                size_t pitch, uint16_t* dst) {
+  const uint16_t* src = static_cast<const uint16_t*>(x.q) + at;
+  for (size_t r = 0; r < rows; r++, src += g.sh * g.w, dst += pitch) {
+    std::memset(dst, 0, lead * sizeof(uint16_t));
+    for (size_t j = 0; j < n; j++) dst[lead + j] = src[j * g.sw];
+    std::memset(dst + lead + n, 0, (pitch - lead - n) * sizeof(uint16_t));
   }
 }
 
 // Writes the phase planes of one channel (xc: the offset of its H x W plane, or of the stored plane
-// it upsamples) for the band starting at output row r0 to dst.
-void build_planes(const ConvGeometry& g, const Planes& pl, const ConvInput& x, size_t xc, size_t r0, float* dst) {
-  const PadRowsFn pad_rows = kernels().pad_rows;
+// it upsamples) for the band starting at output row r0 to dst: float32 planes, or float16 ones from
+// a float16 input.
+template <typename T>
+void build_planes(const ConvGeometry& g, const Planes& pl, const ConvInput& x, size_t xc, size_t r0, T* dst) {
   for (size_t ry = 0; ry < g.sh; ry++) {
     // Plane rows i in [top, bottom) hold input rows (r0 + i) * sh + ry - pt in [0, H); the others
     // are padding.
@@ -207,35 +240,29 @@ void build_planes(const ConvGeometry& g, const Planes& pl, const ConvInput& x, s
     const size_t end = g.h + g.pt > first ? ceil_div(g.h + g.pt - first, g.sh) : 0;
     const size_t bottom = std::max(top, std::min(pl.hq, end));
     for (size_t rx = 0; rx < g.sw; rx++) {
-      float* out = dst + (ry * g.sw + rx) * pl.plane;
+      T* out = dst + (ry * g.sw + rx) * pl.plane;
       const size_t jlo = std::min(pl.pitch, first_column(g, pl.origin, rx));
       const size_t jhi = std::min(pl.pitch, end_column(g, pl.origin, rx));
       if (jlo == jhi) {
-        std::memset(out, 0, pl.plane * sizeof(float));
+        std::memset(out, 0, pl.plane * sizeof(T));
         continue;
       }
-      std::memset(out, 0, top * pl.pitch * sizeof(float));
+      std::memset(out, 0, top * pl.pitch * sizeof(T));
       if (bottom > top && g.up > 1) {
         upsampled_rows(g, x, xc, first + top * g.sh - g.pt, jlo * g.sw + rx - pl.origin, bottom - top, jlo,
                        jhi - jlo, pl.pitch, out + top * pl.pitch);
-      } else if (bottom > top && x.f) {
-        const float* src = x.f + xc + (first + top * g.sh - g.pt) * g.w + jlo * g.sw + rx - pl.origin;
-        pad_rows(bottom - top, src, g.sh * g.w, g.sw, jlo, jhi - jlo, pl.pitch, out + top * pl.pitch);
       } else if (bottom > top) {
-        // uint8: a row at a time through the dequantised row buffer.
         const size_t at = xc + (first + top * g.sh - g.pt) * g.w + jlo * g.sw + rx - pl.origin;
-        const size_t n = jhi - jlo, span = (n - 1) * g.sw + 1;
-        for (size_t r = top; r < bottom; r++) {
-          pad_rows(1, x.read(at + (r - top) * g.sh * g.w, span), 0, g.sw, jlo, n, pl.pitch, out + r * pl.pitch);
-        }
+        input_rows(g, x, at, bottom - top, jlo, jhi - jlo, pl.pitch, out + top * pl.pitch);
       }
-      std::memset(out + bottom * pl.pitch, 0, (pl.hq - bottom) * pl.pitch * sizeof(float));
+      std::memset(out + bottom * pl.pitch, 0, (pl.hq - bottom) * pl.pitch * sizeof(T));
     }
   }
 }
 
 // Row pointers of the implicit im2col matrix over planes at xp: row (c, ky, kx) of every channel.
-void tap_rows(const ConvGeometry& g, const Planes& pl, const float* xp, const float** rows) {
+template <typename T>
+void tap_rows(const ConvGeometry& g, const Planes& pl, const T* xp, const T** rows) {
   for (size_t c = 0; c < g.c; c++) {
     for (size_t ky = 0; ky < g.kh; ky++) {
       for (size_t kx = 0; kx < g.kw; kx++) {
@@ -247,22 +274,47 @@ void tap_rows(const ConvGeometry& g, const Planes& pl, const float* xp, const fl
 
 // The planes of every channel of the image at offset xb (C x H x W) for the band of `pl` starting at
 // output row r0, between their guards, to buf (pl.floats(g, C) long), and their tap rows.
-void build_band(const ConvGeometry& g, const Planes& pl, const ConvInput& x, size_t xb, size_t r0, float* buf,
-                const float** rows) {
-  std::memset(buf, 0, pl.front(g) * sizeof(float));
-  float* xp = buf + pl.front(g);
+template <typename T>
+void build_band(const ConvGeometry& g, const Planes& pl, const ConvInput& x, size_t xb, size_t r0, T* buf,
+                const T** rows) {
+  std::memset(buf, 0, pl.front(g) * sizeof(T));
+  T* xp = buf + pl.front(g);
   for (size_t c = 0; c < g.c; c++) build_planes(g, pl, x, xb + c * g.plane(), r0, xp + c * pl.per_channel);
-  std::memset(xp + g.c * pl.per_channel, 0, pl.guard(g) * sizeof(float));
+  std::memset(xp + g.c * pl.per_channel, 0, pl.guard(g) * sizeof(T));
   tap_rows(g, pl, xp, rows);
 }
 
 thread_local std::vector<float> t_planes;
 
-// A thread's buffers for the planes of a band, their tap rows and (uint8 output) the band's products.
+// A thread's buffers for the planes of a band (float32, or float16: half_), their tap rows and
+// (uint8 or float16 output) the band's products.
 struct BandPlanes {
   std::vector<float> planes;
   std::vector<const float*> rows;
+  std::vector<uint16_t> half_planes;
+  std::vector<const uint16_t*> half_rows;
   std::vector<float> products;
+
+  // Builds the planes of the band of `pl` at output row r0 of the image at xb, of the type the GEMM
+  // reads, and their tap rows: in this thread's buffers, or at `into` (pl.floats(g, C) floats of a
+  // workspace, which float16 planes fill half of).
+  void build(const ConvGeometry& g, const Planes& pl, const ConvInput& x, size_t xb, size_t r0, bool half,
+             float* into = nullptr) {
+    if (half) return build_into(g, pl, x, xb, r0, into ? reinterpret_cast<uint16_t*>(into) : nullptr, half_planes, half_rows);
+    build_into(g, pl, x, xb, r0, into, planes, rows);
+  }
+
+ private:
+  template <typename T>
+  static void build_into(const ConvGeometry& g, const Planes& pl, const ConvInput& x, size_t xb, size_t r0, T* into,
+                         std::vector<T>& buf, std::vector<const T*>& tap) {
+    if (!into) {
+      buf.resize(pl.floats(g, g.c));
+      into = buf.data();
+    }
+    tap.resize(g.c * g.kh * g.kw);
+    build_band(g, pl, x, xb, r0, into, tap.data());
+  }
 };
 thread_local BandPlanes t_band;
 
@@ -274,6 +326,25 @@ constexpr size_t kTasksPerThread = 4;
 // Panels of a plain weight packed per call hold at most this many bytes (a block of output channels).
 constexpr size_t kBlockBytes = 8 << 20;
 
+// fp16 arithmetic: the float16 A panels of output channels [m0, m0 + mc) of every group, one
+// group's after another (ceil(mc / MR) panels each), packed in parallel from the plain weight, or
+// from its float32 panels (prepacked: a float16 panel lies inside one of them, MR dividing theirs).
+void pack_half_panels(const GemmF16Kernels& gf, const ConvGeometry& g, const WeightArg& w, size_t m0, size_t mc,
+                      std::vector<uint16_t>& dst) {
+  const size_t mr = gf.mr, mr32 = kernels().gemm.mr, depth = g.depth(), panels = ceil_div(mc, mr);
+  dst.resize(g.group * panels * mr * depth);
+  parallel_for(g.group * panels, 1, [&](size_t begin, size_t end) {
+    for (size_t t = begin; t < end; t++) {
+      const size_t gi = t / panels, i0 = t % panels * mr, row = m0 + i0;
+      const float* packed = w.packed ? w.panels() + (gi * ceil_div(g.mg(), mr32) + row / mr32) * mr32 * depth + row % mr32
+                                     : nullptr;
+      const MatrixRef src = packed ? MatrixRef{packed, ElemType::f32, 1, static_cast<ptrdiff_t>(mr32), 1.0f, 0.0f}
+                                   : w.matrix((gi * g.mg() + row) * depth, static_cast<ptrdiff_t>(depth), 1);
+      gf.pack_a(std::min(mr, mc - i0), depth, src, dst.data() + t * mr * depth);
+    }
+  });
+}
+
 struct ConvGemm {
   const ConvGeometry& g;
   const WeightArg& w;
@@ -284,6 +355,12 @@ struct ConvGemm {
   const float* bias;
   int act;
   ConvOutput y;
+  // fp16 arithmetic: the computed channels' float16 A panels (laid out as `panels`), multiplied by
+  // float16 planes on the float16 GEMM into float32 products, which y (float16) rounds; null: float32.
+  const uint16_t* half_panels = nullptr;
+
+  // Rows of an A panel of the GEMM that runs.
+  size_t mr() const { return half_panels ? kernels().gemm_f16.mr : kernels().gemm.mr; }
 
   // The per-group products over the implicit im2col rows of an output band [r0, r0 + rows), for
   // the output channels [lo, hi) of the computed ones (lo a multiple of MR). With planes `pl`, B is
@@ -309,7 +386,7 @@ struct ConvGemm {
       } else {
         p.a.raw = w.matrix(first * depth, static_cast<ptrdiff_t>(depth), 1);
       }
-      p.b.rows = rows + gi * depth;
+      p.b.rows = rows ? rows + gi * depth : nullptr;
       p.b.rows_in_place = pl != nullptr;
       if (pl && pl->bare) {
         p.b.pad_width = g.w;
@@ -332,7 +409,18 @@ struct ConvGemm {
     }
   }
 
-  // Quantises the products of problems(..., products) into the uint8 output.
+  // Runs the problems of output channels [lo, hi) over a band's planes: on the float32 GEMM (tap
+  // rows `bp.rows`), or the float16 one (`bp.half_rows`).
+  void multiply(std::vector<GemmProblem>& ps, const BandPlanes& bp, size_t lo, bool serial) const {
+    if (!half_panels) return gemm_run(kernels().gemm, ps.data(), ps.size(), serial);
+    const GemmF16Kernels& gf = kernels().gemm_f16;
+    const size_t depth = g.depth(), panel = ceil_div(mc, gf.mr) * gf.mr * depth;
+    for (size_t gi = 0; gi < ps.size(); gi++) {
+      gemm_f16_rows_run(gf, ps[gi], half_panels + gi * panel + lo * depth, bp.half_rows.data() + gi * depth, serial);
+    }
+  }
+
+  // Quantises (or rounds to float16) the products of problems(..., products) into the output.
   void store_products(const float* products, size_t b, size_t r0, size_t nrows, size_t lo, size_t hi) const {
     const size_t n = nrows * g.ow;
     for (size_t gi = 0; gi < g.group; gi++) {
@@ -361,8 +449,9 @@ struct ConvGemm {
       return;
     }
     const bool bare = gemm_pads_columns(g);
+    const bool half = half_panels != nullptr;
     const Planes whole(g, g.oh, bare);
-    const size_t row_bytes = g.c * g.sh * g.sw * whole.pitch * sizeof(float);
+    const size_t row_bytes = g.c * g.sh * g.sw * whole.pitch * (half ? sizeof(uint16_t) : sizeof(float));
     const auto threads = static_cast<size_t>(pool_threads());
     if (g.oh >= threads) {
       // Bands small enough for L2, as many as a multiple of the threads, of equal height, each cut
@@ -375,9 +464,9 @@ struct ConvGemm {
       const size_t fit = std::clamp<size_t>(kBandBytes / row_bytes, 1, g.oh);
       const size_t band = ceil_div(g.oh, std::min(g.oh, ceil_div(ceil_div(g.oh, fit), threads) * threads));
       const size_t image_bands = ceil_div(g.oh, band), bands = g.n * image_bands;
-      const size_t panels_m = ceil_div(mc, gk.mr);
+      const size_t panels_m = ceil_div(mc, mr());
       const size_t wanted = threads > 1 ? threads * kTasksPerThread : 1;
-      const size_t block = ceil_div(panels_m, std::clamp<size_t>(ceil_div(wanted, bands), 1, panels_m)) * gk.mr;
+      const size_t block = ceil_div(panels_m, std::clamp<size_t>(ceil_div(wanted, bands), 1, panels_m)) * mr();
       const size_t blocks = ceil_div(mc, block);
       std::vector<std::atomic<size_t>> taken(bands);  // blocks of each band handed out
       std::atomic<size_t> arrived{0};
@@ -394,15 +483,14 @@ struct ConvGemm {
             const Planes pl(g, nrows, bare);
             for (size_t k; (k = taken[band_index].fetch_add(1, std::memory_order_relaxed)) < blocks;) {
               if (built != band_index) {
-                bp.planes.resize(pl.floats(g, g.c));
-                bp.rows.resize(g.c * g.kh * g.kw);
-                build_band(g, pl, x, b * g.c * hw, r0, bp.planes.data(), bp.rows.data());
+                bp.build(g, pl, x, b * g.c * hw, r0, half);
                 built = band_index;
               }
               const size_t lo = k * block, hi = std::min(mc, (k + 1) * block);
               if (y.q) bp.products.resize(g.group * (hi - lo) * nrows * g.ow);
-              problems(tps, bp.rows.data(), &pl, b, r0, nrows, lo, hi, y.q ? bp.products.data() : nullptr);
-              gemm_run(gk, tps.data(), tps.size(), true);
+              problems(tps, half ? nullptr : bp.rows.data(), &pl, b, r0, nrows, lo, hi,
+                       y.q ? bp.products.data() : nullptr);
+              multiply(tps, bp, lo, true);
               if (y.q) store_products(bp.products.data(), b, r0, nrows, lo, hi);
             }
           }
@@ -411,14 +499,15 @@ struct ConvGemm {
       return;
     }
     // Fewer output rows than threads (1-D convolutions): the planes of the whole image, shared,
-    // and the GEMM tiles spread over threads (uint8 output: the image's products, a row or so).
+    // and the GEMM tiles spread over threads (uint8 or float16 output: the image's products, a row
+    // or so).
     Workspace planes(whole.floats(g, g.c));
     Workspace products(y.q ? g.group * mc * g.oh * g.ow : 0);
-    std::vector<const float*> rows(g.c * g.kh * g.kw);
+    BandPlanes bp;  // the tap rows
     for (size_t b = 0; b < g.n; b++) {
-      build_band(g, whole, x, b * g.c * hw, 0, planes.data(), rows.data());
-      problems(ps, rows.data(), &whole, b, 0, g.oh, 0, mc, y.q ? products.data() : nullptr);
-      gemm_run(gk, ps.data(), ps.size());
+      bp.build(g, whole, x, b * g.c * hw, 0, half, planes.data());
+      problems(ps, half ? nullptr : bp.rows.data(), &whole, b, 0, g.oh, 0, mc, y.q ? products.data() : nullptr);
+      multiply(ps, bp, 0, false);
       if (y.q) store_products(products.data(), b, 0, g.oh, 0, mc);
     }
   }
@@ -829,6 +918,20 @@ void run_conv2d_f32(const Buf* bufs, size_t nbufs, const double* params, size_t 
     winograd_weights(g.m, g.c, w.packed ? w.panels() : nullptr, w.matrix(0, static_cast<ptrdiff_t>(g.depth()), 1),
                      u.data());
     return conv_winograd(g, u.data(), bias, act, x, y);
+  }
+  const GemmF16Kernels& gf = kernels().gemm_f16;
+  if (gf.ukernel_rows && x.half && y.half && (!w.packed || gk.mr % gf.mr == 0)) {
+    // fp16 arithmetic on a CPU with FP16 arithmetic: blocks of output channels (of every group),
+    // their float16 panels packed once per call for all bands and threads.
+    const size_t rows_fit = kBlockBytes / sizeof(uint16_t) / std::max<size_t>(g.group * g.depth(), 1) / gf.mr * gf.mr;
+    const size_t block = std::min(g.mg(), std::max(rows_fit, gf.mr));
+    std::vector<uint16_t> panels;
+    for (size_t m0 = 0; m0 < g.mg(); m0 += block) {
+      const size_t mc = std::min(block, g.mg() - m0);
+      pack_half_panels(gf, g, w, m0, mc, panels);
+      ConvGemm{g, w, m0, mc, nullptr, bias, act, y, panels.data()}.run(x);
+    }
+    return;
   }
   if (w.packed) return ConvGemm{g, w, 0, g.mg(), w.panels(), bias, act, y}.run(x);
   if (g.group > 1) return ConvGemm{g, w, 0, g.mg(), nullptr, bias, act, y}.run(x);

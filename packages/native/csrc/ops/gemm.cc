@@ -22,8 +22,8 @@
 //            2: C[i * cRow + j * cCol]), cRow, cCol, then B's form, scale, zero (ops/weight.h), then
 //            lda (0: dense, K; M when transposed), accumulate (0 or 1; C only as a column bias), then
 //            optionally A's and Y's ElemType (f32 or f16: fp16 arithmetic, computed in float32, or
-//            in float16 where the CPU has FP16 arithmetic, B is not prepacked and C is at most a
-//            column bias: kernels/gemm/gemm-f16.h; a float16 Y takes no accumulate)
+//            in float16 where the CPU has FP16 arithmetic and C is at most a column bias:
+//            kernels/gemm/gemm-f16.h; a float16 Y takes no accumulate)
 #include <algorithm>
 
 #include "../api/api.h"
@@ -145,7 +145,7 @@ void run_gemm_f32(const Buf* bufs, size_t nbufs, const double* params, size_t np
       };
     }
   }
-  // Where the CPU has FP16 arithmetic, a plain product (no full C, B not prepacked) runs in float16.
+  // Where the CPU has FP16 arithmetic, a plain product (no full C) runs in float16.
   const GemmF16Kernels& half = kernels().gemm_f16;
   if (y_half && half.ukernel && !prefill && gemm_f16_takes(p)) return gemm_f16_run(half, &p, 1, &py16);
   if (y_half) return gemm_run_to_f16(g, &p, 1, &py16, prefill);

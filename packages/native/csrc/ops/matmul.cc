@@ -4,7 +4,7 @@
 //   params:  M, K, N, batch, B's form, scale, zero (ops/weight.h), then aOff[batch], bOff[batch]
 //            (element offsets; TS computes them from the broadcast shapes), then optionally A's and
 //            Y's ElemType (f32 or f16: fp16 arithmetic, computed in float32, or in float16 where the
-//            CPU has FP16 arithmetic and B is not prepacked: kernels/gemm/gemm-f16.h)
+//            CPU has FP16 arithmetic: kernels/gemm/gemm-f16.h)
 #include <algorithm>
 #include <vector>
 
@@ -54,9 +54,9 @@ void run_matmul_f32(const Buf* bufs, size_t nbufs, const double* params, size_t 
   uint16_t* py16 = y_half ? a.buffer<uint16_t>(2, batch * m * n) : nullptr;
   if (batch == 0 || m == 0 || n == 0) return;
   std::vector<uint16_t*> out16(y_half ? batch : 0);
-  // A float16 result of a weight not prepacked (float32 panels), where the CPU has FP16 arithmetic:
-  // the float16 GEMM, which packs per call.
-  const bool half_gemm = y_half && !wb.packed && kernels().gemm_f16.ukernel;
+  // A float16 result where the CPU has FP16 arithmetic: the float16 GEMM, which packs per call (from
+  // a prepacked weight's float32 panels too).
+  const bool half_gemm = y_half && kernels().gemm_f16.ukernel;
 
   // The products of columns [j0, j0 + cols) of every batch, with B's panels `packed` or packed per tile.
   std::vector<GemmProblem> problems(batch);

@@ -2,7 +2,9 @@
 // table's float16 packing and micro-kernel, K in blocks of kGemmF16Kc (later blocks accumulate),
 // against products in double precision. The scalar table has no float16 arithmetic, so each ISA is
 // checked against the definition; a table without the kernels must come from a CPU without them.
-// Last, the threaded driver over whole problems with float16 results.
+// Then the micro-kernel over float16 rows read in place (ukernel_rows: a convolution's tap rows, with
+// the padding masks), the threaded driver over whole problems with float16 results, and the
+// convolutions' driver over rows (masked, and with padded output rows dropped).
 //
 // Two kinds of inputs: small integers, whose products and partial sums (below 2048) float16 holds
 // exactly, so any summation order must give the exact result (tolerance 0: a wrong lane, row or
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include "../dispatch/isa.h"
+#include "../kernels/gemm/gemm-driver.h"
 #include "../kernels/gemm/gemm-f16-driver.h"
 #include "../kernels/gemm/gemm-f16.h"
 #include "harness.h"
@@ -32,19 +35,7 @@ struct Case {
   bool integers;
 };
 
-// Half bits of a float16-exact float (normal or zero), as in gemm-test.cc.
-uint16_t half_bits(float v) {
-  if (v == 0.0f) return std::signbit(v) ? 0x8000u : 0;
-  int e;
-  const float frac = std::frexp(std::fabs(v), &e);
-  auto h = static_cast<uint16_t>(((e - 1 + 15) << 10) | (static_cast<uint32_t>(frac * 2048.0f) & 0x3ffu));
-  return v < 0 ? static_cast<uint16_t>(h | 0x8000u) : h;
-}
-
-float value(Rng& rng, bool integers) {
-  return integers ? static_cast<float>(static_cast<int>(rng.below(9)) - 4)
-                  : static_cast<float>(static_cast<int>(rng.below(2049)) - 1024) / 1024.0f;
-}
+size_t div_up(size_t a, size_t b) { return (a + b - 1) / b; }
 
 // C = (accumulate ? C : 0) + A . B with the table's kernels, as a driver would run them.
 void product(const GemmF16Kernels& g, const Case& c, const MatrixRef& a, const MatrixRef& b, float* out) {
@@ -94,9 +85,9 @@ void run(Check& check, const KernelTable& isa, const KernelTable&) {
   Rng rng(check.seed());
   for (const Case& c : cases()) {
     std::vector<float> a(c.m * c.k), b(c.k * c.n), c0(c.m * c.n);
-    for (float& v : a) v = value(rng, c.integers);
-    for (float& v : b) v = value(rng, c.integers);
-    for (float& v : c0) v = value(rng, true);
+    for (float& v : a) v = half_exact_value(rng, c.integers);
+    for (float& v : b) v = half_exact_value(rng, c.integers);
+    for (float& v : c0) v = half_exact_value(rng, true);
     // Sources as the case stores them; u8 (integer A only) as q = (v + 4) * 16, read back as
     // (q - 64) / 16.
     std::vector<uint16_t> a16(a.size()), b16(b.size());
@@ -147,17 +138,18 @@ void run(Check& check, const KernelTable& isa, const KernelTable&) {
 }
 
 // gemm_f16_run (the threaded driver matmul_f32 and gemm_f32 call): two problems at once, A
-// transposed and scaled (Gemm's alpha), B from float16 bits, a column bias on the second, float16
-// results. Integers over K = 64 with alpha 1/4 (multiples of 1/4 below 512: exact in float16, so
+// transposed and scaled (Gemm's alpha), B from float16 bits or prepacked in the table's float32
+// panels (a caching provider's weight: float16 panels straddle them), a column bias on the second,
+// float16 results. Integers over K = 64 with alpha 1/4 (multiples of 1/4 below 512: exact in float16, so
 // tolerance 0), then a deep K within the bound above plus the result's rounding (2^-11 relative).
-void run_driver(Check& check, const GemmF16Kernels& g, bool integers) {
+void run_driver(Check& check, const GemmF16Kernels& g, bool integers, bool packed) {
   Rng rng(check.seed() + 1);
   const size_t m = 37, n = 45, k = integers ? 64 : 600;
   const float alpha = integers ? 0.25f : 0.5f;
   std::vector<float> at(k * m), b(k * n), bias(n);
-  for (float& v : at) v = value(rng, integers);
-  for (float& v : b) v = value(rng, integers);
-  for (float& v : bias) v = value(rng, true);
+  for (float& v : at) v = half_exact_value(rng, integers);
+  for (float& v : b) v = half_exact_value(rng, integers);
+  for (float& v : bias) v = half_exact_value(rng, true);
   std::vector<uint16_t> b16(b.size());
   for (size_t i = 0; i < b.size(); i++) b16[i] = half_bits(b[i]);
   GemmProblem p;
@@ -166,13 +158,20 @@ void run_driver(Check& check, const GemmF16Kernels& g, bool integers) {
   p.k = k;
   p.a.raw = MatrixRef{at.data(), ElemType::f32, 1, static_cast<ptrdiff_t>(m), alpha, 0.0f};
   p.b.raw = MatrixRef{b16.data(), ElemType::f16, static_cast<ptrdiff_t>(n), 1, 1.0f, 0.0f};
+  const GemmKernels& g32 = kernels().gemm;
+  std::vector<float> panels(packed ? packed_floats(PackedInfo{PackedKind::b, g32.nr, 1, n, k}) : 0);
+  if (packed) {
+    pack_all(g32, PackedInfo{PackedKind::b, g32.nr, 1, n, k},
+             MatrixRef{b.data(), ElemType::f32, static_cast<ptrdiff_t>(n), 1, 1.0f, 0.0f}, 0, panels.data());
+    p.b.packed = panels.data() + kPackedHeader;
+  }
   p.ldc = n;
   GemmProblem problems[2] = {p, p};
   problems[1].col_bias = bias.data();
   std::vector<uint16_t> out(2 * m * n);
   uint16_t* outs[2] = {out.data(), out.data() + m * n};
-  check.begin(integers ? "driver exact" : "driver bounded", "2 x m=%zu n=%zu k=%zu, A^T * %g, bias on the second", m,
-              n, k, alpha);
+  check.begin(integers ? "driver exact" : "driver bounded", "2 x m=%zu n=%zu k=%zu, A^T * %g, B %s, bias on the second",
+              m, n, k, alpha, packed ? "prepacked" : "float16");
   gemm_f16_run(g, problems, 2, outs);
   const double u = std::ldexp(1.0, -11), kc = static_cast<double>(std::min(k, kGemmF16Kc));
   for (size_t t = 0; t < 2; t++) {
@@ -195,11 +194,143 @@ void run_driver(Check& check, const GemmF16Kernels& g, bool integers) {
   }
 }
 
+// The bound above for one sum: kc terms in float16 (kc <= kGemmF16Kc), of magnitude sum |a b|.
+double sum_bound(size_t kc, double magnitude) {
+  const double u = std::ldexp(1.0, -11), n = static_cast<double>(std::min(kc, kGemmF16Kc));
+  return n * u / (1 - n * u) * magnitude;
+}
+
+// Row k of a masked panel keeps column l when bit l of bits[(phase + k) % period] is set.
+bool keeps(const GemmRowMasks* masks, size_t k, size_t l) {
+  return !masks || ((masks->bits[(masks->phase + k) % masks->period] >> l) & 1u) != 0;
+}
+
+// ukernel_rows: kc row pointers at random offsets into one float16 buffer (as taps share rows), read
+// from column `col`, with no masks or 1 to kGemmRowClasses classes of random column masks from a
+// random phase, against the definition (a dropped column reads as zero).
+void run_rows(Check& check, const GemmF16Kernels& g) {
+  Rng rng(check.seed() + 2);
+  for (size_t i = 0; i < 32; i++) {
+    const bool integers = i % 2 == 0, accumulate = i % 4 == 1;
+    const size_t mr = i % g.mr + 1, nr = (i * 5) % g.nr + 1, col = i % 5;
+    const size_t kc = integers ? (i * 7) % 64 + 1 : (i * 37) % kGemmF16Kc + 1;
+    const size_t period = i % 3 == 0 ? 0 : i % kGemmRowClasses + 1;
+    const size_t span = 40;
+    std::vector<float> buf(span + col + g.nr), a(mr * kc), c0(mr * nr);
+    for (float& v : buf) v = half_exact_value(rng, integers);
+    for (float& v : a) v = half_exact_value(rng, integers);
+    for (float& v : c0) v = half_exact_value(rng, true);
+    std::vector<uint16_t> buf16(buf.size()), pa(g.mr * kc);
+    for (size_t t = 0; t < buf.size(); t++) buf16[t] = half_bits(buf[t]);
+    std::vector<size_t> offsets(kc);
+    std::vector<const uint16_t*> rows(kc);
+    for (size_t k = 0; k < kc; k++) rows[k] = buf16.data() + (offsets[k] = rng.below(span));
+    uint32_t bits[kGemmRowClasses];
+    for (uint32_t& b : bits) b = static_cast<uint32_t>(rng.below(size_t{1} << g.nr));
+    const GemmRowMasks mask_set{bits, period, period ? rng.below(period) : 0};
+    const GemmRowMasks* masks = period ? &mask_set : nullptr;
+    g.pack_a(mr, kc, MatrixRef{a.data(), ElemType::f32, static_cast<ptrdiff_t>(kc), 1, 1.0f, 0.0f}, pa.data());
+    std::vector<float> want(mr * nr);
+    double magnitude = 0.0;
+    for (size_t r = 0; r < mr; r++) {
+      for (size_t j = 0; j < nr; j++) {
+        double sum = accumulate ? c0[r * nr + j] : 0.0, mag = 0.0;
+        for (size_t k = 0; k < kc; k++) {
+          const double p = keeps(masks, k, j) ? static_cast<double>(a[r * kc + k]) * buf[offsets[k] + col + j] : 0.0;
+          sum += p;
+          mag += std::fabs(p);
+        }
+        want[r * nr + j] = static_cast<float>(sum);
+        magnitude = std::max(magnitude, mag);
+      }
+    }
+    Guarded got(mr * nr);
+    if (accumulate) std::memcpy(got.data(), c0.data(), c0.size() * sizeof(float));
+    check.begin(integers ? "rows exact" : "rows bounded", "mr=%zu nr=%zu kc=%zu col=%zu classes=%zu acc=%d", mr, nr,
+                kc, col, period, accumulate);
+    g.ukernel_rows(mr, nr, kc, pa.data(), rows.data(), col, masks, got.data(), nr, accumulate);
+    check.compare(got.data(), want.data(), want.size(), Tolerance{0, static_cast<float>(integers ? 0.0 : sum_bound(kc, magnitude))});
+    check.expect(got.guard_ok(), "wrote outside C");
+  }
+}
+
+// gemm_f16_rows_run (the convolutions' driver): B rows of float16 shifted into one buffer, a row bias,
+// float32 products. "masked": rows of width 7 whose columns past a row's ends read as zero by tap
+// class (shifts -2..2 over 5 classes: GemmB::pad_width), columns one to one; "pitch": product rows
+// of pitch 9 whose last 2 columns are dropped (GemmProblem::pitch). Integers over K = 60 (exact),
+// then K = 600 (three K blocks, the mask phase carried across them) within the bound above.
+void run_rows_driver(Check& check, const GemmF16Kernels& g, bool integers, bool masked) {
+  Rng rng(check.seed() + 3);
+  const size_t m = 19, k = integers ? 60 : 600, width = 7, pitch = masked ? width : 9, rows_out = 6;
+  const size_t n = rows_out * pitch, ow = masked ? n : rows_out * width, span = 30;
+  const ptrdiff_t shifts[5] = {-2, -1, 0, 1, 2};
+  std::vector<float> a(m * k), buf(span + n + g.nr), bias(m);
+  for (float& v : a) v = half_exact_value(rng, integers);
+  for (float& v : buf) v = half_exact_value(rng, integers);
+  for (float& v : bias) v = half_exact_value(rng, true);
+  std::vector<uint16_t> buf16(buf.size()), pa(div_up(m, g.mr) * g.mr * k);
+  for (size_t t = 0; t < buf.size(); t++) buf16[t] = half_bits(buf[t]);
+  std::vector<size_t> offsets(k);
+  std::vector<const uint16_t*> rows(k);
+  for (size_t kk = 0; kk < k; kk++) rows[kk] = buf16.data() + (offsets[kk] = rng.below(span));
+  for (size_t i0 = 0; i0 < m; i0 += g.mr) {
+    g.pack_a(std::min(g.mr, m - i0), k,
+             MatrixRef{a.data() + i0 * k, ElemType::f32, static_cast<ptrdiff_t>(k), 1, 1.0f, 0.0f},
+             pa.data() + i0 * k);
+  }
+  GemmProblem p;
+  p.m = m;
+  p.n = n;
+  p.k = k;
+  p.ldc = ow;
+  p.row_bias = bias.data();
+  if (masked) {
+    p.b.rows_in_place = true;
+    p.b.pad_width = width;
+    p.b.pad_period = 5;
+    p.b.pad_shifts = shifts;
+  } else {
+    p.pitch = pitch;
+    p.width = width;
+  }
+  std::vector<float> want(m * ow);
+  float bound = 0.0f;
+  for (size_t i = 0; i < m; i++) {
+    for (size_t col = 0; col < n; col++) {
+      if (col % pitch >= width) continue;
+      double sum = bias[i], mag = 0.0;
+      for (size_t kk = 0; kk < k; kk++) {
+        const ptrdiff_t at = static_cast<ptrdiff_t>(col % width) + shifts[kk % 5];
+        if (masked && (at < 0 || at >= static_cast<ptrdiff_t>(width))) continue;
+        const double prod = static_cast<double>(a[i * k + kk]) * buf[offsets[kk] + col];
+        sum += prod;
+        mag += std::fabs(prod);
+      }
+      want[i * ow + col / pitch * width + col % pitch] = static_cast<float>(sum);
+      if (!integers) bound = std::max(bound, static_cast<float>(sum_bound(k, mag)));
+    }
+  }
+  Guarded got(m * ow);
+  p.c = got.data();
+  check.begin(integers ? "rows driver exact" : "rows driver bounded", "m=%zu n=%zu k=%zu %s, row bias", m, n, k,
+              masked ? "masked" : "pitch 9 of 7");
+  gemm_f16_rows_run(g, p, pa.data(), rows.data(), !integers);
+  check.compare(got.data(), want.data(), want.size(), Tolerance{0, bound});
+  check.expect(got.guard_ok(), "wrote outside C");
+}
+
 void run_all(Check& check, const KernelTable& isa, const KernelTable& scalar) {
   run(check, isa, scalar);
   if (!isa.gemm_f16.ukernel) return;
-  run_driver(check, isa.gemm_f16, true);
-  run_driver(check, isa.gemm_f16, false);
+  for (const bool packed : {false, true}) {
+    run_driver(check, isa.gemm_f16, true, packed);
+    run_driver(check, isa.gemm_f16, false, packed);
+  }
+  run_rows(check, isa.gemm_f16);
+  for (const bool masked : {true, false}) {
+    run_rows_driver(check, isa.gemm_f16, true, masked);
+    run_rows_driver(check, isa.gemm_f16, false, masked);
+  }
 }
 
 const Register kRegister({"gemm_f16", {field(&KernelTable::gemm_f16)}, &run_all, nullptr});

@@ -258,4 +258,17 @@ double activate(int activation, double x) {
   }
 }
 
+float half_exact_value(Rng& rng, bool integers) {
+  return integers ? static_cast<float>(static_cast<int>(rng.below(9)) - 4)
+                  : static_cast<float>(static_cast<int>(rng.below(2049)) - 1024) / 1024.0f;
+}
+
+uint16_t half_bits(float v) {
+  if (v == 0.0f) return std::signbit(v) ? 0x8000u : 0;
+  int e;
+  const float frac = std::frexp(std::fabs(v), &e);
+  auto h = static_cast<uint16_t>(((e - 1 + 15) << 10) | (static_cast<uint32_t>(frac * 2048.0f) & 0x3ffu));
+  return v < 0 ? static_cast<uint16_t>(h | 0x8000u) : h;
+}
+
 }  // namespace os::test

@@ -150,4 +150,9 @@ Tolerance same_operations(const KernelTable& isa, const Tolerance& exact, const 
 extern const int kActivations[5];
 double activate(int activation, double x);
 
+// Inputs of the float16 GEMM tests: small integers in [-4, 4] (`integers`), or multiples of 2^-10 in
+// [-1, 1]; both exact in float16. half_bits: the float16 bits of such a value (normal or zero).
+float half_exact_value(Rng& rng, bool integers);
+uint16_t half_bits(float v);
+
 }  // namespace os::test

@@ -56,6 +56,51 @@ struct Item {
   size_t mb, q;
 };
 
+// Bits lo..hi-1 of a panel's lane mask, clipped to its nr lanes.
+uint32_t lanes(ptrdiff_t lo, ptrdiff_t hi, ptrdiff_t nr) {
+  lo = std::max<ptrdiff_t>(lo, 0);
+  hi = std::min(hi, nr);
+  if (lo >= hi) return 0;
+  const uint32_t run = hi - lo >= 32 ? ~uint32_t{0} : (uint32_t{1} << (hi - lo)) - 1;
+  return run << lo;
+}
+
+}  // namespace
+
+bool gemm_row_masks(const GemmB& b, size_t j, size_t panel, uint32_t* bits) {
+  const auto width = static_cast<ptrdiff_t>(b.pad_width);
+  const auto nr = static_cast<ptrdiff_t>(panel);
+  const uint32_t all = lanes(0, nr, nr);
+  bool drops = false;
+  for (size_t t = 0; t < b.pad_period; t++) {
+    const ptrdiff_t shift = b.pad_shifts[t];
+    // Each row, lanes [row, row + width), drops its first -shift lanes or its last shift ones.
+    uint32_t dropped = 0;
+    for (ptrdiff_t row = -static_cast<ptrdiff_t>(j % b.pad_width); row < nr; row += width) {
+      dropped |= shift < 0 ? lanes(row, row - shift, nr) : lanes(row + width - shift, row + width, nr);
+    }
+    bits[t] = all & ~dropped;
+    drops |= bits[t] != all;
+  }
+  return drops;
+}
+
+void gemm_scatter_tile(const GemmProblem& p, const float* tile, size_t ld, size_t m0, size_t m1, size_t j, size_t nr) {
+  for (size_t t = 0; t < nr;) {
+    const size_t col = (j + t) % p.pitch;
+    const size_t row = (j + t) / p.pitch;
+    const size_t run = std::min(nr - t, p.pitch - col);
+    if (col < p.width) {
+      const size_t w = std::min(run, p.width - col);
+      float* dst = p.c + row * p.width + col;
+      for (size_t i = m0; i < m1; i++) std::memcpy(dst + i * p.ldc, tile + (i - m0) * ld + t, w * sizeof(float));
+    }
+    t += run;
+  }
+}
+
+namespace {
+
 class Runner {
  public:
   explicit Runner(const GemmKernels& g) : g_(g), mr_(g.mr), nr_(g.nr) {}
@@ -99,7 +144,7 @@ class Runner {
     float* c_tile = direct ? nullptr : t_c.get((m1 - m0) * nr_);
     float* b_buf = p.b.packed ? nullptr : t_b.get(std::min(kKc, std::max<size_t>(p.k, 1)) * nr_);
     uint32_t pad_bits[kGemmRowClasses];
-    const bool padded = p.b.rows_in_place && row_masks(p.b, j, pad_bits);
+    const bool padded = p.b.rows_in_place && gemm_row_masks(p.b, j, nr_, pad_bits);
     size_t pc = 0;
     do {
       const size_t kc = std::min(kKc, p.k - pc);
@@ -130,51 +175,7 @@ class Runner {
       }
       pc += kc;
     } while (pc < p.k);
-    if (!direct) scatter_tile(p, c_tile, m0, m1, j, nr);
-  }
-
-  // The columns of the panel at column j each class of padded rows keeps (GemmB::pad_width); false
-  // when no row drops any. Per row of lanes, not per lane: this runs for every panel.
-  bool row_masks(const GemmB& b, size_t j, uint32_t* bits) const {
-    const auto width = static_cast<ptrdiff_t>(b.pad_width);
-    const auto nr = static_cast<ptrdiff_t>(nr_);
-    const uint32_t all = lanes(0, nr);
-    bool drops = false;
-    for (size_t t = 0; t < b.pad_period; t++) {
-      const ptrdiff_t shift = b.pad_shifts[t];
-      // Each row, lanes [row, row + width), drops its first -shift lanes or its last shift ones.
-      uint32_t dropped = 0;
-      for (ptrdiff_t row = -static_cast<ptrdiff_t>(j % b.pad_width); row < nr; row += width) {
-        dropped |= shift < 0 ? lanes(row, row - shift) : lanes(row + width - shift, row + width);
-      }
-      bits[t] = all & ~dropped;
-      drops |= bits[t] != all;
-    }
-    return drops;
-  }
-
-  // Bits lo..hi-1 of a panel's lane mask, clipped to its NR lanes.
-  uint32_t lanes(ptrdiff_t lo, ptrdiff_t hi) const {
-    lo = std::max<ptrdiff_t>(lo, 0);
-    hi = std::min(hi, static_cast<ptrdiff_t>(nr_));
-    if (lo >= hi) return 0;
-    const uint32_t run = hi - lo >= 32 ? ~uint32_t{0} : (uint32_t{1} << (hi - lo)) - 1;
-    return run << lo;
-  }
-
-  // Copies the valid columns of a scratch tile to their output rows.
-  void scatter_tile(const GemmProblem& p, const float* tile, size_t m0, size_t m1, size_t j, size_t nr) {
-    for (size_t t = 0; t < nr;) {
-      const size_t col = (j + t) % p.pitch;
-      const size_t row = (j + t) / p.pitch;
-      const size_t run = std::min(nr - t, p.pitch - col);
-      if (col < p.width) {
-        const size_t w = std::min(run, p.width - col);
-        float* dst = p.c + row * p.width + col;
-        for (size_t i = m0; i < m1; i++) std::memcpy(dst + i * p.ldc, tile + (i - m0) * nr_ + t, w * sizeof(float));
-      }
-      t += run;
-    }
+    if (!direct) gemm_scatter_tile(p, c_tile, nr_, m0, m1, j, nr);
   }
 
   const GemmKernels& g_;

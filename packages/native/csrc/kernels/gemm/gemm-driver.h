@@ -52,6 +52,14 @@ struct GemmProblem {
   int activation = -1;
 };
 
+// The columns of the `nr`-wide panel at column j that each class of B's padded rows keeps
+// (GemmB::pad_width), bit l for column j + l, into bits[0, b.pad_period); false when no row drops
+// any. Per row of lanes, not per lane: this runs for every panel.
+bool gemm_row_masks(const GemmB& b, size_t j, size_t nr, uint32_t* bits);
+// Copies the valid columns of a tile (rows m0..m1-1 of p, `ld` apart) of the nr columns from
+// product column j to their output rows (GemmProblem::pitch).
+void gemm_scatter_tile(const GemmProblem& p, const float* tile, size_t ld, size_t m0, size_t m1, size_t j, size_t nr);
+
 // Runs every problem, tiles of all of them spread over the pool at once, or all on the calling
 // thread when `serial` (callers that are themselves one task of a parallel_for).
 void gemm_run(const GemmKernels& g, const GemmProblem* problems, size_t count, bool serial = false);

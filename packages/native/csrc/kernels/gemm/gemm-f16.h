@@ -17,6 +17,11 @@ constexpr size_t kGemmF16Kc = 256;
 // the panels (a[k * MR + i], b[k * NR + j], half bits), summed in float16.
 using GemmF16UkernelFn = void (*)(size_t mr, size_t nr, size_t kc, const uint16_t* a, const uint16_t* b, float* c,
                                   size_t ldc, bool accumulate);
+// The same over B read in place from float16 row pointers (a convolution's phase planes): row k of
+// the panel is rows[k][col .. col + nr), rows[k][col .. col + NR) readable, and with `masks` the
+// columns they drop read as zero (GemmRowMasks, as in GemmUkernelRowsFn).
+using GemmF16UkernelRowsFn = void (*)(size_t mr, size_t nr, size_t kc, const uint16_t* a, const uint16_t* const* rows,
+                                      size_t col, const GemmRowMasks* masks, float* c, size_t ldc, bool accumulate);
 // One A panel: dst[k * MR + i] = half(src(i, k)) for i < mr, 0 up to MR; k < kc.
 using GemmF16PackAFn = void (*)(size_t mr, size_t kc, const MatrixRef& src, uint16_t* dst);
 // One B panel: dst[k * NR + j] = half(src(k, j)) for j < nr, 0 up to NR; k < kc.
@@ -26,6 +31,7 @@ using GemmF16PackBFn = void (*)(size_t kc, size_t nr, const MatrixRef& src, uint
 struct GemmF16Kernels {
   size_t mr = 0, nr = 0;
   GemmF16UkernelFn ukernel = nullptr;
+  GemmF16UkernelRowsFn ukernel_rows = nullptr;
   GemmF16PackAFn pack_a = nullptr;
   GemmF16PackBFn pack_b = nullptr;
 };
