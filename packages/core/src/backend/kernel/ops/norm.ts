@@ -9,7 +9,7 @@
  * time, computed in float32, each result rounded once, as the float32 kernel between Casts would),
  * their small scale, bias and statistics converted to float32 here.
  */
-import { type Node, normalizeAxis, shapeSize, type Tensor } from '../../../index.js';
+import { type KernelCall, type Node, normalizeAxis, shapeSize, type Tensor } from '../../../index.js';
 import type { KernelBinding } from '../binding.js';
 import { ElemType } from '../kernels.js';
 import {
@@ -47,6 +47,10 @@ async function withFloat32(
   }
 }
 
+/** The output, of x's type and shape: x itself when it dies here (written in place). */
+const normalised = (call: KernelCall, binding: KernelBinding, x: Tensor): Tensor =>
+  elementwiseOutput(call, binding, outputDims(call), [0], x.type === 'float16' ? 'float16' : 'float32');
+
 /** The kernels' trailing element-type parameter: given for float16 only (float32 is the default). */
 const elemParam = (x: Tensor): number[] => (x.type === 'float16' ? [ElemType.float16] : []);
 
@@ -67,13 +71,7 @@ export const trailingNormOps: KernelOp = {
     // Scale and bias that broadcast (fewer values than the normalised block) stay with the reference.
     const b = rms ? undefined : bias;
     if (size === 0 || scale!.size !== size || (b && b.size !== size)) return reference(call);
-    const y = elementwiseOutput(
-      call,
-      binding,
-      outputDims(call),
-      [0],
-      x!.type === 'float16' ? 'float16' : 'float32',
-    );
+    const y = normalised(call, binding, x!);
     const stats = !rms && call.outputCount > 1;
     const mean = stats ? outputTensor(binding, outputDims(call, 1)) : undefined;
     const inv = stats ? outputTensor(binding, outputDims(call, 2)) : undefined;
@@ -130,13 +128,7 @@ export const channelNormOps: KernelOp = {
     ) {
       return reference(call);
     }
-    const y = elementwiseOutput(
-      call,
-      binding,
-      outputDims(call),
-      [0],
-      x!.type === 'float16' ? 'float16' : 'float32',
-    );
+    const y = normalised(call, binding, x!);
     await withFloat32(
       binding,
       [scale, bias, given ? mean : undefined, given ? variance : undefined],
