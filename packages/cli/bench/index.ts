@@ -334,6 +334,12 @@ function sdScenarios(): Scenario[] {
           'onnxstream:native:nocache:fp16storage+lowmemcache',
           sd.unetFp16,
         ],
+        // The same computing in float16 where the kernels can (fp16 arithmetic).
+        [
+          'onnxstream native, nocache, fp16 arithmetic, 4 MiB block cache',
+          'onnxstream:native:nocache:fp16arith+lowmemcache',
+          sd.unetFp16,
+        ],
       ],
     },
     {
