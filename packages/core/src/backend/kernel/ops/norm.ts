@@ -27,8 +27,8 @@ import { attrsOf, f32, reference, usesOnlyOutputs } from './support.js';
 const EMPTY = new Float32Array(0);
 
 /**
- * Runs `kernel` with the small float16 parameters `params` (scale, bias, statistics) as float32 and
- * the element type last (float16 only), disposing of the converted copies afterwards.
+ * Calls `run` with `params` (scale, bias, statistics: small) as float32, those given in float16
+ * converted, and disposes of the converted copies afterwards.
  */
 async function withFloat32(
   binding: KernelBinding,
