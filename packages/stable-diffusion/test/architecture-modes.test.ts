@@ -110,15 +110,11 @@ describe('memory modes on a small SD 1.5 UNet', () => {
     ]);
     const plan = await s.plan(new Map(halves as [string, Tensor][]));
     await s.release();
-    // Only these still run in float32 between Casts (planner/upcast.ts's `::float32` values).
-    const upcast = plan.steps.filter(
-      (st) =>
-        st.node.opType !== 'Cast' &&
-        [...st.node.inputs, ...st.node.outputs].some((n) => n.includes('::float32')),
-    );
-    expect(new Set(upcast.map((st) => st.node.opType))).toEqual(
-      new Set(['Concat', 'Transpose', 'AttentionFusedOps', 'MatMulGeglu']),
-    );
+    // Every operator reads and writes float16 itself: no Cast steps (planner/upcast.ts), where
+    // Concat, Transpose, AttentionFusedOps and MatMulGeglu took 151 between them. (The peak here is
+    // a convolution weight packed in float32 next to small activations; the 32x32 latent's peak
+    // fell from 0.92 to 0.58 of float32 when those Casts went.)
+    expect(plan.steps.filter((st) => st.node.opType === 'Cast')).toEqual([]);
   });
 
   it('uint8 storage of every held activation: mean error under 0.15 std of float32, lower peak', async () => {

@@ -7,7 +7,10 @@
 //            q strides (b, h, t), k strides (b, h, t, d), v strides (b, h, t), y strides (b, h, t),
 //            scale, softcap (0: none), causal (0/1),
 //            mask kind (0 none, 1 additive, 2 boolean), mask strides (b, h, q), mask_len,
-//            has_kv_lens (0/1), then kv_lens[batch] when set
+//            has_kv_lens (0/1), then kv_lens[batch] when set, then optionally the element type of
+//            q, k, v, an additive mask and y (ElemType f32 or f16: fp16 arithmetic; every block is
+//            read into float32 and computed there, so scores, softmax and P.V accumulate in float32
+//            and only y is rounded)
 // Each query head h reads key/value head h / (q_heads / kv_heads) (grouped-query attention). The
 // innermost stride of q, v and y is 1, and k's along d or along t is 1. Keys at or beyond
 // min(kv_len, mask_len, kv_lens[b]) are masked; with `causal`, query i sees keys j <= i + offset,
@@ -22,6 +25,7 @@
 #include "../dispatch/kernels.h"
 #include "../threads/pool.h"
 #include "extent.h"
+#include "half-rows.h"
 
 namespace os {
 namespace {
@@ -30,11 +34,6 @@ namespace {
 // panels.
 constexpr size_t kRows = 32;
 constexpr size_t kKeys = 256;
-
-struct View {
-  const float* p;
-  size_t b, h, t;
-};
 
 }  // namespace
 
@@ -54,7 +53,9 @@ void run_attention_f32(const Buf* bufs, size_t nbufs, const double* params, size
   const size_t mb = dim(24, 0), mh = dim(25, 0), mq = dim(26, 0), mask_len = dim(27, 0);
   const bool has_lens = a.integer(28, 0, 1) != 0;
   const size_t want = 29 + (has_lens ? batch : 0);
-  if (nparams != want) a.fail("expects " + std::to_string(want) + " parameters");
+  if (nparams != want && nparams != want + 1) a.fail("expects " + std::to_string(want) + " parameters and an optional element type");
+  const bool half = nparams == want + 1 &&
+                    a.integer(want, 0, static_cast<long long>(ElemType::f16)) == static_cast<long long>(ElemType::f16);
   std::vector<size_t> valid(batch, mask_kind ? std::min(tkv, mask_len) : tkv);
   std::vector<long long> offset(batch, 0);
   for (size_t b = 0; has_lens && b < batch; b++) {
@@ -71,12 +72,16 @@ void run_attention_f32(const Buf* bufs, size_t nbufs, const double* params, size
   const size_t vd[] = {batch, hkv, tkv, dv}, vst[] = {vs[0], vs[1], vs[2], 1};
   const size_t yd[] = {batch, hq, tq, dv}, yst[] = {ys[0], ys[1], ys[2], 1};
   const size_t md[] = {batch, hq, tq, mask_len}, mst[] = {mb, mh, mq, 1};
-  const float* q = a.buffer<float>(0, strided_extent(a, qd, qst, 4));
-  const float* k = a.buffer<float>(1, strided_extent(a, kd, ks, 4));
-  const float* v = a.buffer<float>(2, strided_extent(a, vd, vst, 4));
-  float* y = a.buffer<float>(4, strided_extent(a, yd, yst, 4));
+  // float16 views are read through the same pointers' types as bits (T below).
+  const auto view = [&](size_t i, size_t count) -> const void* {
+    return half ? static_cast<const void*>(a.buffer<uint16_t>(i, count)) : a.buffer<float>(i, count);
+  };
+  const void* q = view(0, strided_extent(a, qd, qst, 4));
+  const void* k = view(1, strided_extent(a, kd, ks, 4));
+  const void* v = view(2, strided_extent(a, vd, vst, 4));
+  void* y = const_cast<void*>(view(4, strided_extent(a, yd, yst, 4)));
   const size_t mask_count = mask_kind ? strided_extent(a, md, mst, 4) : 0;
-  const float* mask_add = mask_kind == 1 ? a.buffer<float>(3, mask_count) : nullptr;
+  const void* mask_add = mask_kind == 1 ? view(3, mask_count) : nullptr;
   const uint8_t* mask_bool = mask_kind == 2 ? a.buffer<uint8_t>(3, mask_count) : nullptr;
   const KernelTable& kt = kernels();
 
@@ -87,8 +92,21 @@ void run_attention_f32(const Buf* bufs, size_t nbufs, const double* params, size
   std::vector<float> kcopy(checked_product(a, {batch, hkv, d, ldk}));
   parallel_for(batch * hkv, 1, [&](size_t begin, size_t end) {
     for (size_t i = begin; i < end; i++) {
-      const float* src = k + i / hkv * ks[0] + i % hkv * ks[1];
+      const size_t at = i / hkv * ks[0] + i % hkv * ks[1];
       float* dst = kcopy.data() + i * d * ldk;
+      if (half) {
+        const uint16_t* src = static_cast<const uint16_t*>(k) + at;
+        if (ks[2] == 1) {
+          for (size_t c = 0; c < d; c++) kt.f16_to_f32(tkv, src + c * ks[3], dst + c * ldk);
+        } else {
+          // Key rows converted (tkv x d), then transposed.
+          float* rows = thread_floats(0, tkv * d);
+          for (size_t t = 0; t < tkv; t++) kt.f16_to_f32(d, src + t * ks[2], rows + t * d);
+          kt.transpose2d(tkv, d, rows, d, dst, ldk);
+        }
+        continue;
+      }
+      const float* src = static_cast<const float*>(k) + at;
       if (ks[2] == 1) {
         for (size_t c = 0; c < d; c++) std::copy(src + c * ks[3], src + c * ks[3] + tkv, dst + c * ldk);
       } else {
@@ -107,9 +125,17 @@ void run_attention_f32(const Buf* bufs, size_t nbufs, const double* params, size
       const size_t b = t / (hq * blocks), h = t / blocks % hq, r0 = t % blocks * kRows;
       const size_t rows = std::min(kRows, tq - r0);
       const size_t g = h / group;
-      const float* qp = q + b * qs[0] + h * qs[1] + r0 * qs[2];
+      const size_t q_at = b * qs[0] + h * qs[1] + r0 * qs[2], v_at = b * vs[0] + g * vs[1];
       const float* kp = kcopy.data() + (b * hkv + g) * d * ldk;
-      const float* vp = v + b * vs[0] + g * vs[1];
+      // float16: the block's query rows read once (rows x d), V's rows per key block below.
+      const float* qp = static_cast<const float*>(q) + q_at;
+      size_t ldq = qs[2];
+      if (half) {
+        float* qf = thread_floats(0, rows * d);
+        for (size_t r = 0; r < rows; r++) kt.f16_to_f32(d, static_cast<const uint16_t*>(q) + q_at + r * qs[2], qf + r * d);
+        qp = qf;
+        ldq = d;
+      }
       // Keys any row of this block can see.
       size_t kend = valid[b];
       if (causal) {
@@ -121,7 +147,7 @@ void run_attention_f32(const Buf* bufs, size_t nbufs, const double* params, size
       std::fill(o.begin(), o.begin() + rows * dv, 0.0f);
       for (size_t c0 = 0; c0 < kend; c0 += kKeys) {
         const size_t cols = std::min(kKeys, kend - c0);
-        kt.attn_gemm(rows, cols, d, qp, qs[2], kp + c0, ldk, s.data(), kKeys, qk_scale, false);
+        kt.attn_gemm(rows, cols, d, qp, ldq, kp + c0, ldk, s.data(), kKeys, qk_scale, false);
         for (size_t r = 0; r < rows; r++) {
           float* sr = s.data() + r * kKeys;
           if (softcap > 0) {
@@ -130,7 +156,14 @@ void run_attention_f32(const Buf* bufs, size_t nbufs, const double* params, size
           }
           const size_t i = r0 + r;
           if (mask_add) {
-            kt.vbinary(BinaryOp::add, cols, sr, 1, mask_add + b * mb + h * mh + i * mq + c0, 1, sr);
+            const size_t at = b * mb + h * mh + i * mq + c0;
+            const float* mr = static_cast<const float*>(mask_add) + at;
+            if (half) {
+              float* mf = thread_floats(1, cols);
+              kt.f16_to_f32(cols, static_cast<const uint16_t*>(mask_add) + at, mf);
+              mr = mf;
+            }
+            kt.vbinary(BinaryOp::add, cols, sr, 1, mr, 1, sr);
           } else if (mask_bool) {
             const uint8_t* mr = mask_bool + b * mb + h * mh + i * mq + c0;
             for (size_t j = 0; j < cols; j++) {
@@ -145,9 +178,24 @@ void run_attention_f32(const Buf* bufs, size_t nbufs, const double* params, size
           }
         }
         kt.attn_softmax(rows, cols, s.data(), kKeys, m.data(), l.data(), o.data(), dv, dv);
-        kt.attn_gemm(rows, dv, cols, s.data(), kKeys, vp + c0 * vs[2], vs[2], o.data(), dv, 1.0f, true);
+        const float* vp = static_cast<const float*>(v) + v_at + c0 * vs[2];
+        size_t ldv = vs[2];
+        if (half) {
+          float* vf = thread_floats(2, cols * dv);
+          for (size_t j = 0; j < cols; j++) kt.f16_to_f32(dv, static_cast<const uint16_t*>(v) + v_at + (c0 + j) * vs[2], vf + j * dv);
+          vp = vf;
+          ldv = dv;
+        }
+        kt.attn_gemm(rows, dv, cols, s.data(), kKeys, vp, ldv, o.data(), dv, 1.0f, true);
       }
-      kt.attn_finish(rows, dv, o.data(), dv, l.data(), y + b * ys[0] + h * ys[1] + r0 * ys[2], ys[2]);
+      const size_t y_at = b * ys[0] + h * ys[1] + r0 * ys[2];
+      if (!half) {
+        kt.attn_finish(rows, dv, o.data(), dv, l.data(), static_cast<float*>(y) + y_at, ys[2]);
+        continue;
+      }
+      float* yf = thread_floats(3, rows * dv);
+      kt.attn_finish(rows, dv, o.data(), dv, l.data(), yf, dv);
+      for (size_t r = 0; r < rows; r++) kt.f32_to_f16(dv, yf + r * dv, static_cast<uint16_t*>(y) + y_at + r * ys[2]);
     }
   });
 }

@@ -3,18 +3,22 @@
 //   buffers: x (float32[N*C*H*W]), w (float32[C*M/group*kh*kw]), bias (float32[M], or empty),
 //            y (float32[N*M*OH*OW])
 //   params:  N, C, H, W, M, kh, kw, strideH, strideW, dilationH, dilationW, padTop, padLeft, OH, OW,
-//            group, hasBias
+//            group, hasBias, then optionally the element type of x, w and y (ElemType f32 or f16:
+//            fp16 arithmetic; the GEMM converts x and w as it packs them, and each output plane is
+//            summed in float32 and rounded once; the bias stays float32)
 //
 // Per image: columns[M*kh*kw x H*W] = W_g^T . X_g for every group (one threaded GEMM), then col2im
 // adds each column row into its output channel's plane (threaded over channels, so no two threads
 // write one plane).
 #include <algorithm>
+#include <cstdint>
 #include <vector>
 
 #include "../api/api.h"
 #include "../dispatch/kernels.h"
 #include "../kernels/gemm/gemm-driver.h"
 #include "../threads/pool.h"
+#include "half-rows.h"
 
 namespace os {
 
@@ -38,6 +42,9 @@ void run_conv_transpose2d_f32(const Buf* bufs, size_t nbufs, const double* param
   const auto ow = static_cast<size_t>(a.integer(14, 0, kDim));
   const auto group = static_cast<size_t>(a.integer(15, 1, kDim));
   const bool has_bias = a.integer(16, 0, 1) != 0;
+  const bool half = nparams > 17 && a.integer(17, 0, static_cast<long long>(ElemType::f16)) == static_cast<long long>(ElemType::f16);
+  const ElemType type = half ? ElemType::f16 : ElemType::f32;
+  const size_t size = half ? sizeof(uint16_t) : sizeof(float);
   if (c % group != 0 || m % group != 0) a.fail("channels are not divisible by group");
   const size_t cg = c / group, mg = m / group, taps = kh * kw, hw = h * w, ohw = oh * ow;
   const double in = static_cast<double>(n) * c * hw;
@@ -46,57 +53,65 @@ void run_conv_transpose2d_f32(const Buf* bufs, size_t nbufs, const double* param
   if (in > 0x1p48 || out > 0x1p48 || cols > 0x1p40 || static_cast<double>(c) * mg * taps > 0x1p40) {
     a.fail("tensor sizes are out of range");
   }
-  const float* x = a.buffer<float>(0, n * c * hw);
-  const float* wt = a.buffer<float>(1, c * mg * taps);
+  // x, w and y: float32 or float16 bits, addressed in bytes.
+  const auto bytes = [&](size_t i, size_t count) {
+    return half ? reinterpret_cast<char*>(a.buffer<uint16_t>(i, count)) : reinterpret_cast<char*>(a.buffer<float>(i, count));
+  };
+  const char* x = bytes(0, n * c * hw);
+  const char* wt = bytes(1, c * mg * taps);
   const float* bias = has_bias ? a.buffer<float>(2, m) : nullptr;
-  float* y = a.buffer<float>(3, n * m * ohw);
+  char* y = bytes(3, n * m * ohw);
   if (n == 0 || m == 0 || ohw == 0) return;
 
   const GemmKernels& gk = kernels().gemm;
   Workspace col(m * taps * hw);
-  std::vector<const float*> rows(c);
   std::vector<GemmProblem> problems(group);
   for (size_t b = 0; b < n; b++) {
-    const float* xb = x + b * c * hw;
-    for (size_t ci = 0; ci < c; ci++) rows[ci] = xb + ci * hw;
+    const char* xb = x + b * c * hw * size;
     for (size_t gi = 0; gi < group; gi++) {
       GemmProblem& p = problems[gi];
       p.m = mg * taps;
       p.n = hw;
       p.k = cg;
-      // A(i, ci) = W[gi*cg + ci][i]: the weight read transposed.
-      p.a.raw = MatrixRef{wt + gi * cg * mg * taps, ElemType::f32, 1, static_cast<ptrdiff_t>(mg * taps), 1.0f, 0.0f};
-      p.b.rows = rows.data() + gi * cg;
+      // A(i, ci) = W[gi*cg + ci][i]: the weight read transposed; B(ci, j) = X[gi*cg + ci][j].
+      p.a.raw = MatrixRef{wt + gi * cg * mg * taps * size, type, 1, static_cast<ptrdiff_t>(mg * taps), 1.0f, 0.0f};
+      p.b.raw = MatrixRef{xb + gi * cg * hw * size, type, static_cast<ptrdiff_t>(hw), 1, 1.0f, 0.0f};
       p.c = col.data() + gi * mg * taps * hw;
       p.ldc = hw;
     }
     if (hw > 0) gemm_run(gk, problems.data(), problems.size());
-    float* yb = y + b * m * ohw;
+    char* yb = y + b * m * ohw * size;
     const float* cb = col.data();
-    parallel_for(m, 1, [&](size_t begin, size_t end) {
-      for (size_t mi = begin; mi < end; mi++) {
-        float* plane = yb + mi * ohw;
-        std::fill(plane, plane + ohw, bias ? bias[mi] : 0.0f);
-        if (hw == 0) continue;
-        for (size_t ky = 0; ky < kh; ky++) {
-          for (size_t kx = 0; kx < kw; kx++) {
-            const float* src = cb + (mi * taps + ky * kw + kx) * hw;
-            // Input column ix lands on output column ix*sw - pl + kx*dw: the valid range of ix.
-            const ptrdiff_t x0 = static_cast<ptrdiff_t>(kx * dw) - pl;
-            const ptrdiff_t s = static_cast<ptrdiff_t>(sw);
-            const ptrdiff_t lo = x0 >= 0 ? 0 : (-x0 + s - 1) / s;
-            const ptrdiff_t hi = std::min<ptrdiff_t>(static_cast<ptrdiff_t>(w),
-                                                     x0 >= static_cast<ptrdiff_t>(ow) ? 0 : (static_cast<ptrdiff_t>(ow) - 1 - x0) / s + 1);
-            if (lo >= hi) continue;
-            for (size_t iy = 0; iy < h; iy++) {
-              const ptrdiff_t oy = static_cast<ptrdiff_t>(iy * sh + ky * dh) - pt;
-              if (oy < 0 || oy >= static_cast<ptrdiff_t>(oh)) continue;
-              float* dst = plane + oy * static_cast<ptrdiff_t>(ow);
-              const float* s_row = src + iy * w;
-              for (ptrdiff_t ix = lo; ix < hi; ix++) dst[x0 + ix * s] += s_row[ix];
-            }
+    // Adds output channel mi's column rows into its plane (col2im).
+    const auto add_columns = [&](size_t mi, float* plane) {
+      if (hw == 0) return;
+      for (size_t ky = 0; ky < kh; ky++) {
+        for (size_t kx = 0; kx < kw; kx++) {
+          const float* src = cb + (mi * taps + ky * kw + kx) * hw;
+          // Input column ix lands on output column ix*sw - pl + kx*dw: the valid range of ix.
+          const ptrdiff_t x0 = static_cast<ptrdiff_t>(kx * dw) - pl;
+          const ptrdiff_t s = static_cast<ptrdiff_t>(sw);
+          const ptrdiff_t lo = x0 >= 0 ? 0 : (-x0 + s - 1) / s;
+          const ptrdiff_t hi = std::min<ptrdiff_t>(static_cast<ptrdiff_t>(w),
+                                                   x0 >= static_cast<ptrdiff_t>(ow) ? 0 : (static_cast<ptrdiff_t>(ow) - 1 - x0) / s + 1);
+          if (lo >= hi) continue;
+          for (size_t iy = 0; iy < h; iy++) {
+            const ptrdiff_t oy = static_cast<ptrdiff_t>(iy * sh + ky * dh) - pt;
+            if (oy < 0 || oy >= static_cast<ptrdiff_t>(oh)) continue;
+            float* dst = plane + oy * static_cast<ptrdiff_t>(ow);
+            const float* s_row = src + iy * w;
+            for (ptrdiff_t ix = lo; ix < hi; ix++) dst[x0 + ix * s] += s_row[ix];
           }
         }
+      }
+    };
+    parallel_for(m, 1, [&](size_t begin, size_t end) {
+      for (size_t mi = begin; mi < end; mi++) {
+        // float16: the plane is summed in the calling thread's float32 buffer, then rounded.
+        float* plane = half ? thread_floats(0, ohw) : reinterpret_cast<float*>(yb) + mi * ohw;
+        std::fill(plane, plane + ohw, bias ? bias[mi] : 0.0f);
+        add_columns(mi, plane);
+        if (half) kernels().f32_to_f16(ohw, plane, reinterpret_cast<uint16_t*>(yb) + mi * ohw);
       }
     });
   }

@@ -10,6 +10,14 @@
 
 namespace os {
 
+// The calling thread's float32 scratch `which` (0 to 3), at least n long: float16 values converted
+// there a run at a time. Valid until the thread's next request for the same `which`.
+inline float* thread_floats(size_t which, size_t n) {
+  thread_local std::vector<float> buffers[4];
+  if (buffers[which].size() < n) buffers[which].resize(n);
+  return buffers[which].data();
+}
+
 struct HalfRows {
   const uint16_t* a;
   const uint16_t* b;
@@ -43,11 +51,7 @@ struct HalfRows {
   }
 
  private:
-  static float* buffer(size_t which, size_t n) {
-    thread_local std::vector<float> buffers[3];
-    if (buffers[which].size() < n) buffers[which].resize(n);
-    return buffers[which].data();
-  }
+  static float* buffer(size_t which, size_t n) { return thread_floats(which, n); }
 };
 
 }  // namespace os

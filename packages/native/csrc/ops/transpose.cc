@@ -1,23 +1,26 @@
-// Data movement of float32 (any 4-byte element) tensors.
+// Data movement of float32 (any 4-byte element) tensors, or of float16 ones (any 2-byte element:
+// fp16 arithmetic) when the optional trailing parameter is ElemType f16.
 //
 // transpose_f32: y = x transposed by perm.
 //   buffers: x, y
-//   params:  rank, dims[rank] (of x), perm[rank] (output axis i is input axis perm[i])
+//   params:  rank, dims[rank] (of x), perm[rank] (output axis i is input axis perm[i]), [elem type]
 //
 // concat_f32 / split_f32: k tensors joined along / cut from one axis of a tensor seen as
 // (outer, sum of rows, ...): each outer step holds rows[i] consecutive values of part i.
 //   buffers: concat: y, x0..x(k-1); split: x, y0..y(k-1)
-//   params:  outer, k, rows[k]
+//   params:  outer, k, rows[k], [elem type]
 //
 // slice_f32: y[i] = x[start + i * step] on every axis (steps may be negative).
 //   buffers: x, y
-//   params:  rank, dims[rank] (of x), starts[rank], steps[rank], out_dims[rank]
+//   params:  rank, dims[rank] (of x), starts[rank], steps[rank], out_dims[rank], [elem type]
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
 #include "../api/api.h"
 #include "../dispatch/kernels.h"
+#include "../kernels/gemm/gemm.h"
 #include "../threads/pool.h"
 #include "extent.h"
 
@@ -27,22 +30,43 @@ namespace {
 // Copy tasks move at most this many values, so that one large copy still uses every thread.
 constexpr size_t kPiece = 1 << 15;
 
-// n floats from src to dst: a loop for short rows, where a memcpy call costs more than the copy.
-inline void copy_floats(float* dst, const float* src, size_t n) {
+// n elements from src to dst: a loop for short rows, where a memcpy call costs more than the copy.
+template <class T>
+inline void copy_elems(T* dst, const T* src, size_t n) {
   if (n > 16) {
-    std::memcpy(dst, src, n * sizeof(float));
+    std::memcpy(dst, src, n * sizeof(T));
     return;
   }
   for (size_t j = 0; j < n; j++) dst[j] = src[j];
 }
 
+// Whether the elements are float16 (2 bytes): the optional parameter at `at`, the last one.
+bool half_elems(const Args& a, size_t at) {
+  return a.nparams == at + 1 && a.integer(at, 0, static_cast<long long>(ElemType::f16)) == static_cast<long long>(ElemType::f16);
+}
+
+// dst[j * ldd + i] = src[i * lds + j]: the SIMD kernel for 4-byte elements, cache-sized tiles of
+// scalar moves for 2-byte ones.
+void transpose2d(size_t rows, size_t cols, const float* src, size_t lds, float* dst, size_t ldd) {
+  kernels().transpose2d(rows, cols, src, lds, dst, ldd);
+}
+
+void transpose2d(size_t rows, size_t cols, const uint16_t* src, size_t lds, uint16_t* dst, size_t ldd) {
+  constexpr size_t kT = 32;
+  for (size_t i0 = 0; i0 < rows; i0 += kT) {
+    for (size_t j0 = 0; j0 < cols; j0 += kT) {
+      const size_t i1 = std::min(rows, i0 + kT), j1 = std::min(cols, j0 + kT);
+      for (size_t j = j0; j < j1; j++) {
+        for (size_t i = i0; i < i1; i++) dst[j * ldd + i] = src[i * lds + j];
+      }
+    }
+  }
+}
+
 // Shared by concat (parts -> whole) and split (cut: whole -> parts).
-void join_or_cut(const char* name, const Buf* bufs, size_t nbufs, const double* params, size_t nparams, bool cut) {
-  const Args a(name, bufs, nbufs, params, nparams, nbufs, 2);
+template <class T>
+void join_or_cut(const Args& a, size_t k, bool cut) {
   const auto outer = static_cast<size_t>(a.integer(0, 0, 1LL << 40));
-  const auto k = static_cast<size_t>(a.integer(1, 1, 1 << 16));
-  if (nbufs != k + 1) a.fail("expects " + std::to_string(k + 1) + " buffers, got " + std::to_string(nbufs));
-  if (nparams != 2 + k) a.fail("expects " + std::to_string(2 + k) + " parameters");
   std::vector<size_t> rows(k), offset(k);
   size_t whole = 0, widest = 0;
   for (size_t i = 0; i < k; i++) {
@@ -53,19 +77,19 @@ void join_or_cut(const char* name, const Buf* bufs, size_t nbufs, const double* 
   }
   const size_t total = checked_product(a, {outer, whole});
   if (total == 0) return;
-  float* big = a.buffer<float>(0, total);
-  std::vector<float*> part(k);
-  for (size_t i = 0; i < k; i++) part[i] = a.buffer<float>(1 + i, outer * rows[i]);
+  T* big = a.buffer<T>(0, total);
+  std::vector<T*> part(k);
+  for (size_t i = 0; i < k; i++) part[i] = a.buffer<T>(1 + i, outer * rows[i]);
   if (widest <= kPiece) {
     // Task item = one outer step, every part: no index arithmetic per copy (UltraFace concatenates
     // 4420 rows of 2 values per part).
     parallel_for(outer, std::max<size_t>(1, kPiece / std::max<size_t>(1, whole)), [&](size_t begin, size_t end) {
       for (size_t o = begin; o < end; o++) {
         for (size_t i = 0; i < k; i++) {
-          float* p = part[i] + o * rows[i];
-          float* w = big + o * whole + offset[i];
-          if (cut) copy_floats(p, w, rows[i]);
-          else copy_floats(w, p, rows[i]);
+          T* p = part[i] + o * rows[i];
+          T* w = big + o * whole + offset[i];
+          if (cut) copy_elems(p, w, rows[i]);
+          else copy_elems(w, p, rows[i]);
         }
       }
     });
@@ -78,20 +102,16 @@ void join_or_cut(const char* name, const Buf* bufs, size_t nbufs, const double* 
       const size_t o = t / (k * pieces), i = t / pieces % k, j0 = t % pieces * kPiece;
       if (j0 >= rows[i]) continue;
       const size_t count = std::min(kPiece, rows[i] - j0);
-      float* p = part[i] + o * rows[i] + j0;
-      float* w = big + o * whole + offset[i] + j0;
-      if (cut) std::memcpy(p, w, count * sizeof(float));
-      else std::memcpy(w, p, count * sizeof(float));
+      T* p = part[i] + o * rows[i] + j0;
+      T* w = big + o * whole + offset[i] + j0;
+      if (cut) std::memcpy(p, w, count * sizeof(T));
+      else std::memcpy(w, p, count * sizeof(T));
     }
   });
 }
 
-}  // namespace
-
-void run_transpose_f32(const Buf* bufs, size_t nbufs, const double* params, size_t nparams) {
-  const Args a("transpose_f32", bufs, nbufs, params, nparams, 2, 1);
-  const auto rank = static_cast<size_t>(a.integer(0, 0, 16));
-  if (nparams != 1 + 2 * rank) a.fail("expects " + std::to_string(1 + 2 * rank) + " parameters for rank " + std::to_string(rank));
+template <class T>
+void transpose(const Args& a, size_t rank) {
   std::vector<size_t> dims(rank), perm(rank);
   std::vector<bool> seen(rank);
   size_t total = 1;
@@ -105,8 +125,8 @@ void run_transpose_f32(const Buf* bufs, size_t nbufs, const double* params, size
     seen[perm[i]] = true;
   }
   if (total == 0) return;
-  const float* x = a.buffer<float>(0, total);
-  float* y = a.buffer<float>(1, total);
+  const T* x = a.buffer<T>(0, total);
+  T* y = a.buffer<T>(1, total);
 
   // Canonical form: drop unit axes, then merge input axes that stay adjacent and in order in the
   // output. What is left has no two axes that could be copied as one.
@@ -134,7 +154,7 @@ void run_transpose_f32(const Buf* bufs, size_t nbufs, const double* params, size
   }
   const size_t r = d.size();
   if (r <= 1) {
-    std::memcpy(y, x, total * sizeof(float));
+    std::memcpy(y, x, total * sizeof(T));
     return;
   }
   std::vector<size_t> in_stride(r), out_stride(r);
@@ -170,12 +190,11 @@ void run_transpose_f32(const Buf* bufs, size_t nbufs, const double* params, size
       for (size_t b = begin; b < end; b++) {
         size_t in_off, out_off;
         base(b, &in_off, &out_off);
-        std::memcpy(y + out_off, x + in_off, cols * sizeof(float));
+        std::memcpy(y + out_off, x + in_off, cols * sizeof(T));
       }
     });
     return;
   }
-  const KernelTable& k = kernels();
   // Pieces of the 2-D transposes are independent tasks: the longer side is cut into multiples
   // of the kernel's 128-long blocks, about 64K values per task.
   constexpr size_t kTile = 128, kTask = 1 << 16;
@@ -190,25 +209,15 @@ void run_transpose_f32(const Buf* bufs, size_t nbufs, const double* params, size
       size_t in_off, out_off;
       base(t / (chunks * strips), &in_off, &out_off);
       const size_t i0 = t / strips % chunks * chunk, j0 = t % strips * strip;
-      k.transpose2d(std::min(chunk, rows - i0), std::min(strip, cols - j0),
+      transpose2d(std::min(chunk, rows - i0), std::min(strip, cols - j0),
                     x + in_off + i0 * in_stride[a_ax] + j0, in_stride[a_ax],
                     y + out_off + j0 * out_stride[last] + i0, out_stride[last]);
     }
   });
 }
 
-void run_concat_f32(const Buf* bufs, size_t nbufs, const double* params, size_t nparams) {
-  join_or_cut("concat_f32", bufs, nbufs, params, nparams, false);
-}
-
-void run_split_f32(const Buf* bufs, size_t nbufs, const double* params, size_t nparams) {
-  join_or_cut("split_f32", bufs, nbufs, params, nparams, true);
-}
-
-void run_slice_f32(const Buf* bufs, size_t nbufs, const double* params, size_t nparams) {
-  const Args a("slice_f32", bufs, nbufs, params, nparams, 2, 1);
-  const auto rank = static_cast<size_t>(a.integer(0, 1, 16));
-  if (nparams != 1 + 4 * rank) a.fail("expects " + std::to_string(1 + 4 * rank) + " parameters for rank " + std::to_string(rank));
+template <class T>
+void slice(const Args& a, size_t rank) {
   std::vector<size_t> dims(rank), out(rank), in_stride(rank);
   std::vector<long long> step(rank);
   size_t in_total = 1, out_total = 1;
@@ -230,8 +239,8 @@ void run_slice_f32(const Buf* bufs, size_t nbufs, const double* params, size_t n
     if (start >= dim || end < 0 || end >= dim) a.fail("slice of axis " + std::to_string(i) + " leaves the input");
     base += start * static_cast<long long>(in_stride[i]);
   }
-  const float* x = a.buffer<float>(0, in_total);
-  float* y = a.buffer<float>(1, out_total);
+  const T* x = a.buffer<T>(0, in_total);
+  T* y = a.buffer<T>(1, out_total);
   const size_t inner = out[rank - 1];
   const long long inner_step = step[rank - 1];
   const size_t nrows = out_total / inner;
@@ -246,10 +255,10 @@ void run_slice_f32(const Buf* bufs, size_t nbufs, const double* params, size_t n
       off += static_cast<long long>(idx[i]) * step[i] * static_cast<long long>(in_stride[i]);
     }
     for (size_t row = begin; row < end; row++) {
-      float* yr = y + row * inner;
-      const float* xr = x + off;
+      T* yr = y + row * inner;
+      const T* xr = x + off;
       if (inner_step == 1) {
-        copy_floats(yr, xr, inner);
+        copy_elems(yr, xr, inner);
       } else {
         for (size_t j = 0; j < inner; j++) yr[j] = xr[static_cast<long long>(j) * inner_step];
       }
@@ -261,6 +270,44 @@ void run_slice_f32(const Buf* bufs, size_t nbufs, const double* params, size_t n
       }
     }
   });
+}
+
+// Concat or split: checks the buffer and parameter counts, then moves elements of the given size.
+void join_or_cut(const char* name, const Buf* bufs, size_t nbufs, const double* params, size_t nparams, bool cut) {
+  const Args a(name, bufs, nbufs, params, nparams, nbufs, 2);
+  const auto k = static_cast<size_t>(a.integer(1, 1, 1 << 16));
+  if (nbufs != k + 1) a.fail("expects " + std::to_string(k + 1) + " buffers, got " + std::to_string(nbufs));
+  if (nparams != 2 + k && nparams != 3 + k) a.fail("expects " + std::to_string(2 + k) + " parameters and an optional element type");
+  if (half_elems(a, 2 + k)) join_or_cut<uint16_t>(a, k, cut);
+  else join_or_cut<float>(a, k, cut);
+}
+
+}  // namespace
+
+void run_transpose_f32(const Buf* bufs, size_t nbufs, const double* params, size_t nparams) {
+  const Args a("transpose_f32", bufs, nbufs, params, nparams, 2, 1);
+  const auto rank = static_cast<size_t>(a.integer(0, 0, 16));
+  if (nparams != 1 + 2 * rank && nparams != 2 + 2 * rank)
+    a.fail("expects " + std::to_string(1 + 2 * rank) + " parameters for rank " + std::to_string(rank) + " and an optional element type");
+  if (half_elems(a, 1 + 2 * rank)) transpose<uint16_t>(a, rank);
+  else transpose<float>(a, rank);
+}
+
+void run_concat_f32(const Buf* bufs, size_t nbufs, const double* params, size_t nparams) {
+  join_or_cut("concat_f32", bufs, nbufs, params, nparams, false);
+}
+
+void run_split_f32(const Buf* bufs, size_t nbufs, const double* params, size_t nparams) {
+  join_or_cut("split_f32", bufs, nbufs, params, nparams, true);
+}
+
+void run_slice_f32(const Buf* bufs, size_t nbufs, const double* params, size_t nparams) {
+  const Args a("slice_f32", bufs, nbufs, params, nparams, 2, 1);
+  const auto rank = static_cast<size_t>(a.integer(0, 1, 16));
+  if (nparams != 1 + 4 * rank && nparams != 2 + 4 * rank)
+    a.fail("expects " + std::to_string(1 + 4 * rank) + " parameters for rank " + std::to_string(rank) + " and an optional element type");
+  if (half_elems(a, 1 + 4 * rank)) slice<uint16_t>(a, rank);
+  else slice<float>(a, rank);
 }
 
 }  // namespace os

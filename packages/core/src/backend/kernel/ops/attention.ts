@@ -1,13 +1,23 @@
 /**
- * Attention on float32 through one tiled online-softmax kernel (the Q.K^T matrix is never stored):
+ * Attention on float32, or on float16 under fp16 arithmetic (read a block at a time into float32,
+ * where scores, softmax and P.V accumulate; only the output is rounded), through one tiled
+ * online-softmax kernel (the Q.K^T matrix is never stored):
  * OnnxStream's AttentionFusedOps (Q, K^T, optional scale, V) and ScaledDotProductAttention
  * (Q, K, s, mask, V[, s1]), and ONNX Attention (opset 23) in 3-D or 4-D form with an additive or
  * boolean mask, causal masking, softcap, GQA and nonpad_kv_seqlen, without past key/values.
  */
-import { asNumbers, type KernelCall, scalarOf, type Tensor } from '../../../index.js';
+import { asNumbers, type DataType, type KernelCall, scalarOf, type Tensor } from '../../../index.js';
 import type { KernelBinding } from '../binding.js';
-import { allFloat32, type KernelOp, outputDims, outputTensor, runKernel } from './kernel-op.js';
-import { f32, omitsInputsFrom, reference, usesOnlyOutputs } from './support.js';
+import {
+  allFloat16,
+  allFloat32,
+  elemParam,
+  type KernelOp,
+  outputDims,
+  outputTensor,
+  runKernel,
+} from './kernel-op.js';
+import { omitsInputsFrom, reference, usesOnlyOutputs, view } from './support.js';
 
 const NO_MASK = new Float32Array(0);
 
@@ -36,7 +46,7 @@ async function attend(
   outDims: readonly number[],
   a: AttentionArgs,
 ): Promise<Tensor[]> {
-  const y = outputTensor(binding, outDims);
+  const y = outputTensor(binding, outDims, a.q.type as 'float32' | 'float16');
   const [batch, hq, , tq, tkv, d] = a.shape;
   const mask = a.mask;
   const kind = !mask ? 0 : mask.type === 'bool' ? 2 : 1;
@@ -44,7 +54,7 @@ async function attend(
     binding,
     'attention_f32',
     batch * hq * tq * tkv * d,
-    [f32(a.q), f32(a.k), f32(a.v), mask ? (mask.data as ArrayBufferView) : NO_MASK, f32(y)],
+    [view(a.q), view(a.k), view(a.v), mask ? view(mask) : NO_MASK, view(y)],
     [
       ...a.shape,
       ...a.qs,
@@ -59,10 +69,15 @@ async function attend(
       a.maskLen ?? 0,
       a.kvLens ? 1 : 0,
       ...Array.from(a.kvLens ?? []),
+      ...elemParam(a.q),
     ],
   );
   return [y];
 }
+
+/** float32 throughout, or float16 throughout (fp16 arithmetic). */
+const oneFloatType = (types: readonly (DataType | undefined)[]): boolean =>
+  (types[0] === 'float32' && allFloat32(types)) || allFloat16(types);
 
 /** Row-major strides of the leading axes (b, h, t) of a (B, H, T, D) tensor. */
 const bht = (dims: readonly number[]): number[] => [dims[1] * dims[2] * dims[3], dims[2] * dims[3], dims[3]];
@@ -75,7 +90,7 @@ function heads3d(t: Tensor): readonly number[] | undefined {
 
 export const attentionFusedOps: KernelOp = {
   types: ['AttentionFusedOps'],
-  supports: (node, types) => types[0] === 'float32' && allFloat32(types) && node.inputs.length === 4,
+  supports: (node, types) => oneFloatType(types) && node.inputs.length === 4,
   async run(call, binding) {
     const [q, kt, s, v] = call.inputs as (Tensor | undefined)[];
     const [qd, kd, vd] = [q!, kt!, v!].map(heads3d);
@@ -103,7 +118,7 @@ const isScalar = (t: Tensor): boolean => t.dims.length === 0 || (t.dims.length =
 
 export const sdpaOps: KernelOp = {
   types: ['ScaledDotProductAttention'],
-  supports: (node, types) => types[0] === 'float32' && allFloat32(types) && node.inputs.length >= 5,
+  supports: (node, types) => oneFloatType(types) && node.inputs.length >= 5,
   async run(call, binding) {
     const [q, k, s0, mask, v, s1] = call.inputs as (Tensor | undefined)[];
     if (!q || !k || !s0 || !mask || !v || [q, k, v].some((t) => t.dims.length !== 4)) return reference(call);
@@ -234,8 +249,9 @@ async function onnxAttention(call: KernelCall, binding: KernelBinding): Promise<
 export const onnxAttentionOps: KernelOp = {
   types: ['Attention'],
   supports: (node, types) =>
-    [0, 1, 2].every((i) => types[i] === 'float32') &&
-    (types[3] === undefined || types[3] === 'float32' || types[3] === 'bool') &&
+    (types[0] === 'float32' || types[0] === 'float16') &&
+    [1, 2].every((i) => types[i] === types[0]) &&
+    (types[3] === undefined || types[3] === types[0] || types[3] === 'bool') &&
     // No past key/values, and present key/values and the scores are not wanted.
     !node.inputs[4] &&
     !node.inputs[5] &&

@@ -28,7 +28,9 @@ import {
   allFloat32,
   type Derived,
   derived,
+  elemParam,
   float16ToFloat32,
+  float32Weight,
   type KernelOp,
   outputTensor,
   runKernel,
@@ -217,10 +219,15 @@ export const convOps: KernelOp = {
       allFloat32(types.slice(1))) ||
     allFloat16(types),
   prepareWeight(node: Node, input: number, weight: Tensor, kept: boolean, binding: KernelBinding) {
+    // The kernel reads the bias, and a depthwise weight as it is, in float32: a float16 one is
+    // converted once here rather than per call.
+    if (input === 2 && weight.type === 'float16') return float32Weight(binding, weight);
     if (input !== 1 || weight.dims.length < 3 || weight.dims.length > 4) return undefined;
     const group = new Attributes(node.attributes).int('group', 1);
     const m = weight.dims[0];
-    if (isDepthwise(weight.dims, group) || group < 1 || m % group !== 0) return undefined;
+    if (isDepthwise(weight.dims, group))
+      return weight.type === 'float16' ? float32Weight(binding, weight) : undefined;
+    if (group < 1 || m % group !== 0) return undefined;
     // Kept weights go to the Winograd path transformed once, not per run.
     const positions = kept ? layout(binding).winograd : 0;
     const kind =
@@ -261,7 +268,8 @@ export const convOps: KernelOp = {
     const io = [...sideParams(x.type === 'uint8' ? x.quant : undefined, half), ...sideParams(store, half)];
     const xs = x.data as Float32Array | Uint16Array | Uint8Array;
     const ys = y.data as Float32Array | Uint16Array | Uint8Array;
-    // The kernel takes the bias, and a depthwise weight (read as it is), in float32: small, converted here.
+    // The kernel takes the bias, and a depthwise weight (read as it is), in float32: converted once
+    // by prepareWeight, or here when not prepared (a weight several nodes share).
     const b32 = b?.type === 'float16' ? await float16ToFloat32(binding, b) : b;
     const w32 =
       given?.type === 'float16' && !isPreparedWeight(given) && isDepthwise(wDims, group)
@@ -330,7 +338,12 @@ export const convOps: KernelOp = {
 
 export const convTransposeOp: KernelOp = {
   types: ['ConvTranspose'],
-  supports: (_node, types) => types[0] === 'float32' && types[1] === 'float32' && allFloat32(types),
+  // float16 throughout is fp16 arithmetic: x, the weight and y are read and written as float16.
+  supports: (_node, types) =>
+    (types[0] === 'float32' && types[1] === 'float32' && allFloat32(types)) || allFloat16(types),
+  // The kernel reads the bias in float32: a float16 one is converted once here rather than per call.
+  prepareWeight: (_node, input, weight, _kept, binding) =>
+    input === 2 && weight.type === 'float16' ? float32Weight(binding, weight) : undefined,
   async run(call: KernelCall, binding: KernelBinding) {
     const [x, w, b] = call.inputs as [Tensor, Tensor, Tensor | undefined];
     const rank = x.dims.length;
@@ -349,32 +362,43 @@ export const convTransposeOp: KernelOp = {
     );
     // An output_shape larger than the full transposed extent means negative pads: the reference's.
     if (pads.some((p) => p < 0)) return (await call.op.run(call)) as Tensor[];
-    const y = outputTensor(binding, outDims);
-    await runKernel(
-      binding,
-      'conv_transpose2d_f32',
-      gemmWork(n * m * h * wd, kh * kw, c / call.attrs.int('group', 1)),
-      [
-        x.data as Float32Array,
-        w.data as Float32Array,
-        (b?.data as Float32Array | undefined) ?? new Float32Array(0),
-        y.data as Float32Array,
-      ],
-      [
-        n,
-        c,
-        h,
-        wd,
-        m,
-        kh,
-        kw,
-        ...windowParams(call.attrs, rank, pads),
-        oh,
-        ow,
-        call.attrs.int('group', 1),
-        b ? 1 : 0,
-      ],
-    );
+    const half = x.type === 'float16';
+    const y = outputTensor(binding, outDims, half ? 'float16' : 'float32');
+    // A bias not prepared (a shared weight) is converted here.
+    const b32 = b?.type === 'float16' ? await float16ToFloat32(binding, b) : b;
+    try {
+      await runKernel(
+        binding,
+        'conv_transpose2d_f32',
+        gemmWork(n * m * h * wd, kh * kw, c / call.attrs.int('group', 1)),
+        [
+          x.data as ArrayBufferView,
+          w.data as ArrayBufferView,
+          (b32?.data as Float32Array | undefined) ?? NO_BIAS,
+          y.data as ArrayBufferView,
+        ],
+        [
+          n,
+          c,
+          h,
+          wd,
+          m,
+          kh,
+          kw,
+          ...windowParams(call.attrs, rank, pads),
+          oh,
+          ow,
+          call.attrs.int('group', 1),
+          b ? 1 : 0,
+          ...elemParam(x),
+        ],
+      );
+    } catch (e) {
+      y.dispose();
+      throw e;
+    } finally {
+      if (b32 !== b) b32?.dispose();
+    }
     return [y];
   },
 };

@@ -6,7 +6,7 @@
  */
 import type { Attributes, DataType, KernelCall, Node, Tensor, ValueMeta } from '../../../index.js';
 import type { KernelBinding } from '../binding.js';
-import type { KernelName } from '../kernels.js';
+import { ElemType, type KernelName } from '../kernels.js';
 
 export interface KernelOp {
   /** `OpType` for ai.onnx, `domain::OpType` otherwise. */
@@ -176,6 +176,18 @@ export async function float16ToFloat32(binding: KernelBinding, x: Tensor): Promi
   return y;
 }
 
+/**
+ * A float16 weight as float32, converted now on the calling thread (for Backend.prepareWeight: small
+ * weights such as biases, which kernels read in float32), in JavaScript memory when the binding
+ * keeps prepared weights there.
+ */
+export function float32Weight(binding: KernelBinding, w: Tensor): Tensor {
+  const y = binding.allocTensor('float32', w.dims);
+  // Work 0: runs synchronously.
+  runKernel(binding, 'f16_to_f32', 0, [w.data as Uint16Array, y.data as Float32Array], [w.size]);
+  return binding.toJavaScript ? binding.toJavaScript(y) : y;
+}
+
 /** A float32 tensor converted to a new float16 tensor in the binding's memory (f32_to_f16). */
 export async function float32ToFloat16(binding: KernelBinding, x: Tensor): Promise<Tensor> {
   const y = binding.allocTensor('float16', x.dims);
@@ -224,5 +236,12 @@ export function elementwiseOutput(
 export const allFloat16 = (types: readonly (DataType | undefined)[]): boolean =>
   types[0] === 'float16' && types.every((t) => t === undefined || t === 'float16');
 
+/** float32, or float16 (fp16 arithmetic): what kernels with an element-type parameter read. */
+export const isFloat = (t: DataType | undefined): t is 'float32' | 'float16' =>
+  t === 'float32' || t === 'float16';
+
 export const allFloat32 = (types: readonly (DataType | undefined)[]): boolean =>
   types.every((t) => t === undefined || t === 'float32');
+
+/** The kernels' trailing element-type parameter: given for float16 only (float32 is the default). */
+export const elemParam = (x: Tensor): number[] => (x.type === 'float16' ? [ElemType.float16] : []);

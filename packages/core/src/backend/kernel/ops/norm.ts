@@ -11,11 +11,11 @@
  */
 import { type KernelCall, type Node, normalizeAxis, shapeSize, type Tensor } from '../../../index.js';
 import type { KernelBinding } from '../binding.js';
-import { ElemType } from '../kernels.js';
 import {
   allFloat16,
   allFloat32,
   elementwiseOutput,
+  elemParam,
   float16ToFloat32,
   type KernelOp,
   outputDims,
@@ -50,9 +50,6 @@ async function withFloat32(
 /** The output, of x's type and shape: x itself when it dies here (written in place). */
 const normalised = (call: KernelCall, binding: KernelBinding, x: Tensor): Tensor =>
   elementwiseOutput(call, binding, outputDims(call), [0], x.type === 'float16' ? 'float16' : 'float32');
-
-/** The kernels' trailing element-type parameter: given for float16 only (float32 is the default). */
-const elemParam = (x: Tensor): number[] => (x.type === 'float16' ? [ElemType.float16] : []);
 
 export const trailingNormOps: KernelOp = {
   types: ['LayerNormalization', 'RMSNormalization'],

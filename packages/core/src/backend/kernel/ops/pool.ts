@@ -1,12 +1,13 @@
 /**
- * MaxPool / AveragePool over 1-D and 2-D NCHW float32 (pads, strides, dilations, ceil_mode,
+ * MaxPool / AveragePool over 1-D and 2-D NCHW float32, or float16 under fp16 arithmetic (read into
+ * float32 a row at a time, each result rounded once) (pads, strides, dilations, ceil_mode,
  * auto_pad, count_include_pad) and the global pools. Output sizes come from core's window rules;
  * the begin/end pads are derived here the same way.
  */
 import { type KernelCall, shapeSize, type Tensor } from '../../../index.js';
 import { PoolOp } from '../kernels.js';
-import { type KernelOp, outputDims, outputTensor, runKernel } from './kernel-op.js';
-import { attrsOf, f32, reference, usesOnlyOutputs } from './support.js';
+import { elemParam, isFloat, type KernelOp, outputDims, outputTensor, runKernel } from './kernel-op.js';
+import { attrsOf, reference, usesOnlyOutputs, view } from './support.js';
 
 /** Begin and end padding of each spatial axis (auto_pad SAME_* splits the total like core). */
 function pads(
@@ -36,7 +37,7 @@ export const poolOps: KernelOp = {
   supports: (node, types) => {
     const rank = attrsOf(node).ints('kernel_shape', [1, 1]).length;
     // MaxPool's Indices output stays with the reference.
-    return types[0] === 'float32' && (rank === 1 || rank === 2) && usesOnlyOutputs(node, 1);
+    return isFloat(types[0]) && (rank === 1 || rank === 2) && usesOnlyOutputs(node, 1);
   },
   async run(call, binding) {
     const x = call.inputs[0] as Tensor;
@@ -61,14 +62,14 @@ export const poolOps: KernelOp = {
     const [sh, sw] = two(strides, 1);
     const [dh, dw] = two(dilations, 1);
     const [[pt, pb], [pl, pr]] = two(p, [0, 0]);
-    const y = outputTensor(binding, dims);
+    const y = outputTensor(binding, dims, x.type as 'float32' | 'float16');
     const max = call.node.opType === 'MaxPool';
     const includePad = !max && call.attrs.int('count_include_pad', 0) !== 0;
     await runKernel(
       binding,
       'pool2d_f32',
       y.size * kh * kw,
-      [f32(x), f32(y)],
+      [view(x), view(y)],
       [
         max ? PoolOp.max : PoolOp.avg,
         includePad ? 1 : 0,
@@ -87,6 +88,7 @@ export const poolOps: KernelOp = {
         pl,
         pb,
         pr,
+        ...elemParam(x),
       ],
     );
     return [y];
@@ -95,14 +97,20 @@ export const poolOps: KernelOp = {
 
 export const globalPoolOps: KernelOp = {
   types: ['GlobalAveragePool', 'GlobalMaxPool'],
-  supports: (_node, types) => types[0] === 'float32',
+  supports: (_node, types) => isFloat(types[0]),
   async run(call, binding) {
     const x = call.inputs[0] as Tensor;
     const size = shapeSize(x.dims.slice(2));
     if (x.dims.length < 3 || size === 0) return reference(call);
-    const y = outputTensor(binding, outputDims(call));
+    const y = outputTensor(binding, outputDims(call), x.type as 'float32' | 'float16');
     const op = call.node.opType === 'GlobalMaxPool' ? PoolOp.max : PoolOp.avg;
-    await runKernel(binding, 'global_pool_f32', x.size, [f32(x), f32(y)], [op, x.dims[0] * x.dims[1], size]);
+    await runKernel(
+      binding,
+      'global_pool_f32',
+      x.size,
+      [view(x), view(y)],
+      [op, x.dims[0] * x.dims[1], size, ...elemParam(x)],
+    );
     return [y];
   },
 };

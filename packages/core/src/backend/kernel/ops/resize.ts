@@ -1,5 +1,5 @@
 /**
- * Resize (opset 10+) and Upsample on float32, nearest (every nearest_mode) or linear, with the
+ * Resize (opset 10+) and Upsample on float32, or float16 under fp16 arithmetic, nearest (every nearest_mode) or linear, with the
  * half_pixel, half_pixel_symmetric, pytorch_half_pixel, tf_half_pixel_for_nn, align_corners and
  * asymmetric coordinates, over the last two axes. Cubic, antialiasing, tf_crop_and_resize, aspect
  * ratio policies and resizing of leading axes stay with the reference.
@@ -13,8 +13,8 @@ import {
   type Tensor,
 } from '../../../index.js';
 import { CoordMode, NearestMode } from '../kernels.js';
-import { type KernelOp, outputTensor, runKernel } from './kernel-op.js';
-import { attrsOf, f32, reference, valueDims } from './support.js';
+import { elemParam, isFloat, type KernelOp, outputTensor, runKernel } from './kernel-op.js';
+import { attrsOf, reference, valueDims, view } from './support.js';
 
 /** Coordinate and rounding modes as the reference reads them (Upsample and Resize-10: opset 9/10 defaults). */
 function modes(node: Node, opset: number): { mode: string; coord: string; nearest: string } {
@@ -56,7 +56,7 @@ export const resizeOps: KernelOp = {
     const a = attrsOf(node);
     const { mode, coord, nearest } = modes(node, opset);
     return (
-      types[0] === 'float32' &&
+      isFloat(types[0]) &&
       (mode === 'nearest' || mode === 'linear') &&
       Object.hasOwn(CoordMode, coord) &&
       Object.hasOwn(NearestMode, nearest) &&
@@ -78,12 +78,12 @@ export const resizeOps: KernelOp = {
       return reference(call);
     }
     const { mode, coord, nearest } = modes(call.node, call.opset);
-    const y = outputTensor(binding, outDims);
+    const y = outputTensor(binding, outDims, x.type as 'float32' | 'float16');
     await runKernel(
       binding,
       'resize_f32',
       y.size,
-      [f32(x), f32(y)],
+      [view(x), view(y)],
       [
         mode === 'linear' ? 1 : 0,
         shapeSize(x.dims.slice(0, lead)),
@@ -95,6 +95,7 @@ export const resizeOps: KernelOp = {
         NearestMode[nearest as keyof typeof NearestMode],
         scales[lead],
         scales[lead + 1],
+        ...elemParam(x),
       ],
     );
     return [y];

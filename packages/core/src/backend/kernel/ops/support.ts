@@ -23,6 +23,9 @@ export const omitsInputsFrom = (node: Node, from: number): boolean =>
 /** The elements of a float32 tensor's data, for kernels. */
 export const f32 = (t: Tensor): Float32Array => t.data as Float32Array;
 
+/** A tensor's data, for kernels taking float32 or float16 (by their element-type parameter). */
+export const view = (t: Tensor): ArrayBufferView => t.data as ArrayBufferView;
+
 /**
  * Output dims from the operator's shape rules, with the inputs' values known: for operators whose
  * output shape depends on an input's value (Resize's scales, Split's sizes, Slice's starts).

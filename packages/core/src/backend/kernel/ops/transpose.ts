@@ -1,14 +1,29 @@
 /**
- * Data movement on float32: Transpose (any perm, reduced natively to 2-D transposes or row
- * copies), Concat and Split (row copies), Slice (any axes and steps).
+ * Data movement on float32, and on float16 under fp16 arithmetic (2-byte elements moved as they
+ * are): Transpose (any perm, reduced natively to 2-D transposes or row copies), Concat and Split
+ * (row copies), Slice (any axes and steps).
  */
 import { asInts, type KernelCall, normalizeAxis, shapeSize, type Tensor } from '../../../index.js';
-import { allFloat32, type KernelOp, outputDims, outputTensor, runKernel } from './kernel-op.js';
-import { f32, reference, valueDims } from './support.js';
+import type { KernelBinding } from '../binding.js';
+import {
+  allFloat16,
+  allFloat32,
+  elemParam,
+  isFloat,
+  type KernelOp,
+  outputDims,
+  outputTensor,
+  runKernel,
+} from './kernel-op.js';
+import { reference, valueDims, view } from './support.js';
+
+/** An output of x's element type. */
+const outputOf = (binding: KernelBinding, x: Tensor, dims: readonly number[]): Tensor =>
+  outputTensor(binding, dims, x.type as 'float32' | 'float16');
 
 export const transposeOps: KernelOp = {
   types: ['Transpose'],
-  supports: (_node, types) => types[0] === 'float32',
+  supports: (_node, types) => isFloat(types[0]),
   async run(call, binding) {
     const x = call.inputs[0] as Tensor;
     const rank = x.dims.length;
@@ -16,31 +31,39 @@ export const transposeOps: KernelOp = {
     const perm = call.attrs.has('perm')
       ? call.attrs.ints('perm').map((a) => (a < 0 ? a + rank : a))
       : [...Array(rank).keys()].reverse();
-    const y = outputTensor(binding, dims);
-    await runKernel(binding, 'transpose_f32', x.size, [f32(x), f32(y)], [rank, ...x.dims, ...perm]);
+    const y = outputOf(binding, x, dims);
+    await runKernel(
+      binding,
+      'transpose_f32',
+      x.size,
+      [view(x), view(y)],
+      [rank, ...x.dims, ...perm, ...elemParam(x)],
+    );
     return [y];
   },
 };
 
 export const concatOps: KernelOp = {
   types: ['Concat'],
-  supports: (_node, types) => types.length > 0 && types[0] === 'float32' && allFloat32(types),
+  supports: (_node, types) =>
+    types.length > 0 && ((types[0] === 'float32' && allFloat32(types)) || allFloat16(types)),
   async run(call, binding) {
     // Rank-0 inputs count as (1), as in OnnxStream.
     const xs = call.inputs.filter((t): t is Tensor => t !== undefined);
     const dims = outputDims(call);
     const axis = normalizeAxis(call.attrs.int('axis'), dims.length);
     const inner = shapeSize(dims.slice(axis + 1));
-    const y = outputTensor(binding, dims);
+    const y = outputOf(binding, xs[0], dims);
     await runKernel(
       binding,
       'concat_f32',
       y.size,
-      [f32(y), ...xs.map(f32)],
+      [view(y), ...xs.map(view)],
       [
         shapeSize(dims.slice(0, axis)),
         xs.length,
         ...xs.map((t) => (t.dims.length ? t.dims[axis] : 1) * inner),
+        ...elemParam(y),
       ],
     );
     return [y];
@@ -49,21 +72,21 @@ export const concatOps: KernelOp = {
 
 export const splitOps: KernelOp = {
   types: ['Split'],
-  supports: (_node, types) => types[0] === 'float32',
+  supports: (_node, types) => isFloat(types[0]),
   async run(call, binding) {
     const x = call.inputs[0] as Tensor;
     const axis = normalizeAxis(call.attrs.int('axis', 0), x.dims.length);
     const outs = Array.from({ length: call.outputCount }, (_, i) => valueDims(call, i));
     // Sizes that do not add up are the reference's error to report.
     if (outs.reduce((s, d) => s + d[axis], 0) !== x.dims[axis]) return reference(call);
-    const ys = outs.map((d) => outputTensor(binding, d));
+    const ys = outs.map((d) => outputOf(binding, x, d));
     const inner = shapeSize(x.dims.slice(axis + 1));
     await runKernel(
       binding,
       'split_f32',
       x.size,
-      [f32(x), ...ys.map(f32)],
-      [shapeSize(x.dims.slice(0, axis)), ys.length, ...outs.map((d) => d[axis] * inner)],
+      [view(x), ...ys.map(view)],
+      [shapeSize(x.dims.slice(0, axis)), ys.length, ...outs.map((d) => d[axis] * inner), ...elemParam(x)],
     );
     return ys;
   },
@@ -99,20 +122,20 @@ function sliceWalk(call: KernelCall, dims: readonly number[]): [number[], number
 
 export const sliceOps: KernelOp = {
   types: ['Slice'],
-  supports: (_node, types) => types[0] === 'float32',
+  supports: (_node, types) => isFloat(types[0]),
   async run(call, binding) {
     const x = call.inputs[0] as Tensor;
     const dims = valueDims(call);
     const walk = sliceWalk(call, x.dims);
     if (!walk || x.dims.length === 0) return reference(call);
-    const y = outputTensor(binding, dims);
+    const y = outputOf(binding, x, dims);
     if (y.size > 0) {
       await runKernel(
         binding,
         'slice_f32',
         y.size,
-        [f32(x), f32(y)],
-        [x.dims.length, ...x.dims, ...walk[0], ...walk[1], ...dims],
+        [view(x), view(y)],
+        [x.dims.length, ...x.dims, ...walk[0], ...walk[1], ...dims, ...elemParam(x)],
       );
     }
     return [y];
