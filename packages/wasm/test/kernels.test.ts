@@ -4,6 +4,7 @@
  * threads: SIMD128 with a pthreads pool of 2).
  */
 import {
+  type AttrInput,
   type Tensor as CoreTensor,
   callTensorKernel,
   findOp,
@@ -15,6 +16,9 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWasmBackend, type VARIANTS, type WasmBackend } from '../src/index.js';
 import { both, dice, random, worst } from './helpers.js';
+
+const int64 = (values: number[]): CoreTensor =>
+  new Tensor('int64', BigInt64Array.from(values, BigInt), [values.length]);
 
 const tensor = (dims: number[], seed: number, lo?: number, hi?: number) =>
   new Tensor(
@@ -275,6 +279,49 @@ describe.each(CASES)('wasm kernels: %s', (_label, variant, isa) => {
     const mask = tensor([37, 90], 183, -2, 2);
     const { got, want } = await both(b, 'ScaledDotProductAttention', [q, kk, scale, mask, v]);
     expect(worst(got[0], want[0], 1e-4, 1e-5)).toBeLessThanOrEqual(1);
+  });
+
+  it('fp16 arithmetic: attention, MatMulGeglu, Softmax, data movement, pooling and Resize on float16', async () => {
+    const half = (dims: number[], seed: number, lo = -1, hi = 1) =>
+      new Tensor('float16', float32ToHalf(tensor(dims, seed, lo, hi).data as Float32Array), dims);
+    const asFloat = (t: CoreTensor) => new Tensor('float32', halfToFloat32(t.data as Uint16Array), t.dims);
+    const scales = new Tensor('float16', float32ToHalf(Float32Array.from([1, 1, 2, 2])), [4]);
+    const noRoi = new Tensor('float16', new Uint16Array(0), [0]);
+    // [operator, inputs, attributes, domain, atol, rtol]: exact where values only move; elsewhere
+    // one float16 step (rtol 2^-10) over the float32 kernels' bounds, as the native fp16 tests.
+    const cases: [string, CoreTensor[], Record<string, AttrInput>, string, number, number][] = [
+      ['Transpose', [half([2, 3, 40, 33], 1)], { perm: [0, 2, 3, 1] }, '', 0, 0],
+      ['Concat', [half([1, 3, 5, 5], 2), half([1, 6, 5, 5], 3)], { axis: 1 }, '', 0, 0],
+      ['Slice', [half([4, 9], 4), int64([1]), int64([8]), int64([1]), int64([2])], {}, '', 0, 0],
+      ['MaxPool', [half([1, 4, 13, 11], 5)], { kernel_shape: [5, 5], pads: [2, 2, 2, 2] }, '', 0, 0],
+      ['Resize', [half([1, 3, 5, 7], 6), noRoi, scales], { mode: 'nearest' }, '', 0, 0],
+      ['Resize', [half([1, 3, 5, 7], 7), noRoi, scales], { mode: 'linear' }, '', 2e-6, 1e-5],
+      ['Softmax', [half([3, 333], 8, -8, 8)], { axis: -1 }, '', 1e-6, 2e-5],
+      [
+        'AttentionFusedOps',
+        [
+          half([2, 70, 16], 9),
+          half([2, 16, 300], 10),
+          new Tensor('float16', float32ToHalf(Float32Array.from([0.25])), []),
+          half([2, 300, 24], 11),
+        ],
+        {},
+        '',
+        1e-4,
+        1e-5,
+      ],
+      ['Geglu', [half([2, 7, 64], 12, -3, 3)], {}, 'com.onnxstream', 1e-5, 1e-5],
+    ];
+    for (const [type, inputs, attrs, domain, atol, rtol] of cases) {
+      const { got, want } = await both(b, type, inputs, attrs, { domain });
+      expect(got[0].type, type).toBe('float16');
+      // Computed in float32 and rounded once: one float16 step apart where the sums round apart.
+      const step = atol > 0 ? 2 ** -10 : 0;
+      expect(
+        worst(asFloat(got[0]), asFloat(want[0]), rtol + step, atol),
+        `${type} ${JSON.stringify(attrs)}`,
+      ).toBeLessThanOrEqual(1);
+    }
   });
 
   it('reports a kernel error as an exception and keeps working', async () => {
