@@ -83,8 +83,8 @@ function worstHalf(got: Tensor, want: Tensor, atol: number, rtol = 0): number {
 }
 
 /**
- * Runs `type` on float16 inputs natively (the weight, input 1, prepared as a kept or streamed weight
- * when `prepare` says) and on the reference kernel: every output of each.
+ * Runs `type` on float16 inputs natively (the weights, inputs 1 on, prepared as kept or streamed
+ * weights when `prepare` says) and on the reference kernel: every output of each.
  */
 async function outputsOfBoth(
   type: string,
@@ -102,8 +102,10 @@ async function outputsOfBoth(
       21,
     ),
   ).toBe(true);
-  const given = [...inputs];
-  if (prepare) given[1] = nativeBackend.prepareWeight!(node, 1, inputs[1], prepare === 'kept') ?? inputs[1];
+  // Every input but the first as a weight, prepared as the executor prepares weights.
+  const given = inputs.map((t, i) =>
+    prepare && i > 0 ? (nativeBackend.prepareWeight!(node, i, t, prepare === 'kept') ?? t) : t,
+  );
   const op = findOp(domain, type)!;
   const native = await callTensorKernel(op, given, attrs, { backend: nativeBackend, outputCount });
   const reference = await callTensorKernel(op, inputs, attrs, { outputCount });
@@ -236,6 +238,11 @@ describe.each(nativeInfo().isas)('float16 operators on the native kernels, %s', 
       const [native, reference] = await both(type, domain, inputs, at, prepare);
       expect(worstHalf(native, reference, 4e-6 * k), `${prepare ?? 'plain'}`).toBeLessThanOrEqual(1);
     }
+    // The bias (and a depthwise weight), read in float32, is converted once when prepared.
+    const node = nodeOf(type, domain, 3, at);
+    expect(nativeBackend.prepareWeight!(node, 2, inputs[2], false)?.type).toBe('float32');
+    if (attrs.group === x[1])
+      expect(nativeBackend.prepareWeight!(node, 1, inputs[1], false)?.type).toBe('float32');
   });
 
   it.each<{ name: string; x: number[]; w: number[]; attrs: Record<string, AttrInput> }>([
