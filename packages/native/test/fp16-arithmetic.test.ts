@@ -297,6 +297,8 @@ describe.each(nativeInfo().isas)('float16 operators on the native kernels, %s', 
     { type: 'Transpose', inputs: () => [half([2, 3, 40, 33], 12)], attrs: { perm: [0, 2, 3, 1] } },
     { type: 'Transpose', inputs: () => [half([1, 8, 300, 40], 13)], attrs: { perm: [0, 2, 1, 3] } },
     { type: 'Transpose', inputs: () => [half([5, 7], 14)] },
+    // 24 x 323 planes: 8 x 8 blocks and both tails.
+    { type: 'Transpose', inputs: () => [half([1, 24, 17, 19], 27)], attrs: { perm: [0, 2, 3, 1] } },
     { type: 'Concat', inputs: () => [half([1, 3, 5, 5], 15), half([1, 6, 5, 5], 16)], attrs: { axis: 1 } },
     {
       type: 'Concat',
