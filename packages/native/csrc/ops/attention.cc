@@ -99,10 +99,13 @@ void run_attention_f32(const Buf* bufs, size_t nbufs, const double* params, size
         if (ks[2] == 1) {
           for (size_t c = 0; c < d; c++) kt.f16_to_f32(tkv, src + c * ks[3], dst + c * ldk);
         } else {
-          // Key rows converted (tkv x d), then transposed.
-          float* rows = thread_floats(0, tkv * d);
-          for (size_t t = 0; t < tkv; t++) kt.f16_to_f32(d, src + t * ks[2], rows + t * d);
-          kt.transpose2d(tkv, d, rows, d, dst, ldk);
+          // Blocks of key rows converted (kRows x d), then transposed into their columns.
+          float* rows = thread_floats(0, kRows * d);
+          for (size_t t0 = 0; t0 < tkv; t0 += kRows) {
+            const size_t count = std::min(kRows, tkv - t0);
+            for (size_t t = 0; t < count; t++) kt.f16_to_f32(d, src + (t0 + t) * ks[2], rows + t * d);
+            kt.transpose2d(count, d, rows, d, dst + t0, ldk);
+          }
         }
         continue;
       }
