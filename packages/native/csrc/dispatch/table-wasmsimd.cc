@@ -8,6 +8,8 @@ namespace os {
 KernelTable table_wasmsimd() {
   KernelTable t = make_table<simd::WasmSimd>(Isa::wasmsimd);
   t.winograd = impl::winograd_kernels<simd::WasmSimd>();
+  // Stride-2 convolutions' B rows packed: YOLOv8n's 1.2-1.5 times faster from K = 288 on.
+  t.gemm.rows_in_place = false;
   return t;
 }
 }  // namespace os

@@ -387,7 +387,8 @@ struct ConvGemm {
         p.a.raw = w.matrix(first * depth, static_cast<ptrdiff_t>(depth), 1);
       }
       p.b.rows = rows ? rows + gi * depth : nullptr;
-      p.b.rows_in_place = pl != nullptr;
+      // Bare planes store no padding: only the in-place read masks it.
+      p.b.rows_in_place = pl != nullptr && (pl->bare || gk.rows_in_place);
       if (pl && pl->bare) {
         p.b.pad_width = g.w;
         p.b.pad_period = g.kw;

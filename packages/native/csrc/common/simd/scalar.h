@@ -7,6 +7,20 @@
 
 namespace os::simd {
 
+// a * b + c rounded once. WebAssembly has no fused multiply-add, so std::fma is a call to libc's
+// software fmaf; its common case is inlined here: a float product is exact in double, and the
+// double sum rounded to float is the fused result unless that sum lies halfway between two floats
+// (then the call, so the result is std::fma's bit for bit).
+inline float fused_multiply_add(float a, float b, float c) {
+#if defined(__wasm__)
+  const double sum = static_cast<double>(a) * b + c;
+  uint64_t bits;
+  std::memcpy(&bits, &sum, sizeof bits);
+  if ((bits & 0x1fffffffu) != 0x10000000u) return static_cast<float>(sum);
+#endif
+  return std::fma(a, b, c);
+}
+
 struct Scalar {
   using V = float;
   static constexpr int N = 1;
@@ -22,8 +36,8 @@ struct Scalar {
   static V div(V a, V b) { return a / b; }
   static V min(V a, V b) { return b < a ? b : a; }
   static V max(V a, V b) { return a < b ? b : a; }
-  static V fma(V a, V b, V c) { return std::fma(a, b, c); }
-  static V fnma(V a, V b, V c) { return std::fma(-a, b, c); }
+  static V fma(V a, V b, V c) { return fused_multiply_add(a, b, c); }
+  static V fnma(V a, V b, V c) { return fused_multiply_add(-a, b, c); }
   static V neg(V a) { return -a; }
   static V abs(V a) { return std::fabs(a); }
   static V sqrt(V a) { return std::sqrt(a); }

@@ -67,6 +67,10 @@ struct GemmKernels {
   GemmPackAFn pack_a;
   GemmPackBFn pack_b;
   GemmPackBRowsFn pack_b_rows;
+  // Whether panels read B rows that need no masks in place (GemmB::rows_in_place) rather than
+  // packing them: convolution taps overlap in cache, but a narrow panel (SIMD128's 8 columns) reads
+  // half a cache line per row, and its kernel loads a row pointer per k.
+  bool rows_in_place = true;
 };
 
 // IEEE half to float, for the portable packing path (F16C/NEON builds convert in hardware).

@@ -1,6 +1,7 @@
 #pragma once
 #include <cmath>
 
+#include "../../common/simd/scalar.h"
 #include "resize.h"
 
 namespace os::impl {
@@ -18,7 +19,7 @@ template <class S>
 void resize_lerp_row(size_t n, const float* x, const int32_t* i0, const int32_t* i1, const float* w, float* y) {
   for (size_t j = 0; j < n; j++) {
     const float a = x[i0[j]];
-    y[j] = std::fma(w[j], x[i1[j]] - a, a);
+    y[j] = simd::fused_multiply_add(w[j], x[i1[j]] - a, a);
   }
 }
 

@@ -1,0 +1,157 @@
+// YOLOv8n's convolutions (FusedConv with SiLU, prepared weights) on the native addon and on wasm
+// builds, in one process, interleaved in blocks of runs (the machine may be shared): best wall time
+// (or process CPU time with `cpu`) and GMAC/s per build, and each build's time over the first's.
+//   node bench/conv-layers.mjs [threads=1] [runs=20] [filter regexp] [native] [wasm:<dir> ...]
+//     [wasmplain:<dir> ...] [cpu]
+//   native          this package's addon (build first: npx node-gyp build && npx tsc -p tsconfig.build.json)
+//   wasm:<dir>      a wasm threads build: onnxstream-threads.{cjs,wasm,worker.js} in <dir> (the wasm
+//                   package's dist/wasm/node, or a copy of it kept aside to compare builds)
+//   wasmplain:<dir> the plain build (onnxstream-plain.{cjs,wasm}) in <dir>, on one thread
+// ACT=relu (environment) fuses ReLU instead of SiLU. Inputs live in JavaScript memory: a wasm call
+// copies its input into the heap first (up to 6.5 MB here), which the model's activations do not.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { callTensorKernel, findOp, Tensor } from '@onnxstream/core';
+import { createKernelBackend } from '@onnxstream/core/kernel';
+import { nativeBackend } from '../dist/index.js';
+
+const require = createRequire(import.meta.url);
+const args = process.argv.slice(2);
+const isBuild = (a) => a === 'native' || a === 'cpu' || a.startsWith('wasm');
+const positional = args.filter((a) => !isBuild(a));
+const threads = Number(positional[0] ?? 1);
+const runs = Number(positional[1] ?? 20);
+const filter = new RegExp(positional[2] ?? '.');
+const useCpu = args.includes('cpu');
+
+/** A kernel backend over one wasm build in `dir` (`threads` or `plain`). */
+async function wasmBackend(variant, dir) {
+  const { WasmKernels } = await import('../../wasm/dist/kernels.js');
+  const glue = `${dir}/onnxstream-${variant}.cjs`;
+  const pool = Math.max(1, threads - 1);
+  const m = await require(glue)({
+    wasmBinary: readFileSync(glue.replace(/\.cjs$/, '.wasm')),
+    osPoolSize: pool,
+  });
+  const k = new WasmKernels(m, variant, variant === 'plain' ? 1 : pool);
+  if (variant !== 'plain') {
+    m._os_threads();
+    await k.setThreads(threads);
+  }
+  return createKernelBackend({ name: 'wasm', binding: () => k });
+}
+
+const builds = [];
+for (const a of args.filter((x) => x === 'native' || x.startsWith('wasm'))) {
+  if (a === 'native') {
+    nativeBackend.init({ threads });
+    builds.push([a, nativeBackend]);
+  } else {
+    const variant = a.startsWith('wasmplain:') ? 'plain' : 'threads';
+    builds.push([a, await wasmBackend(variant, a.slice(a.indexOf(':') + 1))]);
+  }
+}
+if (!builds.length) throw new Error('name at least one build: native, wasm:<dir> or wasmplain:<dir>');
+
+let seed = 1;
+const random = (dims) =>
+  new Tensor(
+    'float32',
+    Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      return seed / 2 ** 32 - 0.5;
+    }),
+    dims,
+  );
+const attributes = (attrs) =>
+  new Map(
+    Object.entries(attrs).map(([k, v]) => [
+      k,
+      Array.isArray(v)
+        ? { type: 'ints', value: v }
+        : typeof v === 'string'
+          ? { type: 'string', value: v }
+          : { type: 'int', value: v },
+    ]),
+  );
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+const op = findOp('com.onnxstream', 'FusedConv');
+// Input C x H x H, M output channels, kernel, stride.
+for (const [c, h, m, kk, s] of [
+  [3, 640, 16, 3, 2],
+  [16, 320, 32, 3, 2],
+  [16, 160, 16, 3, 1],
+  [32, 160, 32, 1, 1],
+  [48, 160, 32, 1, 1],
+  [32, 160, 64, 3, 2],
+  [32, 80, 32, 3, 1],
+  [64, 80, 64, 1, 1],
+  [128, 80, 64, 1, 1],
+  [64, 80, 128, 3, 2],
+  [64, 40, 64, 3, 1],
+  [128, 40, 128, 1, 1],
+  [256, 40, 128, 1, 1],
+  [128, 40, 256, 3, 2],
+  [256, 20, 256, 1, 1],
+  [384, 20, 256, 1, 1],
+  [128, 20, 128, 3, 1],
+  [512, 20, 256, 1, 1],
+]) {
+  const name = `${c}x${h}x${h}->${m} k${kk}s${s}`;
+  if (!filter.test(name)) continue;
+  const p = (kk - 1) >> 1;
+  const attrs = { pads: [p, p, p, p], strides: [s, s], group: 1, activation: process.env.ACT ?? 'silu' };
+  const node = {
+    name: 'FusedConv',
+    opType: 'FusedConv',
+    domain: 'com.onnxstream',
+    inputs: ['x', 'w', 'b'],
+    outputs: ['y'],
+    attributes: attributes(attrs),
+  };
+  const x = random([1, c, h, h]);
+  const wt = random([m, c, kk, kk]);
+  const b = random([m]);
+  const oh = Math.floor((h + 2 * p - kk) / s) + 1;
+  const fns = builds.map(([, backend]) => {
+    const packed = backend.prepareWeight(node, 1, wt) ?? wt;
+    return async () => {
+      const [y] = await callTensorKernel(op, [x, packed, b], attrs, { backend });
+      y.dispose();
+    };
+  });
+  const best = fns.map(() => Infinity);
+  const rounds = 4;
+  for (let r = 0; r < rounds; r++) {
+    for (const [i, fn] of fns.entries()) {
+      await fn();
+      for (let j = 0; j < Math.ceil(runs / rounds); j++) {
+        const c0 = cpuMs();
+        const t0 = performance.now();
+        await fn();
+        best[i] = Math.min(best[i], useCpu ? cpuMs() - c0 : performance.now() - t0);
+      }
+    }
+  }
+  const macs = m * c * kk * kk * oh * oh;
+  const cells = best.map(
+    (ms) => `${ms.toFixed(3).padStart(8)} ms ${(macs / ms / 1e6).toFixed(1).padStart(5)} GMAC/s`,
+  );
+  const ratios =
+    best.length > 1
+      ? `  x first: ${best
+          .slice(1)
+          .map((ms) => (ms / best[0]).toFixed(2))
+          .join(' ')}`
+      : '';
+  console.log(`${name.padEnd(22)} ${cells.join(' | ')}${ratios}`);
+}
+console.log(
+  `builds: ${builds.map(([label]) => label).join(' | ')}; threads ${threads}, best of ${runs} ${useCpu ? 'CPU' : 'wall'} times`,
+);
+// The wasm pools' workers would keep the process alive.
+process.exit(0);
