@@ -11,9 +11,10 @@
 // copies its input into the heap first (up to 6.5 MB here), which the model's activations do not.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { callTensorKernel, findOp, Tensor } from '@onnxstream/core';
+import { callTensorKernel, findOp } from '@onnxstream/core';
 import { createKernelBackend } from '@onnxstream/core/kernel';
 import { nativeBackend } from '../dist/index.js';
+import { cpuMs, randomTensor } from './bench-tools.mjs';
 
 const require = createRequire(import.meta.url);
 const args = process.argv.slice(2);
@@ -53,16 +54,6 @@ for (const a of args.filter((x) => x === 'native' || x.startsWith('wasm'))) {
 }
 if (!builds.length) throw new Error('name at least one build: native, wasm:<dir> or wasmplain:<dir>');
 
-let seed = 1;
-const random = (dims) =>
-  new Tensor(
-    'float32',
-    Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => {
-      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-      return seed / 2 ** 32 - 0.5;
-    }),
-    dims,
-  );
 const attributes = (attrs) =>
   new Map(
     Object.entries(attrs).map(([k, v]) => [
@@ -74,11 +65,6 @@ const attributes = (attrs) =>
           : { type: 'int', value: v },
     ]),
   );
-const cpuMs = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
-
 const op = findOp('com.onnxstream', 'FusedConv');
 // Input C x H x H, M output channels, kernel, stride.
 for (const [c, h, m, kk, s] of [
@@ -113,9 +99,9 @@ for (const [c, h, m, kk, s] of [
     outputs: ['y'],
     attributes: attributes(attrs),
   };
-  const x = random([1, c, h, h]);
-  const wt = random([m, c, kk, kk]);
-  const b = random([m]);
+  const x = randomTensor([1, c, h, h]);
+  const wt = randomTensor([m, c, kk, kk]);
+  const b = randomTensor([m]);
   const oh = Math.floor((h + 2 * p - kk) / s) + 1;
   const fns = builds.map(([, backend]) => {
     const packed = backend.prepareWeight(node, 1, wt) ?? wt;

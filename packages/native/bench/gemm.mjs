@@ -15,6 +15,7 @@ import { encodeOnnxModel } from '@onnxstream/core/onnx';
 import { binding } from '../dist/binding.js';
 import { nativeBackend } from '../dist/index.js';
 import { BufferPool, nativeTensor } from '../dist/memory.js';
+import { cpuMs, randomTensor } from './bench-tools.mjs';
 
 const numbers = process.argv.slice(2).filter((a) => !a.endsWith('.node'));
 const threads = Number(numbers[0] ?? 2);
@@ -63,22 +64,6 @@ const builds = addonPaths.length
   ? addonPaths.map((p) => [p.split('/').pop(), backendOf(adapt(createRequire(import.meta.url)(p)))])
   : [['ours', nativeBackend]];
 nativeBackend.init({ threads });
-
-let seed = 1;
-const random = (dims) =>
-  new Tensor(
-    'float32',
-    Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => {
-      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-      return seed / 2 ** 32 - 0.5;
-    }),
-    dims,
-  );
-
-const cpuMs = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
 
 /**
  * Best wall and process CPU times of each of `fns` (ours per build, then onnxruntime), in
@@ -147,8 +132,8 @@ for (const [m, k, n] of [
 ]) {
   const name = `MatMul ${m}x${k}x${n}`;
   if (!filter.test(name)) continue;
-  const a = random([m, k]);
-  const b = random([k, n]);
+  const a = randomTensor([m, k]);
+  const b = randomTensor([k, n]);
   const op = findOp('', 'MatMul');
   const [best, cpu] = await race([
     ...builds.map(([, backend]) => {
@@ -177,9 +162,9 @@ async function convCase(c, h, w, m, kk, s, group, activation) {
   if (!filter.test(name)) return;
   const p = (kk - 1) >> 1;
   const attrs = { pads: [p, p, p, p], strides: [s, s], group, activation };
-  const x = random([1, c, h, w]);
-  const wt = random([m, c / group, kk, kk]);
-  const b = random([m]);
+  const x = randomTensor([1, c, h, w]);
+  const wt = randomTensor([m, c / group, kk, kk]);
+  const b = randomTensor([m]);
   const op = findOp('com.onnxstream', 'FusedConv');
   const oh = Math.floor((h + 2 * p - kk) / s) + 1;
   const ow = Math.floor((w + 2 * p - kk) / s) + 1;
