@@ -24,7 +24,7 @@ struct Dw3Case {
 std::vector<Dw3Case> dw3_cases(Rng& rng) {
   std::vector<Dw3Case> cases;
   size_t i = 0;
-  for (size_t w : {1, 2, 3, 7, 15, 16, 17, 20, 31, 33, 40, 47, 64, 65, 70}) {
+  for (size_t w : {1, 2, 3, 4, 5, 7, 10, 15, 16, 17, 20, 31, 33, 40, 47, 64, 65, 70}) {
     for (size_t stride : {1, 2}) {
       for (size_t pad : {0, 1, 2}) {
         Dw3Case c{};
