@@ -146,10 +146,12 @@ class Runner {
     float* c_tile = direct ? nullptr : t_c.get((m1 - m0) * nr_);
     float* b_buf = p.b.packed ? nullptr : t_b.get(std::min(kKc, std::max<size_t>(p.k, 1)) * nr_);
     // Rows are read in place when the problem says so, and for a full panel of a shallow product
-    // (each row holding its n columns, a full panel reads inside them): packing B costs more than it
-    // saves when few rows of A reuse it (pointwise convolutions with 6 to 12 outputs over 64
-    // channels, AVX2: 15-25 % faster; deeper or wider ones unchanged).
-    const bool in_place = p.b.rows_in_place || (p.b.rows && nr == nr_ && p.k <= kInPlaceDepth);
+    // with few rows (each row holding its n columns, a full panel reads inside them): packing B
+    // costs more than it saves when at most two tiles of A reuse it (AVX2, one thread: pointwise
+    // convolutions with 6 to 12 outputs over 64 channels 15-25 % faster, YOLOv8n's DFL 1 x 16 30 %;
+    // 32 outputs and more 6-15 % slower).
+    const bool in_place =
+        p.b.rows_in_place || (p.b.rows && nr == nr_ && p.k <= kInPlaceDepth && p.m <= 2 * mr_);
     uint32_t pad_bits[kGemmRowClasses];
     const bool padded = p.b.rows_in_place && gemm_row_masks(p.b, j, nr_, pad_bits);
     size_t pc = 0;
