@@ -125,8 +125,8 @@ const cases: Case[] = [
     attrs: { strides: [2, 2], dilations: [2, 2], pads: [2, 1, 2, 2] },
   },
   {
-    // 3x3 depthwise planes are read in place (kernels/conv/dwconv3x3.h); narrow "same" planes at
-    // stride 1 run as one flat run of outputs across rows.
+    // 3x3 depthwise planes are read in place (kernels/conv/dwconv3x3.h) on rows as wide as the ISA's
+    // table says (AVX2: all; narrow "same" planes at stride 1 as one flat run of outputs across rows).
     name: 'depthwise 3x3, narrow rows, stride 1',
     x: [2, 3, 7, 10],
     w: [6, 1, 3, 3],

@@ -186,8 +186,8 @@ describe.each(CASES)('wasm kernels: %s', (_label, variant, isa) => {
       const atol = 4e-6 * (c / g) * kh * kh;
       expect(worst(r.got[0], r.want[0], 1e-4, atol), `Conv ${x.dims} ${w.dims}`).toBeLessThanOrEqual(1);
     }
-    // Depthwise 3x3 planes are read in place (kernels/conv/dwconv3x3.h): wide rows, and narrow ones
-    // (stride 1 "same": one flat run of outputs across rows).
+    // Depthwise 3x3 rows of 64 outputs and more read the input in place (kernels/conv/dwconv3x3.h);
+    // narrower ones go through phase planes.
     for (const [s, [h, wd, stride, pads]] of (
       [
         [5, 67, 1, [1, 1, 1, 1]],

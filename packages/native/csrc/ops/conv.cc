@@ -514,11 +514,8 @@ struct ConvGemm {
 };
 
 // 3x3 depthwise convolutions at stride 1 or 2 over float32 (MobileNet-style blocks, UltraFace's):
-// each output plane straight from the input plane (kernels/conv/dwconv3x3.h), no phase planes:
-// UltraFace's 80 and 160 columns wide 1.4-1.6 times faster (AVX-512 and AVX2, one thread). Narrow
-// planes too (AVX2, EPYC, one thread): stride 1, which runs flat, 30x40 53 -> 45 us for 64 channels,
-// 15x20 48 -> 34 us for 128, 8x10 48 -> 39 us for 256; stride 2 to 30x40 74 -> 49 us for 32
-// channels, to 8x10 55 -> 37 us for 128, to 4x5 28 -> 13 us for 64.
+// each output plane straight from the input plane (kernels/conv/dwconv3x3.h), no phase planes, on
+// rows as wide as the ISA's table says it pays (KernelTable::dwconv3x3_min_width).
 void conv_depthwise3x3(const ConvGeometry& g, const float* x, const float* w, const float* bias, int act, float* y) {
   const DwConv3x3Fn plane = kernels().dwconv3x3;
   const size_t mult = g.mg(), hw = g.h * g.w, ohw = g.oh * g.ow;
@@ -540,7 +537,8 @@ constexpr size_t kDwBandFloats = 4096;
 // vectors and few calls instead of a call and a vector tail per row.
 void conv_depthwise(const ConvGeometry& g, const ConvInput& x, const float* w, const float* bias, int act,
                     const ConvOutput& y) {
-  if (g.kh == 3 && g.kw == 3 && g.dh == 1 && g.dw == 1 && g.sh == g.sw && g.sh <= 2 && g.up == 1 && x.f && y.f) {
+  if (g.kh == 3 && g.kw == 3 && g.dh == 1 && g.dw == 1 && g.sh == g.sw && g.sh <= 2 && g.up == 1 && x.f && y.f &&
+      g.ow >= kernels().dwconv3x3_min_width) {
     return conv_depthwise3x3(g, x.f, w, bias, act, y.f);
   }
   const Planes pl(g, g.oh, false);

@@ -97,7 +97,9 @@ void spec(Check& check, const KernelTable& scalar) {
   }
 }
 
-const Register kRegister({"dwconv3x3", {field(&KernelTable::dwconv3x3)}, &run, &spec});
+// dwconv3x3_min_width only routes calls (ops/conv.cc): every width is tested here.
+const Register kRegister({"dwconv3x3", {field(&KernelTable::dwconv3x3), field(&KernelTable::dwconv3x3_min_width)},
+                          &run, &spec});
 
 }  // namespace
 }  // namespace os::test
