@@ -125,7 +125,21 @@ const cases: Case[] = [
     attrs: { strides: [2, 2], dilations: [2, 2], pads: [2, 1, 2, 2] },
   },
   {
-    // Rows of 64 outputs and more read the input in place (kernels/conv/dwconv3x3.h).
+    // 3x3 depthwise planes are read in place (kernels/conv/dwconv3x3.h) on rows as wide as the ISA's
+    // table says (AVX2: all; narrow "same" planes at stride 1 as one flat run of outputs across rows).
+    name: 'depthwise 3x3, narrow rows, stride 1',
+    x: [2, 3, 7, 10],
+    w: [6, 1, 3, 3],
+    bias: true,
+    attrs: { group: 3, pads: [1, 1, 1, 1] },
+  },
+  {
+    name: 'depthwise 3x3, narrow rows, stride 2',
+    x: [1, 4, 9, 11],
+    w: [4, 1, 3, 3],
+    attrs: { group: 4, strides: [2, 2], pads: [1, 1, 1, 1] },
+  },
+  {
     name: 'depthwise 3x3, wide rows, stride 1',
     x: [2, 3, 5, 67],
     w: [6, 1, 3, 3],

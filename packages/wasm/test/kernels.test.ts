@@ -190,11 +190,14 @@ describe.each(CASES)('wasm kernels: %s', (_label, variant, isa) => {
       const atol = 4e-6 * (c / g) * kh * kh;
       expect(worst(r.got[0], r.want[0], 1e-4, atol), `Conv ${x.dims} ${w.dims}`).toBeLessThanOrEqual(1);
     }
-    // Depthwise 3x3 rows of 64 outputs and more read the input in place (kernels/conv/dwconv3x3.h).
+    // Depthwise 3x3 rows of 64 outputs and more read the input in place (kernels/conv/dwconv3x3.h);
+    // narrower ones go through phase planes.
     for (const [s, [h, wd, stride, pads]] of (
       [
         [5, 67, 1, [1, 1, 1, 1]],
         [8, 133, 2, [0, 1, 2, 2]],
+        [7, 10, 1, [1, 1, 1, 1]],
+        [9, 11, 2, [1, 1, 1, 1]],
       ] as const
     ).entries()) {
       const x = tensor([1, 3, h, wd], 175 + s, -1, 1);

@@ -46,6 +46,9 @@ struct KernelTable {
   GemmF16Kernels gemm_f16;
   DwConvFn dwconv;
   DwConv3x3Fn dwconv3x3;
+  // The narrowest output rows dwconv3x3 runs (ops/conv.cc); narrower planes go through phase planes
+  // and dwconv, where that measured faster.
+  size_t dwconv3x3_min_width;
   PadRowsFn pad_rows;
   // 3x3 stride-1 convolutions by Winograd F(2x2, 3x3) where set (ISAs without FMA).
   WinogradKernels winograd;

@@ -515,13 +515,8 @@ struct ConvGemm {
 };
 
 // 3x3 depthwise convolutions at stride 1 or 2 over float32 (MobileNet-style blocks, UltraFace's):
-// each output plane straight from the input plane (kernels/conv/dwconv3x3.h), no phase planes:
-// UltraFace's 80 and 160 columns wide 1.4-1.6 times faster (AVX-512 and AVX2, one thread). Narrower
-// rows cost more per row (the left padding output, the masked tail) than the copies save (40
-// columns: AVX2 even, AVX-512 1.2 times slower), and keep the phase planes, whose flat rows run
-// whole vectors.
-constexpr size_t kDw3x3MinWidth = 64;
-
+// each output plane straight from the input plane (kernels/conv/dwconv3x3.h), no phase planes, on
+// rows as wide as the ISA's table says it pays (KernelTable::dwconv3x3_min_width).
 void conv_depthwise3x3(const ConvGeometry& g, const float* x, const float* w, const float* bias, int act, float* y) {
   const DwConv3x3Fn plane = kernels().dwconv3x3;
   const size_t mult = g.mg(), hw = g.h * g.w, ohw = g.oh * g.ow;
@@ -544,7 +539,7 @@ constexpr size_t kDwBandFloats = 4096;
 void conv_depthwise(const ConvGeometry& g, const ConvInput& x, const float* w, const float* bias, int act,
                     const ConvOutput& y) {
   if (g.kh == 3 && g.kw == 3 && g.dh == 1 && g.dw == 1 && g.sh == g.sw && g.sh <= 2 && g.up == 1 && x.f && y.f &&
-      g.ow >= kDw3x3MinWidth) {
+      g.ow >= kernels().dwconv3x3_min_width) {
     return conv_depthwise3x3(g, x.f, w, bias, act, y.f);
   }
   const Planes pl(g, g.oh, false);

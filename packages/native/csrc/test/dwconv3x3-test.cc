@@ -24,7 +24,7 @@ struct Dw3Case {
 std::vector<Dw3Case> dw3_cases(Rng& rng) {
   std::vector<Dw3Case> cases;
   size_t i = 0;
-  for (size_t w : {1, 2, 3, 7, 15, 16, 17, 20, 31, 33, 40, 47, 64, 65, 70}) {
+  for (size_t w : {1, 2, 3, 4, 5, 7, 10, 15, 16, 17, 20, 31, 33, 40, 47, 64, 65, 70}) {
     for (size_t stride : {1, 2}) {
       for (size_t pad : {0, 1, 2}) {
         Dw3Case c{};
@@ -97,7 +97,9 @@ void spec(Check& check, const KernelTable& scalar) {
   }
 }
 
-const Register kRegister({"dwconv3x3", {field(&KernelTable::dwconv3x3)}, &run, &spec});
+// dwconv3x3_min_width only routes calls (ops/conv.cc): every width is tested here.
+const Register kRegister({"dwconv3x3", {field(&KernelTable::dwconv3x3), field(&KernelTable::dwconv3x3_min_width)},
+                          &run, &spec});
 
 }  // namespace
 }  // namespace os::test
