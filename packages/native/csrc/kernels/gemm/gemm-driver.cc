@@ -149,9 +149,10 @@ class Runner {
     // with few rows (each row holding its n columns, a full panel reads inside them): packing B
     // costs more than it saves when at most two tiles of A reuse it (AVX2, one thread: pointwise
     // convolutions with 6 to 12 outputs over 64 channels 15-25 % faster, YOLOv8n's DFL 1 x 16 30 %;
-    // 32 outputs and more 6-15 % slower).
-    const bool in_place =
-        p.b.rows_in_place || (p.b.rows && nr == nr_ && p.k <= kInPlaceDepth && p.m <= 2 * mr_);
+    // 32 outputs and more 6-15 % slower). Not where the ISA prefers packed rows (SIMD128's narrow
+    // panels, GemmKernels::rows_in_place).
+    const bool in_place = p.b.rows_in_place || (g_.rows_in_place && p.b.rows && nr == nr_ &&
+                                                p.k <= kInPlaceDepth && p.m <= 2 * mr_);
     uint32_t pad_bits[kGemmRowClasses];
     const bool padded = p.b.rows_in_place && gemm_row_masks(p.b, j, nr_, pad_bits);
     size_t pc = 0;
