@@ -21,6 +21,8 @@ describe.each(isas)('attention kernel, %s', (isa) => {
     [2, 70, 40, 300, 40, true],
     [1, 5, 8, 7, 3, false],
     [3, 33, 64, 257, 80, true],
+    // K^T copied a chunk of heads at a time (a head of 64 x 2100 is past the kernel's 1 MiB).
+    [3, 5, 64, 2100, 16, true],
   ])(
     'AttentionFusedOps (n %i, rows %i, d %i, kv %i, dv %i, scale %s) matches the reference',
     async (n, rows, d, kv, dv, scaled) => {
@@ -49,6 +51,7 @@ describe.each(isas)('attention kernel, %s', (isa) => {
     [1, 4, 2, 37, 300, 16, 24, 2],
     [2, 3, 3, 9, 9, 8, 8, 4],
     [1, 8, 1, 70, 513, 64, 64, 2],
+    [2, 4, 2, 3, 2100, 64, 16, 4],
   ])(
     'ScaledDotProductAttention (B %i, H %i, Hkv %i, Tq %i, Tkv %i, C %i, Cv %i, mask rank %i) matches the reference',
     async (b, h, hkv, tq, tkv, c, cv, maskRank) => {

@@ -49,13 +49,13 @@ function weightAs(
 }
 
 describe.each(isas)('MatMulGeglu, %s', (isa) => {
-  // [x dims, K, half width, bias]. 2100 rows of 2 x 1024 are three blocks of the projection (the
-  // kernel op's 8 MiB block is 1024 rows of 2048), the last one short; odd widths exercise tails.
+  // [x dims, K, half width, bias]. 600 rows of 2 x 1024 are three blocks of the projection (the
+  // kernel op's 2 MiB block is 256 rows of 2048), the last one short; odd widths exercise tails.
   it.each([
     [[1, 3], 3, 1, false],
     [[2, 5, 7], 7, 9, true],
     [[300, 40], 40, 34, true],
-    [[2100, 16], 16, 1024, true],
+    [[600, 16], 16, 1024, true],
   ] as const)(
     '%j x [%i, 2 x %i], bias %s: the reference for each weight form',
     async (xDims, k, half, bias) => {
@@ -83,12 +83,12 @@ describe.each(isas)('MatMulGeglu, %s', (isa) => {
   );
 
   // [x dims, K, half width, output width, output bias]: with the output layer (diffusers'
-  // feed-forward), the gated activation of a block of rows at a time goes through it; 2100 rows of
+  // feed-forward), the gated activation of a block of rows at a time goes through it; 600 rows of
   // 2 x 1024 are three blocks, the last one short.
   it.each([
     [[2, 5, 7], 7, 9, 3, true],
     [[300, 40], 40, 34, 17, false],
-    [[2100, 16], 16, 1024, 5, true],
+    [[600, 16], 16, 1024, 5, true],
   ] as const)(
     '%j x [%i, 2 x %i] then [., %i], output bias %s: the reference for each weight form',
     async (xDims, k, half, width, outBias) => {

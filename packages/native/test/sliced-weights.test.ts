@@ -230,7 +230,7 @@ describe('sliced linear-layer weights (MatMul, MatMulGeglu)', () => {
   });
 
   it('takes the weight whole where blocks of K would not save memory, with the same values', async () => {
-    // The whole projection (4096 x 1024 floats, 16 MiB) would be twice the 8 MiB block of rows the
+    // The whole projection (4096 x 1024 floats, 16 MiB) would be 8 times the 2 MiB block of rows the
     // kernel makes otherwise, and w1 [16, 1024] is 32 KiB.
     const { model, p } = linearFolder(4096, 16, 512, 8);
     const sliced = await InferenceSession.create(model, { backend: 'native', weightSliceBytes: 8192 });

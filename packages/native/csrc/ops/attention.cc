@@ -34,6 +34,8 @@ namespace {
 // panels.
 constexpr size_t kRows = 32;
 constexpr size_t kKeys = 256;
+// Floats of K^T copied at a time (1 MiB), unless a (batch, kv head) pair per thread needs more.
+constexpr size_t kCopyFloats = 256 * 1024;
 
 }  // namespace
 
@@ -85,122 +87,132 @@ void run_attention_f32(const Buf* bufs, size_t nbufs, const double* params, size
   const uint8_t* mask_bool = mask_kind == 2 ? a.buffer<uint8_t>(3, mask_count) : nullptr;
   const KernelTable& kt = kernels();
 
-  // K^T per (batch, kv head) as d rows of ldk values: a copy (the size of K, never of Q.K^T) whose
-  // row stride is padded off powers of two, so that the d rows a score tile reads do not all fall
-  // in one cache set (K^T input of t keys has a stride of t, often 4096).
+  // K^T per (batch, kv head) as d rows of ldk values, a copy whose row stride is padded off powers of
+  // two, so that the d rows a score tile reads do not all fall in one cache set (K^T input of t keys
+  // has a stride of t, often 4096). Copied for a chunk of (batch, kv head) pairs at a time, not for
+  // the whole of K (5 MB at SD's 64 x 64 self-attention): at least a pair per thread, so that both
+  // the copy and the query blocks keep every thread busy.
   const size_t ldk = (tkv + 15) / 16 * 16 + 16;
-  std::vector<float> kcopy(checked_product(a, {batch, hkv, d, ldk}));
-  parallel_for(batch * hkv, 1, [&](size_t begin, size_t end) {
-    for (size_t i = begin; i < end; i++) {
-      const size_t at = i / hkv * ks[0] + i % hkv * ks[1];
-      float* dst = kcopy.data() + i * d * ldk;
-      if (half) {
-        const uint16_t* src = static_cast<const uint16_t*>(k) + at;
-        if (ks[2] == 1) {
-          for (size_t c = 0; c < d; c++) kt.f16_to_f32(tkv, src + c * ks[3], dst + c * ldk);
-        } else {
-          // Blocks of key rows converted (kRows x d), then transposed into their columns.
-          float* rows = thread_floats(0, kRows * d);
-          for (size_t t0 = 0; t0 < tkv; t0 += kRows) {
-            const size_t count = std::min(kRows, tkv - t0);
-            for (size_t t = 0; t < count; t++) kt.f16_to_f32(d, src + (t0 + t) * ks[2], rows + t * d);
-            kt.transpose2d(count, d, rows, d, dst + t0, ldk);
-          }
-        }
-        continue;
-      }
-      const float* src = static_cast<const float*>(k) + at;
+  const size_t pairs = batch * hkv;
+  const size_t head_floats = checked_product(a, {d, ldk});
+  const size_t threads = static_cast<size_t>(pool_threads());
+  const size_t chunk = std::min(pairs, std::max({size_t{1}, kCopyFloats / head_floats, threads}));
+  std::vector<float> kcopy(chunk * head_floats);
+  const auto copy_keys = [&](size_t pair, float* dst) {
+    const size_t at = pair / hkv * ks[0] + pair % hkv * ks[1];
+    if (half) {
+      const uint16_t* src = static_cast<const uint16_t*>(k) + at;
       if (ks[2] == 1) {
-        for (size_t c = 0; c < d; c++) std::copy(src + c * ks[3], src + c * ks[3] + tkv, dst + c * ldk);
+        for (size_t c = 0; c < d; c++) kt.f16_to_f32(tkv, src + c * ks[3], dst + c * ldk);
       } else {
-        kt.transpose2d(tkv, d, src, ks[2], dst, ldk);
+        // Blocks of key rows converted (kRows x d), then transposed into their columns.
+        float* rows = thread_floats(0, kRows * d);
+        for (size_t t0 = 0; t0 < tkv; t0 += kRows) {
+          const size_t count = std::min(kRows, tkv - t0);
+          for (size_t t = 0; t < count; t++) kt.f16_to_f32(d, src + (t0 + t) * ks[2], rows + t * d);
+          kt.transpose2d(count, d, rows, d, dst + t0, ldk);
+        }
       }
+      return;
     }
-  });
+    const float* src = static_cast<const float*>(k) + at;
+    if (ks[2] == 1) {
+      for (size_t c = 0; c < d; c++) std::copy(src + c * ks[3], src + c * ks[3] + tkv, dst + c * ldk);
+    } else {
+      kt.transpose2d(tkv, d, src, ks[2], dst, ldk);
+    }
+  };
 
   const size_t group = hq / hkv;
   const size_t blocks = (tq + kRows - 1) / kRows;
   const float ninf = -std::numeric_limits<float>::infinity();
   const float qk_scale = softcap > 0 ? scale / softcap : scale;
-  parallel_for(batch * hq * blocks, 1, [&](size_t begin, size_t end) {
-    std::vector<float> s(kRows * kKeys), o(kRows * dv), m(kRows), l(kRows);
-    for (size_t t = begin; t < end; t++) {
-      const size_t b = t / (hq * blocks), h = t / blocks % hq, r0 = t % blocks * kRows;
-      const size_t rows = std::min(kRows, tq - r0);
-      const size_t g = h / group;
-      const size_t q_at = b * qs[0] + h * qs[1] + r0 * qs[2], v_at = b * vs[0] + g * vs[1];
-      const float* kp = kcopy.data() + (b * hkv + g) * d * ldk;
-      // float16: the block's query rows read once (rows x d), V's rows per key block below.
-      const float* qp = static_cast<const float*>(q) + q_at;
-      size_t ldq = qs[2];
-      if (half) {
-        float* qf = thread_floats(0, rows * d);
-        for (size_t r = 0; r < rows; r++) kt.f16_to_f32(d, static_cast<const uint16_t*>(q) + q_at + r * qs[2], qf + r * d);
-        qp = qf;
-        ldq = d;
-      }
-      // Keys any row of this block can see.
-      size_t kend = valid[b];
-      if (causal) {
-        const long long last = static_cast<long long>(r0 + rows - 1) + offset[b];
-        kend = last < 0 ? 0 : std::min(kend, static_cast<size_t>(last) + 1);
-      }
-      std::fill(m.begin(), m.end(), ninf);
-      std::fill(l.begin(), l.end(), 0.0f);
-      std::fill(o.begin(), o.begin() + rows * dv, 0.0f);
-      for (size_t c0 = 0; c0 < kend; c0 += kKeys) {
-        const size_t cols = std::min(kKeys, kend - c0);
-        kt.attn_gemm(rows, cols, d, qp, ldq, kp + c0, ldk, s.data(), kKeys, qk_scale, false);
-        for (size_t r = 0; r < rows; r++) {
-          float* sr = s.data() + r * kKeys;
-          if (softcap > 0) {
-            kt.vunary(UnaryOp::tanh, cols, sr, sr, 0, 0);
-            kt.vbinary(BinaryOp::mul, cols, sr, 1, &softcap, 0, sr);
-          }
-          const size_t i = r0 + r;
-          if (mask_add) {
-            const size_t at = b * mb + h * mh + i * mq + c0;
-            const float* mr = static_cast<const float*>(mask_add) + at;
-            if (half) {
-              float* mf = thread_floats(1, cols);
-              kt.f16_to_f32(cols, static_cast<const uint16_t*>(mask_add) + at, mf);
-              mr = mf;
-            }
-            kt.vbinary(BinaryOp::add, cols, sr, 1, mr, 1, sr);
-          } else if (mask_bool) {
-            const uint8_t* mr = mask_bool + b * mb + h * mh + i * mq + c0;
-            for (size_t j = 0; j < cols; j++) {
-              if (!mr[j]) sr[j] = ninf;
-            }
-          }
-          if (causal) {
-            // Keys j > i + offset are hidden from query i.
-            const long long lim = static_cast<long long>(i) + offset[b] + 1 - static_cast<long long>(c0);
-            const auto from = static_cast<size_t>(std::clamp<long long>(lim, 0, static_cast<long long>(cols)));
-            for (size_t j = from; j < cols; j++) sr[j] = ninf;
-          }
-        }
-        kt.attn_softmax(rows, cols, s.data(), kKeys, m.data(), l.data(), o.data(), dv, dv);
-        const float* vp = static_cast<const float*>(v) + v_at + c0 * vs[2];
-        size_t ldv = vs[2];
+  for (size_t p0 = 0; p0 < pairs; p0 += chunk) {
+    const size_t count = std::min(chunk, pairs - p0);
+    parallel_for(count, 1, [&](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; i++) copy_keys(p0 + i, kcopy.data() + i * head_floats);
+    });
+    // Items: (pair, query head of its group, block of query rows).
+    parallel_for(count * group * blocks, 1, [&](size_t begin, size_t end) {
+      std::vector<float> s(kRows * kKeys), o(kRows * dv), m(kRows), l(kRows);
+      for (size_t t = begin; t < end; t++) {
+        const size_t pair = p0 + t / (group * blocks), r0 = t % blocks * kRows;
+        const size_t b = pair / hkv, g = pair % hkv, h = g * group + t / blocks % group;
+        const size_t rows = std::min(kRows, tq - r0);
+        const size_t q_at = b * qs[0] + h * qs[1] + r0 * qs[2], v_at = b * vs[0] + g * vs[1];
+        const float* kp = kcopy.data() + t / (group * blocks) * head_floats;
+        // float16: the block's query rows read once (rows x d), V's rows per key block below.
+        const float* qp = static_cast<const float*>(q) + q_at;
+        size_t ldq = qs[2];
         if (half) {
-          float* vf = thread_floats(2, cols * dv);
-          for (size_t j = 0; j < cols; j++) kt.f16_to_f32(dv, static_cast<const uint16_t*>(v) + v_at + (c0 + j) * vs[2], vf + j * dv);
-          vp = vf;
-          ldv = dv;
+          float* qf = thread_floats(0, rows * d);
+          for (size_t r = 0; r < rows; r++) kt.f16_to_f32(d, static_cast<const uint16_t*>(q) + q_at + r * qs[2], qf + r * d);
+          qp = qf;
+          ldq = d;
         }
-        kt.attn_gemm(rows, dv, cols, s.data(), kKeys, vp, ldv, o.data(), dv, 1.0f, true);
+        // Keys any row of this block can see.
+        size_t kend = valid[b];
+        if (causal) {
+          const long long last = static_cast<long long>(r0 + rows - 1) + offset[b];
+          kend = last < 0 ? 0 : std::min(kend, static_cast<size_t>(last) + 1);
+        }
+        std::fill(m.begin(), m.end(), ninf);
+        std::fill(l.begin(), l.end(), 0.0f);
+        std::fill(o.begin(), o.begin() + rows * dv, 0.0f);
+        for (size_t c0 = 0; c0 < kend; c0 += kKeys) {
+          const size_t cols = std::min(kKeys, kend - c0);
+          kt.attn_gemm(rows, cols, d, qp, ldq, kp + c0, ldk, s.data(), kKeys, qk_scale, false);
+          for (size_t r = 0; r < rows; r++) {
+            float* sr = s.data() + r * kKeys;
+            if (softcap > 0) {
+              kt.vunary(UnaryOp::tanh, cols, sr, sr, 0, 0);
+              kt.vbinary(BinaryOp::mul, cols, sr, 1, &softcap, 0, sr);
+            }
+            const size_t i = r0 + r;
+            if (mask_add) {
+              const size_t at = b * mb + h * mh + i * mq + c0;
+              const float* mr = static_cast<const float*>(mask_add) + at;
+              if (half) {
+                float* mf = thread_floats(1, cols);
+                kt.f16_to_f32(cols, static_cast<const uint16_t*>(mask_add) + at, mf);
+                mr = mf;
+              }
+              kt.vbinary(BinaryOp::add, cols, sr, 1, mr, 1, sr);
+            } else if (mask_bool) {
+              const uint8_t* mr = mask_bool + b * mb + h * mh + i * mq + c0;
+              for (size_t j = 0; j < cols; j++) {
+                if (!mr[j]) sr[j] = ninf;
+              }
+            }
+            if (causal) {
+              // Keys j > i + offset are hidden from query i.
+              const long long lim = static_cast<long long>(i) + offset[b] + 1 - static_cast<long long>(c0);
+              const auto from = static_cast<size_t>(std::clamp<long long>(lim, 0, static_cast<long long>(cols)));
+              for (size_t j = from; j < cols; j++) sr[j] = ninf;
+            }
+          }
+          kt.attn_softmax(rows, cols, s.data(), kKeys, m.data(), l.data(), o.data(), dv, dv);
+          const float* vp = static_cast<const float*>(v) + v_at + c0 * vs[2];
+          size_t ldv = vs[2];
+          if (half) {
+            float* vf = thread_floats(2, cols * dv);
+            for (size_t j = 0; j < cols; j++) kt.f16_to_f32(dv, static_cast<const uint16_t*>(v) + v_at + (c0 + j) * vs[2], vf + j * dv);
+            vp = vf;
+            ldv = dv;
+          }
+          kt.attn_gemm(rows, dv, cols, s.data(), kKeys, vp, ldv, o.data(), dv, 1.0f, true);
+        }
+        const size_t y_at = b * ys[0] + h * ys[1] + r0 * ys[2];
+        if (!half) {
+          kt.attn_finish(rows, dv, o.data(), dv, l.data(), static_cast<float*>(y) + y_at, ys[2]);
+          continue;
+        }
+        float* yf = thread_floats(3, rows * dv);
+        kt.attn_finish(rows, dv, o.data(), dv, l.data(), yf, dv);
+        for (size_t r = 0; r < rows; r++) kt.f32_to_f16(dv, yf + r * dv, static_cast<uint16_t*>(y) + y_at + r * ys[2]);
       }
-      const size_t y_at = b * ys[0] + h * ys[1] + r0 * ys[2];
-      if (!half) {
-        kt.attn_finish(rows, dv, o.data(), dv, l.data(), static_cast<float*>(y) + y_at, ys[2]);
-        continue;
-      }
-      float* yf = thread_floats(3, rows * dv);
-      kt.attn_finish(rows, dv, o.data(), dv, l.data(), yf, dv);
-      for (size_t r = 0; r < rows; r++) kt.f32_to_f16(dv, yf + r * dv, static_cast<uint16_t*>(y) + y_at + r * ys[2]);
-    }
-  });
+    });
+  }
 }
 
 }  // namespace os
