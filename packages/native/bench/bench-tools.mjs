@@ -19,3 +19,16 @@ export const cpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
+
+/** ONNX node attributes from plain values: arrays as ints, strings, numbers as ints. */
+export const nodeAttributes = (attrs) =>
+  new Map(
+    Object.entries(attrs).map(([k, v]) => [
+      k,
+      Array.isArray(v)
+        ? { type: 'ints', value: v }
+        : typeof v === 'string'
+          ? { type: 'string', value: v }
+          : { type: 'int', value: v },
+    ]),
+  );

@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import { callTensorKernel, findOp } from '@onnxstream/core';
 import { createKernelBackend } from '@onnxstream/core/kernel';
 import { nativeBackend } from '../dist/index.js';
-import { cpuMs, randomTensor } from './bench-tools.mjs';
+import { cpuMs, nodeAttributes, randomTensor } from './bench-tools.mjs';
 
 const require = createRequire(import.meta.url);
 const args = process.argv.slice(2);
@@ -54,17 +54,6 @@ for (const a of args.filter((x) => x === 'native' || x.startsWith('wasm'))) {
 }
 if (!builds.length) throw new Error('name at least one build: native, wasm:<dir> or wasmplain:<dir>');
 
-const attributes = (attrs) =>
-  new Map(
-    Object.entries(attrs).map(([k, v]) => [
-      k,
-      Array.isArray(v)
-        ? { type: 'ints', value: v }
-        : typeof v === 'string'
-          ? { type: 'string', value: v }
-          : { type: 'int', value: v },
-    ]),
-  );
 const op = findOp('com.onnxstream', 'FusedConv');
 // Input C x H x H, M output channels, kernel, stride.
 for (const [c, h, m, kk, s] of [
@@ -97,7 +86,7 @@ for (const [c, h, m, kk, s] of [
     domain: 'com.onnxstream',
     inputs: ['x', 'w', 'b'],
     outputs: ['y'],
-    attributes: attributes(attrs),
+    attributes: nodeAttributes(attrs),
   };
   const x = randomTensor([1, c, h, h]);
   const wt = randomTensor([m, c, kk, kk]);

@@ -15,7 +15,7 @@ import { encodeOnnxModel } from '@onnxstream/core/onnx';
 import { binding } from '../dist/binding.js';
 import { nativeBackend } from '../dist/index.js';
 import { BufferPool, nativeTensor } from '../dist/memory.js';
-import { cpuMs, randomTensor } from './bench-tools.mjs';
+import { cpuMs, nodeAttributes, randomTensor } from './bench-tools.mjs';
 
 const numbers = process.argv.slice(2).filter((a) => !a.endsWith('.node'));
 const threads = Number(numbers[0] ?? 2);
@@ -103,16 +103,7 @@ const node = (opType, domain, attrs) => ({
   domain,
   inputs: ['x', 'w', 'b'],
   outputs: ['y'],
-  attributes: new Map(
-    Object.entries(attrs).map(([k, v]) => [
-      k,
-      Array.isArray(v)
-        ? { type: 'ints', value: v }
-        : typeof v === 'string'
-          ? { type: 'string', value: v }
-          : { type: 'int', value: v },
-    ]),
-  ),
+  attributes: nodeAttributes(attrs),
 });
 
 async function ortSession(spec, feeds) {
