@@ -40,8 +40,11 @@ inline void copy_elems(T* dst, const T* src, size_t n) {
   for (size_t j = 0; j < n; j++) dst[j] = src[j];
 }
 
-// Whether the elements are float16 (2 bytes): the optional parameter at `at`, the last one.
+// Whether the elements are float16 (2 bytes): the optional parameter at `at`, the last one; fails
+// unless there are `at` parameters, or `at` + 1 with it.
 bool half_elems(const Args& a, size_t at) {
+  if (a.nparams != at && a.nparams != at + 1)
+    a.fail("expects " + std::to_string(at) + " parameters and an optional element type");
   return a.nparams == at + 1 && a.integer(at, 0, static_cast<long long>(ElemType::f16)) == static_cast<long long>(ElemType::f16);
 }
 
@@ -294,7 +297,6 @@ void join_or_cut(const char* name, const Buf* bufs, size_t nbufs, const double* 
   const Args a(name, bufs, nbufs, params, nparams, nbufs, 2);
   const auto k = static_cast<size_t>(a.integer(1, 1, 1 << 16));
   if (nbufs != k + 1) a.fail("expects " + std::to_string(k + 1) + " buffers, got " + std::to_string(nbufs));
-  if (nparams != 2 + k && nparams != 3 + k) a.fail("expects " + std::to_string(2 + k) + " parameters and an optional element type");
   if (half_elems(a, 2 + k)) join_or_cut<uint16_t>(a, k, cut);
   else join_or_cut<float>(a, k, cut);
 }
@@ -304,8 +306,6 @@ void join_or_cut(const char* name, const Buf* bufs, size_t nbufs, const double* 
 void run_transpose_f32(const Buf* bufs, size_t nbufs, const double* params, size_t nparams) {
   const Args a("transpose_f32", bufs, nbufs, params, nparams, 2, 1);
   const auto rank = static_cast<size_t>(a.integer(0, 0, 16));
-  if (nparams != 1 + 2 * rank && nparams != 2 + 2 * rank)
-    a.fail("expects " + std::to_string(1 + 2 * rank) + " parameters for rank " + std::to_string(rank) + " and an optional element type");
   if (half_elems(a, 1 + 2 * rank)) transpose<uint16_t>(a, rank);
   else transpose<float>(a, rank);
 }
@@ -321,8 +321,6 @@ void run_split_f32(const Buf* bufs, size_t nbufs, const double* params, size_t n
 void run_slice_f32(const Buf* bufs, size_t nbufs, const double* params, size_t nparams) {
   const Args a("slice_f32", bufs, nbufs, params, nparams, 2, 1);
   const auto rank = static_cast<size_t>(a.integer(0, 1, 16));
-  if (nparams != 1 + 4 * rank && nparams != 2 + 4 * rank)
-    a.fail("expects " + std::to_string(1 + 4 * rank) + " parameters for rank " + std::to_string(rank) + " and an optional element type");
   if (half_elems(a, 1 + 4 * rank)) slice<uint16_t>(a, rank);
   else slice<float>(a, rank);
 }
