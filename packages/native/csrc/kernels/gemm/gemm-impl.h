@@ -208,6 +208,22 @@ struct LaneMask {
   }
   static typename S::V load(const float* p, M m) { return S::select_less(S::zero(), m, S::load(p), S::zero()); }
 };
+#if defined(__AVX2__)
+// AVX2 has 16 vector registers, which the 6 x 16 tile's accumulators, B vectors and A broadcast
+// take to the last: a compare-and-blend needed one more and GCC kept an accumulator on the stack,
+// a store-to-load chain every k (3x3 "same" convolutions' edge panels twice as slow as the inner
+// ones). An AND with an all-ones-or-zeros mask takes the mask from memory instead.
+template <>
+struct LaneMask<simd::Avx2> {
+  using M = __m256;
+  static M from_bits(uint32_t bits) {
+    const __m256i lane = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+    const __m256i set = _mm256_and_si256(_mm256_set1_epi32(static_cast<int>(bits & 0xffu)), lane);
+    return _mm256_castsi256_ps(_mm256_cmpeq_epi32(set, lane));
+  }
+  static __m256 load(const float* p, M m) { return _mm256_and_ps(_mm256_loadu_ps(p), m); }
+};
+#endif
 #if defined(__AVX512F__)
 template <>
 struct LaneMask<simd::Avx512> {
