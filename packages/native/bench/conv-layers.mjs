@@ -2,8 +2,10 @@
 // builds, in one process, interleaved in blocks of runs (the machine may be shared): best wall time
 // (or process CPU time with `cpu`) and GMAC/s per build, and each build's time over the first's.
 //   node bench/conv-layers.mjs [threads=1] [runs=20] [filter regexp] [native] [wasm:<dir> ...]
-//     [wasmplain:<dir> ...] [cpu]
+//     [wasmplain:<dir> ...] [addon.node ...] [cpu]
 //   native          this package's addon (build first: npx node-gyp build && npx tsc -p tsconfig.build.json)
+//   addon.node      a build of the addon (copy build/Release/onnxstream_native.node aside before
+//                   rebuilding, to compare builds)
 //   wasm:<dir>      a wasm threads build: onnxstream-threads.{cjs,wasm,worker.js} in <dir> (the wasm
 //                   package's dist/wasm/node, or a copy of it kept aside to compare builds)
 //   wasmplain:<dir> the plain build (onnxstream-plain.{cjs,wasm}) in <dir>, on one thread
@@ -13,12 +15,14 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { callTensorKernel, findOp } from '@onnxstream/core';
 import { createKernelBackend } from '@onnxstream/core/kernel';
+import { adaptiveRun } from '../dist/backend.js';
 import { nativeBackend } from '../dist/index.js';
+import { BufferPool, nativeTensor } from '../dist/memory.js';
 import { cpuMs, nodeAttributes, randomTensor } from './bench-tools.mjs';
 
 const require = createRequire(import.meta.url);
 const args = process.argv.slice(2);
-const isBuild = (a) => a === 'native' || a === 'cpu' || a.startsWith('wasm');
+const isBuild = (a) => a === 'native' || a === 'cpu' || a.startsWith('wasm') || a.endsWith('.node');
 const positional = args.filter((a) => !isBuild(a));
 const threads = Number(positional[0] ?? 1);
 const runs = Number(positional[1] ?? 20);
@@ -42,17 +46,34 @@ async function wasmBackend(variant, dir) {
   return createKernelBackend({ name: 'wasm', binding: () => k });
 }
 
+/** A kernel backend over the addon build at `path`, as the package's backend makes one. */
+function addonBackend(path) {
+  const addon = require(path);
+  addon.setThreads(threads);
+  const pool = new BufferPool(addon);
+  const kernels = {
+    name: 'native',
+    kernelNames: () => addon.info().kernels,
+    allocTensor: (type, dims) => nativeTensor(pool, type, dims),
+    run: adaptiveRun(addon),
+    runSync: (kernel, buffers, params) => addon.runSync(kernel, buffers, params),
+  };
+  return createKernelBackend({ name: 'native', binding: () => kernels });
+}
+
 const builds = [];
-for (const a of args.filter((x) => x === 'native' || x.startsWith('wasm'))) {
+for (const a of args.filter(isBuild).filter((x) => x !== 'cpu')) {
   if (a === 'native') {
     nativeBackend.init({ threads });
     builds.push([a, nativeBackend]);
+  } else if (a.endsWith('.node')) {
+    builds.push([a.split('/').pop(), addonBackend(a)]);
   } else {
     const variant = a.startsWith('wasmplain:') ? 'plain' : 'threads';
     builds.push([a, await wasmBackend(variant, a.slice(a.indexOf(':') + 1))]);
   }
 }
-if (!builds.length) throw new Error('name at least one build: native, wasm:<dir> or wasmplain:<dir>');
+if (!builds.length) throw new Error('name at least one build: native, addon.node, wasm:<dir> or wasmplain:<dir>');
 
 const op = findOp('com.onnxstream', 'FusedConv');
 // Input C x H x H, M output channels, kernel, stride.

@@ -363,10 +363,9 @@ struct ConvGemm {
   size_t mr() const { return half_panels ? kernels().gemm_f16.mr : kernels().gemm.mr; }
 
   // The per-group products over the implicit im2col rows of an output band [r0, r0 + rows), for
-  // the output channels [lo, hi) of the computed ones (lo a multiple of MR). With planes `pl`, B is
-  // read in place: over phase planes the taps of a channel are shifted views of the same few rows,
-  // which stay in cache (measured faster at strides 1 and 2). Without, the rows are the input's
-  // channel planes (pointwise), packed into panels. Products go to the float32 output, or (uint8
+  // the output channels [lo, hi) of the computed ones (lo a multiple of MR). With planes `pl`, B's
+  // rows are readable a panel past their ends (the planes' guard), so the GEMM may read them in
+  // place (GemmB::rows_in_place). Without, the rows are the input's channel planes (pointwise). Products go to the float32 output, or (uint8
   // output) to `products`: each group's hi - lo channels of nrows * OW values, for store_products.
   void problems(std::vector<GemmProblem>& ps, const float* const* rows, const Planes* pl, size_t b, size_t r0,
                 size_t nrows, size_t lo, size_t hi, float* products = nullptr) const {
@@ -387,8 +386,7 @@ struct ConvGemm {
         p.a.raw = w.matrix(first * depth, static_cast<ptrdiff_t>(depth), 1);
       }
       p.b.rows = rows ? rows + gi * depth : nullptr;
-      // Bare planes store no padding: only the in-place read masks it.
-      p.b.rows_in_place = pl != nullptr && (pl->bare || gk.rows_in_place);
+      p.b.rows_in_place = pl != nullptr;
       if (pl && pl->bare) {
         p.b.pad_width = g.w;
         p.b.pad_period = g.kw;

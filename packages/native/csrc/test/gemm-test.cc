@@ -17,8 +17,9 @@ namespace os::test {
 namespace {
 
 // in_place_padded: rows read in place stand for zero-padded rows (GemmRowMasks): row k is the
-// source row shifted by padded_shift(k % period) within rows of padded_width columns.
-enum class BSource { strided, rows, in_place, in_place_padded };
+// source row shifted by padded_shift(k % period) within rows of padded_width columns;
+// packed_padded: the same rows packed through the masks.
+enum class BSource { strided, rows, in_place, in_place_padded, packed_padded };
 
 struct Case {
   size_t m, n, k;
@@ -30,6 +31,8 @@ struct Case {
   int activation;  // UnaryOp value or -1
   size_t padded_width, padded_period;
 };
+
+bool padded(const Case& c) { return c.b == BSource::in_place_padded || c.b == BSource::packed_padded; }
 
 ptrdiff_t padded_shift(size_t t) { return static_cast<ptrdiff_t>(t * 3 % 5) - 2; }
 
@@ -73,7 +76,7 @@ Inputs make_inputs(Rng& rng, const Case& c) {
   }
   in.b.resize(c.k * c.n);
   rng.fill(in.b.data(), in.b.size(), -1, 1);
-  if (c.b == BSource::in_place_padded) {
+  if (padded(c)) {
     for (size_t kk = 0; kk < c.k; kk++) {
       for (size_t j = 0; j < c.n; j++) {
         if (!padded_keeps(c, kk, j)) in.b[kk * c.n + j] = 0.0f;
@@ -102,13 +105,13 @@ void product(const GemmKernels& g, const Case& c, const Inputs& in, float* out) 
                                           : static_cast<const void*>(in.a_u8.data()),
               in.a.size() * a_bytes);
   a_src.protect();
-  // In place, rows are read NR columns past the last panel's start: the source then ends with NR
-  // NaNs, which must not reach the stored columns; so are its padding columns, which must read as
-  // zero.
+  // In place or padded, rows are read NR columns past the last panel's start: the source then
+  // ends with NR NaNs, which must not reach the stored columns; so are its padding columns, which
+  // must read as zero.
   const bool in_place = c.b == BSource::in_place || c.b == BSource::in_place_padded;
   std::vector<float> b_values = in.b;
-  if (in_place) b_values.resize(in.b.size() + nr_max, std::nanf(""));
-  for (size_t kk = 0; c.b == BSource::in_place_padded && kk < c.k; kk++) {
+  if (in_place || padded(c)) b_values.resize(in.b.size() + nr_max, std::nanf(""));
+  for (size_t kk = 0; padded(c) && kk < c.k; kk++) {
     for (size_t j = 0; j < c.n; j++) {
       if (!padded_keeps(c, kk, j)) b_values[kk * c.n + j] = std::nanf("");
     }
@@ -142,13 +145,13 @@ void product(const GemmKernels& g, const Case& c, const Inputs& in, float* out) 
       if (pc != 0 && !c.split_k) break;
       const bool last = pc + kc == c.k;
       const GemmRowMasks masks{bits, c.padded_period, pc % std::max<size_t>(c.padded_period, 1)};
-      const GemmRowMasks* row_masks = c.b == BSource::in_place_padded ? &masks : nullptr;
+      const GemmRowMasks* row_masks = padded(c) ? &masks : nullptr;
       if (!in_place) {
         if (c.b == BSource::strided) {
           g.pack_b(kc, nr, MatrixRef{b_src.data() + pc * c.n + j, ElemType::f32, static_cast<ptrdiff_t>(c.n), 1, 1.0f, 0.0f},
                    b_packed.data());
         } else {
-          g.pack_b_rows(kc, nr, rows.data() + pc, j, b_packed.data());
+          g.pack_b_rows(kc, nr, rows.data() + pc, j, row_masks, b_packed.data());
         }
       }
       for (size_t i = 0; i < c.m; i += mr) {
@@ -188,7 +191,7 @@ std::vector<Case> cases() {
   for (size_t m : {1, 2, 3, 5, 7, 8, 9, 12, 13, 17, 25}) {
     for (size_t n : {1, 3, 15, 16, 17, 31, 33, 47, 64, 65, 97}) {
       const size_t k = (i * 7) % 40 + 1;
-      const auto b = static_cast<BSource>((i + i / 11) % 4);
+      const auto b = static_cast<BSource>((i + i / 11) % 5);
       const auto type = static_cast<ElemType>((i / 3) % 3);
       list.push_back(
           {m, n, k, type, b, i % 4 == 1, i % 5 == 2, i % 2 == 0, i % 3 == 1, acts[i % 5], i % 11 + 1, i % 5 + 1});
@@ -199,6 +202,7 @@ std::vector<Case> cases() {
   list.push_back({16, 64, 300, ElemType::f32, BSource::in_place, true, false, true, false, -1, 0, 0});
   list.push_back({24, 96, 257, ElemType::f32, BSource::rows, true, true, false, true, 2, 0, 0});
   list.push_back({16, 70, 301, ElemType::f32, BSource::in_place_padded, true, false, true, false, 2, 20, 3});
+  list.push_back({16, 70, 301, ElemType::f32, BSource::packed_padded, true, false, true, false, 2, 20, 3});
   return list;
 }
 

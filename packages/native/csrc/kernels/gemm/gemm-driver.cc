@@ -18,7 +18,9 @@ namespace {
 // (MC x K) is sized for L2.
 constexpr size_t kKc = 512;
 constexpr size_t kABlockBytes = 384 * 1024;
-// Depth up to which full panels of B given as rows are read in place, not packed (Runner::panel).
+// B given as rows is read in place, not packed, for at most this many tiles of A, and without
+// GemmB::rows_in_place only in full panels of a product at most this deep (Runner::panel).
+constexpr size_t kInPlaceTiles = 2;
 constexpr size_t kInPlaceDepth = 64;
 // Work (multiply-adds) below which a chunk is not worth a thread hop.
 constexpr size_t kMinChunkMacs = 1 << 18;
@@ -145,16 +147,21 @@ class Runner {
     float* c_direct = p.c + (mapped ? (j / p.pitch) * p.width + j % p.pitch : j);
     float* c_tile = direct ? nullptr : t_c.get((m1 - m0) * nr_);
     float* b_buf = p.b.packed ? nullptr : t_b.get(std::min(kKc, std::max<size_t>(p.k, 1)) * nr_);
-    // Rows are read in place when the problem says so, and for a full panel of a shallow product
-    // with few rows (each row holding its n columns, a full panel reads inside them): packing B
-    // costs more than it saves when at most two tiles of A reuse it (AVX2, one thread: pointwise
-    // convolutions with 6 to 12 outputs over 64 channels 15-25 % faster, YOLOv8n's DFL 1 x 16 30 %;
-    // 32 outputs and more 6-15 % slower). Not where the ISA prefers packed rows (SIMD128's narrow
-    // panels, GemmKernels::rows_in_place).
-    const bool in_place = p.b.rows_in_place || (g_.rows_in_place && p.b.rows && nr == nr_ &&
-                                                p.k <= kInPlaceDepth && p.m <= 2 * mr_);
+    // B given as rows is packed into an aligned panel when more than kInPlaceTiles tiles of A reuse
+    // it, and read in place (through masks where the padding is not stored) otherwise. In place, a
+    // panel's loads straddle cache lines and its rows spread over more lines than L1 holds while
+    // A's tiles stream past (AVX2, one thread: YOLOv8n's 3x3 convolutions 8-20 % faster packed);
+    // packing costs more than it saves for one or two tiles (pointwise convolutions with 6 to 12
+    // outputs over 64 channels 15-25 % faster in place, YOLOv8n's DFL 1 x 16 30 %). Rows that do not
+    // say they are readable a panel wide past their ends are read in place only in full panels of a
+    // shallow product, and not where the ISA prefers packed rows (SIMD128's narrow panels,
+    // GemmKernels::rows_in_place), unless their padding is not stored.
+    const bool few_tiles = m1 - m0 <= kInPlaceTiles * mr_;
+    const bool in_place = p.b.rows && few_tiles &&
+                          (p.b.rows_in_place ? g_.rows_in_place || p.b.pad_period != 0
+                                             : g_.rows_in_place && nr == nr_ && p.k <= kInPlaceDepth);
     uint32_t pad_bits[kGemmRowClasses];
-    const bool padded = p.b.rows_in_place && gemm_row_masks(p.b, j, nr_, pad_bits);
+    const bool padded = p.b.pad_period != 0 && gemm_row_masks(p.b, j, nr_, pad_bits);
     size_t pc = 0;
     do {
       const size_t kc = std::min(kKc, p.k - pc);
@@ -164,7 +171,8 @@ class Runner {
       if (p.b.packed) {
         b = p.b.packed + q * nr_ * p.k + pc * nr_;
       } else if (p.b.rows && !in_place) {
-        g_.pack_b_rows(kc, nr, p.b.rows + pc, j, b_buf);
+        const GemmRowMasks at{pad_bits, p.b.pad_period, pc % std::max<size_t>(p.b.pad_period, 1)};
+        g_.pack_b_rows(kc, nr, p.b.rows + pc, j, padded ? &at : nullptr, b_buf);
       } else if (!p.b.rows) {
         g_.pack_b(kc, nr, offset(p.b.raw, static_cast<ptrdiff_t>(pc), static_cast<ptrdiff_t>(j)), b_buf);
       }

@@ -23,14 +23,14 @@ struct GemmA {
 struct GemmB {
   const float* packed = nullptr;
   const float* const* rows = nullptr;
-  // Panels read the rows in place instead of packing them: worth it when rows overlap in cache (a
-  // convolution's taps are shifted views of the same input rows). Every row must then be readable
-  // NR columns past the start of any panel (the last one included).
+  // Every row is readable NR columns past the start of any panel (the last one included), so that
+  // panels serving few tiles of A may read the rows in place instead of packing them (a
+  // convolution's taps are shifted views of the same input rows, which overlap in cache).
   bool rows_in_place = false;
-  // Rows read in place may stand for zero-padded rows whose padding is not stored: column p of row k
-  // reads as zero where p % pad_width + pad_shifts[k % pad_period] lies outside [0, pad_width) (a
-  // convolution's horizontal padding, each tap's row being the input rows shifted; pad_period
-  // <= kGemmRowClasses). pad_period 0: no padding.
+  // Such rows may stand for zero-padded rows whose padding is not stored: column p of row k reads
+  // (in place or packed) as zero where p % pad_width + pad_shifts[k % pad_period] lies outside
+  // [0, pad_width) (a convolution's horizontal padding, each tap's row being the input rows
+  // shifted; pad_period <= kGemmRowClasses). pad_period 0: no padding.
   size_t pad_width = 0, pad_period = 0;
   const ptrdiff_t* pad_shifts = nullptr;
   MatrixRef raw{};

@@ -347,20 +347,29 @@ void gemm_ukernel(size_t mr, size_t nr, size_t kc, const float* a, const float* 
   GemmTiles<S, PackedB<S, NR>>::run(mr, nr, kc, a, PackedB<S, NR>{b}, c, ldc, accumulate, ep);
 }
 
+// B rows read in place through `masks`, whose columns past the first `keep` also read as zero.
 template <class S>
-void gemm_ukernel_rows(size_t mr, size_t nr, size_t kc, const float* a, const float* const* rows, size_t col,
-                       const GemmRowMasks* masks, float* c, size_t ldc, bool accumulate, const GemmEpilogue* ep) {
+MaskedRowsB<S, GemmTileShape<S>::nv> masked_rows(const float* const* rows, size_t col, const GemmRowMasks& masks,
+                                                size_t keep = 32) {
   constexpr size_t NV = GemmTileShape<S>::nv;
-  if (!masks) return GemmTiles<S, RowsB<S>>::run(mr, nr, kc, a, RowsB<S>{rows, col}, c, ldc, accumulate, ep);
+  const uint32_t kept = keep >= 32 ? ~uint32_t{0} : (uint32_t{1} << keep) - 1;
   MaskedRowsB<S, NV> b;
   b.rows = rows;
   b.col = col;
-  b.period = masks->period;
-  b.row_class = masks->phase;
-  for (size_t t = 0; t < masks->period; t++) {
-    for (size_t j = 0; j < NV; j++) b.masks[t][j] = LaneMask<S>::from_bits(masks->bits[t] >> (j * S::N));
+  b.period = masks.period;
+  b.row_class = masks.phase;
+  for (size_t t = 0; t < masks.period; t++) {
+    for (size_t j = 0; j < NV; j++) b.masks[t][j] = LaneMask<S>::from_bits((masks.bits[t] & kept) >> (j * S::N));
   }
-  GemmTiles<S, MaskedRowsB<S, NV>>::run(mr, nr, kc, a, b, c, ldc, accumulate, ep);
+  return b;
+}
+
+template <class S>
+void gemm_ukernel_rows(size_t mr, size_t nr, size_t kc, const float* a, const float* const* rows, size_t col,
+                       const GemmRowMasks* masks, float* c, size_t ldc, bool accumulate, const GemmEpilogue* ep) {
+  if (!masks) return GemmTiles<S, RowsB<S>>::run(mr, nr, kc, a, RowsB<S>{rows, col}, c, ldc, accumulate, ep);
+  GemmTiles<S, MaskedRowsB<S, GemmTileShape<S>::nv>>::run(mr, nr, kc, a, masked_rows<S>(rows, col, *masks), c, ldc,
+                                                          accumulate, ep);
 }
 
 // One half-precision value as float: F16C and NEON convert in hardware, other builds in software.
@@ -444,9 +453,21 @@ void gemm_pack_b(size_t kc, size_t nr, const MatrixRef& src, float* dst) {
 }
 
 template <class S>
-void gemm_pack_b_rows(size_t kc, size_t nr, const float* const* rows, size_t col, float* dst) {
+void gemm_pack_b_rows(size_t kc, size_t nr, const float* const* rows, size_t col, const GemmRowMasks* masks,
+                      float* dst) {
   constexpr size_t NV = GemmTileShape<S>::nv;
   constexpr size_t NR = NV * S::N;
+  if (masks) {
+    // Rows with masks are readable a whole panel wide (GemmB::rows_in_place): masked loads.
+    auto b = masked_rows<S>(rows, col, *masks, nr);
+    for (size_t k = 0; k < kc; k++) {
+      typename S::V bv[NV];
+      b.next(bv);
+#pragma GCC unroll 8
+      for (size_t j = 0; j < NV; j++) S::store(dst + k * NR + j * S::N, bv[j]);
+    }
+    return;
+  }
   if (nr == NR) {
     for (size_t k = 0; k < kc; k++) {
       const float* r = rows[k] + col;

@@ -56,8 +56,10 @@ using GemmUkernelRowsFn = void (*)(size_t mr, size_t nr, size_t kc, const float*
 using GemmPackAFn = void (*)(size_t mr, size_t kc, const MatrixRef& src, float* dst);
 // One B panel: dst[k * NR + j] = src(k, j) for j < nr, 0 for nr <= j < NR; k < kc.
 using GemmPackBFn = void (*)(size_t kc, size_t nr, const MatrixRef& src, float* dst);
-// One B panel from row pointers (implicit im2col): dst[k * NR + j] = rows[k][col + j], j < nr.
-using GemmPackBRowsFn = void (*)(size_t kc, size_t nr, const float* const* rows, size_t col, float* dst);
+// One B panel from row pointers (implicit im2col): dst[k * NR + j] = rows[k][col + j], j < nr; with
+// `masks` (or null), the columns they drop as zero (the rows then readable NR columns from col).
+using GemmPackBRowsFn = void (*)(size_t kc, size_t nr, const float* const* rows, size_t col,
+                                 const GemmRowMasks* masks, float* dst);
 
 struct GemmKernels {
   size_t mr;  // rows of the register tile (A panel height)
