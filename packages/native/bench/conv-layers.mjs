@@ -73,7 +73,8 @@ for (const a of args.filter(isBuild).filter((x) => x !== 'cpu')) {
     builds.push([a, await wasmBackend(variant, a.slice(a.indexOf(':') + 1))]);
   }
 }
-if (!builds.length) throw new Error('name at least one build: native, addon.node, wasm:<dir> or wasmplain:<dir>');
+if (!builds.length)
+  throw new Error('name at least one build: native, addon.node, wasm:<dir> or wasmplain:<dir>');
 
 const op = findOp('com.onnxstream', 'FusedConv');
 // Input C x H x H, M output channels, kernel, stride.
