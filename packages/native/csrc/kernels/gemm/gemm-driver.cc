@@ -18,9 +18,10 @@ namespace {
 // (MC x K) is sized for L2.
 constexpr size_t kKc = 512;
 constexpr size_t kABlockBytes = 384 * 1024;
-// B given as rows is read in place, not packed, for at most this many tiles of A, and without
-// GemmB::rows_in_place only in full panels of a product at most this deep (Runner::panel).
-constexpr size_t kInPlaceTiles = 2;
+// Full panels of B given as rows that are not readable past their ends (GemmB::rows_in_place) are
+// read in place, not packed, in products at most this deep serving at most this many tiles of A
+// (Runner::panel).
+constexpr size_t kShallowTiles = 2;
 constexpr size_t kInPlaceDepth = 64;
 // Work (multiply-adds) below which a chunk is not worth a thread hop.
 constexpr size_t kMinChunkMacs = 1 << 18;
@@ -147,19 +148,17 @@ class Runner {
     float* c_direct = p.c + (mapped ? (j / p.pitch) * p.width + j % p.pitch : j);
     float* c_tile = direct ? nullptr : t_c.get((m1 - m0) * nr_);
     float* b_buf = p.b.packed ? nullptr : t_b.get(std::min(kKc, std::max<size_t>(p.k, 1)) * nr_);
-    // B given as rows is packed into an aligned panel when more than kInPlaceTiles tiles of A reuse
-    // it, and read in place (through masks where the padding is not stored) otherwise. In place, a
-    // panel's loads straddle cache lines and its rows spread over more lines than L1 holds while
-    // A's tiles stream past (AVX2, one thread: YOLOv8n's 3x3 convolutions 8-20 % faster packed);
-    // packing costs more than it saves for one or two tiles (pointwise convolutions with 6 to 12
-    // outputs over 64 channels 15-25 % faster in place, YOLOv8n's DFL 1 x 16 30 %). Rows that do not
-    // say they are readable a panel wide past their ends are read in place only in full panels of a
-    // shallow product, and not where the ISA prefers packed rows (SIMD128's narrow panels,
-    // GemmKernels::rows_in_place), unless their padding is not stored.
-    const bool few_tiles = m1 - m0 <= kInPlaceTiles * mr_;
-    const bool in_place = p.b.rows && few_tiles &&
-                          (p.b.rows_in_place ? g_.rows_in_place || p.b.pad_period != 0
-                                             : g_.rows_in_place && nr == nr_ && p.k <= kInPlaceDepth);
+    // Rows readable past their ends are read in place (through masks where their padding is not
+    // stored) when the ISA reads them so for this many tiles of A (GemmKernels::in_place_tiles) and
+    // does not prefer packed rows, or must (padding not stored, SIMD128); other rows in full panels of
+    // a shallow product with few tiles, where packing costs more than it saves (AVX2, one thread:
+    // pointwise convolutions with 6 to 12 outputs over 64 channels 15-25 % faster, YOLOv8n's DFL
+    // 1 x 16 30 %), unless the ISA prefers packed rows (SIMD128's narrow panels). Else B is packed.
+    const size_t tiles = div_up(m1 - m0, mr_);
+    const bool in_place = p.b.rows && (p.b.rows_in_place ? tiles <= g_.in_place_tiles &&
+                                                               (g_.rows_in_place || p.b.pad_period != 0)
+                                                         : g_.rows_in_place && nr == nr_ &&
+                                                               p.k <= kInPlaceDepth && tiles <= kShallowTiles);
     uint32_t pad_bits[kGemmRowClasses];
     const bool padded = p.b.pad_period != 0 && gemm_row_masks(p.b, j, nr_, pad_bits);
     size_t pc = 0;
