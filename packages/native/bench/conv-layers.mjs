@@ -1,7 +1,7 @@
-// YOLOv8n's convolutions (FusedConv with SiLU, prepared weights) on the native addon and on wasm
+// YOLOv8n's convolutions (FusedConv with SiLU, prepared weights; `sd`: SD 1.5 UNet's 3x3 ones) on the native addon and on wasm
 // builds, in one process, interleaved in blocks of runs (the machine may be shared): best wall time
 // (or process CPU time with `cpu`) and GMAC/s per build, and each build's time over the first's.
-//   node bench/conv-layers.mjs [threads=1] [runs=20] [filter regexp] [native] [wasm:<dir> ...]
+//   node bench/conv-layers.mjs [threads=1] [runs=20] [filter regexp] [sd] [native] [wasm:<dir> ...]
 //     [wasmplain:<dir> ...] [addon.node ...] [cpu]
 //   native          this package's addon (build first: npx node-gyp build && npx tsc -p tsconfig.build.json)
 //   addon.node      a build of the addon (copy build/Release/onnxstream_native.node aside before
@@ -22,7 +22,8 @@ import { cpuMs, nodeAttributes, randomTensor } from './bench-tools.mjs';
 
 const require = createRequire(import.meta.url);
 const args = process.argv.slice(2);
-const isBuild = (a) => a === 'native' || a === 'cpu' || a.startsWith('wasm') || a.endsWith('.node');
+const isBuild = (a) =>
+  a === 'native' || a === 'cpu' || a === 'sd' || a.startsWith('wasm') || a.endsWith('.node');
 const positional = args.filter((a) => !isBuild(a));
 const threads = Number(positional[0] ?? 1);
 const runs = Number(positional[1] ?? 20);
@@ -62,7 +63,7 @@ function addonBackend(path) {
 }
 
 const builds = [];
-for (const a of args.filter(isBuild).filter((x) => x !== 'cpu')) {
+for (const a of args.filter(isBuild).filter((x) => x !== 'cpu' && x !== 'sd')) {
   if (a === 'native') {
     nativeBackend.init({ threads });
     builds.push([a, nativeBackend]);
@@ -78,7 +79,7 @@ if (!builds.length)
 
 const op = findOp('com.onnxstream', 'FusedConv');
 // Input C x H x H, M output channels, kernel, stride.
-for (const [c, h, m, kk, s] of [
+const yoloLayers = [
   [3, 640, 16, 3, 2],
   [16, 320, 32, 3, 2],
   [16, 160, 16, 3, 1],
@@ -97,7 +98,16 @@ for (const [c, h, m, kk, s] of [
   [384, 20, 256, 1, 1],
   [128, 20, 128, 3, 1],
   [512, 20, 256, 1, 1],
-]) {
+];
+// SD 1.5's UNet at a 64 x 64 latent: resnet convolutions per level (deep K: 2880 to 23040).
+const sdLayers = [
+  [320, 64, 320, 3, 1],
+  [960, 64, 320, 3, 1],
+  [640, 32, 640, 3, 1],
+  [1280, 16, 1280, 3, 1],
+  [2560, 8, 1280, 3, 1],
+];
+for (const [c, h, m, kk, s] of args.includes('sd') ? sdLayers : yoloLayers) {
   const name = `${c}x${h}x${h}->${m} k${kk}s${s}`;
   if (!filter.test(name)) continue;
   const p = (kk - 1) >> 1;

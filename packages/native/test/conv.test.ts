@@ -92,6 +92,15 @@ const cases: Case[] = [
     attrs: { pads: [1, 1, 1, 1] },
   },
   { name: 'deeper K (M blocks)', x: [1, 256, 5, 6], w: [40, 256, 3, 3], attrs: { pads: [1, 1, 1, 1] } },
+  // Two K chunks per panel while every panel crosses an output row end (rows of 15 outputs in 16
+  // computed columns): each keeps its scratch tile over the chunks, more panels than one group.
+  {
+    name: 'deep K, stride 2, tiles over row ends',
+    x: [1, 72, 40, 30],
+    w: [20, 72, 3, 3],
+    bias: true,
+    attrs: { pads: [1, 1, 1, 1], strides: [2, 2] },
+  },
   { name: 'YOLO-like 3x3', x: [1, 16, 40, 40], w: [32, 16, 3, 3], bias: true, attrs: { pads: [1, 1, 1, 1] } },
   // "Same" padding: plane rows share their padding columns, so tap reads run past a row's end
   // into the next row's left padding; 2 images of 2 bands, each in blocks of output channels.

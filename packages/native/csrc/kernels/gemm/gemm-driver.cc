@@ -13,14 +13,17 @@
 namespace os {
 namespace {
 
-// K block: the A micro-panel (MR x KC) stays in L1 and the B micro-panel (KC x NR) comes from L2
-// (256 to 512 measured alike on convolutions, 512 better on deep MatMuls); the A block of a task
-// (MC x K) is sized for L2.
+// K chunk: a panel's B chunk (KC x NR) stays in L1 across the tiles of an M block, whose A chunk
+// (MC x KC, at most kABlockBytes) stays in L2 across the panels (Runner::group; 256 to 512 measured
+// alike on convolutions, 512 better on deep MatMuls).
 constexpr size_t kKc = 512;
 constexpr size_t kABlockBytes = 384 * 1024;
+// Panels of an M block run together, K chunk by K chunk (Runner::group): the scratch tiles of
+// panels over output row ends are kept per panel meanwhile, for at most this many of them.
+constexpr size_t kGroupPanels = 16;
 // Full panels of B given as rows that are not readable past their ends (GemmB::rows_in_place) are
 // read in place, not packed, in products at most this deep serving at most this many tiles of A
-// (Runner::panel).
+// (Runner::group).
 constexpr size_t kShallowTiles = 2;
 constexpr size_t kInPlaceDepth = 64;
 // Work (multiply-adds) below which a chunk is not worth a thread hop.
@@ -110,94 +113,139 @@ class Runner {
  public:
   explicit Runner(const GemmKernels& g) : g_(g), mr_(g.mr), nr_(g.nr) {}
 
-  // Runs `count` items in turn; consecutive items of an M block share its packed A.
+  // Runs `count` items in turn, those of one M block of a problem together (with up to
+  // kGroupPanels panels over output row ends at a time).
   void run(const Item* items, size_t count) {
-    const GemmProblem* packed_for = nullptr;
-    size_t packed_mb = 0;
-    for (size_t i = 0; i < count; i++) {
-      const Item& it = items[i];
-      const GemmProblem& p = *it.p;
-      const size_t m0 = it.mb * it.plan->mc;
-      const size_t m1 = std::min(p.m, m0 + it.plan->mc);
-      const float* a;
-      if (p.a.packed) {
-        a = p.a.packed + (m0 / mr_) * mr_ * p.k;
-      } else {
-        float* buf = t_a.get(div_up(m1 - m0, mr_) * mr_ * std::max<size_t>(p.k, 1));
-        if (packed_for != &p || packed_mb != it.mb) {
-          for (size_t i0 = m0; i0 < m1; i0 += mr_) {
-            g_.pack_a(std::min(mr_, m1 - i0), p.k, offset(p.a.raw, static_cast<ptrdiff_t>(i0), 0),
-                      buf + (i0 - m0) * p.k);
-          }
-          packed_for = &p;
-          packed_mb = it.mb;
-        }
-        a = buf;
+    for (size_t i = 0; i < count;) {
+      size_t j = i, over = 0;
+      while (j < count && items[j].p == items[i].p && items[j].mb == items[i].mb) {
+        const bool direct = stored_in_place(*items[j].p, items[j].q * nr_);
+        if (!direct && over == kGroupPanels) break;
+        over += direct ? 0 : 1;
+        j++;
       }
-      panel(p, a, m0, m1, it.q);
+      group(items + i, j - i);
+      i = j;
     }
   }
 
  private:
-  void panel(const GemmProblem& p, const float* a, size_t m0, size_t m1, size_t q) {
-    const size_t j = q * nr_;
-    const size_t nr = std::min(nr_, p.n - j);
-    const bool mapped = p.pitch != 0 && p.pitch != p.width;
-    // A tile inside one output row is stored in place; one over a row end goes through a scratch tile.
-    const bool direct = !mapped || j % p.pitch + nr <= p.width;
-    float* c_direct = p.c + (mapped ? (j / p.pitch) * p.width + j % p.pitch : j);
-    float* c_tile = direct ? nullptr : t_c.get((m1 - m0) * nr_);
-    float* b_buf = p.b.packed ? nullptr : t_b.get(std::min(kKc, std::max<size_t>(p.k, 1)) * nr_);
-    // Rows readable past their ends are read in place (through masks where their padding is not
-    // stored) when the ISA reads them so for this many tiles of A (GemmKernels::in_place_tiles) and
-    // does not prefer packed rows, or must (padding not stored, SIMD128); other rows in full panels of
-    // a shallow product with few tiles, where packing costs more than it saves (AVX2, one thread:
-    // pointwise convolutions with 6 to 12 outputs over 64 channels 15-25 % faster, YOLOv8n's DFL
-    // 1 x 16 30 %), unless the ISA prefers packed rows (SIMD128's narrow panels). Else B is packed.
-    const size_t tiles = div_up(m1 - m0, mr_);
-    const bool in_place = p.b.rows && (p.b.rows_in_place ? tiles <= g_.in_place_tiles &&
-                                                               (g_.rows_in_place || p.b.pad_period != 0)
-                                                         : g_.rows_in_place && nr == nr_ &&
-                                                               p.k <= kInPlaceDepth && tiles <= kShallowTiles);
+  // Where a panel's tile goes, and how it reads B, for the whole of K.
+  struct PanelState {
+    size_t j, nr;
+    bool direct, in_place, padded;
+    float* c;  // the output (direct) or the panel's scratch tile (rows x NR)
     uint32_t pad_bits[kGemmRowClasses];
-    const bool padded = p.b.pad_period != 0 && gemm_row_masks(p.b, j, nr_, pad_bits);
+  };
+
+  // Panels of one M block, [m0, m1), with the K chunks outermost: a chunk's A block (MC x KC) stays
+  // in L2 across the panels and each panel's B chunk (KC x NR) in L1 across the tiles. With K
+  // innermost (each panel over all of K), A blocks had to hold all of K in L2, so deep products
+  // got blocks of a tile or two and B panels were re-read (or re-packed) for every one of them.
+  void group(const Item* items, size_t count) {
+    const GemmProblem& p = *items[0].p;
+    const size_t m0 = items[0].mb * items[0].plan->mc;
+    const size_t m1 = std::min(p.m, m0 + items[0].plan->mc);
+    const size_t tiles = div_up(m1 - m0, mr_);
+    std::vector<PanelState>& states = t_states;
+    states.resize(count);
+    PanelState* st = states.data();
+    size_t scratch = 0;
+    for (size_t i = 0; i < count; i++) {
+      PanelState& s = st[i];
+      s.j = items[i].q * nr_;
+      s.nr = std::min(nr_, p.n - s.j);
+      const bool mapped = p.pitch != 0 && p.pitch != p.width;
+      s.direct = stored_in_place(p, s.j);
+      if (!s.direct) scratch++;
+      s.c = p.c + (mapped ? (s.j / p.pitch) * p.width + s.j % p.pitch : s.j);
+      // Rows readable past their ends are read in place (through masks where their padding is not
+      // stored) when the ISA reads them so for this many tiles of A (GemmKernels::in_place_tiles)
+      // and does not prefer packed rows, or must (padding not stored, SIMD128); other rows in full
+      // panels of a shallow product with few tiles, where packing costs more than it saves (AVX2,
+      // one thread: pointwise convolutions with 6 to 12 outputs over 64 channels 15-25 % faster,
+      // YOLOv8n's DFL 1 x 16 30 %), unless the ISA prefers packed rows (SIMD128's narrow panels).
+      // Else B is packed.
+      s.in_place = p.b.rows && (p.b.rows_in_place ? tiles <= g_.in_place_tiles &&
+                                                        (g_.rows_in_place || p.b.pad_period != 0)
+                                                  : g_.rows_in_place && s.nr == nr_ && p.k <= kInPlaceDepth &&
+                                                        tiles <= kShallowTiles);
+      s.padded = p.b.pad_period != 0 && gemm_row_masks(p.b, s.j, nr_, s.pad_bits);
+    }
+    float* tiles_buf = scratch ? t_c.get(scratch * tiles * mr_ * nr_) : nullptr;
+    for (size_t i = 0, slot = 0; i < count; i++) {
+      if (!st[i].direct) st[i].c = tiles_buf + slot++ * tiles * mr_ * nr_;
+    }
+    float* b_buf = p.b.packed ? nullptr : t_b.get(std::min(kKc, std::max<size_t>(p.k, 1)) * nr_);
     size_t pc = 0;
     do {
       const size_t kc = std::min(kKc, p.k - pc);
-      const bool last = pc + kc >= p.k;
-      const bool accumulate = p.accumulate || pc > 0;
-      const float* b = b_buf;
-      if (p.b.packed) {
-        b = p.b.packed + q * nr_ * p.k + pc * nr_;
-      } else if (p.b.rows && !in_place) {
-        const GemmRowMasks at{pad_bits, p.b.pad_period, pc % std::max<size_t>(p.b.pad_period, 1)};
-        g_.pack_b_rows(kc, nr, p.b.rows + pc, j, padded ? &at : nullptr, b_buf);
-      } else if (!p.b.rows) {
-        g_.pack_b(kc, nr, offset(p.b.raw, static_cast<ptrdiff_t>(pc), static_cast<ptrdiff_t>(j)), b_buf);
-      }
-      for (size_t i0 = m0; i0 < m1; i0 += mr_) {
-        const GemmEpilogue ep{p.row_bias ? p.row_bias + i0 : nullptr, p.col_bias ? p.col_bias + j : nullptr,
-                              p.activation};
-        const GemmEpilogue* epilogue = last ? &ep : nullptr;
-        const size_t rows = std::min(mr_, m1 - i0);
-        const float* ai = a + (i0 - m0) * p.k + pc * mr_;
-        float* c = direct ? c_direct + i0 * p.ldc : c_tile + (i0 - m0) * nr_;
-        const size_t ldc = direct ? p.ldc : nr_;
-        if (in_place) {
-          const GemmRowMasks masks{pad_bits, p.b.pad_period, pc % std::max<size_t>(p.b.pad_period, 1)};
-          g_.ukernel_rows(rows, nr, kc, ai, p.b.rows + pc, j, padded ? &masks : nullptr, c, ldc, accumulate, epilogue);
-        } else {
-          g_.ukernel(rows, nr, kc, ai, b, c, ldc, accumulate, epilogue);
+      // The chunk's A panels, `a_step` floats apart: prepacked (panels of all of K), or packed here.
+      const float* a;
+      size_t a_step;
+      if (p.a.packed) {
+        a = p.a.packed + (m0 / mr_) * mr_ * p.k + pc * mr_;
+        a_step = mr_ * p.k;
+      } else {
+        float* buf = t_a.get(tiles * mr_ * std::max<size_t>(kc, 1));
+        for (size_t t = 0; t < tiles; t++) {
+          const size_t i0 = m0 + t * mr_;
+          g_.pack_a(std::min(mr_, m1 - i0), kc,
+                    offset(p.a.raw, static_cast<ptrdiff_t>(i0), static_cast<ptrdiff_t>(pc)), buf + t * mr_ * kc);
         }
+        a = buf;
+        a_step = mr_ * kc;
       }
+      for (size_t i = 0; i < count; i++) chunk(p, st[i], items[i].q, a, a_step, m0, m1, pc, kc, b_buf);
       pc += kc;
     } while (pc < p.k);
-    if (!direct) gemm_scatter_tile(p, c_tile, nr_, m0, m1, j, nr);
+    for (size_t i = 0; i < count; i++) {
+      if (!st[i].direct) gemm_scatter_tile(p, st[i].c, nr_, m0, m1, st[i].j, st[i].nr);
+    }
+  }
+
+  // Whether the tile of the panel at column j is stored in place: it lies inside one output row
+  // (GemmProblem::pitch), else it goes through a scratch tile.
+  bool stored_in_place(const GemmProblem& p, size_t j) const {
+    return p.pitch == 0 || p.pitch == p.width || j % p.pitch + std::min(nr_, p.n - j) <= p.width;
+  }
+
+  // K chunk [pc, pc + kc) of one panel over every tile of the M block.
+  void chunk(const GemmProblem& p, const PanelState& s, size_t q, const float* a, size_t a_step, size_t m0,
+             size_t m1, size_t pc, size_t kc, float* b_buf) {
+    const bool last = pc + kc >= p.k;
+    const bool accumulate = p.accumulate || pc > 0;
+    const GemmRowMasks masks{s.pad_bits, p.b.pad_period, pc % std::max<size_t>(p.b.pad_period, 1)};
+    const float* b = b_buf;
+    if (p.b.packed) {
+      b = p.b.packed + q * nr_ * p.k + pc * nr_;
+    } else if (p.b.rows && !s.in_place) {
+      g_.pack_b_rows(kc, s.nr, p.b.rows + pc, s.j, s.padded ? &masks : nullptr, b_buf);
+    } else if (!p.b.rows) {
+      g_.pack_b(kc, s.nr, offset(p.b.raw, static_cast<ptrdiff_t>(pc), static_cast<ptrdiff_t>(s.j)), b_buf);
+    }
+    for (size_t i0 = m0, t = 0; i0 < m1; i0 += mr_, t++) {
+      const GemmEpilogue ep{p.row_bias ? p.row_bias + i0 : nullptr, p.col_bias ? p.col_bias + s.j : nullptr,
+                            p.activation};
+      const GemmEpilogue* epilogue = last ? &ep : nullptr;
+      const size_t rows = std::min(mr_, m1 - i0);
+      const float* ai = a + t * a_step;
+      float* c = s.direct ? s.c + i0 * p.ldc : s.c + (i0 - m0) * nr_;
+      const size_t ldc = s.direct ? p.ldc : nr_;
+      if (s.in_place) {
+        g_.ukernel_rows(rows, s.nr, kc, ai, p.b.rows + pc, s.j, s.padded ? &masks : nullptr, c, ldc, accumulate,
+                        epilogue);
+      } else {
+        g_.ukernel(rows, s.nr, kc, ai, b, c, ldc, accumulate, epilogue);
+      }
+    }
   }
 
   const GemmKernels& g_;
   const size_t mr_, nr_;
+  static thread_local std::vector<PanelState> t_states;
 };
+thread_local std::vector<Runner::PanelState> Runner::t_states;
 
 std::mutex g_cache_mutex;
 float* g_cache = nullptr;
@@ -250,7 +298,7 @@ void gemm_run(const GemmKernels& g, const GemmProblem* problems, size_t count, b
   for (size_t i = 0; i < count; i++) {
     const GemmProblem& p = problems[i];
     Plan& plan = plans[i];
-    const size_t rows_fit = kABlockBytes / (std::max<size_t>(p.k, 1) * sizeof(float)) / g.mr * g.mr;
+    const size_t rows_fit = kABlockBytes / (std::clamp<size_t>(p.k, 1, kKc) * sizeof(float)) / g.mr * g.mr;
     plan.mc = std::min(std::max(rows_fit, g.mr), div_up(std::max<size_t>(p.m, 1), g.mr) * g.mr);
     plan.mblocks = p.m == 0 ? 0 : div_up(p.m, plan.mc);
     plan.panels = div_up(p.n, g.nr);
