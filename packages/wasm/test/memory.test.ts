@@ -106,13 +106,13 @@ describe.each(['simd', 'threads'] as const)('the wasm heap (%s build)', (variant
       (t.data as Float32Array).set(random(t.size, seed, -1, 1));
       return t;
     };
-    const a = tensorInHeap([8, 8192], 1);
+    const a = tensorInHeap([64, 8192], 1);
     const w = tensorInHeap([8192, 64], 2);
     const relu = k.kernelNames().indexOf('unary_f32');
     const x = random(4096, 3);
     k.runSync(relu, [x, new Float32Array(4096)], Float64Array.from([0, 0, 0, 4096]));
     // Fill the heap up to its 4 GiB limit.
-    const output = k.allocTensor('float32', [8, 64]);
+    const output = k.allocTensor('float32', [64, 64]);
     const fillers: Tensor[] = [];
     for (let bytes = 256 * MiB; bytes >= 64; ) {
       try {
@@ -129,8 +129,9 @@ describe.each(['simd', 'threads'] as const)('the wasm heap (%s build)', (variant
     k.runSync(relu, [x, highView], Float64Array.from([0, 0, 0, 4096]));
     const relued = x.map((v) => Math.max(v, 0));
     expect(closeness(highView, relued, 0, 0)).toBeUndefined();
-    // Room for the output and the kernel's bookkeeping (64 KiB), not for its packing buffers (the
-    // 256 KiB A panel of each task): it runs out of memory in the pool's tasks (threads build).
+    // Room for the output (16 KiB) and the kernel's bookkeeping (64 KiB in all), not for its packing
+    // buffers (the A panels of a task's rows for a K chunk: 64 x 512 floats, 128 KiB): it runs out
+    // of memory in the pool's tasks (threads build).
     output.dispose();
     const [room] = fillers.filter((f) => f.size >= 64 * 1024).sort((p, q) => p.size - q.size);
     room.dispose();
