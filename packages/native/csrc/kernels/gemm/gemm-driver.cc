@@ -18,9 +18,11 @@ namespace {
 // alike on convolutions, 512 better on deep MatMuls).
 constexpr size_t kKc = 512;
 constexpr size_t kABlockBytes = 384 * 1024;
-// Panels of an M block run together, K chunk by K chunk (Runner::group): the scratch tiles of
-// panels over output row ends are kept per panel meanwhile, for at most this many of them.
-constexpr size_t kGroupPanels = 16;
+// Panels of an M block run together, K chunk by K chunk (Runner::group), at most kGroupPanels of
+// them, of which at most kGroupScratch over output row ends (their scratch tiles are kept per panel
+// meanwhile).
+constexpr size_t kGroupPanels = 256;
+constexpr size_t kGroupScratch = 16;
 // Full panels of B given as rows that are not readable past their ends (GemmB::rows_in_place) are
 // read in place, not packed, in products at most this deep serving at most this many tiles of A
 // (Runner::group).
@@ -113,14 +115,13 @@ class Runner {
  public:
   explicit Runner(const GemmKernels& g) : g_(g), mr_(g.mr), nr_(g.nr) {}
 
-  // Runs `count` items in turn, those of one M block of a problem together (with up to
-  // kGroupPanels panels over output row ends at a time).
+  // Runs `count` items in turn, those of one M block of a problem together (kGroupPanels).
   void run(const Item* items, size_t count) {
     for (size_t i = 0; i < count;) {
       size_t j = i, over = 0;
-      while (j < count && items[j].p == items[i].p && items[j].mb == items[i].mb) {
+      while (j < count && j - i < kGroupPanels && items[j].p == items[i].p && items[j].mb == items[i].mb) {
         const bool direct = stored_in_place(*items[j].p, items[j].q * nr_);
-        if (!direct && over == kGroupPanels) break;
+        if (!direct && over == kGroupScratch) break;
         over += direct ? 0 : 1;
         j++;
       }
