@@ -365,8 +365,9 @@ struct ConvGemm {
   // The per-group products over the implicit im2col rows of an output band [r0, r0 + rows), for
   // the output channels [lo, hi) of the computed ones (lo a multiple of MR). With planes `pl`, B's
   // rows are readable a panel past their ends (the planes' guard), so the GEMM may read them in
-  // place (GemmB::rows_in_place). Without, the rows are the input's channel planes (pointwise). Products go to the float32 output, or (uint8
-  // output) to `products`: each group's hi - lo channels of nrows * OW values, for store_products.
+  // place (GemmB::rows_in_place). Without, the rows are the input's channel planes (pointwise).
+  // Products go to the float32 output, or (uint8 output) to `products`: each group's hi - lo
+  // channels of nrows * OW values, for store_products.
   void problems(std::vector<GemmProblem>& ps, const float* const* rows, const Planes* pl, size_t b, size_t r0,
                 size_t nrows, size_t lo, size_t hi, float* products = nullptr) const {
     const GemmKernels& gk = kernels().gemm;

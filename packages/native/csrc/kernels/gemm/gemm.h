@@ -69,9 +69,10 @@ struct GemmKernels {
   GemmPackAFn pack_a;
   GemmPackBFn pack_b;
   GemmPackBRowsFn pack_b_rows;
-  // Whether panels read B rows that need no masks in place (GemmB::rows_in_place) rather than
-  // packing them: convolution taps overlap in cache, but a narrow panel (SIMD128's 8 columns) reads
-  // half a cache line per row, and its kernel loads a row pointer per k.
+  // Whether panels read B rows that need no masks in place (for at most in_place_tiles tiles of
+  // A) rather than packing them: convolution taps overlap in cache, but a narrow panel (SIMD128's 8
+  // columns) reads half a cache line per row, and its kernel loads a row pointer per k. Rows with
+  // padding masks follow in_place_tiles alone.
   bool rows_in_place = true;
   // The most tiles of A that a panel of rows readable in place (GemmB::rows_in_place) serves in
   // place; a panel reused by more is packed. Packing wins on AVX2 from three tiles on (YOLOv8n's 3x3
