@@ -1,5 +1,9 @@
-// What the kernel benchmark scripts share: seeded inputs and process CPU time.
+// What the kernel benchmark scripts share: seeded inputs, process CPU time and a kernel backend over
+// a build of the addon.
 import { Tensor } from '@onnxstream/core';
+import { checkKernels, createKernelBackend } from '@onnxstream/core/kernel';
+import { adaptiveRun } from '../dist/backend.js';
+import { BufferPool, nativeTensor } from '../dist/memory.js';
 
 let seed = 1;
 
@@ -32,3 +36,28 @@ export const nodeAttributes = (attrs) =>
           : { type: 'int', value: v },
     ]),
   );
+
+/**
+ * A kernel backend over one build of the addon, as the package's backend makes one: disposed
+ * tensors' buffers reused by size, large calls off the JavaScript thread by the backend's adaptive
+ * choice, or every call (`plain`). `threads` sizes the addon's pool now; init({ threads }) later.
+ */
+export function addonBackend(addon, { name = 'native', plain = false, threads } = {}) {
+  const pool = new BufferPool(addon);
+  const kernels = {
+    name: 'native',
+    kernelNames: () => addon.info().kernels,
+    allocTensor: (type, dims) => nativeTensor(pool, type, dims),
+    run: plain ? (kernel, buffers, params) => addon.run(kernel, buffers, params) : adaptiveRun(addon),
+    runSync: (kernel, buffers, params) => addon.runSync(kernel, buffers, params),
+  };
+  checkKernels(kernels);
+  if (threads !== undefined) addon.setThreads(threads);
+  return createKernelBackend({
+    name,
+    binding: () => kernels,
+    init: (o) => {
+      if (o.threads !== undefined) addon.setThreads(o.threads);
+    },
+  });
+}

@@ -15,10 +15,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { callTensorKernel, findOp } from '@onnxstream/core';
 import { createKernelBackend } from '@onnxstream/core/kernel';
-import { adaptiveRun } from '../dist/backend.js';
 import { nativeBackend } from '../dist/index.js';
-import { BufferPool, nativeTensor } from '../dist/memory.js';
-import { cpuMs, nodeAttributes, randomTensor } from './bench-tools.mjs';
+import { addonBackend, cpuMs, nodeAttributes, randomTensor } from './bench-tools.mjs';
 
 const require = createRequire(import.meta.url);
 const args = process.argv.slice(2);
@@ -47,28 +45,13 @@ async function wasmBackend(variant, dir) {
   return createKernelBackend({ name: 'wasm', binding: () => k });
 }
 
-/** A kernel backend over the addon build at `path`, as the package's backend makes one. */
-function addonBackend(path) {
-  const addon = require(path);
-  addon.setThreads(threads);
-  const pool = new BufferPool(addon);
-  const kernels = {
-    name: 'native',
-    kernelNames: () => addon.info().kernels,
-    allocTensor: (type, dims) => nativeTensor(pool, type, dims),
-    run: adaptiveRun(addon),
-    runSync: (kernel, buffers, params) => addon.runSync(kernel, buffers, params),
-  };
-  return createKernelBackend({ name: 'native', binding: () => kernels });
-}
-
 const builds = [];
 for (const a of args.filter(isBuild).filter((x) => x !== 'cpu' && x !== 'sd')) {
   if (a === 'native') {
     nativeBackend.init({ threads });
     builds.push([a, nativeBackend]);
   } else if (a.endsWith('.node')) {
-    builds.push([a.split('/').pop(), addonBackend(a)]);
+    builds.push([a.split('/').pop(), addonBackend(require(a), { threads })]);
   } else {
     const variant = a.startsWith('wasmplain:') ? 'plain' : 'threads';
     builds.push([a, await wasmBackend(variant, a.slice(a.indexOf(':') + 1))]);

@@ -10,12 +10,10 @@
 // aside before rebuilding to compare builds in one process, interleaved); by default, this package's.
 import { createRequire } from 'node:module';
 import { callTensorKernel, findOp, Tensor } from '@onnxstream/core';
-import { checkKernels, createKernelBackend } from '@onnxstream/core/kernel';
 import { encodeOnnxModel } from '@onnxstream/core/onnx';
 import { binding } from '../dist/binding.js';
 import { nativeBackend } from '../dist/index.js';
-import { BufferPool, nativeTensor } from '../dist/memory.js';
-import { cpuMs, nodeAttributes, randomTensor } from './bench-tools.mjs';
+import { addonBackend, cpuMs, nodeAttributes, randomTensor } from './bench-tools.mjs';
 
 const numbers = process.argv.slice(2).filter((a) => !a.endsWith('.node'));
 const threads = Number(numbers[0] ?? 2);
@@ -42,21 +40,8 @@ function adapt(native) {
   return native;
 }
 
-/** A kernel backend over one build of the addon. */
-function backendOf(native) {
-  // As the backend does: disposed tensors' buffers reused by size (after `reuse`'s wrap).
-  const pool = new BufferPool(native);
-  const kernels = {
-    name: 'native',
-    kernelNames: () => native.info().kernels,
-    allocTensor: (type, dims) => nativeTensor(pool, type, dims),
-    run: (kernel, buffers, params) => native.run(kernel, buffers, params),
-    runSync: (kernel, buffers, params) => native.runSync(kernel, buffers, params),
-  };
-  checkKernels(kernels);
-  native.setThreads(threads);
-  return createKernelBackend({ name: 'native', binding: () => kernels });
-}
+/** A kernel backend over one build of the addon (every call off the JavaScript thread). */
+const backendOf = (native) => addonBackend(native, { plain: true, threads });
 
 // [label, backend] per build measured.
 if (!addonPaths.length) adapt(binding());

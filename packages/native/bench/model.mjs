@@ -26,11 +26,10 @@
 //                best, and their sums; profiling slows onnxruntime (its wall time is printed beside)
 import { createRequire } from 'node:module';
 import { InferenceSession, Tensor } from '@onnxstream/core';
-import { checkKernels, createKernelBackend } from '@onnxstream/core/kernel';
+import { createKernelBackend } from '@onnxstream/core/kernel';
 import { testdata } from '@onnxstream/core/testing';
-import { adaptiveRun } from '../dist/backend.js';
 import { binding } from '../dist/binding.js';
-import { BufferPool, nativeTensor } from '../dist/memory.js';
+import { addonBackend } from './bench-tools.mjs';
 import { keeping } from './keeping-provider.mjs';
 
 const args = process.argv.slice(2);
@@ -116,23 +115,8 @@ function backendOf(addon, label, plain = args.includes('plain')) {
   }
   if (args.includes('sync')) addon.run = (id, b, p) => Promise.resolve(addon.runSync(id, b, p));
   if (args.includes('gaps') && !gapsOf) gapsOf = timeKernelCalls(addon);
-  // As the backend does: disposed tensors' buffers reused by size (after the `reuse` and `trace` wraps).
-  const pool = new BufferPool(addon);
-  const kernels = {
-    name: 'native',
-    kernelNames: () => addon.info().kernels,
-    allocTensor: (type, d) => nativeTensor(pool, type, d),
-    run: plain ? (kernel, buffers, params) => addon.run(kernel, buffers, params) : adaptiveRun(addon),
-    runSync: (kernel, buffers, params) => addon.runSync(kernel, buffers, params),
-  };
-  checkKernels(kernels);
-  const backend = createKernelBackend({
-    name: `native ${label}`,
-    binding: () => kernels,
-    init: (o) => {
-      if (o.threads !== undefined) addon.setThreads(o.threads);
-    },
-  });
+  // After the `reuse` and `trace` wraps, which the backend's buffer pool then sees.
+  const backend = addonBackend(addon, { name: `native ${label}`, plain });
   if (args.includes('nodes')) timeNodes(backend);
   return backend;
 }
