@@ -210,6 +210,13 @@ void upsampled_rows(const ConvGeometry& g, const ConvInput& x, size_t xc, size_t
 // float16 input a row at a time through the converted row buffer.
 void input_rows(const ConvGeometry& g, const ConvInput& x, size_t at, size_t rows, size_t lead, size_t n,
                 size_t pitch, float* dst) {
+  // Whole rows of a stride-1 convolution, stored without padding columns (gemm_pads_columns): one
+  // copy of the block (small planes, many channels: a pad_rows call per channel and row cost as much
+  // as the GEMM of UltraFace's 4x5 heads).
+  if (x.f && g.sh == 1 && g.sw == 1 && lead == 0 && n == g.w && pitch == n) {
+    std::memcpy(dst, x.f + at, rows * n * sizeof(float));
+    return;
+  }
   const PadRowsFn pad_rows = kernels().pad_rows;
   if (x.f) return pad_rows(rows, x.f + at, g.sh * g.w, g.sw, lead, n, pitch, dst);
   const size_t span = (n - 1) * g.sw + 1;

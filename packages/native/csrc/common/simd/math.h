@@ -34,6 +34,28 @@ inline typename S::V exp(typename S::V x) {
   return S::select_less(over, lo, S::set1(0.0f), e);
 }
 
+// exp(x) for x the caller keeps within [-87.3, 80]: no clamps or special cases, and 2^n from a
+// magic-biased round (x * log2e + 1.5 * 2^23 + 127 rounds n into the low mantissa bits, n + 127 in
+// [1, 243], which shift_to_exponent moves into the exponent). The reduction and polynomial are
+// exp's (2 ulp); about 15 operations instead of 26, for fused epilogues where every output pays.
+template <class S>
+inline typename S::V exp_bounded(typename S::V x) {
+  using V = typename S::V;
+  const V magic = S::set1(12583039.0f);  // 1.5 * 2^23 + 127
+  const V biased = S::fma(x, S::set1(1.44269504088896341f), magic);
+  const V n = S::sub(biased, magic);
+  V r = S::fnma(n, S::set1(0.693359375f), x);
+  r = S::fnma(n, S::set1(-2.12194440e-4f), r);
+  V p = S::set1(1.9875691500e-4f);
+  p = S::fma(p, r, S::set1(1.3981999507e-3f));
+  p = S::fma(p, r, S::set1(8.3334519073e-3f));
+  p = S::fma(p, r, S::set1(4.1665795894e-2f));
+  p = S::fma(p, r, S::set1(1.6666665459e-1f));
+  p = S::fma(p, r, S::set1(5.0000001201e-1f));
+  p = S::fma(p, S::mul(r, r), r);
+  return S::mul(S::add(p, S::set1(1.0f)), S::shift_to_exponent(biased));
+}
+
 // erf as a rational function of x on [-4, 4] (odd numerator of degree 13 over an even denominator of
 // degree 8), +-1 beyond, where erf(4) = 1 - 1.5e-8 rounds to 1 in float anyway. Absolute error about
 // 1e-7, relative error a few ulp near 0. Used for GELU (x/2 (1 + erf(x/sqrt 2))).

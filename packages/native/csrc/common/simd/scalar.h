@@ -42,6 +42,15 @@ struct Scalar {
   static V abs(V a) { return std::fabs(a); }
   static V sqrt(V a) { return std::sqrt(a); }
   static V round(V a) { return std::nearbyint(a); }
+  // The float whose bits are b's shifted left by 23: 2^n when b = n + 127 + 1.5 * 2^23 (exp_bounded's
+  // magic-biased round leaves n + 127 in b's low mantissa bits).
+  static V shift_to_exponent(V b) {
+    uint32_t u;
+    std::memcpy(&u, &b, 4);
+    u <<= 23;
+    std::memcpy(&b, &u, 4);
+    return b;
+  }
   static V scale_pow2(V p, V n) { return std::isnan(n) ? n : std::ldexp(p, static_cast<int>(n)); }
   static V select_negative(V x, V a, V b) { return std::signbit(x) ? a : b; }
   static V select_less(V a, V b, V x, V y) { return a < b ? x : y; }

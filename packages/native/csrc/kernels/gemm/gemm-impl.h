@@ -57,71 +57,42 @@ struct ActSigmoid {
   typename S::V operator()(typename S::V v) const { return simd::sigmoid<S>(v); }
 };
 
-// 1 / d by division, or where the ISA has a reciprocal estimate, the estimate refined by one
+// n / d by division, or where the ISA has a reciprocal estimate, n times the estimate refined by one
 // Newton step (relative error near 2^-23, a fraction of a divide's cost in the epilogue).
 template <class S>
-struct Reciprocal {
-  static typename S::V of(typename S::V d) { return S::div(S::set1(1.0f), d); }
+struct Quotient {
+  static typename S::V of(typename S::V n, typename S::V d) { return S::div(n, d); }
 };
 #if defined(__AVX512F__)
 template <>
-struct Reciprocal<simd::Avx512> {
-  static __m512 of(__m512 d) {
+struct Quotient<simd::Avx512> {
+  static __m512 of(__m512 n, __m512 d) {
     const __m512 r = _mm512_rcp14_ps(d);
-    return _mm512_mul_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(2.0f)));
+    return _mm512_mul_ps(n, _mm512_mul_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(2.0f))));
   }
 };
 #endif
 #if defined(__AVX2__) && defined(__FMA__)
 template <>
-struct Reciprocal<simd::Avx2> {
-  static __m256 of(__m256 d) {
+struct Quotient<simd::Avx2> {
+  static __m256 of(__m256 n, __m256 d) {
     const __m256 r = _mm256_rcp_ps(d);
-    return _mm256_mul_ps(r, _mm256_fnmadd_ps(d, r, _mm256_set1_ps(2.0f)));
+    return _mm256_mul_ps(n, _mm256_mul_ps(r, _mm256_fnmadd_ps(d, r, _mm256_set1_ps(2.0f))));
   }
 };
 #endif
 
-// x / (1 + exp(-x)): cheaper than x * sigmoid(x). exp's argument stops at 80 so that 1 + exp stays
-// finite with a normal reciprocal (x < -80 then gives x * 1.8e-35 instead of less: harmless).
+// x / (1 + exp(-x)): cheaper than x * sigmoid(x). exp's argument is kept within [-87.3, 80] so that
+// exp_bounded needs no special cases and 1 + exp stays finite with a normal reciprocal (x < -80
+// then gives x * 1.8e-35 instead of less: harmless). Without FMA (SIMD128) each fma is a multiply
+// and an add: about 30 instructions a vector. min and max keep a NaN first operand: NaN propagates.
 template <class S>
 struct ActSilu {
   typename S::V operator()(typename S::V v) const {
-    const typename S::V e = simd::exp<S>(S::min(S::neg(v), S::set1(80.0f)));
-    return S::mul(v, Reciprocal<S>::of(S::add(S::set1(1.0f), e)));
+    const typename S::V x = S::max(S::min(S::neg(v), S::set1(80.0f)), S::set1(-87.3365478515625f));
+    return Quotient<S>::of(v, S::add(S::set1(1.0f), simd::exp_bounded<S>(x)));
   }
 };
-#if defined(__wasm_simd128__)
-// SIMD128 has neither FMA nor a reciprocal estimate, and V8 expands i32x4.trunc_sat_f32x4_s into
-// seven instructions: exp's argument, clamped to [-87.3, 80], needs no special cases, its 2^n comes
-// from a magic-biased round (n + 1.5 * 2^23 + 127, whose low bits shifted into the exponent are
-// 2^n, n in [-126, 116]) and one divide ends it: about 30 instructions a vector instead of 50. The
-// reduction and polynomial are simd::exp's (2 ulp), so the results match the other ISAs' closely.
-template <>
-struct ActSilu<simd::WasmSimd> {
-  v128_t operator()(v128_t v) const {
-    // pmin/pmax keep a NaN first operand: NaN propagates.
-    const v128_t x = wasm_f32x4_pmax(wasm_f32x4_pmin(wasm_f32x4_neg(v), wasm_f32x4_splat(80.0f)),
-                                     wasm_f32x4_splat(-87.3365478515625f));
-    const v128_t magic = wasm_f32x4_splat(12583039.0f);  // 1.5 * 2^23 + 127
-    const v128_t biased = wasm_f32x4_add(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)), magic);
-    const v128_t scale = wasm_i32x4_shl(biased, 23);
-    const v128_t n = wasm_f32x4_sub(biased, magic);
-    v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693359375f)));
-    r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(-2.12194440e-4f)));
-    const auto step = [&](v128_t p, float c) { return wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(c)); };
-    v128_t p = wasm_f32x4_splat(1.9875691500e-4f);
-    p = step(p, 1.3981999507e-3f);
-    p = step(p, 8.3334519073e-3f);
-    p = step(p, 4.1665795894e-2f);
-    p = step(p, 1.6666665459e-1f);
-    p = step(p, 5.0000001201e-1f);
-    p = wasm_f32x4_add(wasm_f32x4_mul(p, wasm_f32x4_mul(r, r)), r);
-    const v128_t e = wasm_f32x4_mul(wasm_f32x4_add(p, wasm_f32x4_splat(1.0f)), scale);
-    return wasm_f32x4_div(v, wasm_f32x4_add(wasm_f32x4_splat(1.0f), e));
-  }
-};
-#endif
 
 template <class S>
 struct ActTanh {
