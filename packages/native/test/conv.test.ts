@@ -102,6 +102,24 @@ const cases: Case[] = [
     attrs: { pads: [1, 1, 1, 1], strides: [2, 2] },
   },
   { name: 'YOLO-like 3x3', x: [1, 16, 40, 40], w: [32, 16, 3, 3], bias: true, attrs: { pads: [1, 1, 1, 1] } },
+  // 3x3 stride 1 with enough channels and tiles for the Winograd path where the ISA takes it per
+  // call (AVX2: WinogradKernels' shape rule, see table-avx2.cc); other ISAs run them directly. Rows
+  // of tiles that end inside a vector, 2 images, uneven pads, and rows too long for one block.
+  {
+    name: 'Winograd, odd sizes, 2 images',
+    x: [2, 24, 37, 45],
+    w: [40, 24, 3, 3],
+    bias: true,
+    attrs: { pads: [1, 1, 1, 1] },
+  },
+  { name: 'Winograd, pads 2 and 0', x: [1, 32, 50, 66], w: [32, 32, 3, 3], attrs: { pads: [2, 0, 0, 2] } },
+  {
+    name: 'Winograd, rows in column blocks',
+    x: [1, 64, 6, 260],
+    w: [16, 64, 3, 3],
+    bias: true,
+    attrs: { pads: [1, 1, 1, 1] },
+  },
   // "Same" padding: plane rows share their padding columns, so tap reads run past a row's end
   // into the next row's left padding; 2 images of 2 bands, each in blocks of output channels.
   {
@@ -203,7 +221,7 @@ describe.each(isas)('Conv kernels, %s', (isa) => {
       cases[3],
       cases[8],
       cases[14],
-      ...cases.filter((k) => k.name.includes('wide rows')),
+      ...cases.filter((k) => k.name.includes('wide rows') || k.name.startsWith('Winograd')),
     ]) {
       const [x, w, b] = inputs(c, 31);
       const attrs = { ...c.attrs, activation };

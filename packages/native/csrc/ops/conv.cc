@@ -597,23 +597,33 @@ void conv_depthwise(const ConvGeometry& g, const ConvInput& x, const float* w, c
 }
 
 // Winograd F(4x4, 3x3) (kernels/conv/winograd.h) for 3x3 stride-1 convolutions on ISAs whose table
-// has the transforms. The weights are transformed once when prepared (core's conv.ts packs them in
-// that form, PackedKind::winograd), else per call (36 x M x C floats, GEMM A panels per position).
+// has the transforms (and whose rule the shape passes: winograd_fits). The weights are transformed
+// once when prepared where the table keeps them so (core's conv.ts packs them in that form,
+// PackedKind::winograd), else per call (36 x M x C floats, GEMM A panels per position).
 // Tasks take blocks of 4x4 output tiles: a few tile rows, or a block of columns of one
 // when a row is wide, sized so that their transformed inputs (36 x C per tile) stay in L2. A task
 // builds its input rows split into 4 column phases, transforms them into the B panels of the
 // 36 GEMMs (the tiles of its rows one after another, each row's rounded up to the vector width),
 // multiplies them into 36 x M values per tile, and transforms those into output rows with bias and
 // activation.
-// The transformed weights are 36 x M x C floats, in the heap for the call: above this many bytes
-// (SD's UNet convolutions would take 236 MiB at 1280 x 1280, a wasm heap never gives memory back)
-// the direct GEMM runs instead. core's conv.ts prepares weights in Winograd form under the same
-// conditions.
-constexpr size_t kWinoWeightBytes = 16 << 20;
-
-bool winograd_fits(const ConvGeometry& g) {
-  return g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.group == 1 && g.up == 1 &&
-         g.pt <= 2 && g.pl <= 2 && kWinoPositions * g.m * g.c * sizeof(float) <= kWinoWeightBytes;
+// The transformed weights are 36 x M x C floats, in the heap for the call: above the table's
+// WinogradKernels::max_weight_bytes (SIMD128 16 MiB: SD's UNet convolutions would take 236 MiB at
+// 1280 x 1280, and a wasm heap never gives memory back; AVX2 4 MiB, see table-avx2.cc) the direct
+// GEMM runs instead. core's conv.ts prepares kept weights in Winograd form under the same conditions
+// where the table keeps them transformed (gemm_layout).
+bool winograd_fits(const ConvGeometry& g, const WinogradKernels& wk, size_t nr) {
+  if (!wk.input || g.kh != 3 || g.kw != 3 || g.sh != 1 || g.sw != 1 || g.dh != 1 || g.dw != 1 || g.group != 1 ||
+      g.up != 1 || g.pt > 2 || g.pl > 2 || kWinoPositions * g.m * g.c * sizeof(float) > wk.max_weight_bytes) {
+    return false;
+  }
+  if (wk.max_macs_ratio <= 0) return true;
+  // The tiles a block transforms (conv_winograd): each row's rounded up to the vector, all of them
+  // to whole panels.
+  const size_t row_tiles = ceil_div(ceil_div(g.ow, kWinoTile), wk.step) * wk.step;
+  const size_t tiles = ceil_div(ceil_div(g.oh, kWinoTile) * row_tiles, nr) * nr;
+  const double ratio = static_cast<double>(kWinoPositions * tiles) / static_cast<double>(9 * g.oh * g.ow);
+  const double depth = static_cast<double>(g.c) * static_cast<double>(g.m) / static_cast<double>(g.c + g.m);
+  return ratio <= wk.max_macs_ratio && depth >= wk.min_depth_gain * ratio;
 }
 
 struct WinogradBuffers {
@@ -636,13 +646,16 @@ constexpr size_t kWinoBlockBytes = 512 * 1024;
 void winograd_weights(size_t m, size_t c, const float* panels, const MatrixRef& raw, float* u) {
   const GemmKernels& gk = kernels().gemm;
   const size_t mr = gk.mr, mp = ceil_div(m, mr) * mr, depth = c * 9;
-  // G's rows applied to a line of 3 weights, in double (the constants are not binary fractions).
+  // G's rows applied to a line of 3 weights, in double (the constants are not binary fractions), by
+  // multiplications: a division per constant made the transform per call (AVX2) take as long as a
+  // 20x20 layer's convolution. The float results are the same but for double-rounding ties.
+  constexpr double sixth = 1.0 / 6, twelfth = 1.0 / 12, twenty_fourth = 1.0 / 24;
   const auto line = [](const double (&g)[3], double (&out)[6]) {
-    out[0] = g[0] / 4;
-    out[1] = -(g[0] + g[1] + g[2]) / 6;
-    out[2] = -(g[0] - g[1] + g[2]) / 6;
-    out[3] = g[0] / 24 + g[1] / 12 + g[2] / 6;
-    out[4] = g[0] / 24 - g[1] / 12 + g[2] / 6;
+    out[0] = g[0] * 0.25;
+    out[1] = -(g[0] + g[1] + g[2]) * sixth;
+    out[2] = -(g[0] - g[1] + g[2]) * sixth;
+    out[3] = g[0] * twenty_fourth + g[1] * twelfth + g[2] * sixth;
+    out[4] = g[0] * twenty_fourth - g[1] * twelfth + g[2] * sixth;
     out[5] = g[2];
   };
   parallel_for(mp / mr, 1, [&](size_t begin, size_t end) {
@@ -887,7 +900,7 @@ void run_conv2d_f32(const Buf* bufs, size_t nbufs, const double* params, size_t 
     x.f = a.buffer<float>(0, g.n * g.c * g.plane());
   }
   const GemmKernels& gk = kernels().gemm;
-  const bool winograd = kernels().winograd.input && winograd_fits(g);
+  const bool winograd = winograd_fits(g, kernels().winograd, gk.nr);
   // A weight prepared in Winograd form: the transform is done.
   const PackedInfo winograd_form{PackedKind::winograd, gk.mr, 1, g.m, g.c};
   const bool transformed = winograd && a.integer(18, -1, static_cast<long long>(ElemType::u8)) < 0 &&

@@ -1,8 +1,9 @@
 // GEMM entry points: the active tile shape, weight prepacking, and ONNX Gemm.
 //
 // gemm_layout: the register tile of the active ISA, for sizing packed buffers, and whether its 3x3
-// stride-1 convolutions take the Winograd path (weights then prepared in that form).
-//   buffers: out (float64[3]: MR, NR, the Winograd transform's positions or 0 without that path)
+// stride-1 convolutions take the Winograd path with weights prepared in that form.
+//   buffers: out (float64[3]: MR, NR, the Winograd transform's positions, or 0 without that path or
+//            where the path transforms the weights per call, WinogradKernels::keep_transformed)
 //
 // gemm_pack: packs `groups` weight matrices into GEMM panels behind a header (gemm-driver.h).
 //   buffers: src (float32, float16 bits or uint8 by elemType), dst (float32[packed size])
@@ -40,7 +41,8 @@ void run_gemm_layout(const Buf* bufs, size_t nbufs, const double* params, size_t
   double* out = a.buffer<double>(0, 3);
   out[0] = static_cast<double>(kernels().gemm.mr);
   out[1] = static_cast<double>(kernels().gemm.nr);
-  out[2] = kernels().winograd.input ? static_cast<double>(kWinoPositions) : 0.0;
+  const WinogradKernels& wk = kernels().winograd;
+  out[2] = wk.input && wk.keep_transformed ? static_cast<double>(kWinoPositions) : 0.0;
 }
 
 void run_gemm_pack(const Buf* bufs, size_t nbufs, const double* params, size_t nparams) {

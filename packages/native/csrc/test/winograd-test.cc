@@ -1,9 +1,9 @@
 // Test adapter for the Winograd F(4x4, 3x3) transforms (kernels/conv/winograd.h): the input
 // transform over runs of 1 to 48 tiles and 1 to 3 channels, and the output transform over 1 to 48
 // tiles, every activation, every output width a run may end at, 1 to 4 output rows. The
-// reference is the template instantiated for simd::Scalar (no table uses the Winograd path on
-// x86-64 or ARM64, so `run` compares only tables that have it, such as WebAssembly SIMD128's); the
-// scalar instantiation is checked against the definitions in double precision.
+// reference is the template instantiated for simd::Scalar (`run` compares only the tables that use
+// the Winograd path: WebAssembly SIMD128's and AVX2's, whose store_quads is its own); the scalar
+// instantiation is checked against the definitions in double precision.
 #include <algorithm>
 #include <cmath>
 #include <vector>

@@ -1,7 +1,8 @@
 // Winograd F(4x4, 3x3) input and output transforms (kernels/conv/winograd.h), once, over a SIMD
-// vocabulary S with zip_lo/zip_hi (lanes of two vectors interleaved; not needed for the scalar
-// one), a vector of S::N consecutive tiles at a time. Instantiated by the tables of ISAs that use
-// the Winograd path, and for simd::Scalar by the kernel tests (the reference they compare with).
+// vocabulary S with zip_lo/zip_hi (lanes of two vectors interleaved; not needed for the scalar one,
+// and AVX2 has its own store_quads), a vector of S::N consecutive tiles at a time. Instantiated by
+// the tables of ISAs that use the Winograd path, and for simd::Scalar by the kernel tests (the
+// reference they compare with).
 #pragma once
 #include "../gemm/gemm-impl.h"
 #include "winograd.h"
@@ -84,6 +85,31 @@ inline void store_quads(float* y, const typename S::V (&v)[4], size_t width) {
     }
   }
 }
+
+#if defined(__AVX2__)
+}  // namespace os::impl
+#include "../../common/simd/avx2.h"
+namespace os::impl {
+// AVX2's unpacks interleave within 128-bit halves: the 4x4 interleave of each half (tiles 0-3 and
+// 4-7 of the vector, as SIMD128's zips make it), then the halves put in tile order.
+template <>
+inline void store_quads<simd::Avx2>(float* y, const __m256 (&v)[4], size_t width) {
+  const __m256 a = _mm256_unpacklo_ps(v[0], v[2]), b = _mm256_unpacklo_ps(v[1], v[3]);
+  const __m256 c = _mm256_unpackhi_ps(v[0], v[2]), d = _mm256_unpackhi_ps(v[1], v[3]);
+  // Tiles (0, 4), (1, 5), (2, 6) and (3, 7): low half, high half.
+  const __m256 t04 = _mm256_unpacklo_ps(a, b), t15 = _mm256_unpackhi_ps(a, b);
+  const __m256 t26 = _mm256_unpacklo_ps(c, d), t37 = _mm256_unpackhi_ps(c, d);
+  const __m256 q[4] = {_mm256_permute2f128_ps(t04, t15, 0x20), _mm256_permute2f128_ps(t26, t37, 0x20),
+                       _mm256_permute2f128_ps(t04, t15, 0x31), _mm256_permute2f128_ps(t26, t37, 0x31)};
+  for (size_t k = 0; k < 4 && k * 8 < width; k++) {
+    if (width >= (k + 1) * 8) {
+      simd::Avx2::store(y + k * 8, q[k]);
+    } else {
+      simd::Avx2::store_tail(y + k * 8, q[k], width - k * 8);
+    }
+  }
+}
+#endif
 
 template <class S, class Act>
 void wino_output_tiles(size_t tiles, const float* m, size_t xi_stride, float bias, Act act, float* y,

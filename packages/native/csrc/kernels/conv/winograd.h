@@ -1,8 +1,10 @@
 // Winograd F(4x4, 3x3) transforms (Lavin and Gray, "Fast Algorithms for Convolutional Neural
 // Networks", 2015, points 0, +-1, +-2) for 3x3 stride-1 convolutions: each 4x4 block of outputs
 // ("tile") is 36 products of transformed inputs and weights per channel pair instead of 144
-// multiply-adds, so the GEMM between them does 4 times less work. Used where multiply-adds are dear:
-// an ISA without FMA (WebAssembly SIMD128). The GEMM itself is the table's micro-kernel (kernels/gemm).
+// multiply-adds, so the GEMM between them does 4 times less work. Used where that outweighs the
+// transforms: an ISA without FMA (WebAssembly SIMD128) for every such convolution, AVX2 for those
+// whose shapes pass its table's rule (WinogradKernels). The GEMM itself is the table's micro-kernel
+// (kernels/gemm).
 //
 //   V = B^T d B  (input tile d, 6x6)   B^T = [4  0 -5  0 1 0;  0 -4 -4  1 1 0;  0  4 -4 -1 1 0;
 //                                             0 -2 -1  2 1 0;  0  2 -1 -2 1 0;  0  4  0 -5 0 1]
@@ -41,6 +43,19 @@ struct WinogradKernels {
   size_t step = 0;  // tiles per vector
   WinoInputFn input = nullptr;
   WinoOutputFn output = nullptr;
+  // Convolutions whose transformed weights (36 x M x C floats) take more bytes run as a direct GEMM
+  // (ops/conv.cc winograd_fits).
+  size_t max_weight_bytes = 16 << 20;
+  // Whether a kept weight is prepared in transformed form (4 times the floats of the weight), or
+  // transformed per call into a buffer of the call.
+  bool keep_transformed = true;
+  // Per call only (keep_transformed false), a convolution's shape may send it to the direct GEMM:
+  // with r the 36 GEMMs' multiply-adds over the direct one's (tiles rounded up to whole vectors and
+  // panels: small planes waste most of them) and d = C M / (C + M) (the GEMMs' depth against the
+  // transforms' work per tile), the Winograd path runs where r <= max_macs_ratio and d / r >=
+  // min_depth_gain. 0: every convolution that fits.
+  double max_macs_ratio = 0;
+  double min_depth_gain = 0;
 };
 
 }  // namespace os

@@ -95,7 +95,10 @@ function kernelOf(rank: number, w: readonly number[]): [number, number] | undefi
 
 const isDepthwise = (wDims: readonly number[], group: number) => wDims[1] === 1 && group > 1;
 
-/** Bytes of Winograd weights above which the kernels convolve directly (conv.cc's kWinoWeightBytes). */
+/**
+ * Bytes of Winograd weights above which the kernels convolve directly (WinogradKernels'
+ * max_weight_bytes of the tables that keep weights transformed: SIMD128's).
+ */
 const WINOGRAD_MAX_BYTES = 16 << 20;
 
 /**
