@@ -34,6 +34,8 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -626,10 +628,61 @@ bool winograd_fits(const ConvGeometry& g, const WinogradKernels& wk, size_t nr) 
   return ratio <= wk.max_macs_ratio && depth >= wk.min_depth_gain * ratio;
 }
 
+// A task's buffers in one block that only grows: its block's input planes, transformed inputs (v)
+// and products (m), and (uint8 or float16 output) a tile row's outputs. One block of a MiB or more
+// is mapped on its own and given back when it grows (glibc's mmap threshold is 1 MiB here), where
+// four smaller vectors growing layer by layer left their old sizes behind in the heap.
 struct WinogradBuffers {
-  std::vector<float> planes, v, m, panel, out;  // out: two output rows of a block (uint8 output)
+  std::vector<float> block;
+  float *planes = nullptr, *v = nullptr, *m = nullptr, *out = nullptr;
+  void carve(size_t planes_floats, size_t v_floats, size_t m_floats, size_t out_floats) {
+    // Each part starts on a cache line.
+    const auto line = [](size_t n) { return (n + 15) / 16 * 16; };
+    const size_t total = line(planes_floats) + line(v_floats) + line(m_floats) + line(out_floats) + 16;
+    if (block.size() < total) {
+      block.clear();
+      block.shrink_to_fit();
+      block.resize(total);
+    }
+    const auto aligned = reinterpret_cast<uintptr_t>(block.data()) % 64;
+    planes = block.data() + (aligned ? (64 - aligned) / sizeof(float) : 0);
+    v = planes + line(planes_floats);
+    m = v + line(v_floats);
+    out = m + line(m_floats);
+  }
 };
-thread_local WinogradBuffers t_wino;
+
+// Task buffers shared by every thread, as many sets as tasks ever ran at once: a set per thread
+// would grow one on each libuv thread that calls a convolution too (six sets of up to 1.5 MiB for
+// YOLOv8n's, kept by the threads for good), where the pool runs two tasks at a time.
+class WinogradBufferPool {
+ public:
+  std::unique_ptr<WinogradBuffers> take() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (free_.empty()) return std::make_unique<WinogradBuffers>();
+    std::unique_ptr<WinogradBuffers> b = std::move(free_.back());
+    free_.pop_back();
+    return b;
+  }
+  void give(std::unique_ptr<WinogradBuffers> b) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    free_.push_back(std::move(b));
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<WinogradBuffers>> free_;
+};
+WinogradBufferPool g_wino_buffers;
+
+// A set of g_wino_buffers for the scope of a task.
+struct WinogradTaskBuffers {
+  std::unique_ptr<WinogradBuffers> b = g_wino_buffers.take();
+  ~WinogradTaskBuffers() { g_wino_buffers.give(std::move(b)); }
+};
+
+// A weight packed per call for its transform (winograd_weights from a plain weight).
+thread_local std::vector<float> t_wino_panel;
 
 // The 36 positions' blocks lie this many floats apart: a multiple of 2 KiB would put the streams
 // that the transforms read or write at once in the same cache sets (measured 3 times slower).
@@ -659,7 +712,7 @@ void winograd_weights(size_t m, size_t c, const float* panels, const MatrixRef& 
     out[5] = g[2];
   };
   parallel_for(mp / mr, 1, [&](size_t begin, size_t end) {
-    std::vector<float>& panel = t_wino.panel;
+    std::vector<float>& panel = t_wino_panel;
     if (!panels) panel.resize(mr * depth);
     for (size_t p = begin; p < end; p++) {
       const float* src = panels ? panels + p * mr * depth : panel.data();
@@ -739,14 +792,12 @@ void conv_winograd(const ConvGeometry& g, const float* u, const float* bias, int
   for (size_t b = 0; b < g.n; b++) {
     const size_t xb = b * c * hw, yb = b * m * ohw;
     parallel_for(row_blocks * col_blocks, 1, [&](size_t begin, size_t end) {
-      WinogradBuffers& wb = t_wino;
-      wb.planes.resize(c * T * in_rows * pitch);
-      wb.v.resize(P * padded_stride(c * tp));
-      wb.m.resize(P * padded_stride(mp * tp));
-      if (y.q) wb.out.resize(T * T * cols);
-      float* planes = wb.planes.data();
-      float* v = wb.v.data();
-      float* mb = wb.m.data();
+      const WinogradTaskBuffers task_buffers;
+      WinogradBuffers& wb = *task_buffers.b;
+      wb.carve(c * T * in_rows * pitch, P * padded_stride(c * tp), P * padded_stride(mp * tp), y.q ? T * T * cols : 0);
+      float* planes = wb.planes;
+      float* v = wb.v;
+      float* mb = wb.m;
       size_t built = SIZE_MAX;
       for (size_t task = begin; task < end; task++) {
         const size_t row0 = task / col_blocks * rows, t0 = task % col_blocks * cols;
@@ -825,7 +876,7 @@ void conv_winograd(const ConvGeometry& g, const float* u, const float* bias, int
             const size_t out_rows = std::min(T, g.oh - oy), limit = g.ow - T * t0;
             // uint8 output: the tile row's output rows go through wb.out, T * cols floats each.
             const size_t out_stride = y.f ? g.ow : T * cols;
-            float* out = y.f ? y.f + at : wb.out.data();
+            float* out = y.f ? y.f + at : wb.out;
             wk.output(tiles, mb + oc * used + r * colq, ms, bias ? bias[oc] : 0.0f, act, out, out_stride, out_rows,
                       limit);
             if (y.q) {
