@@ -628,28 +628,10 @@ bool winograd_fits(const ConvGeometry& g, const WinogradKernels& wk, size_t nr) 
   return ratio <= wk.max_macs_ratio && depth >= wk.min_depth_gain * ratio;
 }
 
-// A task's buffers in one block that only grows: its block's input planes, transformed inputs (v)
-// and products (m), and (uint8 or float16 output) a tile row's outputs. One block of a MiB or more
-// is mapped on its own and given back when it grows (glibc's mmap threshold is 1 MiB here), where
-// four smaller vectors growing layer by layer left their old sizes behind in the heap.
+// A task's buffers: its block's input planes, transformed inputs (v) and products (m), and (uint8
+// or float16 output) a tile row's outputs.
 struct WinogradBuffers {
-  std::vector<float> block;
-  float *planes = nullptr, *v = nullptr, *m = nullptr, *out = nullptr;
-  void carve(size_t planes_floats, size_t v_floats, size_t m_floats, size_t out_floats) {
-    // Each part starts on a cache line.
-    const auto line = [](size_t n) { return (n + 15) / 16 * 16; };
-    const size_t total = line(planes_floats) + line(v_floats) + line(m_floats) + line(out_floats) + 16;
-    if (block.size() < total) {
-      block.clear();
-      block.shrink_to_fit();
-      block.resize(total);
-    }
-    const auto aligned = reinterpret_cast<uintptr_t>(block.data()) % 64;
-    planes = block.data() + (aligned ? (64 - aligned) / sizeof(float) : 0);
-    v = planes + line(planes_floats);
-    m = v + line(v_floats);
-    out = m + line(m_floats);
-  }
+  std::vector<float> planes, v, m, out;
 };
 
 // Task buffers shared by every thread, as many sets as tasks ever ran at once: a set per thread
@@ -794,10 +776,13 @@ void conv_winograd(const ConvGeometry& g, const float* u, const float* bias, int
     parallel_for(row_blocks * col_blocks, 1, [&](size_t begin, size_t end) {
       const WinogradTaskBuffers task_buffers;
       WinogradBuffers& wb = *task_buffers.b;
-      wb.carve(c * T * in_rows * pitch, P * padded_stride(c * tp), P * padded_stride(mp * tp), y.q ? T * T * cols : 0);
-      float* planes = wb.planes;
-      float* v = wb.v;
-      float* mb = wb.m;
+      wb.planes.resize(c * T * in_rows * pitch);
+      wb.v.resize(P * padded_stride(c * tp));
+      wb.m.resize(P * padded_stride(mp * tp));
+      if (y.q) wb.out.resize(T * T * cols);
+      float* planes = wb.planes.data();
+      float* v = wb.v.data();
+      float* mb = wb.m.data();
       size_t built = SIZE_MAX;
       for (size_t task = begin; task < end; task++) {
         const size_t row0 = task / col_blocks * rows, t0 = task % col_blocks * cols;
@@ -876,7 +861,7 @@ void conv_winograd(const ConvGeometry& g, const float* u, const float* bias, int
             const size_t out_rows = std::min(T, g.oh - oy), limit = g.ow - T * t0;
             // uint8 output: the tile row's output rows go through wb.out, T * cols floats each.
             const size_t out_stride = y.f ? g.ow : T * cols;
-            float* out = y.f ? y.f + at : wb.out;
+            float* out = y.f ? y.f + at : wb.out.data();
             wk.output(tiles, mb + oc * used + r * colq, ms, bias ? bias[oc] : 0.0f, act, out, out_stride, out_rows,
                       limit);
             if (y.q) {
