@@ -172,7 +172,10 @@ export async function runUint8Io(
       weightSliceBytes,
     });
     const results = await s.run(feeds);
-    const outputs = Object.fromEntries(Object.entries(results).map(([k, t]) => [k, t.data as Float32Array]));
+    // Copies: an output may view a WebAssembly heap, which a later session's growth detaches.
+    const outputs = Object.fromEntries(
+      Object.entries(results).map(([k, t]) => [k, (t.data as Float32Array).slice()]),
+    );
     const plan = await s.plan(new Map(Object.entries(feeds)));
     const peakTensorBytes = s.lastRunStats!.peakTensorBytes;
     await s.release();

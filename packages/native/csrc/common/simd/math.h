@@ -5,6 +5,23 @@
 
 namespace os::simd {
 
+// exp(x - n ln2) for integral n with |x - n ln2| <= ln2 / 2: the reduction in two parts
+// (Cody-Waite) and a degree-6 polynomial (Horner).
+template <class S>
+inline typename S::V exp_reduced(typename S::V x, typename S::V n) {
+  using V = typename S::V;
+  V r = S::fnma(n, S::set1(0.693359375f), x);
+  r = S::fnma(n, S::set1(-2.12194440e-4f), r);
+  V p = S::set1(1.9875691500e-4f);
+  p = S::fma(p, r, S::set1(1.3981999507e-3f));
+  p = S::fma(p, r, S::set1(8.3334519073e-3f));
+  p = S::fma(p, r, S::set1(4.1665795894e-2f));
+  p = S::fma(p, r, S::set1(1.6666665459e-1f));
+  p = S::fma(p, r, S::set1(5.0000001201e-1f));
+  p = S::fma(p, S::mul(r, r), r);
+  return S::add(p, S::set1(1.0f));
+}
+
 template <class S>
 inline typename S::V exp(typename S::V x) {
   using V = typename S::V;
@@ -14,22 +31,8 @@ inline typename S::V exp(typename S::V x) {
   const V over = x;
   x = S::min(S::max(x, lo), hi);
   // x = n * ln2 + r, |r| <= ln2 / 2
-  const V log2e = S::set1(1.44269504088896341f);
-  const V n = S::round(S::mul(x, log2e));
-  const V ln2_hi = S::set1(0.693359375f);
-  const V ln2_lo = S::set1(-2.12194440e-4f);
-  V r = S::fnma(n, ln2_hi, x);
-  r = S::fnma(n, ln2_lo, r);
-  // exp(r) by a degree-6 polynomial (Horner).
-  V p = S::set1(1.9875691500e-4f);
-  p = S::fma(p, r, S::set1(1.3981999507e-3f));
-  p = S::fma(p, r, S::set1(8.3334519073e-3f));
-  p = S::fma(p, r, S::set1(4.1665795894e-2f));
-  p = S::fma(p, r, S::set1(1.6666665459e-1f));
-  p = S::fma(p, r, S::set1(5.0000001201e-1f));
-  p = S::fma(p, S::mul(r, r), r);
-  p = S::add(p, S::set1(1.0f));
-  const V e = S::select_less(hi, over, S::set1(__builtin_huge_valf()), S::scale_pow2(p, n));
+  const V n = S::round(S::mul(x, S::set1(1.44269504088896341f)));
+  const V e = S::select_less(hi, over, S::set1(__builtin_huge_valf()), S::scale_pow2(exp_reduced<S>(x, n), n));
   // Below the clamp the result is 0 (exp(-inf) = 0: masked softmax positions weigh nothing).
   return S::select_less(over, lo, S::set1(0.0f), e);
 }
@@ -43,17 +46,7 @@ inline typename S::V exp_bounded(typename S::V x) {
   using V = typename S::V;
   const V magic = S::set1(12583039.0f);  // 1.5 * 2^23 + 127
   const V biased = S::fma(x, S::set1(1.44269504088896341f), magic);
-  const V n = S::sub(biased, magic);
-  V r = S::fnma(n, S::set1(0.693359375f), x);
-  r = S::fnma(n, S::set1(-2.12194440e-4f), r);
-  V p = S::set1(1.9875691500e-4f);
-  p = S::fma(p, r, S::set1(1.3981999507e-3f));
-  p = S::fma(p, r, S::set1(8.3334519073e-3f));
-  p = S::fma(p, r, S::set1(4.1665795894e-2f));
-  p = S::fma(p, r, S::set1(1.6666665459e-1f));
-  p = S::fma(p, r, S::set1(5.0000001201e-1f));
-  p = S::fma(p, S::mul(r, r), r);
-  return S::mul(S::add(p, S::set1(1.0f)), S::shift_to_exponent(biased));
+  return S::mul(exp_reduced<S>(x, S::sub(biased, magic)), S::shift_to_exponent(biased));
 }
 
 // erf as a rational function of x on [-4, 4] (odd numerator of degree 13 over an even denominator of
