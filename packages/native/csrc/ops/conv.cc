@@ -613,6 +613,11 @@ void conv_depthwise(const ConvGeometry& g, const ConvInput& x, const float* w, c
 // 1280 x 1280, and a wasm heap never gives memory back; AVX2 4 MiB, see table-avx2.cc) the direct
 // GEMM runs instead. core's conv.ts prepares kept weights in Winograd form under the same conditions
 // where the table keeps them transformed (gemm_layout).
+// Floats of a padded input row in conv_winograd's planes (a row of tiles, a panel of room past it).
+size_t wino_pitch(const ConvGeometry& g, size_t nr) {
+  return ceil_div(ceil_div(g.ow, kWinoTile), nr) * nr + nr + 1;
+}
+
 bool winograd_fits(const ConvGeometry& g, const WinogradKernels& wk, size_t nr) {
   if (!wk.input || g.kh != 3 || g.kw != 3 || g.sh != 1 || g.sw != 1 || g.dh != 1 || g.dw != 1 || g.group != 1 ||
       g.up != 1 || g.pt > 2 || g.pl > 2 || kWinoPositions * g.m * g.c * sizeof(float) > wk.max_weight_bytes) {
@@ -625,7 +630,10 @@ bool winograd_fits(const ConvGeometry& g, const WinogradKernels& wk, size_t nr) 
   const size_t tiles = ceil_div(ceil_div(g.oh, kWinoTile) * row_tiles, nr) * nr;
   const double ratio = static_cast<double>(kWinoPositions * tiles) / static_cast<double>(9 * g.oh * g.ow);
   const double depth = static_cast<double>(g.c) * static_cast<double>(g.m) / static_cast<double>(g.c + g.m);
-  return ratio <= wk.max_macs_ratio && depth >= wk.min_depth_gain * ratio;
+  // A task's planes: C channels of 4 phases of the 6 input rows of one row of tiles (at least).
+  const size_t plane_bytes = g.c * kWinoTile * (kWinoTile + 2) * wino_pitch(g, nr) * sizeof(float);
+  return ratio <= wk.max_macs_ratio && depth >= wk.min_depth_gain * ratio &&
+         (wk.max_plane_bytes == 0 || plane_bytes <= wk.max_plane_bytes);
 }
 
 // A task's buffers: its block's input planes, transformed inputs (v) and products (m), and (uint8
@@ -755,7 +763,7 @@ void conv_winograd(const ConvGeometry& g, const float* u, const float* bias, int
   const size_t col_blocks = ceil_div(tx, cols), row_blocks = ceil_div(ty, rows);
   // Input rows split into T column phases: padded column q is input column q - pl, entry q / T of
   // phase q % T; tile t reads padded columns T t .. T t + 5, entries t and t + 1.
-  const size_t pitch = ceil_div(tx, nr) * nr + nr + 1;
+  const size_t pitch = wino_pitch(g, nr);
   size_t lead[T], count[T];
   ptrdiff_t first[T];
   for (size_t phase = 0; phase < T; phase++) {

@@ -53,9 +53,11 @@ struct WinogradKernels {
   // with r the 36 GEMMs' multiply-adds over the direct one's (tiles rounded up to whole vectors and
   // panels: small planes waste most of them) and d = C M / (C + M) (the GEMMs' depth against the
   // transforms' work per tile), the Winograd path runs where r <= max_macs_ratio and d / r >=
-  // min_depth_gain. 0: every convolution that fits.
+  // min_depth_gain, and a task's input planes (C channels of one row of tiles, whole rows: 24 C
+  // padded rows of the input) take at most max_plane_bytes. 0: every convolution that fits.
   double max_macs_ratio = 0;
   double min_depth_gain = 0;
+  size_t max_plane_bytes = 0;
 };
 
 }  // namespace os
