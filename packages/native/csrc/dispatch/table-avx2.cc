@@ -23,12 +23,12 @@ KernelTable table_avx2() {
   // Where the transforms and the rounding of tiles outweigh the saving, the direct GEMM runs (see
   // WinogradKernels). In YOLOv8n (one thread, before the weight transform lost its divisions)
   // 128 -> 128 at 20x20 (macs ratio 0.48) took 1.65 times the direct time and 256 -> 80 2.9 times;
-  // at 40x40 (0.40) 128 -> 80 0.8 times. UltraFace's
-  // 16 -> 16 at 30x40 (depth gain 19) 1.05 times, 8 -> 16 (12) 2.1 times, 256 -> 12 at 4x5 14 times.
+  // at 40x40 (0.40) 128 -> 80 0.8 times. UltraFace's 16 -> 16 at 30x40 (depth gain 19) 1.05 times,
+  // 8 -> 16 (12) 2.1 times, 256 -> 12 at 4x5 14 times.
   t.winograd.max_macs_ratio = 0.45;
   t.winograd.min_depth_gain = 24;
   // SD's VAE decoder's 128-channel convolutions at 512x512 (1.8 MiB of planes a task) took 4-6 MiB
-  // more peak RSS for no time measured; YOLOv8n's and super-resolution's layers take at most 0.5 MiB.
+  // more peak RSS for no measured gain; YOLOv8n's and super-resolution's layers take at most 0.5 MiB.
   t.winograd.max_plane_bytes = 1 << 20;
   return t;
 }

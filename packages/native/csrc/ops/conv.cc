@@ -598,6 +598,11 @@ void conv_depthwise(const ConvGeometry& g, const ConvInput& x, const float* w, c
   });
 }
 
+// Floats of a padded input row in conv_winograd's planes (a row of tiles, a panel of room past it).
+size_t wino_pitch(const ConvGeometry& g, size_t nr) {
+  return ceil_div(ceil_div(g.ow, kWinoTile), nr) * nr + nr + 1;
+}
+
 // Winograd F(4x4, 3x3) (kernels/conv/winograd.h) for 3x3 stride-1 convolutions on ISAs whose table
 // has the transforms (and whose rule the shape passes: winograd_fits). The weights are transformed
 // once when prepared where the table keeps them so (core's conv.ts packs them in that form,
@@ -613,11 +618,6 @@ void conv_depthwise(const ConvGeometry& g, const ConvInput& x, const float* w, c
 // 1280 x 1280, and a wasm heap never gives memory back; AVX2 4 MiB, see table-avx2.cc) the direct
 // GEMM runs instead. core's conv.ts prepares kept weights in Winograd form under the same conditions
 // where the table keeps them transformed (gemm_layout).
-// Floats of a padded input row in conv_winograd's planes (a row of tiles, a panel of room past it).
-size_t wino_pitch(const ConvGeometry& g, size_t nr) {
-  return ceil_div(ceil_div(g.ow, kWinoTile), nr) * nr + nr + 1;
-}
-
 bool winograd_fits(const ConvGeometry& g, const WinogradKernels& wk, size_t nr) {
   if (!wk.input || g.kh != 3 || g.kw != 3 || g.sh != 1 || g.sw != 1 || g.dh != 1 || g.dw != 1 || g.group != 1 ||
       g.up != 1 || g.pt > 2 || g.pl > 2 || kWinoPositions * g.m * g.c * sizeof(float) > wk.max_weight_bytes) {
