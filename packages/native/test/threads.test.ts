@@ -6,8 +6,8 @@
  * (csrc/test/threads-test.cc) covers lost wake-ups, failing chunks and resizes under load.
  */
 import { UnaryOp } from '@onnxstream/core/kernel';
-import { afterAll, describe, expect, it } from 'vitest';
-import { adaptiveRun, YIELD_AFTER_US } from '../src/backend.js';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { adaptiveRun, SYNC_BELOW_US, YIELD_AFTER_US } from '../src/backend.js';
 import { binding, type NativeBinding } from '../src/binding.js';
 import { nativeInfo } from '../src/index.js';
 
@@ -90,22 +90,46 @@ describe.each([1, 2, 3, 4])('the pool with %i threads', (threads) => {
   });
 });
 
+/**
+ * performance.now() as adaptiveRun sees it, moved by the test's kernels only: what it decides then
+ * depends on the times the test gives, not on this machine's load (a busy CI machine can stall a
+ * 40000-element kernel for milliseconds).
+ */
+function fakeClock(): { advance: (ms: number) => void; restore: () => void } {
+  let now = 0;
+  const spy = vi.spyOn(performance, 'now').mockImplementation(() => now);
+  return {
+    advance: (ms) => {
+      now += ms;
+    },
+    restore: () => spy.mockRestore(),
+  };
+}
+
+/** The addon, with each kernel taking `ms` on the fake clock and the calls logged by path. */
+function timedAddon(clock: ReturnType<typeof fakeClock>, ms: number, calls: string[]): NativeBinding {
+  return {
+    ...addon,
+    run: async (k, b, p) => {
+      calls.push('run');
+      await addon.run(k, b, p);
+      clock.advance(ms);
+      return ms * 1000;
+    },
+    runSync: (k, b, p) => {
+      calls.push('runSync');
+      addon.runSync(k, b, p);
+      clock.advance(ms);
+    },
+  };
+}
+
 describe('adaptiveRun', () => {
   it('moves a call to the JavaScript thread once it was measured short, and keeps results right', async () => {
     addon.setThreads(2);
+    const clock = fakeClock();
     const calls: string[] = [];
-    const spy: NativeBinding = {
-      ...addon,
-      run: (k, b, p) => {
-        calls.push('run');
-        return addon.run(k, b, p);
-      },
-      runSync: (k, b, p) => {
-        calls.push('runSync');
-        addon.runSync(k, b, p);
-      },
-    };
-    const run = adaptiveRun(spy);
+    const run = adaptiveRun(timedAddon(clock, 0.05, calls));
     const { x, y, release } = buffers(40000, 3);
     try {
       for (let i = 0; i < 5; i++) {
@@ -113,9 +137,8 @@ describe('adaptiveRun', () => {
         await run(unary, [x, y], params(x.length));
         expect(wrong(x, y)).toBe(-1);
       }
-      // 40000 elements take microseconds: the first call measures it, the others run inline.
-      expect(calls[0]).toBe('run');
-      expect(calls.slice(1)).toEqual(['runSync', 'runSync', 'runSync', 'runSync']);
+      // The first call measures 50 us; the others run inline.
+      expect(calls).toEqual(['run', 'runSync', 'runSync', 'runSync', 'runSync']);
       // Another shape is measured on its own.
       const other = buffers(65536, 1);
       try {
@@ -127,30 +150,57 @@ describe('adaptiveRun', () => {
       }
     } finally {
       release();
+      clock.restore();
+    }
+  });
+
+  it('keeps a call measured longer than SYNC_BELOW_US off the JavaScript thread', async () => {
+    const clock = fakeClock();
+    const calls: string[] = [];
+    const run = adaptiveRun(timedAddon(clock, (SYNC_BELOW_US + 1) / 1000, calls));
+    const { x, y, release } = buffers(40000, 3);
+    try {
+      for (let i = 0; i < 3; i++) await run(unary, [x, y], params(x.length));
+      expect(calls).toEqual(['run', 'run', 'run']);
+      expect(wrong(x, y)).toBe(-1);
+    } finally {
+      release();
+      clock.restore();
     }
   });
 
   it('gives the event loop a turn after YIELD_AFTER_US of kernels on the JavaScript thread', async () => {
-    const run = adaptiveRun(addon);
+    const clock = fakeClock();
+    const calls: string[] = [];
+    const KERNEL_MS = 3;
+    const run = adaptiveRun(timedAddon(clock, KERNEL_MS, calls));
     const { x, y, release } = buffers(40000, 3);
     try {
-      await run(unary, [x, y], params(x.length)); // measured: short, inline from now on
+      await run(unary, [x, y], params(x.length)); // measured: 3 ms, inline from now on
+      // Inline calls alone never let a setImmediate callback run: the turns seen before each call
+      // show where the run yielded.
       let turns = 0;
       const count = () => {
         turns++;
+        setImmediate(count);
       };
-      // Inline calls alone never let a setImmediate callback run; spread over more than
-      // YIELD_AFTER_US, the run must yield at least once per YIELD_AFTER_US after the first.
       setImmediate(count);
-      const start = performance.now();
-      while ((performance.now() - start) * 1000 < 5 * YIELD_AFTER_US) {
+      const turnsBefore: number[] = [];
+      for (let i = 0; i < 12; i++) {
+        turnsBefore.push(turns);
+        y.fill(Number.NaN);
         await run(unary, [x, y], params(x.length));
-        if (turns > 0) setImmediate(count);
+        expect(wrong(x, y)).toBe(-1);
       }
-      expect(turns).toBeGreaterThanOrEqual(2);
-      expect(wrong(x, y)).toBe(-1);
+      // The measuring call leaves the clock at 3 ms: calls 0-3 run inline (3 to 15 ms), call 4 finds
+      // 12 ms gone since the last turn and yields first (turn 1 at 15 ms), calls 5-7 inline again,
+      // call 8 yields (turn 2 at 27 ms).
+      expect(YIELD_AFTER_US).toBe(10_000);
+      expect(turnsBefore).toEqual([0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2]);
+      expect(calls.slice(1).every((c) => c === 'runSync')).toBe(true);
     } finally {
       release();
+      clock.restore();
     }
   });
 
