@@ -5,7 +5,7 @@
 const { spawnSync } = require('node:child_process');
 const { createHash } = require('node:crypto');
 const { mkdirSync } = require('node:fs');
-const { tmpdir } = require('node:os');
+const os = require('node:os');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..');
@@ -15,12 +15,21 @@ if (!['native', 'arm64', 'wasm'].includes(target)) {
   process.exit(2);
 }
 const cache = join(
-  tmpdir(),
+  os.tmpdir(),
   'onnxstream-kernel-tests',
   createHash('sha256').update(root).digest('hex').slice(0, 12),
 );
 mkdirSync(cache, { recursive: true });
-const make = ['make', '-s', '-C', join(root, 'csrc/test'), `TARGET=${target}`, `OUT=${join(cache, target)}`];
+const jobs = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+const make = [
+  'make',
+  '-s',
+  `-j${jobs}`,
+  '-C',
+  join(root, 'csrc/test'),
+  `TARGET=${target}`,
+  `OUT=${join(cache, target)}`,
+];
 const hasFlock = spawnSync('flock', ['--version'], { stdio: 'ignore' }).status === 0;
 const command = hasFlock ? ['flock', join(cache, `${target}.lock`), ...make] : make;
 const r = spawnSync(command[0], command.slice(1), { stdio: 'inherit' });

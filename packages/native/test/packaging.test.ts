@@ -65,6 +65,8 @@ function expectOfflineBuild(log: string) {
   expect(log, 'node-gyp downloaded headers').not.toMatch(/gyp http|headers\.tar|ECONNREFUSED/);
   expect(log).toMatch(/-Dnode_root_dir=/);
   expect(log).toMatch(/gyp info ok/);
+  // scripts/build-env.cjs gave node-gyp a job count (make's --jobs; one per core that memory allows).
+  expect(log).toMatch(/'--jobs',\s*[1-9]/);
 }
 
 beforeAll(() => {
