@@ -4,7 +4,7 @@
  * aarch64-linux-gnu-g++ and run under qemu-aarch64. scripts/setup.sh installs both tools, so CI
  * (CI set) fails instead of skipping when one is missing.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,12 +22,24 @@ if (skipArm64) {
   );
 }
 
-/** Builds and runs the kernel tests for one target (scripts/kernel-tests.cjs: objects cached). */
-function kernelTests(target: 'native' | 'arm64'): { status: number | null; output: string } {
+/**
+ * Builds and runs the kernel tests for one target (scripts/kernel-tests.cjs: objects cached). Both
+ * targets run at once (it.concurrent): each is mostly one compiler or qemu process at a time.
+ */
+function kernelTests(target: 'native' | 'arm64'): Promise<{ status: number | null; output: string }> {
   const script = join(root, 'scripts/kernel-tests.cjs');
-  const r = spawnSync(process.execPath, [script, target], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  return { status: r.status, output: `${r.stdout}${r.stderr}` };
+  const child = spawn(process.execPath, [script, target], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const chunks: Buffer[] = [];
+  child.stdout.on('data', (c: Buffer) => chunks.push(c));
+  child.stderr.on('data', (c: Buffer) => chunks.push(c));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, output: Buffer.concat(chunks).toString('utf8') }));
+  });
 }
+
+/** A build of every kernel source and a run, on a CI machine whose two cores every package shares. */
+const KERNEL_TESTS_TIMEOUT = 600_000;
 
 /** KernelTable's members, in declaration order (csrc/dispatch/kernels.h). */
 function tableMembers(): string[] {
@@ -66,21 +78,23 @@ function expectPass(run: { status: number | null; output: string }, isas: readon
 }
 
 describe('C++ kernel tests', () => {
-  it('pass for every ISA this machine runs, against scalar', { timeout: 300_000 }, () => {
+  it.concurrent('pass for every ISA this machine runs, against scalar', {
+    timeout: KERNEL_TESTS_TIMEOUT,
+  }, async () => {
     expectPass(
-      kernelTests('native'),
+      await kernelTests('native'),
       nativeInfo().isas.filter((isa) => isa !== 'scalar'),
     );
   });
 
-  it.skipIf(skipArm64)(
+  it.concurrent.skipIf(skipArm64)(
     skipArm64
       ? `pass on ARM64 under qemu: SKIPPED, ${missing.join(' and ')} not installed (scripts/setup.sh installs them)`
       : 'pass on ARM64 (NEON against scalar, the FP16 GEMM and the operators on it against their definitions), cross-compiled and run under qemu-aarch64',
-    { timeout: 300_000 },
-    () => {
+    { timeout: KERNEL_TESTS_TIMEOUT },
+    async () => {
       expect(missing, 'scripts/setup.sh installs g++-aarch64-linux-gnu and qemu-user').toEqual([]);
-      const run = kernelTests('arm64');
+      const run = await kernelTests('arm64');
       expectPass(run, ['neon']);
       // qemu-aarch64's default CPU (max) has ARMv8.2-A FP16: the float16 GEMM joins the NEON table.
       for (const group of ['exact', 'bounded', 'rows exact', 'rows bounded', 'rows driver exact']) {
