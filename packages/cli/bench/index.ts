@@ -30,8 +30,9 @@ import { uniformFloats } from './random.js';
 
 interface Measurement {
   engine: string;
-  medianMs: number;
-  minMs: number;
+  /** null where nothing ran (the `node` floor). */
+  medianMs: number | null;
+  minMs: number | null;
   runs: number;
   /** null where not measured (Chromium). */
   peakRssBytes: number | null;
@@ -121,6 +122,13 @@ async function scenarios(): Promise<Scenario[]> {
       flops: 8.7e9,
       engines: [
         ...engines(testdata('yolov8n-onnx', 'yolov8n.onnx'), testdata('yolov8n-onnxstream'), true),
+        // The lowest-memory configuration (as `--rpi-lowmem`), and what Node itself takes.
+        [
+          'onnxstream native, nocache, low-memory block cache',
+          'onnxstream:native:nocache:lowmemcache',
+          testdata('yolov8n-onnxstream'),
+        ],
+        ['Node alone (our packages loaded, no model)', 'node', ''],
         ...(withChromium
           ? [['onnxstream wasm (simd+threads), Chromium, HTTP', 'chromium', ''] as [string, string, string]]
           : []),
@@ -535,11 +543,12 @@ for (const s of await scenarios()) {
     const m = await measure(s, engine, model);
     if (engine === 'ort') ort = m;
     results.push({ scenario: s.name, label, m });
-    const gflops = s.flops ? (s.flops / m.medianMs / 1e6).toFixed(1) : '-';
-    const ratio = ort ? (m.medianMs / ort.medianMs).toFixed(2) : '-';
+    const ms = m.medianMs;
+    const gflops = s.flops && ms !== null ? (s.flops / ms / 1e6).toFixed(1) : '-';
+    const ratio = ort?.medianMs && ms !== null ? (ms / ort.medianMs).toFixed(2) : '-';
     const rss =
       ort?.peakRssBytes && m.peakRssBytes !== null ? (m.peakRssBytes / ort.peakRssBytes).toFixed(2) : '-';
-    const line = `| ${s.name} | ${label} | ${m.medianMs.toFixed(1)} | ${gflops} | ${ratio} | ${mib(m.peakRssBytes)} | ${rss} | ${mib(m.peakTensorBytes)} |`;
+    const line = `| ${s.name} | ${label} | ${ms === null ? '-' : ms.toFixed(1)} | ${gflops} | ${ratio} | ${mib(m.peakRssBytes)} | ${rss} | ${mib(m.peakTensorBytes)} |`;
     lines.push(line);
     process.stderr.write(`${line}\n`);
     if (m.stages) {

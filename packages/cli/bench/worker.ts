@@ -1,7 +1,8 @@
 /**
  * One benchmark measurement in its own process, so peak RSS belongs to one engine:
  *   node worker.js <engine> <model> <input> <runs> <threads>
- * engine: `ort` (onnxruntime-node) or `onnxstream:<backend>:<provider>[:<mode>+<mode>...]` (backend:
+ * engine: `ort` (onnxruntime-node), `node` (Node with our packages and the native addon loaded, no
+ * model: the floor under every row's RSS) or `onnxstream:<backend>:<provider>[:<mode>+<mode>...]` (backend:
  * native, wasm, reference; modes: fp16arith, fp16storage, uint8arith, the session options below;
  * lowmemcache: the native backend keeps LOW_MEMORY_BUFFER_CACHE of freed blocks, as --rpi-lowmem).
  * input: `<name>=<dims>@<source>` where source is `f32:<file>` (raw little-endian float32),
@@ -96,7 +97,10 @@ async function timeRuns(run: () => Promise<unknown>): Promise<number[]> {
 const given = await inputs();
 let ms: number[];
 let peakTensorBytes: number | null = null;
-if (engine === 'ort') {
+if (engine === 'node') {
+  await import('@onnxstream/native/register');
+  ms = [];
+} else if (engine === 'ort') {
   const ort = await import('onnxruntime-node');
   const session = await ort.InferenceSession.create(model, {
     intraOpNumThreads: threads,
@@ -131,8 +135,8 @@ ms.sort((a, b) => a - b);
 process.stdout.write(
   `${JSON.stringify({
     engine,
-    medianMs: ms[Math.floor(ms.length / 2)],
-    minMs: ms[0],
+    medianMs: ms.length > 0 ? ms[Math.floor(ms.length / 2)] : null,
+    minMs: ms.length > 0 ? ms[0] : null,
     runs: ms.length,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
     peakTensorBytes,
