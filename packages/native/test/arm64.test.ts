@@ -24,7 +24,7 @@ if (skipArm64) {
 
 /**
  * Builds and runs the kernel tests for one target (scripts/kernel-tests.cjs: objects cached). Both
- * targets run at once (it.concurrent): each is mostly one compiler or qemu process at a time.
+ * targets run at once (it.concurrent), so that one's compiles overlap the other's run under qemu.
  */
 function kernelTests(target: 'native' | 'arm64'): Promise<{ status: number | null; output: string }> {
   const script = join(root, 'scripts/kernel-tests.cjs');
