@@ -1,7 +1,9 @@
 /**
  * `pnpm bench`: speed and memory of whole models, ours against onnxruntime-node in the same run,
  * each measurement in a fresh process (warm-up runs for BENCH_WARMUP_MS, default 3000, at least one;
- * then timed runs; peak RSS of that process).
+ * then timed runs; peak RSS of that process). YOLOv8n also runs in the lowest-memory configuration
+ * (nocache provider, the `--rpi-lowmem` block cache), and a process that loads Node, our packages and
+ * the native addon and runs nothing gives the floor under every peak RSS.
  * Prints a markdown table for BENCHMARKS.md and writes bench-results.json.
  *   BENCH_THREADS (default 2), BENCH_RUNS (default 5), BENCH_FILTER (regexp on scenario names),
  *   BENCH_REFERENCE=1 also times the reference backend (slow).
