@@ -3,16 +3,13 @@
 //   and distribution packages install them in <prefix>/include/node, and without nodedir node-gyp
 //   downloads them from nodejs.org, which fails on offline machines (a Raspberry Pi on a private
 //   network) and behind proxies;
-// - compiling on as many cores as the free memory allows when neither JOBS nor npm's `jobs` is set
-//   (node-gyp compiles one file at a time by default; a kernel file takes up to ~400 MB in g++ 12).
+// - compiling on as many cores as the free memory allows (compile-jobs.cjs) when neither JOBS nor
+//   npm's `jobs` is set (node-gyp compiles one file at a time by default).
 //   node scripts/build-env.cjs <command> [args...]
 const { spawnSync } = require('node:child_process');
 const { existsSync } = require('node:fs');
-const os = require('node:os');
 const { dirname, join } = require('node:path');
-
-/** Memory set aside per compile job (the largest translation unit's peak with headroom). */
-const BYTES_PER_JOB = 600 * 1024 * 1024;
+const { compileJobs } = require('./compile-jobs.cjs');
 
 const [command, ...args] = process.argv.slice(2);
 if (!command) {
@@ -30,10 +27,7 @@ if (
 ) {
   env.npm_config_nodedir = prefix;
 }
-if (!env.JOBS && !env.npm_config_jobs) {
-  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  env.JOBS = String(Math.max(1, Math.min(cores, Math.floor(os.freemem() / BYTES_PER_JOB))));
-}
+if (!env.JOBS && !env.npm_config_jobs) env.JOBS = String(compileJobs());
 const r = spawnSync(command, args, { stdio: 'inherit', env, shell: process.platform === 'win32' });
 if (r.error) {
   console.error(`${command}: ${r.error.message}`);

@@ -5,8 +5,9 @@
 const { spawnSync } = require('node:child_process');
 const { createHash } = require('node:crypto');
 const { mkdirSync } = require('node:fs');
-const os = require('node:os');
+const { tmpdir } = require('node:os');
 const { join } = require('node:path');
+const { compileJobs } = require('./compile-jobs.cjs');
 
 const root = join(__dirname, '..');
 const target = process.argv[2];
@@ -15,16 +16,15 @@ if (!['native', 'arm64', 'wasm'].includes(target)) {
   process.exit(2);
 }
 const cache = join(
-  os.tmpdir(),
+  tmpdir(),
   'onnxstream-kernel-tests',
   createHash('sha256').update(root).digest('hex').slice(0, 12),
 );
 mkdirSync(cache, { recursive: true });
-const jobs = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 const make = [
   'make',
   '-s',
-  `-j${jobs}`,
+  `-j${compileJobs()}`,
   '-C',
   join(root, 'csrc/test'),
   `TARGET=${target}`,
