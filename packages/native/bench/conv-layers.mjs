@@ -1,7 +1,8 @@
-// YOLOv8n's convolutions (FusedConv with SiLU, prepared weights; `sd`: SD 1.5 UNet's 3x3 ones) on the native addon and on wasm
-// builds, in one process, interleaved in blocks of runs (the machine may be shared): best wall time
+// YOLOv8n's convolutions (FusedConv with SiLU, prepared weights; `sd`: SD 1.5 UNet's 3x3 ones;
+// `ultraface`: UltraFace RFB-320's first and widest pointwise ones, with ReLU) on the native addon
+// and on wasm builds, in one process, interleaved in blocks of runs (the machine may be shared): best wall time
 // (or process CPU time with `cpu`) and GMAC/s per build, and each build's time over the first's.
-//   node bench/conv-layers.mjs [threads=1] [runs=20] [filter regexp] [sd] [native] [wasm:<dir> ...]
+//   node bench/conv-layers.mjs [threads=1] [runs=20] [filter regexp] [sd|ultraface] [native] [wasm:<dir> ...]
 //     [wasmplain:<dir> ...] [addon.node ...] [cpu]
 //   native          this package's addon (build first: npx node-gyp build && npx tsc -p tsconfig.build.json)
 //   addon.node      a build of the addon (copy build/Release/onnxstream_native.node aside before
@@ -21,7 +22,12 @@ import { addonBackend, cpuMs, nodeAttributes, randomTensor } from './bench-tools
 const require = createRequire(import.meta.url);
 const args = process.argv.slice(2);
 const isBuild = (a) =>
-  a === 'native' || a === 'cpu' || a === 'sd' || a.startsWith('wasm') || a.endsWith('.node');
+  a === 'native' ||
+  a === 'cpu' ||
+  a === 'sd' ||
+  a === 'ultraface' ||
+  a.startsWith('wasm') ||
+  a.endsWith('.node');
 const positional = args.filter((a) => !isBuild(a));
 const threads = Number(positional[0] ?? 1);
 const runs = Number(positional[1] ?? 20);
@@ -46,7 +52,7 @@ async function wasmBackend(variant, dir) {
 }
 
 const builds = [];
-for (const a of args.filter(isBuild).filter((x) => x !== 'cpu' && x !== 'sd')) {
+for (const a of args.filter(isBuild).filter((x) => !['cpu', 'sd', 'ultraface'].includes(x))) {
   if (a === 'native') {
     nativeBackend.init({ threads });
     builds.push([a, nativeBackend]);
@@ -82,6 +88,13 @@ const yoloLayers = [
   [128, 20, 128, 3, 1],
   [512, 20, 256, 1, 1],
 ];
+// UltraFace RFB-320 (240 x 320 input, ReLU): its first convolution and widest pointwise ones.
+const ultrafaceLayers = [
+  [3, [240, 320], 16, 3, 2],
+  [16, [120, 160], 32, 1, 1],
+  [32, [60, 80], 32, 1, 1],
+  [64, [30, 40], 64, 1, 1],
+];
 // SD 1.5's UNet at a 64 x 64 latent: resnet convolutions per level (deep K: 2880 to 23040).
 const sdLayers = [
   [320, 64, 320, 3, 1],
@@ -90,11 +103,18 @@ const sdLayers = [
   [1280, 16, 1280, 3, 1],
   [2560, 8, 1280, 3, 1],
 ];
-for (const [c, h, m, kk, s] of args.includes('sd') ? sdLayers : yoloLayers) {
-  const name = `${c}x${h}x${h}->${m} k${kk}s${s}`;
+const layers = args.includes('sd') ? sdLayers : args.includes('ultraface') ? ultrafaceLayers : yoloLayers;
+for (const [c, size, m, kk, s] of layers) {
+  const [h, w] = typeof size === 'number' ? [size, size] : size;
+  const name = `${c}x${h}x${w}->${m} k${kk}s${s}`;
   if (!filter.test(name)) continue;
   const p = (kk - 1) >> 1;
-  const attrs = { pads: [p, p, p, p], strides: [s, s], group: 1, activation: process.env.ACT ?? 'silu' };
+  const attrs = {
+    pads: [p, p, p, p],
+    strides: [s, s],
+    group: 1,
+    activation: process.env.ACT ?? (args.includes('ultraface') ? 'relu' : 'silu'),
+  };
   const node = {
     name: 'FusedConv',
     opType: 'FusedConv',
@@ -103,10 +123,11 @@ for (const [c, h, m, kk, s] of args.includes('sd') ? sdLayers : yoloLayers) {
     outputs: ['y'],
     attributes: nodeAttributes(attrs),
   };
-  const x = randomTensor([1, c, h, h]);
+  const x = randomTensor([1, c, h, w]);
   const wt = randomTensor([m, c, kk, kk]);
   const b = randomTensor([m]);
   const oh = Math.floor((h + 2 * p - kk) / s) + 1;
+  const ow = Math.floor((w + 2 * p - kk) / s) + 1;
   const fns = builds.map(([, backend]) => {
     const packed = backend.prepareWeight(node, 1, wt) ?? wt;
     return async () => {
@@ -127,7 +148,7 @@ for (const [c, h, m, kk, s] of args.includes('sd') ? sdLayers : yoloLayers) {
       }
     }
   }
-  const macs = m * c * kk * kk * oh * oh;
+  const macs = m * c * kk * kk * oh * ow;
   const cells = best.map(
     (ms) => `${ms.toFixed(3).padStart(8)} ms ${(macs / ms / 1e6).toFixed(1).padStart(5)} GMAC/s`,
   );

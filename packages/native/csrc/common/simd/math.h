@@ -2,39 +2,54 @@
 // exp within 2 ulp over [-87.3, 88.7] (Cody-Waite range reduction, degree-6 polynomial), +inf
 // above and 0 below; sigmoid and tanh built on it. NaN propagates.
 #pragma once
+#include <cstdint>
 
 namespace os::simd {
+
+// A float's bits, to name a constant as a template argument (constant<S, bits(1.5f)>()).
+constexpr uint32_t bits(float x) { return __builtin_bit_cast(uint32_t, x); }
+
+// The constant vector of the float with bits B: set1, or S::splat<B>() where S has it (SIMD128
+// loads it from memory).
+template <class S, uint32_t B>
+inline typename S::V constant() {
+  if constexpr (requires { S::template splat<B>(); }) {
+    return S::template splat<B>();
+  } else {
+    return S::set1(__builtin_bit_cast(float, B));
+  }
+}
 
 // exp(x - n ln2) for integral n with |x - n ln2| <= ln2 / 2: the reduction in two parts
 // (Cody-Waite) and a degree-6 polynomial (Horner).
 template <class S>
 inline typename S::V exp_reduced(typename S::V x, typename S::V n) {
   using V = typename S::V;
-  V r = S::fnma(n, S::set1(0.693359375f), x);
-  r = S::fnma(n, S::set1(-2.12194440e-4f), r);
-  V p = S::set1(1.9875691500e-4f);
-  p = S::fma(p, r, S::set1(1.3981999507e-3f));
-  p = S::fma(p, r, S::set1(8.3334519073e-3f));
-  p = S::fma(p, r, S::set1(4.1665795894e-2f));
-  p = S::fma(p, r, S::set1(1.6666665459e-1f));
-  p = S::fma(p, r, S::set1(5.0000001201e-1f));
+  V r = S::fnma(n, constant<S, bits(0.693359375f)>(), x);
+  r = S::fnma(n, constant<S, bits(-2.12194440e-4f)>(), r);
+  V p = constant<S, bits(1.9875691500e-4f)>();
+  p = S::fma(p, r, constant<S, bits(1.3981999507e-3f)>());
+  p = S::fma(p, r, constant<S, bits(8.3334519073e-3f)>());
+  p = S::fma(p, r, constant<S, bits(4.1665795894e-2f)>());
+  p = S::fma(p, r, constant<S, bits(1.6666665459e-1f)>());
+  p = S::fma(p, r, constant<S, bits(5.0000001201e-1f)>());
   p = S::fma(p, S::mul(r, r), r);
-  return S::add(p, S::set1(1.0f));
+  return S::add(p, constant<S, bits(1.0f)>());
 }
 
 template <class S>
 inline typename S::V exp(typename S::V x) {
   using V = typename S::V;
   // Beyond ln(FLT_MAX) the result is +inf; below -87.34 (FLT_MIN's log) it is flushed to 0.
-  const V hi = S::set1(88.72283935546875f);
-  const V lo = S::set1(-87.3365478515625f);
+  const V hi = constant<S, bits(88.72283935546875f)>();
+  const V lo = constant<S, bits(-87.3365478515625f)>();
   const V over = x;
   x = S::min(S::max(x, lo), hi);
   // x = n * ln2 + r, |r| <= ln2 / 2
-  const V n = S::round(S::mul(x, S::set1(1.44269504088896341f)));
+  const V n = S::round(S::mul(x, constant<S, bits(1.44269504088896341f)>()));
   const V e = S::select_less(hi, over, S::set1(__builtin_huge_valf()), S::scale_pow2(exp_reduced<S>(x, n), n));
   // Below the clamp the result is 0 (exp(-inf) = 0: masked softmax positions weigh nothing).
-  return S::select_less(over, lo, S::set1(0.0f), e);
+  return S::select_less(over, lo, S::zero(), e);
 }
 
 // exp(x) for x the caller keeps within [-87.3, 80]: no clamps or special cases, and 2^n from a
@@ -44,8 +59,8 @@ inline typename S::V exp(typename S::V x) {
 template <class S>
 inline typename S::V exp_bounded(typename S::V x) {
   using V = typename S::V;
-  const V magic = S::set1(12583039.0f);  // 1.5 * 2^23 + 127
-  const V biased = S::fma(x, S::set1(1.44269504088896341f), magic);
+  const V magic = constant<S, bits(12583039.0f)>();  // 1.5 * 2^23 + 127
+  const V biased = S::fma(x, constant<S, bits(1.44269504088896341f)>(), magic);
   return S::mul(exp_reduced<S>(x, S::sub(biased, magic)), S::shift_to_exponent(biased));
 }
 

@@ -4,15 +4,27 @@
 
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 
 namespace os::simd {
+
+// Where WasmSimd::splat<B> loads the float with bits B from: not const, so that the compiler cannot
+// fold it into a v128.const.
+template <uint32_t B>
+inline uint32_t g_splat = B;
 
 struct WasmSimd {
   using V = v128_t;
   static constexpr int N = 4;
   static V zero() { return wasm_f32x4_splat(0.0f); }
   static V set1(float x) { return wasm_f32x4_splat(x); }
+  // A constant for a loop's every vector: V8 (Node 20) builds each v128.const from immediates
+  // through a general register at every use (three instructions), a splat load is one.
+  template <uint32_t B>
+  static V splat() {
+    return wasm_v128_load32_splat(&g_splat<B>);
+  }
   static V load(const float* p) { return wasm_v128_load(p); }
   static void store(float* p, V v) { wasm_v128_store(p, v); }
   static V load_tail(const float* p, size_t n) {
