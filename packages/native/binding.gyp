@@ -2,9 +2,14 @@
   "target_defaults": {
     "cflags!": ["-fno-exceptions"],
     "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
-    "cflags": ["-fPIC"],
-    "cflags_cc": ["-std=c++20", "-fexceptions"],
-    "xcode_settings": { "GCC_ENABLE_CPP_EXCEPTIONS": "YES", "CLANG_CXX_LANGUAGE_STANDARD": "c++20" },
+    "cflags": ["-fPIC", "-fvisibility=hidden"],
+    "cflags_cc": ["-std=c++20", "-fexceptions", "-fvisibility-inlines-hidden"],
+    "xcode_settings": {
+      "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
+      "CLANG_CXX_LANGUAGE_STANDARD": "c++20",
+      "GCC_SYMBOLS_PRIVATE_EXTERN": "YES",
+      "GCC_INLINES_ARE_PRIVATE_EXTERN": "YES"
+    },
     "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"]
   },
   "targets": [

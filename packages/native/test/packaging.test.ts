@@ -129,6 +129,24 @@ describe('packaging', () => {
     expect(loadedBinary()).toBe('build/Release/onnxstream_native.node');
   });
 
+  // binding.gyp compiles with hidden visibility: calls inside the addon bind directly (no PLT), and
+  // nothing of ours can collide with another library's symbols.
+  it.runIf(process.platform === 'linux')(
+    'the source build exports the N-API entry points and no kernel symbols',
+    () => {
+      const nm = spawnSync(
+        'nm',
+        ['-D', '-C', '--defined-only', join(pkg, 'build/Release/onnxstream_native.node')],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(nm.status, nm.stderr).toBe(0);
+      expect(nm.stdout).toMatch(/ napi_register_module_v1$/m);
+      expect(nm.stdout).not.toMatch(/ os::/);
+    },
+  );
+
   it('a source build in build/Release takes precedence over a prebuild', () => {
     cpSync(join(work, 'prebuilds'), join(pkg, 'prebuilds'), { recursive: true });
     expect(loadedBinary()).toBe('build/Release/onnxstream_native.node');
