@@ -86,14 +86,13 @@ function engines(onnx: string, ours = onnx, wasm = false): [string, string, stri
     ['onnxruntime-node 1.30.0', 'ort', onnx],
     ['onnxstream native, ram', 'onnxstream:native:ram', ours],
     ['onnxstream native, prefetch', 'onnxstream:native:prefetch', ours],
+    // wasm with each provider: with the prefetch one, weights are packed (and 3x3 ones transformed
+    // for Winograd) again every run, which the RAM provider keeps done.
     ...(wasm
-      ? [
-          ['onnxstream wasm (simd+threads), prefetch', 'onnxstream:wasm:prefetch', ours] as [
-            string,
-            string,
-            string,
-          ],
-        ]
+      ? ([
+          ['onnxstream wasm (simd+threads), ram', 'onnxstream:wasm:ram', ours],
+          ['onnxstream wasm (simd+threads), prefetch', 'onnxstream:wasm:prefetch', ours],
+        ] as [string, string, string][])
       : []),
     ...(withReference
       ? [['onnxstream reference, ram', 'onnxstream:reference:ram', ours] as [string, string, string]]
