@@ -85,14 +85,17 @@ size_t tiny_calls(Rng& rng, size_t calls, size_t pause_every, int pause_us) {
 }
 
 // Calls (after a pause that puts the workers to sleep) whose chunks, slow ones, did not all run on
-// the calling thread.
+// the calling thread. Each call's chunks keep the caller busy 12 ms per pool thread: a worker woken
+// on a loaded machine (CI runs the qemu and wasm kernel tests beside this) can take milliseconds to
+// be scheduled (with 4 ms per thread, the wasm build's worker once joined fewer than 10 calls of 20
+// in CI), while a lost wake-up leaves every chunk to the caller however long it works.
 size_t helped_calls(size_t calls, int pause_us) {
   size_t helped = 0;
   for (size_t k = 0; k < calls; k++) {
     std::this_thread::sleep_for(std::chrono::microseconds(pause_us));
     const std::thread::id caller = std::this_thread::get_id();
     std::atomic<bool> other{false};
-    parallel_for(static_cast<size_t>(pool_threads()) * 4, 1, [&](size_t, size_t) {
+    parallel_for(static_cast<size_t>(pool_threads()) * 12, 1, [&](size_t, size_t) {
       if (std::this_thread::get_id() != caller) other = true;
       std::this_thread::sleep_for(std::chrono::microseconds(1000));
     });

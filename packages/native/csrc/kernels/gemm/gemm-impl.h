@@ -89,8 +89,9 @@ struct Quotient<simd::Avx2> {
 template <class S>
 struct ActSilu {
   typename S::V operator()(typename S::V v) const {
-    const typename S::V x =
-        S::max(S::min(S::neg(v), simd::constant<S, simd::bits(80.0f)>()), simd::constant<S, simd::bits(-87.3365478515625f)>());
+    const typename S::V hi = simd::constant<S, simd::bits(80.0f)>();
+    const typename S::V lo = simd::constant<S, simd::bits(-87.3365478515625f)>();
+    const typename S::V x = S::max(S::min(S::neg(v), hi), lo);
     return Quotient<S>::of(v, S::add(simd::constant<S, simd::bits(1.0f)>(), simd::exp_bounded<S>(x)));
   }
 };
