@@ -1,6 +1,22 @@
-import type { ModelFiles, Tensor, WeightRef, WeightsProvider } from '@onnxstream/core';
+import {
+  errorMessage,
+  type ModelFiles,
+  type Tensor,
+  type WeightRef,
+  WeightsError,
+  type WeightsProvider,
+} from '@onnxstream/core';
 import { BufferPool } from './buffer-pool.js';
 import { PooledWeights, ReadCounter, readWeightBytes, requireFiles } from './files.js';
+
+/**
+ * Weights next to each other in one file (an .onnx file's initializers, at most this many bytes
+ * apart) that the order requests one after the other are read ahead together, in one read of at most
+ * SPAN_BYTES: each read costs a trip through the I/O threads and an event-loop turn, which a small
+ * model's hundred weights paid one by one (UltraFace: 2.8 ms a run over keeping them in memory).
+ */
+const SPAN_GAP_BYTES = 4096;
+const SPAN_BYTES = 1 << 20;
 
 export interface DiskPrefetchOptions {
   /** Budget for prefetched weights not yet handed to the engine, in bytes (default 1 MiB). */
@@ -185,18 +201,76 @@ export class DiskPrefetchProvider implements WeightsProvider {
     return undefined;
   }
 
-  /** Starts reads in request order while the budget allows. */
+  /**
+   * Starts reads in request order while the budget allows: the weights read ahead at once are read
+   * in as few reads as their places in the files allow (spans).
+   */
   #pump(): void {
     const files = this.#files;
     if (!files) return;
+    const batch: number[] = [];
     for (; this.#ahead < this.#order.length; this.#ahead++) {
       if (this.#taken[this.#ahead] || this.#held.has(this.#ahead)) continue;
-      const ref = this.#order[this.#ahead];
-      while (!this.#fits(ref.byteLength)) if (!this.#evictStale()) return;
-      this.#held.set(this.#ahead, { index: this.#ahead, ref, bytes: this.#read(files, ref) });
-      this.#heldBytes += ref.byteLength;
+      const size = this.#order[this.#ahead].byteLength;
+      let fits = this.#fits(size);
+      while (!fits && this.#evictStale()) fits = this.#fits(size);
+      if (!fits) break;
+      batch.push(this.#ahead);
+      this.#heldBytes += size;
       this.#peakHeldBytes = Math.max(this.#peakHeldBytes, this.#heldBytes);
     }
+    const bytes = new Map<number, Promise<Uint8Array>>();
+    for (const span of this.#spans(batch)) {
+      const head = this.#order[span[0]];
+      if (span.length === 1) {
+        bytes.set(span[0], this.#read(files, head));
+        continue;
+      }
+      const last = this.#order[span[span.length - 1]];
+      const end = last.offset + last.byteLength;
+      const whole = this.#readSpan(files, head, end - head.offset);
+      for (const i of span) bytes.set(i, this.#slice(whole, head.offset, this.#order[i]));
+      // Registered after the slices' copies, so it runs after them.
+      whole.then((b) => this.#weights.pool.give(b.buffer), noop);
+    }
+    for (const index of batch)
+      this.#held.set(index, { index, ref: this.#order[index], bytes: bytes.get(index)! });
+  }
+
+  /**
+   * Positions grouped by file and place: by offset, each group's weights after the previous one's
+   * end by at most SPAN_GAP_BYTES, and SPAN_BYTES in all. A weight the order lists twice is read
+   * twice, once per request, as OnnxStream does.
+   */
+  #spans(batch: readonly number[]): number[][] {
+    const sorted = [...batch].sort((a, b) => {
+      const x = this.#order[a];
+      const y = this.#order[b];
+      return x.file < y.file ? -1 : x.file > y.file ? 1 : x.offset - y.offset;
+    });
+    const spans: number[][] = [];
+    let span: number[] = [];
+    let start = 0;
+    let end = 0;
+    for (const i of sorted) {
+      const ref = this.#order[i];
+      const joins =
+        span.length > 0 &&
+        ref.file === this.#order[span[0]].file &&
+        ref.offset >= end &&
+        ref.offset <= end + SPAN_GAP_BYTES &&
+        ref.offset + ref.byteLength - start <= SPAN_BYTES;
+      if (!joins) {
+        if (span.length > 0) spans.push(span);
+        span = [];
+        start = ref.offset;
+        end = ref.offset;
+      }
+      span.push(i);
+      end = ref.offset + ref.byteLength;
+    }
+    if (span.length > 0) spans.push(span);
+    return spans;
   }
 
   /** Within the budget, or the one weight allowed to cross it (so peak <= budget + one weight). */
@@ -227,6 +301,38 @@ export class DiskPrefetchProvider implements WeightsProvider {
     const bytes = this.#counter.counted(readWeightBytes(files, ref, this.#weights.pool));
     // Tracking also handles the rejection of a prefetch nobody requests: its error surfaces only on
     // the request that takes it, never as an unhandled rejection.
+    const settled: Promise<void> = bytes.then(noop, noop).finally(() => this.#pending.delete(settled));
+    this.#pending.add(settled);
+    return bytes;
+  }
+
+  /** `length` bytes of `head`'s file from `head`'s offset, in one read (counted once). */
+  #readSpan(files: ModelFiles, head: WeightRef, length: number): Promise<Uint8Array> {
+    const pool = this.#weights.pool;
+    const into = pool.take(length);
+    const bytes = this.#counter.counted(files.read(head.file, head.offset, length, into));
+    bytes.catch(() => pool.give(into.buffer));
+    return bytes;
+  }
+
+  /**
+   * `ref`'s bytes out of a span read starting at file offset `start`, in a buffer of their own (the
+   * span's offsets keep no alignment, and each weight goes back to the pool on its own).
+   */
+  #slice(whole: Promise<Uint8Array>, start: number, ref: WeightRef): Promise<Uint8Array> {
+    const pool = this.#weights.pool;
+    const bytes = whole.then(
+      (span) => {
+        const own = pool.take(ref.byteLength);
+        own.set(span.subarray(ref.offset - start, ref.offset - start + ref.byteLength));
+        return own;
+      },
+      (e: unknown) => {
+        throw new WeightsError(`cannot read weight '${ref.name}' from '${ref.file}': ${errorMessage(e)}`, {
+          cause: e,
+        });
+      },
+    );
     const settled: Promise<void> = bytes.then(noop, noop).finally(() => this.#pending.delete(settled));
     this.#pending.add(settled);
     return bytes;

@@ -219,6 +219,51 @@ describe('DiskPrefetchProvider', () => {
     expect(p.stats.misses).toBe(1);
   });
 
+  it('reads weights that lie together in one file in one read, each into a buffer of its own', async () => {
+    // One file, as an .onnx file's initializers: w0 and w1 8 bytes apart, w2 and w3 4097 bytes past
+    // them (too far to join) and 2 apart, then 12 bytes past the file's end for a shortened copy.
+    const counts = [100, 60, 50, 30];
+    const gaps = [0, 8, 4097, 2];
+    const refs: WeightRef[] = [];
+    let at = 0;
+    for (const [k, n] of counts.entries()) {
+      at += gaps[k];
+      refs.push({ ...vectorRef(`w${k}`, n), file: 'model.onnx', offset: at });
+      at += n * 4;
+    }
+    const bytes = new Uint8Array(at);
+    for (const [k, ref] of refs.entries()) bytes.set(f32Bytes(valuesOf(k, counts[k])), ref.offset);
+    const files = new CountingFiles(new MemoryFiles([['model.onnx', bytes]]));
+    const p = new DiskPrefetchProvider();
+    p.init(files);
+    // Requested out of file order, w1 twice (read once per request, as OnnxStream does).
+    const order = [refs[1], refs[3], refs[0], refs[2], refs[1]];
+    p.beginRun(order);
+    expect(files.started).toEqual([
+      { path: 'model.onnx', length: 408 + 240 },
+      { path: 'model.onnx', length: 240 },
+      { path: 'model.onnx', length: 200 + 2 + 120 },
+    ]);
+    for (const ref of order) {
+      const k = refs.indexOf(ref);
+      const t = await p.get(ref);
+      expectWeight(t.data, k, counts[k]);
+      p.release(ref, t);
+    }
+    await p.endRun();
+    expect(p.stats).toMatchObject({ reads: 3, bytesRead: 648 + 240 + 322, hits: 5, misses: 0, heldBytes: 0 });
+
+    // A failed read fails each of its weights' requests, naming the weight.
+    const short = new DiskPrefetchProvider();
+    short.init(new MemoryFiles([['model.onnx', bytes.subarray(0, at - 4)]]));
+    short.beginRun(order);
+    expectWeight((await short.get(refs[1])).data, 1, counts[1]);
+    await expect(short.get(refs[3])).rejects.toThrow(/cannot read weight 'w3' from 'model.onnx'/);
+    await expect(short.get(refs[0])).resolves.toBeDefined();
+    await expect(short.get(refs[2])).rejects.toThrow(/cannot read weight 'w2' from 'model.onnx'/);
+    await short.endRun();
+  });
+
   it('rejects a negative budget and use before init', () => {
     expect(() => new DiskPrefetchProvider({ lookaheadBytes: -1 })).toThrow(
       /lookaheadBytes must be a finite number >= 0/,
