@@ -270,7 +270,8 @@ export class DiskPrefetchProvider implements WeightsProvider {
       end = ref.offset + ref.byteLength;
     }
     if (span.length > 0) spans.push(span);
-    return spans;
+    // Started in the order their first weight is requested: the next request's read goes first.
+    return spans.sort((a, b) => Math.min(...a) - Math.min(...b));
   }
 
   /** Within the budget, or the one weight allowed to cross it (so peak <= budget + one weight). */

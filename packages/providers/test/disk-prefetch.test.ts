@@ -239,10 +239,11 @@ describe('DiskPrefetchProvider', () => {
     // Requested out of file order, w1 twice (read once per request, as OnnxStream does).
     const order = [refs[1], refs[3], refs[0], refs[2], refs[1]];
     p.beginRun(order);
+    // Spans start in the order of their first request: w0 + w1, w2 + w3 (w3 second), then w1 again.
     expect(files.started).toEqual([
       { path: 'model.onnx', length: 408 + 240 },
-      { path: 'model.onnx', length: 240 },
       { path: 'model.onnx', length: 200 + 2 + 120 },
+      { path: 'model.onnx', length: 240 },
     ]);
     for (const ref of order) {
       const k = refs.indexOf(ref);
