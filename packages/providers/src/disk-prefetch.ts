@@ -10,10 +10,10 @@ import { BufferPool } from './buffer-pool.js';
 import { PooledWeights, ReadCounter, readWeightBytes, requireFiles } from './files.js';
 
 /**
- * Weights next to each other in one file (an .onnx file's initializers, at most this many bytes
- * apart) that the order requests one after the other are read ahead together, in one read of at most
- * SPAN_BYTES: each read costs a trip through the I/O threads and an event-loop turn, which a small
- * model's hundred weights paid one by one (UltraFace: 2.8 ms a run over keeping them in memory).
+ * Weights read ahead at once that lie next to each other in one file (an .onnx file's initializers,
+ * at most SPAN_GAP_BYTES apart) are read together, in one read of at most SPAN_BYTES: a read is a trip
+ * through the I/O threads, and over HTTP a request. (UltraFace from a local disk: 19 reads a run
+ * instead of 87, the run's time unchanged within noise; over HTTP with an 8 MiB budget 2 requests.)
  */
 const SPAN_GAP_BYTES = 4096;
 const SPAN_BYTES = 1 << 20;
@@ -271,7 +271,8 @@ export class DiskPrefetchProvider implements WeightsProvider {
     }
     if (span.length > 0) spans.push(span);
     // Started in the order their first weight is requested: the next request's read goes first.
-    return spans.sort((a, b) => Math.min(...a) - Math.min(...b));
+    const first = (positions: readonly number[]) => positions.reduce((a, b) => Math.min(a, b));
+    return spans.sort((a, b) => first(a) - first(b));
   }
 
   /** Within the budget, or the one weight allowed to cross it (so peak <= budget + one weight). */
