@@ -130,7 +130,7 @@ describe('packaging', () => {
   });
 
   // binding.gyp compiles with hidden visibility: calls inside the addon bind directly (no PLT), and
-  // nothing of ours can collide with another library's symbols.
+  // its C++ symbols stay out of the dynamic symbol table.
   it.runIf(process.platform === 'linux')(
     'the source build exports the N-API entry points and no kernel symbols',
     () => {
