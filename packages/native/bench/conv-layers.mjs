@@ -1,7 +1,8 @@
 // YOLOv8n's convolutions (FusedConv with SiLU, prepared weights; `sd`: SD 1.5 UNet's 3x3 ones;
 // `ultraface`: UltraFace RFB-320's first and widest pointwise ones, with ReLU) on the native addon
-// and on wasm builds, in one process, interleaved in blocks of runs (the machine may be shared): best wall time
-// (or process CPU time with `cpu`) and GMAC/s per build, and each build's time over the first's.
+// and on wasm builds, in one process, interleaved in blocks of runs (the machine may be shared):
+// best wall time (or process CPU time with `cpu`) and GMAC/s per build, and each build's time over
+// the first's.
 //   node bench/conv-layers.mjs [threads=1] [runs=20] [filter regexp] [sd|ultraface] [native] [wasm:<dir> ...]
 //     [wasmplain:<dir> ...] [addon.node ...] [cpu]
 //   native          this package's addon (build first: npx node-gyp build && npx tsc -p tsconfig.build.json)
