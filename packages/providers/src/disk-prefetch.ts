@@ -1,13 +1,6 @@
-import {
-  errorMessage,
-  type ModelFiles,
-  type Tensor,
-  type WeightRef,
-  WeightsError,
-  type WeightsProvider,
-} from '@onnxstream/core';
+import type { ModelFiles, Tensor, WeightRef, WeightsProvider } from '@onnxstream/core';
 import { BufferPool } from './buffer-pool.js';
-import { PooledWeights, ReadCounter, readWeightBytes, requireFiles } from './files.js';
+import { PooledWeights, ReadCounter, readWeightBytes, requireFiles, weightReadError } from './files.js';
 
 /**
  * Weights read ahead at once that lie next to each other in one file (an .onnx file's initializers,
@@ -300,9 +293,15 @@ export class DiskPrefetchProvider implements WeightsProvider {
   }
 
   #read(files: ModelFiles, ref: WeightRef): Promise<Uint8Array> {
-    const bytes = this.#counter.counted(readWeightBytes(files, ref, this.#weights.pool));
-    // Tracking also handles the rejection of a prefetch nobody requests: its error surfaces only on
-    // the request that takes it, never as an unhandled rejection.
+    return this.#tracked(this.#counter.counted(readWeightBytes(files, ref, this.#weights.pool)));
+  }
+
+  /**
+   * `bytes`, tracked until settled (endRun waits for it). Tracking also handles the rejection of a
+   * prefetch nobody requests: its error surfaces only on the request that takes it, never as an
+   * unhandled rejection.
+   */
+  #tracked(bytes: Promise<Uint8Array>): Promise<Uint8Array> {
     const settled: Promise<void> = bytes.then(noop, noop).finally(() => this.#pending.delete(settled));
     this.#pending.add(settled);
     return bytes;
@@ -323,21 +322,18 @@ export class DiskPrefetchProvider implements WeightsProvider {
    */
   #slice(whole: Promise<Uint8Array>, start: number, ref: WeightRef): Promise<Uint8Array> {
     const pool = this.#weights.pool;
-    const bytes = whole.then(
-      (span) => {
-        const own = pool.take(ref.byteLength);
-        own.set(span.subarray(ref.offset - start, ref.offset - start + ref.byteLength));
-        return own;
-      },
-      (e: unknown) => {
-        throw new WeightsError(`cannot read weight '${ref.name}' from '${ref.file}': ${errorMessage(e)}`, {
-          cause: e,
-        });
-      },
+    return this.#tracked(
+      whole.then(
+        (span) => {
+          const own = pool.take(ref.byteLength);
+          own.set(span.subarray(ref.offset - start, ref.offset - start + ref.byteLength));
+          return own;
+        },
+        (e: unknown) => {
+          throw weightReadError(ref, e);
+        },
+      ),
     );
-    const settled: Promise<void> = bytes.then(noop, noop).finally(() => this.#pending.delete(settled));
-    this.#pending.add(settled);
-    return bytes;
   }
 
   /** Gives an unused prefetch's buffer back to the pool once its read is done. */

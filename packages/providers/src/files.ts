@@ -34,10 +34,15 @@ export async function readWeightBytes(
     return await files.read(ref.file, ref.offset, ref.byteLength, into);
   } catch (e) {
     if (into) pool?.give(into.buffer);
-    throw new WeightsError(`cannot read weight '${ref.name}' from '${ref.file}': ${errorMessage(e)}`, {
-      cause: e,
-    });
+    throw weightReadError(ref, e);
   }
+}
+
+/** The error for a weight whose bytes could not be read: it names the weight and its file. */
+export function weightReadError(ref: WeightRef, cause: unknown): WeightsError {
+  return new WeightsError(`cannot read weight '${ref.name}' from '${ref.file}': ${errorMessage(cause)}`, {
+    cause,
+  });
 }
 
 /**
