@@ -32,8 +32,8 @@ struct Avx2 {
   static V abs(V a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
   static V sqrt(V a) { return _mm256_sqrt_ps(a); }
   static V round(V a) { return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
-  // The float whose bits are b's shifted left by 23: 2^n when b = n + 127 + 1.5 * 2^23 (exp_bounded's
-  // magic-biased round leaves n + 127 in b's low mantissa bits).
+  // The float whose bits are b's shifted left by 23: 2^n when b = n + 127 + 1.5 * 2^23
+  // (exp_neg_bounded's magic-biased round leaves n + 127 in b's low mantissa bits).
   static V shift_to_exponent(V b) { return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(b), 23)); }
   // p * 2^n for integral n in [-252, 254], in two halves so that each power is a normal float.
   static V scale_pow2(V p, V n) {

@@ -30,8 +30,8 @@ struct Avx512 {
   static V abs(V a) { return _mm512_abs_ps(a); }
   static V sqrt(V a) { return _mm512_sqrt_ps(a); }
   static V round(V a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
-  // The float whose bits are b's shifted left by 23: 2^n when b = n + 127 + 1.5 * 2^23 (exp_bounded's
-  // magic-biased round leaves n + 127 in b's low mantissa bits).
+  // The float whose bits are b's shifted left by 23: 2^n when b = n + 127 + 1.5 * 2^23
+  // (exp_neg_bounded's magic-biased round leaves n + 127 in b's low mantissa bits).
   static V shift_to_exponent(V b) { return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(b), 23)); }
   static V scale_pow2(V p, V n) { return _mm512_scalef_ps(p, n); }
   static V select_negative(V x, V a, V b) {

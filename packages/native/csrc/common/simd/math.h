@@ -52,16 +52,28 @@ inline typename S::V exp(typename S::V x) {
   return S::select_less(over, lo, S::zero(), e);
 }
 
-// exp(x) for x the caller keeps within [-87.3, 80]: no clamps or special cases, and 2^n from a
-// magic-biased round (x * log2e + 1.5 * 2^23 + 127 rounds n into the low mantissa bits, n + 127 in
-// [1, 243], which shift_to_exponent moves into the exponent). The reduction and polynomial are
-// exp's (2 ulp); about 15 operations instead of 26, for fused epilogues where every output pays.
+// exp(-x) for x the caller keeps within [-80, 87.3], for a fused SiLU's epilogue, where every output
+// pays: no clamps or special cases, 2^n from a magic-biased round (-x * log2e + 1.5 * 2^23 + 127
+// rounds n into the low mantissa bits, n + 127 in [1, 243], which shift_to_exponent moves into the
+// exponent), one reduction step to f = -x log2e - n in [-1/2, 1/2] and 2^f by a degree-5 polynomial
+// (near-minimax in relative error, c0 = 1): 11 operations instead of exp's 15 (and 2 fewer
+// without FMA, where each fma is two). Relative error about 2e-7 with FMA, 1e-6 without (the
+// product -x log2e rounded apart): SiLU damps it to within 4 and 9 ulp where |SiLU| > 0.01 and
+// 1.3e-6 absolute everywhere (against double precision over [-90, 90]).
 template <class S>
-inline typename S::V exp_bounded(typename S::V x) {
+inline typename S::V exp_neg_bounded(typename S::V x) {
   using V = typename S::V;
   const V magic = constant<S, bits(12583039.0f)>();  // 1.5 * 2^23 + 127
-  const V biased = S::fma(x, constant<S, bits(1.44269504088896341f)>(), magic);
-  return S::mul(exp_reduced<S>(x, S::sub(biased, magic)), S::shift_to_exponent(biased));
+  const V minus_log2e = constant<S, bits(-1.44269504088896341f)>();
+  const V biased = S::fma(x, minus_log2e, magic);
+  const V f = S::fma(x, minus_log2e, S::sub(magic, biased));
+  V p = constant<S, bits(1.326472731307149e-3f)>();
+  p = S::fma(p, f, constant<S, bits(9.671512991189957e-3f)>());
+  p = S::fma(p, f, constant<S, bits(5.550733581185341e-2f)>());
+  p = S::fma(p, f, constant<S, bits(2.4022242426872253e-1f)>());
+  p = S::fma(p, f, constant<S, bits(6.931470036506653e-1f)>());
+  p = S::fma(p, f, constant<S, bits(1.0f)>());
+  return S::mul(p, S::shift_to_exponent(biased));
 }
 
 // erf as a rational function of x on [-4, 4] (odd numerator of degree 13 over an even denominator of

@@ -42,8 +42,8 @@ struct Scalar {
   static V abs(V a) { return std::fabs(a); }
   static V sqrt(V a) { return std::sqrt(a); }
   static V round(V a) { return std::nearbyint(a); }
-  // The float whose bits are b's shifted left by 23: 2^n when b = n + 127 + 1.5 * 2^23 (exp_bounded's
-  // magic-biased round leaves n + 127 in b's low mantissa bits).
+  // The float whose bits are b's shifted left by 23: 2^n when b = n + 127 + 1.5 * 2^23
+  // (exp_neg_bounded's magic-biased round leaves n + 127 in b's low mantissa bits).
   static V shift_to_exponent(V b) {
     uint32_t u;
     std::memcpy(&u, &b, 4);

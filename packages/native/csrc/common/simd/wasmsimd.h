@@ -49,8 +49,8 @@ struct WasmSimd {
   static V abs(V a) { return wasm_f32x4_abs(a); }
   static V sqrt(V a) { return wasm_f32x4_sqrt(a); }
   static V round(V a) { return wasm_f32x4_nearest(a); }
-  // The float whose bits are b's shifted left by 23: 2^n when b = n + 127 + 1.5 * 2^23 (exp_bounded's
-  // magic-biased round leaves n + 127 in b's low mantissa bits).
+  // The float whose bits are b's shifted left by 23: 2^n when b = n + 127 + 1.5 * 2^23
+  // (exp_neg_bounded's magic-biased round leaves n + 127 in b's low mantissa bits).
   static V shift_to_exponent(V b) { return wasm_i32x4_shl(b, 23); }
   // p * 2^n for integral n in [-252, 254], in two halves so that each power is a normal float.
   static V scale_pow2(V p, V n) {
