@@ -85,7 +85,7 @@ struct Quotient<simd::Avx2> {
 // x / (1 + exp(-x)): cheaper than x * sigmoid(x). x is kept within [-80, 87.3] for exp so that
 // exp_neg_bounded needs no special cases and 1 + exp stays finite with a normal reciprocal (x < -80
 // then gives x * 1.8e-35 instead of less: harmless). Without FMA (SIMD128) each fma is a multiply
-// and an add: about 24 instructions a vector. min and max keep a NaN first operand: NaN propagates.
+// and an add: about 21 instructions a vector. min and max keep a NaN first operand: NaN propagates.
 template <class S>
 struct ActSilu {
   typename S::V operator()(typename S::V v) const {
