@@ -128,26 +128,52 @@ template <class S, size_t R, size_t NV, class Act>
                                               bool accumulate, const GemmEpilogue* ep, Act act) {
   using V = typename S::V;
   constexpr size_t N = S::N;
-  const bool full = nr == NV * N;
+  // The epilogue's fields in registers: vector stores may alias anything (the intrinsics' types are
+  // may_alias), so each store to C had the compiler read them again.
+  const bool epilogue = ep != nullptr;
+  const float* row_bias = epilogue ? ep->row_bias : nullptr;
+  const float* col_bias = epilogue ? ep->col_bias : nullptr;
   V colb[NV];
 #pragma GCC unroll 8
   for (size_t j = 0; j < NV; j++) {
-    const size_t w = ep && ep->col_bias ? lanes<S>(nr, j) : 0;
-    colb[j] = w == N ? S::load(ep->col_bias + j * N) : w ? S::load_tail(ep->col_bias + j * N, w) : S::zero();
+    const size_t w = col_bias ? lanes<S>(nr, j) : 0;
+    colb[j] = w == N ? S::load(col_bias + j * N) : w ? S::load_tail(col_bias + j * N, w) : S::zero();
+  }
+  // Whole tiles of the full-size kernel that overwrite C, the common case: no per-vector lane counts
+  // (the partial kernels, many more, keep to the general path: the addon would grow a tenth).
+  if constexpr (R == GemmTileShape<S>::mr && NV == GemmTileShape<S>::nv) {
+    if (nr == NV * N && !accumulate) {
+#pragma GCC unroll 16
+      for (size_t i = 0; i < R; i++) {
+        float* ci = c + i * ldc;
+        const V rowb = row_bias ? S::set1(row_bias[i]) : S::zero();
+#pragma GCC unroll 8
+        for (size_t j = 0; j < NV; j++) {
+          V v = acc[i][j];
+          if (epilogue) {
+            v = S::add(v, rowb);
+            if (col_bias) v = S::add(v, colb[j]);
+            v = act(v);
+          }
+          S::store(ci + j * N, v);
+        }
+      }
+      return;
+    }
   }
 #pragma GCC unroll 16
   for (size_t i = 0; i < R; i++) {
     float* ci = c + i * ldc;
-    const V rowb = ep && ep->row_bias ? S::set1(ep->row_bias[i]) : S::zero();
+    const V rowb = row_bias ? S::set1(row_bias[i]) : S::zero();
 #pragma GCC unroll 8
     for (size_t j = 0; j < NV; j++) {
       V v = acc[i][j];
-      const size_t w = full ? N : lanes<S>(nr, j);
+      const size_t w = lanes<S>(nr, j);
       if (w == 0) continue;
       if (accumulate) v = S::add(v, w == N ? S::load(ci + j * N) : S::load_tail(ci + j * N, w));
-      if (ep) {
+      if (epilogue) {
         v = S::add(v, rowb);
-        if (ep->col_bias) v = S::add(v, colb[j]);
+        if (col_bias) v = S::add(v, colb[j]);
         v = act(v);
       }
       if (w == N) {
