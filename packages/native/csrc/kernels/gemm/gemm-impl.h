@@ -120,6 +120,33 @@ inline size_t lanes(size_t nr, size_t j) {
   return nr <= first ? 0 : nr - first >= static_cast<size_t>(S::N) ? S::N : nr - first;
 }
 
+// Rows of a tile: acc plus C (when accumulating), through finish (bias and activation), stored to nr
+// columns; Whole: nr is the full width and C is overwritten, no per-vector lane counts.
+template <bool Whole, class S, size_t R, size_t NV, class F>
+[[gnu::always_inline]] inline void store_rows(typename S::V (&acc)[R][NV], size_t nr, float* c, size_t ldc,
+                                              bool accumulate, const float* row_bias, F finish) {
+  using V = typename S::V;
+  constexpr size_t N = S::N;
+#pragma GCC unroll 16
+  for (size_t i = 0; i < R; i++) {
+    float* ci = c + i * ldc;
+    const V rowb = row_bias ? S::set1(row_bias[i]) : S::zero();
+#pragma GCC unroll 8
+    for (size_t j = 0; j < NV; j++) {
+      V v = acc[i][j];
+      const size_t w = Whole ? N : lanes<S>(nr, j);
+      if (w == 0) continue;
+      if (!Whole && accumulate) v = S::add(v, w == N ? S::load(ci + j * N) : S::load_tail(ci + j * N, w));
+      v = finish(v, rowb, j);
+      if (w == N) {
+        S::store(ci + j * N, v);
+      } else {
+        S::store_tail(ci + j * N, v, w);
+      }
+    }
+  }
+}
+
 // Adds C (when accumulating) and the epilogue to the R x NV accumulators, and stores nr columns.
 // Inlined into the full tiles' kernels: a call takes the accumulators through memory, a store and a
 // load of each per tile (with K = 16, UltraFace's 16 -> 32 pointwise convolutions, 14 % of the time).
@@ -139,50 +166,18 @@ template <class S, size_t R, size_t NV, class Act>
     const size_t w = col_bias ? lanes<S>(nr, j) : 0;
     colb[j] = w == N ? S::load(col_bias + j * N) : w ? S::load_tail(col_bias + j * N, w) : S::zero();
   }
-  // Whole tiles of the full-size kernel that overwrite C, the common case: no per-vector lane counts
-  // (the partial kernels, many more, keep to the general path: the addon would grow a tenth).
+  const auto finish = [&](V v, V rowb, size_t j) {
+    if (!epilogue) return v;
+    v = S::add(v, rowb);
+    if (col_bias) v = S::add(v, colb[j]);
+    return act(v);
+  };
+  // Whole tiles of the full-size kernel that overwrite C are the common case (the partial kernels,
+  // many more, keep to the general path: the addon would grow a tenth).
   if constexpr (R == GemmTileShape<S>::mr && NV == GemmTileShape<S>::nv) {
-    if (nr == NV * N && !accumulate) {
-#pragma GCC unroll 16
-      for (size_t i = 0; i < R; i++) {
-        float* ci = c + i * ldc;
-        const V rowb = row_bias ? S::set1(row_bias[i]) : S::zero();
-#pragma GCC unroll 8
-        for (size_t j = 0; j < NV; j++) {
-          V v = acc[i][j];
-          if (epilogue) {
-            v = S::add(v, rowb);
-            if (col_bias) v = S::add(v, colb[j]);
-            v = act(v);
-          }
-          S::store(ci + j * N, v);
-        }
-      }
-      return;
-    }
+    if (nr == NV * N && !accumulate) return store_rows<true, S>(acc, nr, c, ldc, accumulate, row_bias, finish);
   }
-#pragma GCC unroll 16
-  for (size_t i = 0; i < R; i++) {
-    float* ci = c + i * ldc;
-    const V rowb = row_bias ? S::set1(row_bias[i]) : S::zero();
-#pragma GCC unroll 8
-    for (size_t j = 0; j < NV; j++) {
-      V v = acc[i][j];
-      const size_t w = lanes<S>(nr, j);
-      if (w == 0) continue;
-      if (accumulate) v = S::add(v, w == N ? S::load(ci + j * N) : S::load_tail(ci + j * N, w));
-      if (epilogue) {
-        v = S::add(v, rowb);
-        if (col_bias) v = S::add(v, colb[j]);
-        v = act(v);
-      }
-      if (w == N) {
-        S::store(ci + j * N, v);
-      } else {
-        S::store_tail(ci + j * N, v, w);
-      }
-    }
-  }
+  store_rows<false, S>(acc, nr, c, ldc, accumulate, row_bias, finish);
 }
 
 // The same out of line, for the partial tiles (kernels of every height and width times every
