@@ -46,7 +46,7 @@ void pool_row_max_unit(const PoolRow& p, float* y) {
   const size_t span = (p.kernel - 1) * p.dilation;
   const size_t width = std::max(p.pad_begin + p.in_w + p.pad_end, p.out_w + span);
   thread_local std::vector<float> columns;
-  columns.resize(width + N);
+  columns.resize(width);
   float* col = columns.data();
   const float low = -std::numeric_limits<float>::infinity();
   std::fill(col, col + p.pad_begin, low);
