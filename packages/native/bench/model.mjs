@@ -3,7 +3,7 @@
 // process CPU time and page faults per run, with onnxruntime-node alongside if asked.
 //   node bench/model.mjs [model=ultraface] [runs=200] [threads=2] [addon.node ...] [wasm[:dir] ...]
 //     [spins=W/C,...] [dispatch] [plain] [sync] [reuse] [ort] [profile] [nodes] [noop] [trace] [gaps]
-//     [ortnodes]
+//     [ortnodes] [noplace]
 // model: `ultraface` (UltraFace RFB-320, 1x3x240x320), `yolo` (YOLOv8n folder, 1x3x640x640), or a
 // path to an .onnx file or model folder with one float32 input, its dims given as `dims=1,3,H,W`.
 // Weights are kept in memory in their prepared form (like the RAM provider).
@@ -22,6 +22,7 @@
 //                left is JavaScript and allocation); `trace`: large blocks allocated and freed in a run;
 //                `gaps`: per run of the first engine, time inside kernel calls and time between them
 //                (JavaScript), fastest run, 10th percentile and median (with `noop`: JavaScript alone)
+//   noplace      the first build also with concatInPlace: false (every Concat copies its inputs)
 //   ortnodes     onnxruntime-node's own profile (enableProfiling): kernel time per node, median and
 //                best, and their sums; profiling slows onnxruntime (its wall time is printed beside)
 import { createRequire } from 'node:module';
@@ -38,7 +39,7 @@ const positional = args.filter(
     !a.endsWith('.node') &&
     !a.includes('=') &&
     !a.startsWith('wasm') &&
-    !/^(ort|profile|sync|nodes|reuse|trace|noop|plain|dispatch|gaps|ortnodes)$/.test(a),
+    !/^(ort|profile|sync|nodes|reuse|trace|noop|plain|dispatch|gaps|ortnodes|noplace)$/.test(a),
 );
 const modelName = positional[0] ?? 'ultraface';
 const runs = Number(positional[1] ?? 200);
@@ -217,11 +218,15 @@ if (args.includes('dispatch')) {
     ]),
   );
 }
-for (const [label, addon, before, plain] of configs) {
+// `noplace`: the first build again with every Concat copying its inputs (concatInPlace: false).
+if (args.includes('noplace'))
+  configs.push([`${configs[0][0]} noplace`, configs[0][1], () => {}, undefined, false]);
+for (const [label, addon, before, plain, concatInPlace] of configs) {
   const session = await InferenceSession.create(modelPath, {
     backend: backendOf(addon, label, plain),
     threads,
     weightsProvider: keeping(),
+    concatInPlace,
   });
   const name = session.inputNames[0];
   engines.push({

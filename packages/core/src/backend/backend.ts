@@ -17,6 +17,12 @@ export interface KernelCall extends KernelContext {
    * undefined): only the backend's `slicedWeight` operators get one.
    */
   readonly sliced?: SlicedWeight;
+  /**
+   * Where the engine wants output k written (planner/concat-in-place.ts): a view of a later Concat's
+   * output, of the type and dims the output has. A backend that `placesOutputs` for the node writes
+   * it there and returns that tensor; an output computed elsewhere is copied by the Concat.
+   */
+  readonly placed?: readonly (Tensor | undefined)[];
 }
 
 /**
@@ -70,6 +76,10 @@ export interface Backend {
   /** Whether `t` is a weight this backend prepared earlier (a provider handed the kept form back). */
   isPrepared?(t: Tensor): boolean;
   run(call: KernelCall): Value[] | Promise<Value[]>;
+  /** A tensor in the memory this backend's operators write to (Concat outputs assembled in place). */
+  allocate?(type: DataType, dims: readonly number[]): Tensor;
+  /** Whether run() writes `node`'s outputs where KernelCall `placed` says (see there). */
+  placesOutputs?(node: Node): boolean;
   /**
    * Gives memory the backend keeps for reuse (freed blocks, buffers of disposed tensors) back to the
    * system. A session calls it when released: the next model allocates other sizes, and a pipeline's

@@ -75,6 +75,8 @@ export interface RunStats {
  */
 class LiveBytes {
   #refs = new Map<unknown, number>();
+  /** Bytes counted per key: its storage's, all of it while any view of it lives. */
+  #counted = new Map<unknown, number>();
   // Weak: a kept weight must not outlive its step just because the run remembers it was kept.
   #kept = new WeakSet<object>();
   bytes = 0;
@@ -99,7 +101,12 @@ class LiveBytes {
     const key = keyOf(t);
     const n = this.#refs.get(key) ?? 0;
     this.#refs.set(key, n + 1);
-    if (n === 0) this.bytes += t.byteLength;
+    const counted = n === 0 ? 0 : this.#counted.get(key)!;
+    // Distinct storages may share a key (weights sliced from one file buffer): the largest counts.
+    if (t.storageBytes > counted) {
+      this.bytes += t.storageBytes - counted;
+      this.#counted.set(key, t.storageBytes);
+    }
   }
 
   #removeTensor(t: Tensor): void {
@@ -107,7 +114,8 @@ class LiveBytes {
     const n = this.#refs.get(key) ?? 0;
     if (n <= 1) {
       this.#refs.delete(key);
-      if (n === 1) this.bytes -= t.byteLength;
+      if (n === 1) this.bytes -= this.#counted.get(key)!;
+      this.#counted.delete(key);
       if (t.ownsMemory && !this.#kept.has(key)) t.dispose();
     } else this.#refs.set(key, n - 1);
   }
@@ -165,6 +173,25 @@ export async function executePlanBatch(
   const { provider, signal } = options;
   const samples = feedsList.map(() => new Array<Value | undefined>(plan.valueCount));
   const live = new LiveBytes();
+  // Per sample: the Concat outputs allocated so far by producers of their inputs (Plan.placements),
+  // held (counted live) until their Concat runs.
+  const assembling = feedsList.map(() => new Map<number, Tensor>());
+  /** Where value `id` is to be computed, as a Concat output assembled or a view of one; else undefined. */
+  const destination = (sample: number, id: number): Tensor | undefined => {
+    const own = assembling[sample].get(id);
+    if (own) return own;
+    const p = plan.placements.get(id);
+    if (!p) return undefined;
+    let target = assembling[sample].get(p.target);
+    if (!target) {
+      // A Concat output placed in a later Concat's is a view of that one.
+      target =
+        destination(sample, p.target) ?? plan.steps[p.step].backend.allocate!(p.targetType, p.targetDims);
+      assembling[sample].set(p.target, target);
+      live.add(target);
+    }
+    return target.subview(p.offset, p.dims);
+  };
   feedsList.forEach((feeds, k) => {
     for (const [name, id] of plan.feeds) {
       const v = feeds.get(name);
@@ -277,6 +304,15 @@ export async function executePlanBatch(
           }
           scope = named;
         }
+        let placed: (Tensor | undefined)[] | undefined;
+        if (plan.placements.size > 0) {
+          for (let k = 0; k < step.outputs.length; k++) {
+            const dest = step.outputs[k] < 0 ? undefined : destination(sample, step.outputs[k]);
+            if (!dest) continue;
+            placed ??= new Array<Tensor | undefined>(step.outputs.length);
+            placed[k] = dest;
+          }
+        }
         const t0 = opTimes ? performance.now() : 0;
         let outs: Value[];
         try {
@@ -290,6 +326,7 @@ export async function executePlanBatch(
                   : given.map((v) => (v instanceof Tensor ? v : undefined)),
                 values: given,
                 donated,
+                placed,
                 attrs: step.attrs,
                 opset: step.opset,
                 outputCount: step.node.outputs.length,
@@ -320,6 +357,12 @@ export async function executePlanBatch(
           if (v instanceof Tensor) checkDims(step, k, v);
           values[id] = v;
           live.add(v);
+          // The Concat ran: its output counts as a value now, no longer as held for it.
+          const held = assembling[sample].get(id);
+          if (held) {
+            assembling[sample].delete(id);
+            live.remove(held);
+          }
         }
         live.mark(weightStepBytes + 2 * sliceBytes + nextBytes);
         for (let k = 0; k < step.free.length; k++) {

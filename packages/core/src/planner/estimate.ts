@@ -4,7 +4,7 @@
 import { computeTypeOf } from '../formats/weights.js';
 import type { WeightRef } from '../graph/graph.js';
 import { DTYPES } from '../tensor/dtype.js';
-import type { Plan } from './plan.js';
+import type { Plan, Step } from './plan.js';
 
 export interface PeakEstimate {
   /**
@@ -41,22 +41,11 @@ export function estimatePeak(plan: Plan): PeakEstimate {
   let peak = live;
   let peakStep = -1;
   let maxStepWeightBytes = 0;
-  // The running step's weights as operators see them (after conversions such as float16 -> float32);
-  // the next step's as read from the file.
-  const seen = (r: WeightRef) => r.dims.reduce((a, b) => a * b, 1) * DTYPES[computeTypeOf(r)].bytes;
-  // A sliced weight (Step.slices): two blocks, one read ahead.
-  const weightBytes = plan.steps.map(
-    (step) =>
-      step.weights.reduce((s, r) => s + seen(r), 0) +
-      (step.slices ? (2 * seen(step.slices.ref) * step.slices.rows) / step.slices.ref.dims[0] : 0),
-  );
-  const fileBytes = plan.steps.map((step) => step.weights.reduce((s, r) => s + r.byteLength, 0));
+  const { weightBytes, heldBytes } = stepWeightBytes(plan.steps);
   plan.steps.forEach((step, i) => {
-    const w = weightBytes[i];
-    maxStepWeightBytes = Math.max(maxStepWeightBytes, w);
+    maxStepWeightBytes = Math.max(maxStepWeightBytes, weightBytes[i]);
     for (const id of step.outputs) if (id >= 0) live += bytesOf(id);
-    // The executor already holds the next step's weights while this kernel runs.
-    const held = w + (fileBytes[i + 1] ?? 0);
+    const held = heldBytes[i];
     if (live + held > peak) {
       peak = live + held;
       peakStep = i;
@@ -64,4 +53,23 @@ export function estimatePeak(plan: Plan): PeakEstimate {
     for (const id of step.free) live -= bytesOf(id);
   });
   return { peakBytes: peak, peakStep, exact, typesAssumed, maxStepWeightBytes };
+}
+
+/**
+ * Per step: its weights as operators see them (after conversions such as float16 -> float32; a
+ * sliced weight (Step.slices) two blocks, one read ahead), and the weight bytes held while its kernel
+ * runs: those plus the next step's as read from the file, requested before the kernel runs.
+ */
+export function stepWeightBytes(steps: readonly Pick<Step, 'weights' | 'slices'>[]): {
+  weightBytes: number[];
+  heldBytes: number[];
+} {
+  const seen = (r: WeightRef) => r.dims.reduce((a, b) => a * b, 1) * DTYPES[computeTypeOf(r)].bytes;
+  const weightBytes = steps.map(
+    (step) =>
+      step.weights.reduce((s, r) => s + seen(r), 0) +
+      (step.slices ? (2 * seen(step.slices.ref) * step.slices.rows) / step.slices.ref.dims[0] : 0),
+  );
+  const fileBytes = steps.map((step) => step.weights.reduce((s, r) => s + r.byteLength, 0));
+  return { weightBytes, heldBytes: weightBytes.map((w, i) => w + (fileBytes[i + 1] ?? 0)) };
 }

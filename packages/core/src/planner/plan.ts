@@ -24,6 +24,7 @@ import type { OpDef, ValueMeta } from '../ops/op.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Value } from '../tensor/value.js';
+import { type Placement, placeConcatInputs } from './concat-in-place.js';
 import { fuseNodes } from './fuse.js';
 import { fuseAttention } from './fuse-attention.js';
 import { fuseUint8Io } from './fuse-uint8-io.js';
@@ -86,6 +87,8 @@ export interface Plan {
   readonly metas: ReadonlyMap<string, ValueMeta>;
   /** Nodes folded into constants at plan time. */
   readonly folded: number;
+  /** Values computed into part of a later Concat's output, by value id (concat-in-place.ts). */
+  readonly placements: ReadonlyMap<number, Placement>;
 }
 
 export interface PlanOptions {
@@ -99,6 +102,8 @@ export interface PlanOptions {
   readonly fuse?: boolean;
   /** Fuse attention chains into one operator (default true): see fuse-attention.ts. */
   readonly fuseAttention?: boolean;
+  /** Compute Concat inputs into their output where the peak allows (default true): see concat-in-place.ts. */
+  readonly concatInPlace?: boolean;
   /** Row slices of fused attention (OnnxStream's attention slicing; default 0: tiled). */
   readonly attentionSlices?: number;
   /** Compressed storage of activations held across operators: see storage.ts. */
@@ -317,6 +322,12 @@ export async function planGraph(graph: Graph, options: PlanOptions): Promise<Pla
     };
   });
   const weightOrder = steps.flatMap((s) => s.weights);
+  const keptValues = new Set<number>();
+  for (const s of outputs.values()) if (s.kind === 'value') keptValues.add(s.id);
+  const placements =
+    options.concatInPlace === false
+      ? new Map<number, Placement>()
+      : placeConcatInputs(steps, valueNames, metas, keptValues);
   return {
     steps,
     feeds,
@@ -327,6 +338,7 @@ export async function planGraph(graph: Graph, options: PlanOptions): Promise<Pla
     sharedWeights: new Set(weightOrder.filter((w, i) => weightOrder.indexOf(w) !== i).map((w) => w.name)),
     metas,
     folded,
+    placements,
   };
 }
 

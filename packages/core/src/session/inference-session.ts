@@ -60,6 +60,13 @@ export interface SessionOptions {
    */
   fuseAttention?: boolean;
   /**
+   * Compute the inputs of a Concat whose parts are contiguous runs of its output (nothing but ones
+   * before the axis: N = 1 channel concatenations) straight into its output, where that raises no
+   * peak of live tensors (default true; native and wasm backends, whose Splits into such runs are
+   * views of their input): YOLOv8n's Concats then copy almost nothing.
+   */
+  concatInPlace?: boolean;
+  /**
    * OnnxStream's attention slicing: fused attention computes its score rows in this many slices
    * (raised to the next divisor of the rows), on the reference backend; native and wasm kernels are
    * always tiled with an online softmax, which needs less memory than any slicing. Default 0: tiled.
@@ -137,6 +144,7 @@ interface Planning {
   readonly fold: boolean;
   readonly fuse: boolean;
   readonly fuseAttention: boolean;
+  readonly concatInPlace: boolean;
   readonly attentionSlices: number;
   readonly storage?: StorageOptions;
   readonly uint8Ranges?: RangeData;
@@ -253,6 +261,7 @@ export class InferenceSession {
         fold: options.foldConstants !== false,
         fuse: options.fuseOperators !== false,
         fuseAttention: options.fuseAttention !== false,
+        concatInPlace: options.concatInPlace !== false,
         attentionSlices: checkSlices(options.attentionSlices),
         storage: storageOf(options),
         uint8Ranges: options.uint8Arithmetic

@@ -11,6 +11,8 @@ export interface Quantization {
 export type TensorLocation = 'cpu';
 
 interface Storage {
+  /** Bytes of the memory the storage holds (its first tensor's; a subview's views part of it). */
+  readonly bytes: number;
   free?: () => void;
   /** Rebuilds a data view whose memory was replaced (see setRelocator). */
   relocate?: () => unknown;
@@ -38,8 +40,10 @@ export class Tensor<D extends DataType = DataType> {
   readonly quant: Quantization | undefined;
   readonly location: TensorLocation = 'cpu';
   #data: DataTypeMap[D] | undefined;
-  /** Shared by this tensor and its reshaped views: frees memory owned outside JavaScript. */
-  #storage: Storage = {};
+  /** Shared by this tensor and its views: frees memory owned outside JavaScript. */
+  #storage: Storage;
+  /** Where `data` starts in what the storage's relocator returns, in elements (subview). */
+  #offset = 0;
 
   constructor(type: D, data: DataInput<D>, dims?: readonly number[], quant?: Quantization);
   constructor(data: DataTypeMap[D], dims?: readonly number[]);
@@ -78,6 +82,7 @@ export class Tensor<D extends DataType = DataType> {
     this.dims = Object.freeze(shape.slice());
     this.size = size;
     this.#data = data;
+    this.#storage = { bytes: this.byteLength };
     if (quant && type !== 'uint8') throw new TypeError('only uint8 tensors can carry a quantisation');
     this.quant = quant ? { scale: quant.scale, zeroPoint: quant.zeroPoint } : undefined;
   }
@@ -94,7 +99,11 @@ export class Tensor<D extends DataType = DataType> {
     const relocate = this.#storage.relocate;
     // A view of a WebAssembly heap that grew since reads as empty (its ArrayBuffer was detached).
     if (relocate !== undefined && (data as ArrayLike<unknown>).length !== this.size) {
-      this.#data = relocate() as DataTypeMap[D];
+      const whole = relocate() as DataTypeMap[D];
+      this.#data =
+        this.#offset === 0 && (whole as ArrayLike<unknown>).length === this.size
+          ? whole
+          : ((whole as Float32Array).subarray(this.#offset, this.#offset + this.size) as DataTypeMap[D]);
       return this.#data;
     }
     return data;
@@ -120,7 +129,35 @@ export class Tensor<D extends DataType = DataType> {
   reshape(dims: readonly number[]): Tensor<D> {
     const t = new Tensor<D>(this.type, this.data as DataInput<D>, dims, this.quant);
     t.#storage = this.#storage;
+    t.#offset = this.#offset;
     return t;
+  }
+
+  /**
+   * A tensor of `dims` viewing this one's elements from `offset` on, without a copy: it shares this
+   * tensor's storage (memory key, disposer, relocator), as a reshaped view does. A Split along an
+   * axis with nothing but ones before it makes its outputs so; a Concat's inputs can be computed
+   * into views of its output.
+   */
+  subview(offset: number, dims: readonly number[]): Tensor<D> {
+    const size = shapeSize(dims);
+    if (!Number.isInteger(offset) || offset < 0 || offset + size > this.size) {
+      throw new RangeError(
+        `a view of ${formatShape(dims)} from element ${offset} does not fit in ${formatShape(this.dims)}`,
+      );
+    }
+    const data = this.data;
+    if (Array.isArray(data)) throw new TypeError(`${this.type} tensors have no views`);
+    const part = (data as Float32Array).subarray(offset, offset + size) as unknown as DataInput<D>;
+    const t = new Tensor<D>(this.type, part, dims, this.quant);
+    t.#storage = this.#storage;
+    t.#offset = this.#offset + offset;
+    return t;
+  }
+
+  /** Bytes of the memory under this tensor's data: all of it, where this is a subview of a larger tensor. */
+  get storageBytes(): number {
+    return this.#storage.bytes;
   }
 
   /**

@@ -66,6 +66,8 @@ export function createKernelBackend(options: KernelBackendOptions): Backend {
       if (!op) throw new Error(`the ${name} backend has no kernel for ${keyOf(call.node)}`);
       return op.run(call, options.binding());
     },
+    allocate: (type: DataType, dims: readonly number[]) => options.binding().allocTensor(type, dims),
+    placesOutputs: (node: Node) => kernelOpFor(node)?.placesOutputs === true,
     prepareWeight: prepare
       ? (node: Node, input: number, weight: Tensor, kept = true): Tensor | undefined =>
           kernelOpFor(node)?.prepareWeight?.(node, input, weight, kept, options.binding())

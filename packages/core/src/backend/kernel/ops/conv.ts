@@ -215,6 +215,7 @@ function convGeometry(
 
 export const convOps: KernelOp = {
   types: ['Conv', 'com.onnxstream::FusedConv'],
+  placesOutputs: true,
   // A uint8 input is a folded LoadUint8's (FusedConv only); float16 throughout is fp16 arithmetic.
   supports: (node, types) =>
     ((types[0] === 'float32' || (types[0] === 'uint8' && node.domain !== '')) &&
@@ -267,7 +268,7 @@ export const convOps: KernelOp = {
     const half = x.type === 'float16';
     const y = store
       ? quantised(binding.allocTensor('uint8', g.outDims), store)
-      : outputTensor(binding, g.outDims, half ? 'float16' : 'float32');
+      : outputTensor(binding, g.outDims, half ? 'float16' : 'float32', call);
     const io = [...sideParams(x.type === 'uint8' ? x.quant : undefined, half), ...sideParams(store, half)];
     const xs = x.data as Float32Array | Uint16Array | Uint8Array;
     const ys = y.data as Float32Array | Uint16Array | Uint8Array;
@@ -341,6 +342,7 @@ export const convOps: KernelOp = {
 
 export const convTransposeOp: KernelOp = {
   types: ['ConvTranspose'],
+  placesOutputs: true,
   // float16 throughout is fp16 arithmetic: x, the weight and y are read and written as float16.
   supports: (_node, types) =>
     (types[0] === 'float32' && types[1] === 'float32' && allFloat32(types)) || allFloat16(types),
@@ -366,7 +368,7 @@ export const convTransposeOp: KernelOp = {
     // An output_shape larger than the full transposed extent means negative pads: the reference's.
     if (pads.some((p) => p < 0)) return (await call.op.run(call)) as Tensor[];
     const half = x.type === 'float16';
-    const y = outputTensor(binding, outDims, half ? 'float16' : 'float32');
+    const y = outputTensor(binding, outDims, half ? 'float16' : 'float32', call);
     // A bias not prepared (a shared weight) is converted here.
     const b32 = b?.type === 'float16' ? await float16ToFloat32(binding, b) : b;
     try {

@@ -44,6 +44,7 @@ const keyOf = (call: KernelCall) =>
 
 export const binaryOps: KernelOp = {
   types: Object.keys(BINARY),
+  placesOutputs: true,
   supports: (node, types) =>
     node.inputs.length === 2 &&
     (allFloat32(types) || allFloat16(types)) &&
@@ -105,6 +106,7 @@ const UNARY: Record<string, (call: KernelCall) => [number, number, number]> = {
 
 export const unaryOps: KernelOp = {
   types: Object.keys(UNARY),
+  placesOutputs: true,
   supports: (node, types) =>
     (types[0] === 'float32' || types[0] === 'float16') &&
     (node.opType !== 'Clip' || types.slice(1).every((t) => t === undefined || t === types[0])),

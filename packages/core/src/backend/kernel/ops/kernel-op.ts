@@ -23,6 +23,8 @@ export interface KernelOp {
   ): Tensor | undefined;
   /** The input whose weight run() can take a block of rows at a time (KernelCall `sliced`). */
   slicedWeight?(node: Node): number | undefined;
+  /** run() writes its output into KernelCall `placed` when given (outputTensor and elementwiseOutput do). */
+  readonly placesOutputs?: boolean;
 }
 
 /** Below this many elements a kernel runs on the calling thread (cheaper than a thread hop). */
@@ -195,18 +197,26 @@ export async function float32ToFloat16(binding: KernelBinding, x: Tensor): Promi
   return y;
 }
 
-/** An output tensor in the binding's memory: float32, or float16 where the graph computes in float16. */
+/**
+ * An output tensor in the binding's memory: float32, or float16 where the graph computes in float16.
+ * With `call`: where the engine placed the call's first output (KernelCall `placed`), if its type
+ * and dims are these.
+ */
 export function outputTensor(
   binding: KernelBinding,
   dims: readonly number[],
   type: 'float32' | 'float16' = 'float32',
+  call?: KernelCall,
 ): Tensor {
+  const placed = call?.placed?.[0];
+  if (placed && placed.type === type && sameDims(placed.dims, dims)) return placed;
   return binding.allocTensor(type, dims);
 }
 
 /**
- * The output of an elementwise kernel: the first of `candidates` inputs donated to it (KernelCall
- * donated) that has the output's shape, written in place, else a new tensor.
+ * The output of an elementwise kernel: where the engine placed it (KernelCall `placed`), else the
+ * first of `candidates` inputs donated to it (KernelCall donated) that has the output's shape,
+ * written in place, else a new tensor.
  */
 export function elementwiseOutput(
   call: KernelCall,
@@ -215,18 +225,13 @@ export function elementwiseOutput(
   candidates: readonly number[],
   type: 'float32' | 'float16' = 'float32',
 ): Tensor {
-  for (const k of candidates) {
-    const t = call.inputs[k];
-    if (
-      call.donated?.[k] &&
-      t?.type === type &&
-      t.dims.length === dims.length &&
-      t.dims.every((d, i) => d === dims[i])
-    ) {
-      return t;
+  if (!call.placed?.[0]) {
+    for (const k of candidates) {
+      const t = call.inputs[k];
+      if (call.donated?.[k] && t?.type === type && sameDims(t.dims, dims)) return t;
     }
   }
-  return outputTensor(binding, dims, type);
+  return outputTensor(binding, dims, type, call);
 }
 
 /**

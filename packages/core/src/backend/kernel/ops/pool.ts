@@ -34,6 +34,7 @@ function pads(
 
 export const poolOps: KernelOp = {
   types: ['MaxPool', 'AveragePool'],
+  placesOutputs: true,
   supports: (node, types) => {
     const rank = attrsOf(node).ints('kernel_shape', [1, 1]).length;
     // MaxPool's Indices output stays with the reference.
@@ -62,7 +63,7 @@ export const poolOps: KernelOp = {
     const [sh, sw] = two(strides, 1);
     const [dh, dw] = two(dilations, 1);
     const [[pt, pb], [pl, pr]] = two(p, [0, 0]);
-    const y = outputTensor(binding, dims, x.type as 'float32' | 'float16');
+    const y = outputTensor(binding, dims, x.type as 'float32' | 'float16', call);
     const max = call.node.opType === 'MaxPool';
     const includePad = !max && call.attrs.int('count_include_pad', 0) !== 0;
     await runKernel(
@@ -97,12 +98,13 @@ export const poolOps: KernelOp = {
 
 export const globalPoolOps: KernelOp = {
   types: ['GlobalAveragePool', 'GlobalMaxPool'],
+  placesOutputs: true,
   supports: (_node, types) => isFloat(types[0]),
   async run(call, binding) {
     const x = call.inputs[0] as Tensor;
     const size = shapeSize(x.dims.slice(2));
     if (x.dims.length < 3 || size === 0) return reference(call);
-    const y = outputTensor(binding, outputDims(call), x.type as 'float32' | 'float16');
+    const y = outputTensor(binding, outputDims(call), x.type as 'float32' | 'float16', call);
     const op = call.node.opType === 'GlobalMaxPool' ? PoolOp.max : PoolOp.avg;
     await runKernel(
       binding,

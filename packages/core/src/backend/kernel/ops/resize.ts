@@ -52,6 +52,7 @@ function scalesOf(call: KernelCall, dims: readonly number[], outDims: readonly n
 
 export const resizeOps: KernelOp = {
   types: ['Resize', 'Upsample'],
+  placesOutputs: true,
   supports(node, types, opset) {
     const a = attrsOf(node);
     const { mode, coord, nearest } = modes(node, opset);
@@ -78,7 +79,7 @@ export const resizeOps: KernelOp = {
       return reference(call);
     }
     const { mode, coord, nearest } = modes(call.node, call.opset);
-    const y = outputTensor(binding, outDims, x.type as 'float32' | 'float16');
+    const y = outputTensor(binding, outDims, x.type as 'float32' | 'float16', call);
     await runKernel(
       binding,
       'resize_f32',

@@ -8,6 +8,7 @@ import { view } from './support.js';
 
 export const softmaxOps: KernelOp = {
   types: ['Softmax', 'LogSoftmax'],
+  placesOutputs: true,
   supports: (_node, types) => isFloat(types[0]),
   async run(call, binding) {
     const x = call.inputs[0] as Tensor;
@@ -22,7 +23,7 @@ export const softmaxOps: KernelOp = {
       const axis = normalizeAxis(call.attrs.int('axis', -1), dims.length);
       [outer, n, inner] = [shapeSize(dims.slice(0, axis)), dims[axis], shapeSize(dims.slice(axis + 1))];
     }
-    const y = outputTensor(binding, outputDims(call), x.type as 'float32' | 'float16');
+    const y = outputTensor(binding, outputDims(call), x.type as 'float32' | 'float16', call);
     const log = call.node.opType === 'LogSoftmax' ? 1 : 0;
     await runKernel(
       binding,
