@@ -3,6 +3,7 @@ import type { KernelContext, OpDef } from '../ops/op.js';
 import type { DataType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Value } from '../tensor/value.js';
+import type { KernelBinding } from './kernel/binding.js';
 
 export interface BackendOptions {
   /** Compute threads; undefined = the backend's default (all cores). */
@@ -23,6 +24,13 @@ export interface KernelCall extends KernelContext {
    * it there and returns that tensor; an output computed elsewhere is copied by the Concat.
    */
   readonly placed?: readonly (Tensor | undefined)[];
+  /** Records the operator's binding calls (executor/replay.ts): a kernel backend calls through `wrap`. */
+  readonly recorder?: KernelRecorder;
+}
+
+/** What a kernel backend routes an operator's binding calls through while a run is recorded. */
+export interface KernelRecorder {
+  wrap(binding: KernelBinding): KernelBinding;
 }
 
 /**
@@ -80,6 +88,12 @@ export interface Backend {
   allocate?(type: DataType, dims: readonly number[]): Tensor;
   /** Whether run() writes `node`'s outputs where KernelCall `placed` says (see there). */
   placesOutputs?(node: Node): boolean;
+  /**
+   * Whether run() for `node` can be recorded and replayed (executor/replay.ts): every binding call
+   * it makes goes through KernelCall `recorder`, with parameters that follow from shapes and
+   * attributes alone, on buffers of its inputs, outputs and tensors it allocates.
+   */
+  replays?(node: Node): boolean;
   /**
    * Gives memory the backend keeps for reuse (freed blocks, buffers of disposed tensors) back to the
    * system. A session calls it when released: the next model allocates other sizes, and a pipeline's

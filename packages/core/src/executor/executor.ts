@@ -15,6 +15,7 @@ import type { WeightsProvider } from '../provider/weights-provider.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { OptionalValue, TensorSequence, tensorsOf, type Value } from '../tensor/value.js';
+import type { RunRecorder } from './replay.js';
 
 export interface RunProgress {
   readonly stage: 'run';
@@ -34,6 +35,8 @@ export interface ExecuteOptions {
   readonly profile?: boolean;
   /** Sees each step's outputs right after its kernel ran (calibration). */
   readonly observe?: (step: Step, outputs: readonly Value[]) => void;
+  /** Records the run's kernel calls for replays (replay.ts). */
+  readonly recorder?: RunRecorder;
 }
 
 export interface OpTime {
@@ -65,6 +68,11 @@ export interface RunStats {
   readonly opTimes?: readonly OpTime[];
   /** Per node in the order the nodes ran, when profiling. */
   readonly nodeTimes?: readonly NodeTime[];
+  /**
+   * The run replayed a recorded one (replay.ts): its peak and weight figures are the recorded
+   * run's; its activations took one arena of `arenaBytes`.
+   */
+  readonly replayed?: { readonly arenaBytes: number };
 }
 
 /**
@@ -185,8 +193,11 @@ export async function executePlanBatch(
     let target = assembling[sample].get(p.target);
     if (!target) {
       // A Concat output placed in a later Concat's is a view of that one.
-      target =
-        destination(sample, p.target) ?? plan.steps[p.step].backend.allocate!(p.targetType, p.targetDims);
+      target = destination(sample, p.target);
+      if (!target) {
+        target = plan.steps[p.step].backend.allocate!(p.targetType, p.targetDims);
+        options.recorder?.allocated(target);
+      }
       assembling[sample].set(p.target, target);
       live.add(target);
     }
@@ -269,6 +280,11 @@ export async function executePlanBatch(
         weightStepBytes += weights[k].byteLength;
         live.keep(weights[k]);
       }
+      if (options.recorder) {
+        if (converted.length > 0)
+          options.recorder.invalidate(`a weight of '${step.node.name}' is converted every run`);
+        options.recorder.step(step, weights);
+      }
       for (let k = 0; k < step.weights.length; k++) weightBytes += step.weights[k].byteLength;
       for (let k = 0; k < step.inputs.length; k++) {
         const s = step.inputs[k];
@@ -327,6 +343,7 @@ export async function executePlanBatch(
                 values: given,
                 donated,
                 placed,
+                recorder: options.recorder,
                 attrs: step.attrs,
                 opset: step.opset,
                 outputCount: step.node.outputs.length,

@@ -18,6 +18,7 @@ import {
   type RunStats,
   signature,
 } from '../executor/executor.js';
+import { feedTensors, Replay, RunRecorder, unreplayable } from '../executor/replay.js';
 import { MemoryFiles, type ModelFiles } from '../files/model-files.js';
 import { readModelTxt } from '../formats/onnxstream/model-txt.js';
 import { escapeName } from '../formats/onnxstream/names.js';
@@ -66,6 +67,13 @@ export interface SessionOptions {
    * views of their input): YOLOv8n's Concats then copy almost nothing.
    */
   concatInPlace?: boolean;
+  /**
+   * Record a run whose every operator is a native or wasm kernel with shapes known in advance, when
+   * the weights provider keeps every weight (RAM), and replay its kernel calls in later runs of the
+   * same shapes, without the engine's per-operator work (default true; see `lastRunStats.replayed`).
+   * Runs with `profile` or `onProgress` are never replayed.
+   */
+  replay?: boolean;
   /**
    * OnnxStream's attention slicing: fused attention computes its score rows in this many slices
    * (raised to the next divisor of the rows), on the reference backend; native and wasm kernels are
@@ -219,6 +227,10 @@ export class InferenceSession {
   readonly #planning: Planning;
   readonly #fp16: boolean;
   readonly #plans = new Map<string, Plan>();
+  /** Per plan: its recorded run, or why it is not replayed; and the recorded run's statistics. */
+  readonly #replays = new WeakMap<Plan, Replay | string>();
+  readonly #recordedStats = new WeakMap<Plan, RunStats>();
+  readonly #replay: boolean;
   #released = false;
   #running: Promise<unknown> = Promise.resolve();
   /** Statistics of the last completed run. */
@@ -231,7 +243,9 @@ export class InferenceSession {
     provider: WeightsProvider,
     planning: Planning,
     fp16: boolean,
+    replay: boolean,
   ) {
+    this.#replay = replay;
     this.#graph = graph;
     this.#files = files;
     this.#backend = backend;
@@ -272,6 +286,7 @@ export class InferenceSession {
         weightSlices: slicedReads(provider, [...graph.weights.values()], options.weightSliceBytes),
       },
       options.fp16Arithmetic === true,
+      options.replay !== false,
     );
   }
 
@@ -358,20 +373,71 @@ export class InferenceSession {
     const asked = options.outputs ?? this.outputNames;
     const outputs = asked.map((n) => this.#resolveName(n));
     const plan = await this.plan(named[0], outputs);
-    const { outputs: results, stats } = await executePlanBatch(plan, named, {
-      provider: this.#provider,
-      backend: this.#backend,
-      signal: options.signal,
-      onProgress: options.onProgress,
-      profile: options.profile,
-    });
-    this.lastRunStats = stats;
+    const replayable = this.#replay && named.length === 1 && !options.profile && !options.onProgress;
+    const replayed = replayable ? await this.#replayed(plan, named[0], options.signal) : undefined;
+    let results: Map<string, Value>[];
+    if (replayed) results = [replayed];
+    else {
+      const recorder = replayable ? this.#recorder(plan, named[0]) : undefined;
+      const run = await executePlanBatch(plan, named, {
+        provider: this.#provider,
+        backend: this.#backend,
+        signal: options.signal,
+        onProgress: options.onProgress,
+        profile: options.profile,
+        recorder,
+      });
+      results = run.outputs;
+      this.lastRunStats = run.stats;
+      if (recorder) {
+        this.#replays.set(plan, recorder.finish([...plan.outputs.keys()].map((n) => results[0].get(n)!)));
+        this.#recordedStats.set(plan, run.stats);
+      }
+    }
     return results.map((result) => {
       // Keyed by the names asked for (an OnnxStream model's value may be asked for unescaped).
       const out = Object.fromEntries(asked.map((name, k) => [name, result.get(outputs[k]) as Value]));
       // As OnnxStream: under fp16 arithmetic, outputs come back as float32.
       return this.#fp16 ? mapTensors(out, 'float16', 'float32') : out;
     });
+  }
+
+  /** A recorder for the next run of `plan`, when it is to be recorded. */
+  #recorder(plan: Plan, feeds: ReadonlyMap<string, Value>): RunRecorder | undefined {
+    if (this.#replays.has(plan)) return undefined;
+    const why = unreplayable(plan, this.#backend, this.#provider);
+    const tensors = feedTensors(plan, feeds);
+    if (why || !tensors) {
+      this.#replays.set(plan, why ?? 'a feed is not a tensor');
+      return undefined;
+    }
+    return new RunRecorder(tensors);
+  }
+
+  /** The outputs of `plan` run by replaying its recorded run, or undefined when it has none that holds. */
+  async #replayed(
+    plan: Plan,
+    feeds: ReadonlyMap<string, Value>,
+    signal: AbortSignal | undefined,
+  ): Promise<Map<string, Value> | undefined> {
+    const replay = this.#replays.get(plan);
+    if (!(replay instanceof Replay)) return undefined;
+    const tensors = feedTensors(plan, feeds);
+    if (!tensors || !(await replay.weightsHeld(this.#provider, plan.weightOrder))) {
+      this.#replays.set(plan, 'the provider no longer holds the recorded weights');
+      return undefined;
+    }
+    const start = performance.now();
+    const outputs = await replay.run(tensors, signal);
+    const recorded = this.#recordedStats.get(plan)!;
+    this.lastRunStats = {
+      ms: performance.now() - start,
+      peakTensorBytes: recorded.peakTensorBytes,
+      weightBytes: recorded.weightBytes,
+      steps: recorded.steps,
+      replayed: { arenaBytes: replay.arenaBytes },
+    };
+    return new Map([...plan.outputs.keys()].map((name, k) => [name, outputs[k]]));
   }
 
   /**

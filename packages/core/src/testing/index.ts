@@ -84,4 +84,16 @@ export class KeepingProvider implements WeightsProvider {
   }
 }
 
+/**
+ * A KeepingProvider that also keeps every weight as it read it, as @onnxstream/providers'
+ * RamProvider does: later runs get the very same tensors (what replayed runs need).
+ */
+export class HoldingProvider extends KeepingProvider {
+  override async get(ref: WeightRef): Promise<Tensor> {
+    const t = await super.get(ref);
+    if (!this.kept.has(ref.name)) this.kept.set(ref.name, t);
+    return t;
+  }
+}
+
 export { runUint8Io, runUint8IoModel, type Uint8IoRun } from './uint8-io.js';

@@ -64,10 +64,12 @@ export function createKernelBackend(options: KernelBackendOptions): Backend {
     run(call: KernelCall): Promise<Tensor[]> {
       const op = kernelOpFor(call.node);
       if (!op) throw new Error(`the ${name} backend has no kernel for ${keyOf(call.node)}`);
-      return op.run(call, options.binding());
+      const binding = options.binding();
+      return op.run(call, call.recorder ? call.recorder.wrap(binding) : binding);
     },
     allocate: (type: DataType, dims: readonly number[]) => options.binding().allocTensor(type, dims),
     placesOutputs: (node: Node) => kernelOpFor(node)?.placesOutputs === true,
+    replays: (node: Node) => kernelOpFor(node)?.replayable === true,
     prepareWeight: prepare
       ? (node: Node, input: number, weight: Tensor, kept = true): Tensor | undefined =>
           kernelOpFor(node)?.prepareWeight?.(node, input, weight, kept, options.binding())

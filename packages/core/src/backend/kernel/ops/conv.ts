@@ -216,6 +216,7 @@ function convGeometry(
 export const convOps: KernelOp = {
   types: ['Conv', 'com.onnxstream::FusedConv'],
   placesOutputs: true,
+  replayable: true,
   // A uint8 input is a folded LoadUint8's (FusedConv only); float16 throughout is fp16 arithmetic.
   supports: (node, types) =>
     ((types[0] === 'float32' || (types[0] === 'uint8' && node.domain !== '')) &&
@@ -343,6 +344,7 @@ export const convOps: KernelOp = {
 export const convTransposeOp: KernelOp = {
   types: ['ConvTranspose'],
   placesOutputs: true,
+  replayable: true,
   // float16 throughout is fp16 arithmetic: x, the weight and y are read and written as float16.
   supports: (_node, types) =>
     (types[0] === 'float32' && types[1] === 'float32' && allFloat32(types)) || allFloat16(types),

@@ -45,6 +45,7 @@ const keyOf = (call: KernelCall) =>
 export const binaryOps: KernelOp = {
   types: Object.keys(BINARY),
   placesOutputs: true,
+  replayable: true,
   supports: (node, types) =>
     node.inputs.length === 2 &&
     (allFloat32(types) || allFloat16(types)) &&
@@ -107,6 +108,7 @@ const UNARY: Record<string, (call: KernelCall) => [number, number, number]> = {
 export const unaryOps: KernelOp = {
   types: Object.keys(UNARY),
   placesOutputs: true,
+  replayable: true,
   supports: (node, types) =>
     (types[0] === 'float32' || types[0] === 'float16') &&
     (node.opType !== 'Clip' || types.slice(1).every((t) => t === undefined || t === types[0])),

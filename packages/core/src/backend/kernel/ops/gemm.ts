@@ -210,6 +210,7 @@ export function slicedGemm(
 
 export const gemmOp: KernelOp = {
   types: ['Gemm'],
+  replayable: true,
   supports: (_node, types) =>
     (types[0] === 'float32' && types[1] === 'float32' && allFloat32(types)) || allFloat16(types),
   prepareWeight(node: Node, input: number, weight: Tensor, kept: boolean, binding: KernelBinding) {

@@ -25,6 +25,11 @@ export interface KernelOp {
   slicedWeight?(node: Node): number | undefined;
   /** run() writes its output into KernelCall `placed` when given (outputTensor and elementwiseOutput do). */
   readonly placesOutputs?: boolean;
+  /**
+   * run() reads no tensor data in JavaScript (parameters follow from shapes and attributes, and
+   * from constant inputs only where executor/replay.ts's READ_FROM says so): Backend.replays.
+   */
+  readonly replayable?: boolean;
 }
 
 /** Below this many elements a kernel runs on the calling thread (cheaper than a thread hop). */

@@ -52,6 +52,7 @@ function batchOffsets(
 
 export const matmulOp: KernelOp = {
   types: ['MatMul'],
+  replayable: true,
   supports: (_node, types) => (types[0] === 'float32' && types[1] === 'float32') || allFloat16(types),
   prepareWeight(_node, input: number, weight: Tensor, kept: boolean, binding: KernelBinding) {
     if (input !== 1 || weight.dims.length !== 2) return undefined;

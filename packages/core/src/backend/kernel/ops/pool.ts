@@ -35,6 +35,7 @@ function pads(
 export const poolOps: KernelOp = {
   types: ['MaxPool', 'AveragePool'],
   placesOutputs: true,
+  replayable: true,
   supports: (node, types) => {
     const rank = attrsOf(node).ints('kernel_shape', [1, 1]).length;
     // MaxPool's Indices output stays with the reference.
@@ -99,6 +100,7 @@ export const poolOps: KernelOp = {
 export const globalPoolOps: KernelOp = {
   types: ['GlobalAveragePool', 'GlobalMaxPool'],
   placesOutputs: true,
+  replayable: true,
   supports: (_node, types) => isFloat(types[0]),
   async run(call, binding) {
     const x = call.inputs[0] as Tensor;

@@ -53,6 +53,7 @@ function scalesOf(call: KernelCall, dims: readonly number[], outDims: readonly n
 export const resizeOps: KernelOp = {
   types: ['Resize', 'Upsample'],
   placesOutputs: true,
+  replayable: true,
   supports(node, types, opset) {
     const a = attrsOf(node);
     const { mode, coord, nearest } = modes(node, opset);

@@ -9,6 +9,7 @@ import { view } from './support.js';
 export const softmaxOps: KernelOp = {
   types: ['Softmax', 'LogSoftmax'],
   placesOutputs: true,
+  replayable: true,
   supports: (_node, types) => isFloat(types[0]),
   async run(call, binding) {
     const x = call.inputs[0] as Tensor;

@@ -24,6 +24,7 @@ const outputOf = (binding: KernelBinding, x: Tensor, dims: readonly number[], ca
 export const transposeOps: KernelOp = {
   types: ['Transpose'],
   placesOutputs: true,
+  replayable: true,
   supports: (_node, types) => isFloat(types[0]),
   async run(call, binding) {
     const x = call.inputs[0] as Tensor;
@@ -47,6 +48,7 @@ export const transposeOps: KernelOp = {
 export const concatOps: KernelOp = {
   types: ['Concat'],
   placesOutputs: true,
+  replayable: true,
   supports: (_node, types) =>
     types.length > 0 && ((types[0] === 'float32' && allFloat32(types)) || allFloat16(types)),
   async run(call, binding) {
@@ -110,6 +112,7 @@ async function copyInto(
 
 export const splitOps: KernelOp = {
   types: ['Split'],
+  replayable: true,
   supports: (_node, types) => isFloat(types[0]),
   async run(call, binding) {
     const x = call.inputs[0] as Tensor;
@@ -171,6 +174,7 @@ function sliceWalk(call: KernelCall, dims: readonly number[]): [number[], number
 export const sliceOps: KernelOp = {
   types: ['Slice'],
   placesOutputs: true,
+  replayable: true,
   supports: (_node, types) => isFloat(types[0]),
   async run(call, binding) {
     const x = call.inputs[0] as Tensor;

@@ -1,0 +1,130 @@
+import '../src/register.js';
+import { InferenceSession, Tensor } from '@onnxstream/core';
+import { encodeOnnxModel } from '@onnxstream/core/onnx';
+import {
+  closeness,
+  HoldingProvider,
+  type KeepingProvider,
+  readFloat32,
+  testdata,
+} from '@onnxstream/core/testing';
+import { describe, expect, it } from 'vitest';
+import { random, tensor } from './helpers.js';
+
+const ultraface = testdata('models', 'ultraface-rfb-320', 'version-RFB-320.onnx');
+const image = (seed: number) => tensor([1, 3, 240, 320], seed, -1, 1);
+const bits = (t: Tensor) => Array.from(t.data as Float32Array);
+
+async function sessions(
+  model: string | Uint8Array,
+  provider: () => KeepingProvider = () => new HoldingProvider(),
+) {
+  const replayed = await InferenceSession.create(model, { backend: 'native', weightsProvider: provider() });
+  const executed = await InferenceSession.create(model, {
+    backend: 'native',
+    weightsProvider: provider(),
+    replay: false,
+  });
+  return { replayed, executed };
+}
+
+describe('replayed runs', () => {
+  it('UltraFace: recorded once, then replayed with the executor’s bits for each new input', async () => {
+    const { replayed, executed } = await sessions(ultraface);
+    const first = await replayed.run({ input: image(1) });
+    expect(replayed.lastRunStats!.replayed).toBeUndefined();
+    const peak = replayed.lastRunStats!.peakTensorBytes;
+    const kept = { scores: bits(first.scores), boxes: bits(first.boxes) };
+    for (const seed of [2, 3, 1]) {
+      const got = await replayed.run({ input: image(seed) });
+      const stats = replayed.lastRunStats!;
+      // Activations in one arena no larger than the recorded run's peak of live tensors.
+      expect(stats.replayed!.arenaBytes).toBeGreaterThan(0);
+      expect(stats.replayed!.arenaBytes).toBeLessThanOrEqual(peak);
+      const want = await executed.run({ input: image(seed) });
+      expect(executed.lastRunStats!.replayed).toBeUndefined();
+      expect(bits(got.scores)).toEqual(bits(want.scores));
+      expect(bits(got.boxes)).toEqual(bits(want.boxes));
+      expect(got.scores).not.toBe(first.scores);
+    }
+    // Outputs of earlier runs are the caller's: later runs write elsewhere.
+    expect(bits(first.scores)).toEqual(kept.scores);
+    expect(bits(first.boxes)).toEqual(kept.boxes);
+  });
+
+  it('YOLOv8n: the replay has the executor’s bits and OnnxStream’s output', async () => {
+    const { replayed, executed } = await sessions(testdata('yolov8n-onnxstream'));
+    const reference = (name: string) => readFloat32(testdata('yolov8n-onnxstream-reference', name));
+    const images = new Tensor('float32', await reference('synthetic_input_images.f32'), [1, 3, 640, 640]);
+    const expected = await reference('synthetic_output0_onnxstream_fp32.f32');
+    await replayed.run({ images });
+    const { output0 } = await replayed.run({ images });
+    expect(replayed.lastRunStats!.replayed).toBeDefined();
+    expect(closeness(output0.data as Float32Array, expected, 1e-3, 1e-4)).toBeUndefined();
+    expect(bits(output0)).toEqual(bits((await executed.run({ images })).output0));
+  });
+
+  it('stops replaying when the provider no longer hands out the recorded weights', async () => {
+    const provider = new HoldingProvider();
+    const { replayed, executed } = await sessions(ultraface, () => provider);
+    await replayed.run({ input: image(4) });
+    await replayed.run({ input: image(4) });
+    expect(replayed.lastRunStats!.replayed).toBeDefined();
+    // The kept weights dropped: the next run reads and packs them again through the executor.
+    provider.kept.clear();
+    for (let run = 0; run < 2; run++) {
+      const got = await replayed.run({ input: image(5) });
+      expect(replayed.lastRunStats!.replayed).toBeUndefined();
+      expect(bits(got.scores)).toEqual(bits((await executed.run({ input: image(5) })).scores));
+    }
+  });
+
+  it('never replays a profiled run or one with progress, and stops at an aborted signal', async () => {
+    const { replayed } = await sessions(ultraface);
+    await replayed.run({ input: image(6) });
+    await replayed.run({ input: image(6) }, { profile: true });
+    expect(replayed.lastRunStats!.replayed).toBeUndefined();
+    expect(replayed.lastRunStats!.nodeTimes!.length).toBeGreaterThan(0);
+    const steps: number[] = [];
+    await replayed.run({ input: image(6) }, { onProgress: (e) => steps.push(e.step) });
+    expect(replayed.lastRunStats!.replayed).toBeUndefined();
+    expect(steps.length).toBe(replayed.lastRunStats!.steps);
+    const controller = new AbortController();
+    controller.abort();
+    await expect(replayed.run({ input: image(6) }, { signal: controller.signal })).rejects.toThrow(/abort/i);
+    await replayed.run({ input: image(6) });
+    expect(replayed.lastRunStats!.replayed).toBeDefined();
+  });
+
+  it('is not recorded where weights are read every run or an operator computes in JavaScript', async () => {
+    // The default provider reads each weight from the files when needed (keeps none).
+    const plain = await InferenceSession.create(ultraface, { backend: 'native' });
+    await plain.run({ input: image(7) });
+    await plain.run({ input: image(7) });
+    expect(plain.lastRunStats!.replayed).toBeUndefined();
+    // CumSum runs on the reference backend (JavaScript) between two native kernels.
+    const N = 64;
+    const { model } = encodeOnnxModel({
+      inputs: [{ name: 'x', type: 'float32', dims: [1, N] }],
+      outputs: [{ name: 'y', type: 'float32' }],
+      initializers: {
+        axis: new Tensor('int64', BigInt64Array.of(1n), []),
+        w: new Tensor('float32', random(N, 8), [1, N]),
+      },
+      nodes: [
+        { op: 'Sigmoid', name: 's', inputs: ['x'], outputs: ['s'] },
+        { op: 'CumSum', name: 'c', inputs: ['s', 'axis'], outputs: ['c'] },
+        { op: 'Mul', name: 'm', inputs: ['c', 'w'], outputs: ['y'] },
+      ],
+    });
+    const { replayed } = await sessions(model);
+    const reference = await InferenceSession.create(model, { backend: 'reference' });
+    for (const seed of [9, 10]) {
+      const x = tensor([1, N], seed);
+      const got = await replayed.run({ x });
+      expect(replayed.lastRunStats!.replayed).toBeUndefined();
+      const want = await reference.run({ x });
+      expect(closeness(got.y.data as Float32Array, want.y.data as Float32Array, 1e-6, 1e-6)).toBeUndefined();
+    }
+  });
+});
