@@ -113,6 +113,7 @@ export class RunRecorder implements KernelRecorder {
   readonly #feeds: Tensor[];
   readonly #fixed: Tensor[] = [];
   #binding: KernelBinding | undefined;
+  #wrapped: KernelBinding | undefined;
   #invalid: string | undefined;
 
   constructor(feeds: readonly Tensor[]) {
@@ -136,9 +137,10 @@ export class RunRecorder implements KernelRecorder {
   }
 
   wrap(binding: KernelBinding): KernelBinding {
-    if (this.#binding && this.#binding !== binding) this.invalidate('the run used two kernel bindings');
+    if (this.#binding === binding && this.#wrapped) return this.#wrapped;
+    if (this.#binding) this.invalidate('the run used two kernel bindings');
     this.#binding = binding;
-    return {
+    this.#wrapped = {
       name: binding.name,
       kernelNames: () => binding.kernelNames(),
       allocTensor: (type, dims) => {
@@ -156,6 +158,7 @@ export class RunRecorder implements KernelRecorder {
       },
       ...(binding.toJavaScript ? { toJavaScript: (t: Tensor) => binding.toJavaScript!(t) } : {}),
     };
+    return this.#wrapped;
   }
 
   /** A tensor the engine allocated for the run itself (a Concat's output assembled in place). */
