@@ -50,6 +50,10 @@ export function addonBackend(addon, { name = 'native', plain = false, threads } 
     allocTensor: (type, dims) => nativeTensor(pool, type, dims),
     run: plain ? (kernel, buffers, params) => addon.run(kernel, buffers, params) : adaptiveRun(addon),
     runSync: (kernel, buffers, params) => addon.runSync(kernel, buffers, params),
+    // Builds from before runProgram replay their runs call by call.
+    ...(addon.runProgram
+      ? { runProgram: (bases, code, params) => addon.runProgram(bases, code, params) }
+      : {}),
   };
   checkKernels(kernels);
   if (threads !== undefined) addon.setThreads(threads);

@@ -3,7 +3,7 @@
 // process CPU time and page faults per run, with onnxruntime-node alongside if asked.
 //   node bench/model.mjs [model=ultraface] [runs=200] [threads=2] [addon.node ...] [wasm[:dir] ...]
 //     [spins=W/C,...] [dispatch] [plain] [sync] [reuse] [ort] [profile] [nodes] [noop] [trace] [gaps]
-//     [ortnodes] [noplace]
+//     [ortnodes] [noplace] [noreplay]
 // model: `ultraface` (UltraFace RFB-320, 1x3x240x320), `yolo` (YOLOv8n folder, 1x3x640x640), or a
 // path to an .onnx file or model folder with one float32 input, its dims given as `dims=1,3,H,W`.
 // Weights are kept in memory in their prepared form (like the RAM provider).
@@ -23,6 +23,8 @@
 //                `gaps`: per run of the first engine, time inside kernel calls and time between them
 //                (JavaScript), fastest run, 10th percentile and median (with `noop`: JavaScript alone)
 //   noplace      the first build also with concatInPlace: false (every Concat copies its inputs)
+//   noreplay     the first build also with replay: false (every run through the executor; with
+//                `profile` or `nodes`, which time each node, no run is replayed)
 //   ortnodes     onnxruntime-node's own profile (enableProfiling): kernel time per node, median and
 //                best, and their sums; profiling slows onnxruntime (its wall time is printed beside)
 import { createRequire } from 'node:module';
@@ -39,7 +41,7 @@ const positional = args.filter(
     !a.endsWith('.node') &&
     !a.includes('=') &&
     !a.startsWith('wasm') &&
-    !/^(ort|profile|sync|nodes|reuse|trace|noop|plain|dispatch|gaps|ortnodes|noplace)$/.test(a),
+    !/^(ort|profile|sync|nodes|reuse|trace|noop|plain|dispatch|gaps|ortnodes|noplace|noreplay)$/.test(a),
 );
 const modelName = positional[0] ?? 'ultraface';
 const runs = Number(positional[1] ?? 200);
@@ -113,6 +115,10 @@ function backendOf(addon, label, plain = args.includes('plain')) {
     const runSync = addon.runSync.bind(addon);
     addon.run = (...a) => (noop ? Promise.resolve() : run(...a));
     addon.runSync = (...a) => (noop ? undefined : runSync(...a));
+    if (addon.runProgram) {
+      const runProgram = addon.runProgram.bind(addon);
+      addon.runProgram = (...a) => (noop ? Promise.resolve() : runProgram(...a));
+    }
   }
   if (args.includes('sync')) addon.run = (id, b, p) => Promise.resolve(addon.runSync(id, b, p));
   if (args.includes('gaps') && !gapsOf) gapsOf = timeKernelCalls(addon);
@@ -168,6 +174,13 @@ function timeKernelCalls(addon) {
     const t0 = enter();
     return run(...a).finally(() => leave(t0));
   };
+  if (addon.runProgram) {
+    const runProgram = addon.runProgram.bind(addon);
+    addon.runProgram = (...a) => {
+      const t0 = enter();
+      return runProgram(...a).finally(() => leave(t0));
+    };
+  }
   state.begin = () => {
     state.inside = 0;
     state.between = 0;
@@ -218,15 +231,22 @@ if (args.includes('dispatch')) {
     ]),
   );
 }
-// `noplace`: the first build again with every Concat copying its inputs (concatInPlace: false).
-if (args.includes('noplace'))
-  configs.push([`${configs[0][0]} noplace`, configs[0][1], () => {}, undefined, false]);
-for (const [label, addon, before, plain, concatInPlace] of configs) {
+// `noplace`: the first build again with every Concat copying its inputs (concatInPlace: false);
+// `noreplay`: again with every run through the executor (replay: false).
+if (args.includes('noplace')) {
+  configs.push([`${configs[0][0]} noplace`, configs[0][1], () => {}, undefined, { concatInPlace: false }]);
+}
+if (args.includes('noreplay')) {
+  configs.push([`${configs[0][0]} noreplay`, configs[0][1], () => {}, undefined, { replay: false }]);
+}
+for (const [label, addon, before, plain, planning] of configs) {
   const session = await InferenceSession.create(modelPath, {
     backend: backendOf(addon, label, plain),
     threads,
     weightsProvider: keeping(),
-    concatInPlace,
+    ...planning,
+    // `nodes` times each node through the backend, which a replayed run does not call.
+    ...(args.includes('nodes') ? { replay: false } : {}),
   });
   const name = session.inputNames[0];
   engines.push({
@@ -258,6 +278,7 @@ for (const dir of wasmDirs) {
     backend,
     threads,
     weightsProvider: keeping(),
+    ...(args.includes('nodes') ? { replay: false } : {}),
   });
   const name = session.inputNames[0];
   engines.push({

@@ -9,6 +9,7 @@
 //   run(kernelId, views, params)       -> Promise of the microseconds the kernel ran, on a libuv
 //                                      worker thread (the pool joins in)
 //   runSync(kernelId, views, params)   on this thread, for small work
+//   runProgram(bases, code, params)    -> Promise: a recorded sequence of calls on one libuv thread
 //   info() -> { isa, isas, threads, kernels, bytesInUse, bytesPeak, bytesCached }
 //   setIsa(name), setThreads(n), setPoolSpin(workerUs, callerUs), resetPeak(), setBufferCache(bytes)
 //   trim()                             frees the cached blocks and glibc's free pages (between models)
@@ -223,6 +224,87 @@ Napi::Value RunSync(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// runProgram(bases, code, params) -> Promise<void>: a recorded sequence of kernel calls (core's
+// executor/replay.ts), run one after another on one libuv thread. code: per call the kernel id, the
+// buffer count, the parameter count and first parameter in `params`, then per buffer its base (an
+// index into `bases`), byte offset and byte count. Every index, range and kernel id is checked
+// before any kernel runs; a kernel's own failure rejects with its message and stops the program.
+class ProgramWorker : public Napi::AsyncWorker {
+ public:
+  ProgramWorker(Napi::Env env, std::vector<Call> calls, std::vector<Napi::ObjectReference> keep)
+      : Napi::AsyncWorker(env, "onnxstream-program"), calls_(std::move(calls)), keep_(std::move(keep)), deferred_(env) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  void Execute() override {
+    try {
+      for (const Call& c : calls_) c.fn(c.bufs.data(), c.bufs.size(), c.params.data(), c.params.size());
+    } catch (const std::exception& e) {
+      SetError(e.what());
+    }
+  }
+  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  std::vector<Call> calls_;
+  std::vector<Napi::ObjectReference> keep_;  // the bases and arrays stay alive while it runs
+  Napi::Promise::Deferred deferred_;
+};
+
+Napi::Value RunProgram(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsArray() || !info[1].IsTypedArray() || !info[2].IsTypedArray()) {
+    throw Napi::TypeError::New(env, "runProgram(bases, code, params): bad arguments");
+  }
+  Napi::Array bases = info[0].As<Napi::Array>();
+  Napi::Float64Array code = info[1].As<Napi::Float64Array>();
+  Napi::Float64Array params = info[2].As<Napi::Float64Array>();
+  std::vector<Napi::ObjectReference> keep;
+  std::vector<os::Buf> base(bases.Length());
+  for (uint32_t i = 0; i < bases.Length(); i++) {
+    Napi::Value v = bases[i];
+    if (!v.IsTypedArray()) throw Napi::TypeError::New(env, "runProgram: base " + std::to_string(i) + " is not a typed array");
+    Napi::TypedArray t = v.As<Napi::TypedArray>();
+    auto* data = static_cast<uint8_t*>(t.ArrayBuffer().Data());
+    base[i] = {data ? data + t.ByteOffset() : nullptr, t.ByteLength()};
+    keep.push_back(Napi::Persistent(v.As<Napi::Object>()));
+  }
+  keep.push_back(Napi::Persistent(info[1].As<Napi::Object>()));
+  keep.push_back(Napi::Persistent(info[2].As<Napi::Object>()));
+  const double* op = code.Data();
+  const size_t n = code.ElementLength(), np = params.ElementLength();
+  // A whole number in [0, hi].
+  const auto whole = [&](double v, double hi, const char* what) {
+    if (!(v >= 0 && v <= hi && v == static_cast<double>(static_cast<size_t>(v)))) {
+      throw Napi::RangeError::New(env, std::string("runProgram: bad ") + what);
+    }
+    return static_cast<size_t>(v);
+  };
+  std::vector<Call> calls;
+  for (size_t at = 0; at < n;) {
+    if (n - at < 4) throw Napi::RangeError::New(env, "runProgram: truncated call");
+    Call c;
+    c.fn = os::kernel_fn(static_cast<int>(whole(op[at], os::kernel_count, "kernel id")));
+    if (!c.fn) throw Napi::RangeError::New(env, "runProgram: unknown kernel id");
+    const size_t nbufs = whole(op[at + 1], static_cast<double>(n), "buffer count");
+    const size_t count = whole(op[at + 2], static_cast<double>(np), "parameter count");
+    const size_t first = whole(op[at + 3], static_cast<double>(np - count), "parameter offset");
+    at += 4;
+    if (n - at < 3 * nbufs) throw Napi::RangeError::New(env, "runProgram: truncated buffers");
+    for (size_t k = 0; k < nbufs; k++, at += 3) {
+      const os::Buf& b = base[whole(op[at], static_cast<double>(base.size()) - 1, "base")];
+      const size_t bytes = whole(op[at + 2], static_cast<double>(b.bytes), "byte count");
+      const size_t offset = whole(op[at + 1], static_cast<double>(b.bytes - bytes), "byte offset");
+      c.bufs.push_back({bytes ? static_cast<uint8_t*>(b.data) + offset : nullptr, bytes});
+    }
+    c.params.assign(params.Data() + first, params.Data() + first + count);
+    calls.push_back(std::move(c));
+  }
+  auto* w = new ProgramWorker(env, std::move(calls), std::move(keep));
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
+}
+
 Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = Napi::Object::New(env);
@@ -293,6 +375,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("unpark", Napi::Function::New(env, Unpark));
   exports.Set("run", Napi::Function::New(env, Run));
   exports.Set("runSync", Napi::Function::New(env, RunSync));
+  exports.Set("runProgram", Napi::Function::New(env, RunProgram));
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));

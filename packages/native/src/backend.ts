@@ -137,6 +137,7 @@ function native(): { addon: NativeBinding; kernels: KernelBinding; pool: BufferP
       allocTensor: (type, dims) => nativeTensor(pool, type, dims),
       run: adaptiveRun(addon),
       runSync: (kernel, buffers, params) => addon.runSync(kernel, buffers, params),
+      runProgram: (bases, code, params) => addon.runProgram(bases, code, params),
     };
     checkKernels(kernels);
     checked = { addon, kernels, pool };

@@ -24,6 +24,8 @@ export interface NativeBinding {
   /** Off the JavaScript thread; resolves with the microseconds the kernel itself ran. */
   run(kernel: number, buffers: readonly ArrayBufferView[], params: Float64Array): Promise<number>;
   runSync(kernel: number, buffers: readonly ArrayBufferView[], params: Float64Array): void;
+  /** KernelBinding.runProgram: the calls one after another off the JavaScript thread. */
+  runProgram(bases: readonly ArrayBufferView[], code: Float64Array, params: Float64Array): Promise<void>;
   info(): NativeInfo;
   setIsa(name: string): void;
   setThreads(threads: number): void;

@@ -9,6 +9,7 @@ import {
   testdata,
 } from '@onnxstream/core/testing';
 import { describe, expect, it } from 'vitest';
+import { binding } from '../src/binding.js';
 import { random, tensor } from './helpers.js';
 
 const ultraface = testdata('models', 'ultraface-rfb-320', 'version-RFB-320.onnx');
@@ -126,5 +127,64 @@ describe('replayed runs', () => {
       const want = await reference.run({ x });
       expect(closeness(got.y.data as Float32Array, want.y.data as Float32Array, 1e-6, 1e-6)).toBeUndefined();
     }
+  });
+});
+
+describe('runProgram (the native replay of recorded calls)', () => {
+  const addon = binding();
+  const unary = addon.info().kernels.indexOf('unary_f32');
+  const n = 1000;
+  const x = random(n, 12);
+
+  it('runs the calls in order off the JavaScript thread, as runSync would', async () => {
+    // y = f(x) into bytes [0, 4n) of an arena, then f(y) into [4n, 8n).
+    const arena = new Float32Array(2 * n);
+    const code = Float64Array.of(
+      unary,
+      2,
+      4,
+      0,
+      1,
+      0,
+      4 * n,
+      0,
+      0,
+      4 * n,
+      unary,
+      2,
+      4,
+      0,
+      0,
+      0,
+      4 * n,
+      0,
+      4 * n,
+      4 * n,
+    );
+    const params = Float64Array.of(0, 0, 0, n);
+    await addon.runProgram([arena, x], code, params);
+    const once = new Float32Array(n);
+    const twice = new Float32Array(n);
+    addon.runSync(unary, [x, once], params);
+    addon.runSync(unary, [once, twice], params);
+    expect(Array.from(arena.subarray(0, n))).toEqual(Array.from(once));
+    expect(Array.from(arena.subarray(n))).toEqual(Array.from(twice));
+  });
+
+  it('checks every index and range before any kernel runs, and rejects with a kernel’s own error', async () => {
+    const y = new Float32Array(n);
+    const params = Float64Array.of(0, 0, 0, n);
+    const call = (base: number, offset: number, bytes: number, kernel = unary) =>
+      Float64Array.of(kernel, 2, 4, 0, 0, 0, 4 * n, base, offset, bytes);
+    expect(() => addon.runProgram([x, y], call(2, 0, 4 * n), params)).toThrow(/bad base/);
+    expect(() => addon.runProgram([x, y], call(1, 4, 4 * n), params)).toThrow(/bad byte offset/);
+    expect(() => addon.runProgram([x, y], call(1, 0, 4 * n + 4), params)).toThrow(/bad byte count/);
+    expect(() => addon.runProgram([x, y], call(1, 0, 4 * n, 9999), params)).toThrow(/kernel id/);
+    expect(() => addon.runProgram([x, y], call(1, 0, 4 * n).subarray(0, 8), params)).toThrow(/truncated/);
+    expect(() => addon.runProgram([x, y], call(1, 0, 4 * n), params.subarray(0, 2))).toThrow(/parameter/);
+    // Within the bases, but shorter than the kernel needs: the kernel's own check.
+    await expect(addon.runProgram([x, y], call(1, 0, 40), params)).rejects.toThrow(
+      /unary_f32: buffer 1 holds 40 bytes/,
+    );
   });
 });

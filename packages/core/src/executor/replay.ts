@@ -246,7 +246,7 @@ export class RunRecorder implements KernelRecorder {
       specs.push({ type: t.type, dims: t.dims });
     }
     const arenaBytes = layOut(this.#all.filter((a) => a.first >= 0 && a.output < 0));
-    return new Replay(binding, this.#calls, arenaBytes, specs, this.#weights);
+    return new Replay(binding, this.#calls, arenaBytes, specs, this.#feeds.length, this.#weights);
   }
 }
 
@@ -280,12 +280,15 @@ export class Replay {
   readonly #arenaBytes: number;
   readonly #outputs: readonly { type: DataType; dims: readonly number[] }[];
   readonly #weights: readonly Tensor[];
+  /** The calls as KernelBinding.runProgram takes them, where the binding has it. */
+  readonly #program: { code: Float64Array; params: Float64Array; fixed: Tensor[] } | undefined;
 
   constructor(
     binding: KernelBinding,
     calls: readonly RecordedCall[],
     arenaBytes: number,
     outputs: readonly { type: DataType; dims: readonly number[] }[],
+    feeds: number,
     weights: readonly Tensor[],
   ) {
     this.#binding = binding;
@@ -293,6 +296,7 @@ export class Replay {
     this.#arenaBytes = arenaBytes;
     this.#outputs = outputs;
     this.#weights = weights;
+    if (binding.runProgram) this.#program = program(calls, outputs.length, feeds);
   }
 
   /** Bytes of the activations arena a replay allocates (outputs apart). */
@@ -318,12 +322,22 @@ export class Replay {
     }
   }
 
-  /** Runs the recorded calls on `feeds` (the recorded run's, in order); returns its outputs. */
+  /**
+   * Runs the recorded calls on `feeds` (the recorded run's, in order); returns its outputs. With
+   * the binding's runProgram, `signal` is checked before the calls start only.
+   */
   async run(feeds: readonly Tensor[], signal?: AbortSignal): Promise<Tensor[]> {
     const binding = this.#binding;
     const outputs = this.#outputs.map((o) => binding.allocTensor(o.type, o.dims));
     const arena = binding.allocTensor('uint8', [Math.max(this.#arenaBytes, 1)]);
     try {
+      const program = this.#program;
+      if (program) {
+        signal?.throwIfAborted();
+        const bases = [arena, ...outputs, ...feeds, ...program.fixed].map(span);
+        await binding.runProgram!(bases, program.code, program.params);
+        return outputs;
+      }
       for (const call of this.#calls) {
         signal?.throwIfAborted();
         const arenaView = span(arena);
@@ -351,6 +365,42 @@ export class Replay {
     }
     return outputs;
   }
+}
+
+/**
+ * Recorded calls encoded for KernelBinding.runProgram, over bases: the arena, the outputs, the
+ * feeds, then the weights and constants the calls read (`fixed`).
+ */
+function program(
+  calls: readonly RecordedCall[],
+  outputs: number,
+  feeds: number,
+): { code: Float64Array; params: Float64Array; fixed: Tensor[] } {
+  const fixed: Tensor[] = [];
+  const fixedIndex = new Map<Tensor, number>();
+  const code: number[] = [];
+  const params: number[] = [];
+  for (const call of calls) {
+    code.push(call.kernel, call.buffers.length, call.params.length, params.length);
+    for (const p of call.params) params.push(p);
+    for (const b of call.buffers) {
+      if (b.kind === 'empty') code.push(0, 0, 0);
+      else if (b.kind === 'arena') {
+        const output = b.alloc.output;
+        code.push(output >= 0 ? 1 + output : 0, output >= 0 ? b.offset : b.alloc.at + b.offset, b.bytes);
+      } else if (b.kind === 'feed') code.push(1 + outputs + b.index, b.offset, b.bytes);
+      else {
+        let k = fixedIndex.get(b.tensor);
+        if (k === undefined) {
+          k = fixed.length;
+          fixed.push(b.tensor);
+          fixedIndex.set(b.tensor, k);
+        }
+        code.push(1 + outputs + feeds + k, b.offset, b.bytes);
+      }
+    }
+  }
+  return { code: Float64Array.from(code), params: Float64Array.from(params), fixed };
 }
 
 /** The feeds of a plan's run as the tensors a recording knows, in the plan's feed order. */

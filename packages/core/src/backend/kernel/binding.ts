@@ -26,6 +26,13 @@ export interface KernelBinding {
   /** Runs kernel `kernel` on the calling thread, for small work. */
   runSync(kernel: number, buffers: readonly ArrayBufferView[], params: Float64Array): void;
   /**
+   * Runs a sequence of kernel calls one after another, possibly off the JavaScript thread (a
+   * replayed run, executor/replay.ts). `code`, per call: the kernel id, the buffer count, the
+   * parameter count and the first parameter's index in `params`, then per buffer the index of its
+   * base in `bases`, its byte offset there and its byte count. Absent: the calls are made one by one.
+   */
+  runProgram?(bases: readonly ArrayBufferView[], code: Float64Array, params: Float64Array): Promise<void>;
+  /**
    * Moves a tensor from allocTensor into JavaScript memory and frees the original. When present,
    * prepared weights (packed GEMM panels) are handed to the weights provider in that form, so that a
    * caching provider does not hold them in the binding's memory.
