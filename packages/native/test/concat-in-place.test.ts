@@ -31,6 +31,12 @@ async function runBoth(model: Uint8Array, x: Tensor) {
   return { on: runs[0], off: runs[1], expected: (await reference.run({ x })).y };
 }
 
+/** In place or not, the same bits; and the reference backend's values. */
+function expectSameOutput(on: Tensor, off: Tensor, expected: Tensor) {
+  expect(Array.from(on.data as Float32Array)).toEqual(Array.from(off.data as Float32Array));
+  expect(closeness(on.data as Float32Array, expected.data as Float32Array, 1e-5, 1e-5)).toBeUndefined();
+}
+
 describe('Concat inputs computed in place', () => {
   it('a C2f block (Conv -> Split -> Conv + Add -> Concat) copies nothing and lowers the peak', async () => {
     // x (8 planes) -> cv1 1x1 (8) -> Split (4, 4: views) -> 3x3 conv of the second half, added to it
@@ -57,8 +63,7 @@ describe('Concat inputs computed in place', () => {
     expect(off.placed).toEqual([]);
     expect(off.peak).toBe(24 * PLANE + 96 * 4);
     expect(on.peak).toBe(20 * PLANE + 96 * 4);
-    expect(Array.from(on.y.data as Float32Array)).toEqual(Array.from(off.y.data as Float32Array));
-    expect(closeness(on.y.data as Float32Array, expected.data as Float32Array, 1e-5, 1e-5)).toBeUndefined();
+    expectSameOutput(on.y, off.y, expected);
   });
 
   it('an SPPF block (three MaxPools of one Conv, all concatenated) runs in place', async () => {
@@ -91,8 +96,7 @@ describe('Concat inputs computed in place', () => {
     const { on, off, expected } = await runBoth(model, tensor([1, 8, S, S], 8));
     expect(on.placed).toEqual(['p0', 'p1', 'p2', 'p3']);
     expect(on.peak).toBeLessThan(off.peak);
-    expect(Array.from(on.y.data as Float32Array)).toEqual(Array.from(off.y.data as Float32Array));
-    expect(closeness(on.y.data as Float32Array, expected.data as Float32Array, 1e-5, 1e-5)).toBeUndefined();
+    expectSameOutput(on.y, off.y, expected);
   });
 
   it('a skip connection is not held across the peak it would raise', async () => {
@@ -123,8 +127,7 @@ describe('Concat inputs computed in place', () => {
     expect(on.placed).toEqual(['h']);
     expect(off.peak).toBe(56 * PLANE + (512 + 64) * 4);
     expect(on.peak).toBe(56 * PLANE + (512 + 64) * 4);
-    expect(Array.from(on.y.data as Float32Array)).toEqual(Array.from(off.y.data as Float32Array));
-    expect(closeness(on.y.data as Float32Array, expected.data as Float32Array, 1e-5, 1e-5)).toBeUndefined();
+    expectSameOutput(on.y, off.y, expected);
   });
 
   it('a Concat along a later axis (several runs per input) still copies', async () => {
@@ -140,8 +143,7 @@ describe('Concat inputs computed in place', () => {
     });
     const { on, off, expected } = await runBoth(model, tensor([1, 4, S, S], 17));
     expect(on.placed).toEqual([]);
-    expect(Array.from(on.y.data as Float32Array)).toEqual(Array.from(off.y.data as Float32Array));
-    expect(closeness(on.y.data as Float32Array, expected.data as Float32Array, 1e-5, 1e-5)).toBeUndefined();
+    expectSameOutput(on.y, off.y, expected);
   });
 });
 
