@@ -390,12 +390,8 @@ export class InferenceSession {
       results = run.outputs;
       this.lastRunStats = run.stats;
       if (recorder) {
-        const replay = recorder.finish([...plan.outputs.keys()].map((n) => results[0].get(n)!));
-        this.#replays.set(plan, replay);
+        this.#replays.set(plan, recorder.finish([...plan.outputs.keys()].map((n) => results[0].get(n)!)));
         this.#recordedStats.set(plan, run.stats);
-        // The blocks the executor's tensors left in the backend's cache would sit beside the arena
-        // replays allocate (super-resolution: 20 MiB more peak RSS): give them back.
-        if (replay instanceof Replay) this.#backend.trim?.();
       }
     }
     return results.map((result) => {
