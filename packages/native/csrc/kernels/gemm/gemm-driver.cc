@@ -28,6 +28,12 @@ constexpr size_t kGroupScratch = 16;
 // (Runner::group).
 constexpr size_t kShallowTiles = 2;
 constexpr size_t kInPlaceDepth = 64;
+// Panels of a K chunk run in sets whose B chunks take at most this much together: each tile of A
+// then runs over the whole set while its B stays in L1, so an output row is written a set's width
+// at a time. One panel at a time, a shallow product wrote every output row an NR-wide piece per
+// panel (UltraFace's 16 -> 32 pointwise convolution: 32 rows of 64 bytes per 16 pixels).
+constexpr size_t kSetBBytes = 16 * 1024;
+constexpr size_t kMaxSet = 64;
 // Work (multiply-adds) below which a chunk is not worth a thread hop.
 constexpr size_t kMinChunkMacs = 1 << 18;
 
@@ -177,7 +183,9 @@ class Runner {
     for (size_t i = 0, slot = 0; i < count; i++) {
       if (!st[i].direct) st[i].c = tiles_buf + slot++ * tiles * mr_ * nr_;
     }
-    float* b_buf = p.b.packed ? nullptr : t_b.get(std::min(kKc, std::max<size_t>(p.k, 1)) * nr_);
+    const size_t kc_max = std::min(kKc, std::max<size_t>(p.k, 1));
+    const size_t set = std::clamp<size_t>(kSetBBytes / (kc_max * nr_ * sizeof(float)), 1, kMaxSet);
+    float* b_buf = p.b.packed ? nullptr : t_b.get(set * kc_max * nr_);
     size_t pc = 0;
     do {
       const size_t kc = std::min(kKc, p.k - pc);
@@ -197,7 +205,16 @@ class Runner {
         a = buf;
         a_step = mr_ * kc;
       }
-      for (size_t i = 0; i < count; i++) chunk(p, st[i], items[i].q, a, a_step, m0, m1, pc, kc, b_buf);
+      const float* b_of[kMaxSet];
+      for (size_t i = 0; i < count; i += set) {
+        const size_t end = std::min(count, i + set);
+        for (size_t u = i; u < end; u++) {
+          b_of[u - i] = panel_b(p, st[u], items[u].q, pc, kc, b_buf + (u - i) * kc * nr_);
+        }
+        for (size_t i0 = m0, t = 0; i0 < m1; i0 += mr_, t++) {
+          for (size_t u = i; u < end; u++) tile(p, st[u], a + t * a_step, b_of[u - i], i0, m0, m1, pc, kc);
+        }
+      }
       pc += kc;
     } while (pc < p.k);
     for (size_t i = 0; i < count; i++) {
@@ -211,34 +228,41 @@ class Runner {
     return p.pitch == 0 || p.pitch == p.width || j % p.pitch + std::min(nr_, p.n - j) <= p.width;
   }
 
-  // K chunk [pc, pc + kc) of one panel over every tile of the M block.
-  void chunk(const GemmProblem& p, const PanelState& s, size_t q, const float* a, size_t a_step, size_t m0,
-             size_t m1, size_t pc, size_t kc, float* b_buf) {
+  // A panel's row masks for the K chunk from pc (meaningful where s.padded).
+  static GemmRowMasks masks_at(const GemmProblem& p, const PanelState& s, size_t pc) {
+    return {s.pad_bits, p.b.pad_period, pc % std::max<size_t>(p.b.pad_period, 1)};
+  }
+
+  // K chunk [pc, pc + kc) of a panel's B: prepacked, packed into `buf`, or null when read in place.
+  const float* panel_b(const GemmProblem& p, const PanelState& s, size_t q, size_t pc, size_t kc, float* buf) const {
+    if (p.b.packed) return p.b.packed + q * nr_ * p.k + pc * nr_;
+    if (s.in_place) return nullptr;
+    if (p.b.rows) {
+      const GemmRowMasks masks = masks_at(p, s, pc);
+      g_.pack_b_rows(kc, s.nr, p.b.rows + pc, s.j, s.padded ? &masks : nullptr, buf);
+    } else {
+      g_.pack_b(kc, s.nr, offset(p.b.raw, static_cast<ptrdiff_t>(pc), static_cast<ptrdiff_t>(s.j)), buf);
+    }
+    return buf;
+  }
+
+  // K chunk [pc, pc + kc) of the tile of rows from i0 of one panel, A's panel at `a`.
+  void tile(const GemmProblem& p, const PanelState& s, const float* a, const float* b, size_t i0, size_t m0,
+            size_t m1, size_t pc, size_t kc) const {
     const bool last = pc + kc >= p.k;
     const bool accumulate = p.accumulate || pc > 0;
-    const GemmRowMasks masks{s.pad_bits, p.b.pad_period, pc % std::max<size_t>(p.b.pad_period, 1)};
-    const float* b = b_buf;
-    if (p.b.packed) {
-      b = p.b.packed + q * nr_ * p.k + pc * nr_;
-    } else if (p.b.rows && !s.in_place) {
-      g_.pack_b_rows(kc, s.nr, p.b.rows + pc, s.j, s.padded ? &masks : nullptr, b_buf);
-    } else if (!p.b.rows) {
-      g_.pack_b(kc, s.nr, offset(p.b.raw, static_cast<ptrdiff_t>(pc), static_cast<ptrdiff_t>(s.j)), b_buf);
-    }
-    for (size_t i0 = m0, t = 0; i0 < m1; i0 += mr_, t++) {
-      const GemmEpilogue ep{p.row_bias ? p.row_bias + i0 : nullptr, p.col_bias ? p.col_bias + s.j : nullptr,
-                            p.activation};
-      const GemmEpilogue* epilogue = last ? &ep : nullptr;
-      const size_t rows = std::min(mr_, m1 - i0);
-      const float* ai = a + t * a_step;
-      float* c = s.direct ? s.c + i0 * p.ldc : s.c + (i0 - m0) * nr_;
-      const size_t ldc = s.direct ? p.ldc : nr_;
-      if (s.in_place) {
-        g_.ukernel_rows(rows, s.nr, kc, ai, p.b.rows + pc, s.j, s.padded ? &masks : nullptr, c, ldc, accumulate,
-                        epilogue);
-      } else {
-        g_.ukernel(rows, s.nr, kc, ai, b, c, ldc, accumulate, epilogue);
-      }
+    const GemmEpilogue ep{p.row_bias ? p.row_bias + i0 : nullptr, p.col_bias ? p.col_bias + s.j : nullptr,
+                          p.activation};
+    const GemmEpilogue* epilogue = last ? &ep : nullptr;
+    const size_t rows = std::min(mr_, m1 - i0);
+    float* c = s.direct ? s.c + i0 * p.ldc : s.c + (i0 - m0) * nr_;
+    const size_t ldc = s.direct ? p.ldc : nr_;
+    if (s.in_place) {
+      const GemmRowMasks masks = masks_at(p, s, pc);
+      g_.ukernel_rows(rows, s.nr, kc, a, p.b.rows + pc, s.j, s.padded ? &masks : nullptr, c, ldc, accumulate,
+                      epilogue);
+    } else {
+      g_.ukernel(rows, s.nr, kc, a, b, c, ldc, accumulate, epilogue);
     }
   }
 
