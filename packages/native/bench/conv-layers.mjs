@@ -89,10 +89,13 @@ const yoloLayers = [
   [128, 20, 128, 3, 1],
   [512, 20, 256, 1, 1],
 ];
-// UltraFace RFB-320 (240 x 320 input, ReLU): its first convolution and widest pointwise ones.
+// UltraFace RFB-320 (240 x 320 input, ReLU): its first convolution, widest pointwise ones and its
+// depthwise ones at 120 x 160 (a sixth entry: the group count).
 const ultrafaceLayers = [
   [3, [240, 320], 16, 3, 2],
+  [16, [120, 160], 16, 3, 1, 16],
   [16, [120, 160], 32, 1, 1],
+  [32, [120, 160], 32, 3, 2, 32],
   [32, [60, 80], 32, 1, 1],
   [64, [30, 40], 64, 1, 1],
 ];
@@ -105,15 +108,15 @@ const sdLayers = [
   [2560, 8, 1280, 3, 1],
 ];
 const layers = args.includes('sd') ? sdLayers : args.includes('ultraface') ? ultrafaceLayers : yoloLayers;
-for (const [c, size, m, kk, s] of layers) {
+for (const [c, size, m, kk, s, group = 1] of layers) {
   const [h, w] = typeof size === 'number' ? [size, size] : size;
-  const name = `${c}x${h}x${w}->${m} k${kk}s${s}`;
+  const name = `${c}x${h}x${w}->${m} k${kk}s${s}${group > 1 ? ` g${group}` : ''}`;
   if (!filter.test(name)) continue;
   const p = (kk - 1) >> 1;
   const attrs = {
     pads: [p, p, p, p],
     strides: [s, s],
-    group: 1,
+    group,
     activation: process.env.ACT ?? (args.includes('ultraface') ? 'relu' : 'silu'),
   };
   const node = {
@@ -125,7 +128,7 @@ for (const [c, size, m, kk, s] of layers) {
     attributes: nodeAttributes(attrs),
   };
   const x = randomTensor([1, c, h, w]);
-  const wt = randomTensor([m, c, kk, kk]);
+  const wt = randomTensor([m, c / group, kk, kk]);
   const b = randomTensor([m]);
   const oh = Math.floor((h + 2 * p - kk) / s) + 1;
   const ow = Math.floor((w + 2 * p - kk) / s) + 1;
@@ -149,7 +152,7 @@ for (const [c, size, m, kk, s] of layers) {
       }
     }
   }
-  const macs = m * c * kk * kk * oh * ow;
+  const macs = (m * c * kk * kk * oh * ow) / group;
   const cells = best.map(
     (ms) => `${ms.toFixed(3).padStart(8)} ms ${(macs / ms / 1e6).toFixed(1).padStart(5)} GMAC/s`,
   );
