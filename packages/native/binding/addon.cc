@@ -13,6 +13,8 @@
 //   info() -> { isa, isas, threads, kernels, bytesInUse, bytesPeak, bytesCached }
 //   setIsa(name), setThreads(n), setPoolSpin(workerUs, callerUs), resetPeak(), setBufferCache(bytes)
 //   trim()                             frees the cached blocks and glibc's free pages (between models)
+//   cacheLevel() -> bytes              freed blocks in the block cache (parked buffers apart)
+//   trimCache(bytes)                   frees the most recently cached blocks until at most bytes are left
 #include <napi.h>
 
 #include <chrono>
@@ -362,6 +364,17 @@ Napi::Value Trim(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value CacheLevel(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(os::buffer_blocks_cached()));
+}
+
+Napi::Value TrimCache(const Napi::CallbackInfo& info) {
+  const double bytes = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
+  if (!(bytes >= 0)) throw Napi::RangeError::New(info.Env(), "trimCache: bad byte count");
+  os::trim_buffer_cache_to(static_cast<size_t>(bytes));
+  return info.Env().Undefined();
+}
+
 Napi::Value ResetPeak(const Napi::CallbackInfo& info) {
   os::reset_buffer_peak();
   return info.Env().Undefined();
@@ -383,6 +396,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("resetPeak", Napi::Function::New(env, ResetPeak));
   exports.Set("setBufferCache", Napi::Function::New(env, SetBufferCache));
   exports.Set("trim", Napi::Function::New(env, Trim));
+  exports.Set("cacheLevel", Napi::Function::New(env, CacheLevel));
+  exports.Set("trimCache", Napi::Function::New(env, TrimCache));
   return exports;
 }
 

@@ -152,11 +152,13 @@ export const nativeBackend: Backend = createKernelBackend({
     const { addon } = native();
     if (options.threads !== undefined) addon.setThreads(options.threads);
   },
-  trim() {
+  trim(level) {
     const { addon, pool } = native();
+    if (level !== undefined) return addon.trimCache(level);
     pool.clear();
     addon.trim();
   },
+  cacheLevel: () => native().addon.cacheLevel(),
 });
 
 /** Whether the addon loads here; the reason when it does not. */

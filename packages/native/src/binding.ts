@@ -37,6 +37,10 @@ export interface NativeBinding {
   resetPeak(): void;
   /** Frees every cached block, restarts the cache's high-water mark and trims glibc's heaps. */
   trim(): void;
+  /** Bytes of freed blocks in the block cache (parked buffers apart). */
+  cacheLevel(): number;
+  /** Frees the most recently cached blocks until at most `bytes` of them are left. */
+  trimCache(bytes: number): void;
   setBufferCache(bytes: number): void;
 }
 

@@ -98,7 +98,12 @@ export interface Backend {
    * Gives memory the backend keeps for reuse (freed blocks, buffers of disposed tensors) back to the
    * system. A session calls it when released: the next model allocates other sizes, and a pipeline's
    * stages (text encoder, UNet, VAE) would otherwise each start with the last one's blocks resident.
+   * With `level`, only freed blocks beyond `level` bytes of them (cacheLevel()'s measure) go back,
+   * the most recently freed first: a session gives back what its recorded run left cached (its
+   * replays use one arena of their own), and blocks cached before that run stay.
    */
-  trim?(): void;
+  trim?(level?: number): void;
+  /** Bytes of freed blocks the backend keeps for reuse (see trim). */
+  cacheLevel?(): number;
   dispose?(): Promise<void> | void;
 }

@@ -379,6 +379,7 @@ export class InferenceSession {
     if (replayed) results = [replayed];
     else {
       const recorder = replayable ? this.#recorder(plan, named[0]) : undefined;
+      const cached = recorder ? this.#backend.cacheLevel?.() : undefined;
       const run = await executePlanBatch(plan, named, {
         provider: this.#provider,
         backend: this.#backend,
@@ -390,8 +391,12 @@ export class InferenceSession {
       results = run.outputs;
       this.lastRunStats = run.stats;
       if (recorder) {
-        this.#replays.set(plan, recorder.finish([...plan.outputs.keys()].map((n) => results[0].get(n)!)));
+        const replay = recorder.finish([...plan.outputs.keys()].map((n) => results[0].get(n)!));
+        this.#replays.set(plan, replay);
         this.#recordedStats.set(plan, run.stats);
+        // The run's freed blocks would stay cached beside the replays' arena, which none of them
+        // fits (super-resolution: 20 MiB more resident); the executor's later runs would reuse them.
+        if (replay instanceof Replay && cached !== undefined) this.#backend.trim?.(cached);
       }
     }
     return results.map((result) => {

@@ -142,6 +142,20 @@ class BlockCache {
     return cached_;
   }
 
+  // Most recently freed first out until at most `bytes` are cached.
+  void trim_newest(size_t bytes) {
+    std::vector<Block> drop;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      while (cached_ > bytes && !blocks_.empty()) {
+        drop.push_back(blocks_.back());
+        cached_ -= blocks_.back().size;
+        blocks_.pop_back();
+      }
+    }
+    for (const Block& b : drop) munmap(b.data, b.size);
+  }
+
  private:
   struct Block {
     void* data;
@@ -301,6 +315,8 @@ void reset_buffer_peak() { g_peak.store(g_in_use.load()); }
 
 #if OS_HAVE_MMAP
 size_t buffer_bytes_cached() { return cache().cached() + g_parked.load(); }
+size_t buffer_blocks_cached() { return cache().cached(); }
+void trim_buffer_cache_to(size_t bytes) { cache().trim_newest(bytes); }
 void set_buffer_cache(size_t bytes) { cache().set_budget(bytes); }
 void release_buffer_cache() {
   g_high.store(g_in_use.load());
@@ -308,6 +324,8 @@ void release_buffer_cache() {
 }
 #else
 size_t buffer_bytes_cached() { return 0; }
+size_t buffer_blocks_cached() { return 0; }
+void trim_buffer_cache_to(size_t) {}
 void set_buffer_cache(size_t) {}
 void release_buffer_cache() { g_high.store(g_in_use.load()); }
 #endif

@@ -29,6 +29,11 @@ void reset_buffer_peak();
 // Bytes of freed (and parked) blocks kept for reuse, and the budget for them (shrinking it unmaps the excess).
 size_t buffer_bytes_cached();
 void set_buffer_cache(size_t bytes);
+// Bytes of freed blocks in the block cache (parked ones apart), and unmapping the most recently freed
+// of them until at most `bytes` are left: a recorded run gives back what it left cached (its
+// replays use one arena instead), while blocks cached before it stay.
+size_t buffer_blocks_cached();
+void trim_buffer_cache_to(size_t bytes);
 // Between models: unmaps every cached block, and the high-water mark of live bytes that sizes the
 // cache starts again from the bytes in use (the next model's sizes and peak differ).
 void release_buffer_cache();

@@ -38,7 +38,9 @@ export interface KernelBackendOptions {
   /** Backend.init: loads the binding (throwing why it cannot) and applies the options. Default: binding(). */
   init?(options: BackendOptions): Promise<void> | void;
   /** Backend.trim. */
-  trim?(): void;
+  trim?(level?: number): void;
+  /** Backend.cacheLevel. */
+  cacheLevel?(): number;
   dispose?(): Promise<void> | void;
   /** Whether weights are packed into GEMM panels once per run (Backend.prepareWeight); default true. */
   readonly prepareWeights?: boolean;
@@ -80,7 +82,8 @@ export function createKernelBackend(options: KernelBackendOptions): Backend {
       const by = packedBy(t);
       return by !== undefined && by === options.binding().name;
     },
-    trim: options.trim ? () => options.trim?.() : undefined,
+    trim: options.trim ? (level?: number) => options.trim?.(level) : undefined,
+    cacheLevel: options.cacheLevel ? () => options.cacheLevel?.() ?? 0 : undefined,
     dispose: options.dispose ? () => options.dispose?.() : undefined,
   };
 }
