@@ -88,6 +88,10 @@ program
   .option('--fp16', 'write float32 weights as float16 (CONVERT_TO_FP16)')
   .option('--uint8', 'quantize float32 weights to uint8[scale,zero] (QUANTIZE_UINT8)')
   .option(
+    '--uint8-per-channel',
+    "quantize Conv, ConvTranspose, MatMul and Gemm weights per output channel (uint8[axis=A] + .qparams; ours, not OnnxStream's), the others as --uint8",
+  )
+  .option(
     '--no-infer-shapes',
     "use the model's value_info as is instead of inferring shapes (INFER_SHAPES=False)",
   )

@@ -51,6 +51,14 @@ describe('onnxstream convert', () => {
     expect(t8).toMatch(
       /conv1_2E_weight_nchw\.bin\(uint8\[[0-9.e-]+,\d+\]:32,1,3,3\);conv1_2E_bias\.bin\(float32:32\)/,
     );
+    // Per output channel: the parameters beside the weight (32 float32 scales, 32 zero points).
+    const pc = await cli('convert', MNIST, join(dir, 'per-channel'), '--uint8-per-channel');
+    expect(pc.code).toBe(0);
+    const tpc = await readFile(join(dir, 'per-channel', 'model.txt'), 'utf8');
+    expect(tpc).toContain('conv1_2E_weight_nchw.bin(uint8[axis=0]:32,1,3,3);conv1_2E_bias.bin(float32:32)');
+    expect((await readFile(join(dir, 'per-channel', 'conv1_2E_weight_nchw.bin.qparams'))).length).toBe(
+      32 * 5,
+    );
   });
 
   it('--simplify folds constant subgraphs; --json reports it; warnings go to stderr', async () => {

@@ -23,7 +23,16 @@ export {
 } from './formats/onnxstream/range-data.js';
 export { readWeightRows, rowReadable, takeWeightRows } from './formats/weight-rows.js';
 export { isEagerWeight, weightTensor } from './formats/weights.js';
-export type { AttrValue, Dim, Graph, Node, ValueInfo, ValueType, WeightRef } from './graph/graph.js';
+export type {
+  AttrValue,
+  ChannelQuantization,
+  Dim,
+  Graph,
+  Node,
+  ValueInfo,
+  ValueType,
+  WeightRef,
+} from './graph/graph.js';
 export { Attributes } from './ops/attributes.js';
 export { findOp, OPS, supportedOps } from './ops/index.js';
 export type { InferContext, KernelContext, OpDef, ValueMeta } from './ops/op.js';

@@ -3,6 +3,7 @@ import { convertOnnxFile } from '@onnxstream/core/onnx';
 export interface ConvertCommandOptions {
   fp16?: boolean;
   uint8?: boolean;
+  uint8PerChannel?: boolean;
   /** commander's `--no-infer-shapes` sets this to false. */
   inferShapes?: boolean;
   simplify?: boolean;
@@ -22,6 +23,7 @@ export async function convertCommand(
   const report = await convertOnnxFile(input, outDir, {
     fp16: opts.fp16 === true,
     uint8: opts.uint8 === true,
+    uint8PerChannel: opts.uint8PerChannel === true,
     inferShapes: opts.inferShapes !== false,
     simplify: opts.simplify === true,
     onLine: opts.verbose ? (line) => process.stdout.write(`${line}\n`) : undefined,

@@ -39,13 +39,19 @@ import {
   type SourceTensor,
 } from './onnx-source.js';
 import { pyFloatRepr, pyScalarStr } from './py-format.js';
-import { quantizable, quantizeUint8 } from './quantize.js';
+import { channelAxis, quantizable, quantizeUint8, quantizeUint8PerChannel } from './quantize.js';
 
 export interface ConvertOptions {
   /** `CONVERT_TO_FP16`: float32 weights are written as float16. */
   readonly fp16?: boolean;
   /** `QUANTIZE_UINT8`: float32 weights are quantized to `uint8[scale,zero]` (nothing, with fp16). */
   readonly uint8?: boolean;
+  /**
+   * Quantizes the float32 weights of Conv, ConvTranspose, MatMul and Gemm per output channel
+   * instead (`uint8[axis=A]` plus a `.qparams` file: our extension, which OnnxStream cannot read);
+   * the other weights as `uint8` does. Implies `uint8`.
+   */
+  readonly uint8PerChannel?: boolean;
   /** `INFER_SHAPES` (default true): infer the shapes of intermediate values; false uses value_info as is. */
   readonly inferShapes?: boolean;
   /** Fold constant subgraphs first (like onnx-simplifier), then drop nodes nothing uses. */
@@ -304,7 +310,13 @@ class Converter {
         `${what}: weight '${escaped}' is ${srcType}; OnnxStream weights must be float32, float16 or int64`,
       );
     }
-    const quantize = this.options.uint8 === true && type === 'float32' && quantizable(opType, index);
+    const uint8 = this.options.uint8 === true || this.options.uint8PerChannel === true;
+    const quantize = uint8 && type === 'float32' && quantizable(opType, index);
+    const transB = attrs.some((a) => a.name === 'transB' && Number(a.i ?? 0) !== 0);
+    let axis =
+      quantize && this.options.uint8PerChannel === true
+        ? channelAxis(opType, index, weight.dims.length, transB)
+        : undefined;
     let transpose = false;
     if (opType === 'Gemm') {
       for (const [attr, at] of [
@@ -340,7 +352,15 @@ class Converter {
     let data = await loadValues(this.src.files, weight, type);
     let dtype: string = type;
     let recipe: string = type;
-    if (quantize) {
+    let qparams: Uint8Array | undefined;
+    if (axis !== undefined) {
+      const q = quantizeUint8PerChannel(data as Float32Array, dims, axis);
+      data = q.data;
+      qparams = new Uint8Array(q.scales.length * 5);
+      qparams.set(new Uint8Array(q.scales.buffer), 0);
+      qparams.set(q.zeroPoints, q.scales.length * 4);
+      recipe = 'uint8[per-channel]';
+    } else if (quantize) {
       const q = quantizeUint8(data as Float32Array);
       if (q) {
         data = q.data;
@@ -353,7 +373,11 @@ class Converter {
       const perm = dims.map((_, i) => dims.length - 1 - i);
       data = transposeArray(data, dims, perm);
       dims = perm.map((p) => dims[p]);
+      if (axis !== undefined) axis = perm.indexOf(axis);
       name = `${escaped}_transposed`;
+    } else if (conv && axis !== undefined) {
+      // Only the _nchw file: the _nhwc twin is for OnnxStream, which cannot read per-channel weights.
+      name = `${escaped}_nchw`;
     } else if (conv) {
       const nhwc = transposeArray(data, dims, [0, 2, 3, 1]);
       const nhwcFile = `${escaped}_nhwc.bin`;
@@ -367,7 +391,12 @@ class Converter {
     if (this.#written.get(file) !== recipe) {
       await this.out.writeFile(file, bytesOf(data));
       this.#remember(file, recipe);
+      if (qparams) {
+        await this.out.writeFile(`${file}.qparams`, qparams);
+        this.#remember(`${file}.qparams`, recipe);
+      }
     }
+    if (axis !== undefined) dtype = `uint8[axis=${axis}]`;
     return `${file}(${dtype}:${dims.join(',')})`;
   }
 

@@ -61,3 +61,72 @@ export function quantizeUint8(a: Float32Array, fromLeft = 0.001, fromRight = 0.0
   }
   return { data: out, dtype: `uint8[${pyFloatRepr(scale)},${zero}]`, scale, zero };
 }
+
+/** Weights quantised per channel (`onnxstream convert --uint8-per-channel`). */
+export interface ChannelQuantized {
+  readonly data: Uint8Array;
+  readonly scales: Float32Array;
+  readonly zeroPoints: Uint8Array;
+}
+
+/**
+ * The channel axis of input `index` of an `opType` node's weight of rank `rank` (`transB`: Gemm's
+ * attribute), or undefined where it is quantised per tensor: Conv's output channels (axis 0),
+ * ConvTranspose's (axis 1), and the output features of MatMul's and Gemm's B.
+ */
+export function channelAxis(
+  opType: string,
+  index: number,
+  rank: number,
+  transB: boolean,
+): number | undefined {
+  if (rank < 2 || !quantizable(opType, index)) return undefined;
+  if (opType === 'Conv' && index === 1) return 0;
+  if (opType === 'ConvTranspose' && index === 1) return 1;
+  if (opType === 'MatMul' && index === 1) return rank - 1;
+  if (opType === 'Gemm' && index === 1) return transB ? 0 : 1;
+  return undefined;
+}
+
+/**
+ * Asymmetric uint8 per channel along `axis` of `dims`: each channel's range is its minimum and
+ * maximum widened to hold zero, scale = range / 255, zero point = round(-min / scale), values
+ * rounded to nearest (x = clamp(round(v / scale) + zero, 0, 255)). A channel of zeros gets scale 1.
+ * Outliers stay inside their channel's range: no percentile clipping (a channel of a few dozen
+ * values has no tail to clip).
+ */
+export function quantizeUint8PerChannel(
+  a: Float32Array,
+  dims: readonly number[],
+  axis: number,
+): ChannelQuantized {
+  const channels = dims[axis];
+  const inner = dims.slice(axis + 1).reduce((x, y) => x * y, 1);
+  const lo = new Float64Array(channels);
+  const hi = new Float64Array(channels);
+  for (let at = 0, c = 0; at < a.length; at += inner, c = c + 1 === channels ? 0 : c + 1) {
+    for (let i = at; i < at + inner; i++) {
+      const v = a[i];
+      if (!Number.isFinite(v)) continue;
+      if (v < lo[c]) lo[c] = v;
+      if (v > hi[c]) hi[c] = v;
+    }
+  }
+  const scales = new Float32Array(channels);
+  const zeroPoints = new Uint8Array(channels);
+  for (let c = 0; c < channels; c++) {
+    const range = hi[c] - lo[c];
+    scales[c] = range > 0 ? range / 255 : 1;
+    zeroPoints[c] = Math.min(255, Math.max(0, Math.round(-lo[c] / scales[c])));
+  }
+  const data = new Uint8Array(a.length);
+  for (let at = 0, c = 0; at < a.length; at += inner, c = c + 1 === channels ? 0 : c + 1) {
+    const scale = scales[c];
+    const zero = zeroPoints[c];
+    for (let i = at; i < at + inner; i++) {
+      const q = Math.round(a[i] / scale) + zero;
+      data[i] = Number.isNaN(q) ? zero : Math.min(255, Math.max(0, q));
+    }
+  }
+  return { data, scales, zeroPoints };
+}

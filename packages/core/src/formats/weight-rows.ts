@@ -81,7 +81,7 @@ export async function readWeightRows(
   }
   const out = alignedBytes(rows.length * rowBytes);
   for (let i = 0; i < rows.length; i++) out.set(bytesOf.get(rows[i])!, i * rowBytes);
-  return weightTensor(rowsRef(ref, rows.length), out);
+  return weightTensor(rowsRef(ref, rows), out);
 }
 
 /**
@@ -116,7 +116,13 @@ async function readRowRange(
   }
   let t: Tensor;
   try {
-    t = weightTensor(rowsRef(ref, count), bytes);
+    t = weightTensor(
+      rowsRef(
+        ref,
+        Array.from({ length: count }, (_, i) => first + i),
+      ),
+      bytes,
+    );
   } catch (e) {
     if (buffer) allocator?.free(buffer);
     throw e;
@@ -132,11 +138,23 @@ export function takeWeightRows(t: Tensor, rows: ArrayLike<number>): Tensor {
   return tensorOf(t.type, takeSlices(t, 0, rows), [rows.length, ...t.dims.slice(1)], t.quant);
 }
 
-function rowsRef(ref: WeightRef, n: number): WeightRef {
+/** The weight of rows `rows` alone (a channel axis 0 keeps those rows' quantisation). */
+function rowsRef(ref: WeightRef, rows: ArrayLike<number>): WeightRef {
+  const n = rows.length;
+  const q = ref.channelQuant;
+  const channelQuant =
+    q && q.axis === 0
+      ? {
+          axis: 0,
+          scales: Float32Array.from(rows, (r) => q.scales[r]),
+          zeroPoints: Uint8Array.from(rows, (r) => q.zeroPoints[r]),
+        }
+      : q;
   return {
     ...ref,
     offset: 0,
     dims: [n, ...ref.dims.slice(1)],
     byteLength: (ref.byteLength / ref.dims[0]) * n,
+    channelQuant,
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Turning weight bytes into tensors, shared by the model readers and the weights providers.
  */
-import type { WeightRef } from '../graph/graph.js';
+import type { ChannelQuantization, WeightRef } from '../graph/graph.js';
 import { castTensor } from '../tensor/convert.js';
 import { allocData, type DataType, DTYPES, isFloat, viewData } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -16,7 +16,8 @@ import { tensorFromRaw } from './raw.js';
 export function isEagerWeight(ref: WeightRef): boolean {
   const count = ref.dims.reduce((a, b) => a * b, 1);
   if (count <= 16) return true;
-  return !isFloat(ref.type) && ref.byteLength <= 64 * 1024;
+  // Per-channel uint8 weights are float weights as stored (read as float32).
+  return !isFloat(ref.type) && !ref.channelQuant && ref.byteLength <= 64 * 1024;
 }
 
 /**
@@ -31,17 +32,38 @@ export function weightTensor(ref: WeightRef, bytes: Uint8Array): Tensor {
   }
   const count = ref.dims.reduce((a, b) => a * b, 1);
   if (ref.fileLayout) {
-    const stored = weightTensor({ ...ref, dims: ref.fileLayout.dims, fileLayout: undefined }, bytes);
-    const out = allocData(ref.type, count);
-    transposeData(stored.data as Float32Array, ref.fileLayout.dims, ref.fileLayout.perm, out as Float32Array);
-    return new Tensor(ref.type, out as never, ref.dims, ref.quant);
+    const { dims, perm } = ref.fileLayout;
+    // A channel axis of dims is axis perm[axis] of the file's dims.
+    const channelQuant = ref.channelQuant && { ...ref.channelQuant, axis: perm[ref.channelQuant.axis] };
+    const stored = weightTensor({ ...ref, dims, fileLayout: undefined, channelQuant }, bytes);
+    const out = allocData(stored.type, count);
+    transposeData(stored.data as Float32Array, dims, perm, out as Float32Array);
+    return new Tensor(stored.type, out as never, ref.dims, stored.quant);
   }
+  if (ref.channelQuant) return dequantizeChannels(ref.channelQuant, ref.dims, bytes);
   if (ref.packed || bytes.byteOffset % Math.max(1, DTYPES[ref.type].bytes) !== 0) {
     const t = tensorFromRaw(ref.type, ref.dims, bytes);
     return ref.quant ? new Tensor('uint8', t.data as Uint8Array, ref.dims, ref.quant) : t;
   }
   const data = viewData(ref.type, bytes.buffer, bytes.byteOffset, count);
   return new Tensor(ref.type, data as never, ref.dims, ref.quant);
+}
+
+/** Float32 values of per-channel uint8 `bytes` of shape `dims` (WeightRef.channelQuant). */
+function dequantizeChannels(
+  { axis, scales, zeroPoints }: ChannelQuantization,
+  dims: readonly number[],
+  bytes: Uint8Array,
+): Tensor {
+  const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const channels = dims[axis];
+  const out = new Float32Array(bytes.length);
+  for (let at = 0, c = 0; at < bytes.length; at += inner, c = c + 1 === channels ? 0 : c + 1) {
+    const scale = scales[c];
+    const zero = zeroPoints[c];
+    for (let i = at; i < at + inner; i++) out[i] = (bytes[i] - zero) * scale;
+  }
+  return new Tensor('float32', out, dims);
 }
 
 /** The type operators see for a weight. */

@@ -53,6 +53,19 @@ export interface WeightRef {
    * when transposed by `fileLayout.perm` (OnnxStream's `_nhwc.bin` conv weights: OHWI, perm 0,3,1,2).
    */
   readonly fileLayout?: { readonly dims: readonly number[]; readonly perm: readonly number[] };
+  /**
+   * The file holds uint8 values quantised per channel along `axis` of `dims` (our model folders'
+   * `uint8[axis=A]` weights): element x of channel c reads (x - zeroPoints[c]) * scales[c]. Such a
+   * weight is dequantised to float32 as it is read (weightTensor).
+   */
+  readonly channelQuant?: ChannelQuantization;
+}
+
+/** Per-channel asymmetric uint8 quantisation of a weight (WeightRef.channelQuant). */
+export interface ChannelQuantization {
+  readonly axis: number;
+  readonly scales: Float32Array;
+  readonly zeroPoints: Uint8Array;
 }
 
 export type AttrType =

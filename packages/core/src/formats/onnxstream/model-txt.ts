@@ -4,10 +4,22 @@
  *
  *   line   := opname ":" optype "*" "input:" tensors "*" "output:" tensors [ "*" attrs ]
  *   tensor := "" | name "(" [dtype ":"] shape ")"
+ *
+ * Besides OnnxStream's dtypes, a weight may be `uint8[axis=A]`: quantised per channel along axis A
+ * (`onnxstream convert --uint8-per-channel`), its scales and zero points in `<file>.qparams` beside
+ * it: float32[dims[A]] scales, then uint8[dims[A]] zero points. OnnxStream itself cannot read these.
  */
 import { ModelFormatError } from '../../errors.js';
 import type { ModelFiles } from '../../files/model-files.js';
-import type { AttrValue, Dim, Graph, Node, ValueInfo, WeightRef } from '../../graph/graph.js';
+import type {
+  AttrValue,
+  ChannelQuantization,
+  Dim,
+  Graph,
+  Node,
+  ValueInfo,
+  WeightRef,
+} from '../../graph/graph.js';
 import { type DataType, DTYPES, isDataType } from '../../tensor/dtype.js';
 import type { Quantization, Tensor } from '../../tensor/tensor.js';
 import { isEagerWeight, toComputeType, weightTensor } from '../weights.js';
@@ -23,6 +35,8 @@ interface TensorToken {
   /** Set for weights (`name.bin(dtype:shape)`). */
   type?: DataType;
   quant?: Quantization;
+  /** `uint8[axis=A]`: quantised per channel along A (parameters in the `.qparams` file). */
+  channelAxis?: number;
   /** undefined: `()` with no dims (scalar weight, or unknown runtime shape). */
   dims: Dim[] | undefined;
 }
@@ -114,10 +128,15 @@ function parseTensor(item: string, fail: (msg: string) => never): TensorToken {
   if (spec.length > 2) fail(`malformed tensor spec in '${item}'`);
   let type: DataType | undefined;
   let quant: Quantization | undefined;
+  let channelAxis: number | undefined;
   if (spec.length === 2) {
     const t = spec[0];
     const q = /^uint8\[([^,\]]+),([^,\]]+)\]$/.exec(t);
-    if (q) {
+    const perChannel = /^uint8\[axis=(\d+)\]$/.exec(t);
+    if (perChannel) {
+      type = 'uint8';
+      channelAxis = Number(perChannel[1]);
+    } else if (q) {
       const scale = Number(q[1]);
       const zeroPoint = Number(q[2]);
       if (!Number.isFinite(scale) || !Number.isInteger(zeroPoint) || zeroPoint < 0 || zeroPoint > 255) {
@@ -138,7 +157,9 @@ function parseTensor(item: string, fail: (msg: string) => never): TensorToken {
     });
   }
   if (type !== undefined && dims?.some((d) => d === null)) fail(`weight '${name}' must have a static shape`);
-  return { name, type, quant, dims };
+  if (channelAxis !== undefined && !(dims && channelAxis < dims.length))
+    fail(`per-channel axis ${channelAxis} of '${item}' is not one of its ${dims?.length ?? 0} axes`);
+  return { name, type, quant, channelAxis, dims };
 }
 
 async function buildGraph(ops: ParsedOp[], files: ModelFiles, entry: string, dir: string): Promise<Graph> {
@@ -199,7 +220,7 @@ async function buildGraph(ops: ParsedOp[], files: ModelFiles, entry: string, dir
     const dims = (t.dims ?? []) as number[];
     const byteLength = dims.reduce((a, b) => a * b, 1) * DTYPES[type].bytes;
     // OnnxStream computes in float32 on float16 and uint8[s,z] weights unless asked otherwise.
-    const computeType = type === 'float16' || t.quant ? 'float32' : undefined;
+    const computeType = type === 'float16' || t.quant || t.channelAxis !== undefined ? 'float32' : undefined;
     const ref: WeightRef = {
       name: t.name,
       file: dir + t.name,
@@ -209,6 +230,10 @@ async function buildGraph(ops: ParsedOp[], files: ModelFiles, entry: string, dir
       dims,
       quant: t.quant,
       computeType,
+      channelQuant:
+        t.channelAxis === undefined
+          ? undefined
+          : await channelParams(t.channelAxis, dims, dir + t.name, source),
     };
     // OnnxStream reads the _nhwc twin of a _nchw conv weight (its model repositories ship only that
     // one). Operators here want NCHW: the _nchw file is used as is when present, else the twin is
@@ -226,6 +251,37 @@ async function buildGraph(ops: ParsedOp[], files: ModelFiles, entry: string, dir
     }
     await addWeight(ref, source);
     return t.name;
+  }
+
+  /** A per-channel weight's scales and zero points, from `<file>.qparams`. */
+  async function channelParams(
+    axis: number,
+    dims: readonly number[],
+    file: string,
+    source: string,
+  ): Promise<ChannelQuantization> {
+    const params = `${file}.qparams`;
+    const channels = dims[axis];
+    let bytes: Uint8Array;
+    try {
+      const size = await files.size(params);
+      if (size !== channels * 5) {
+        throw new Error(
+          `${params} holds ${size} bytes, not ${channels * 5} (${channels} float32 scales, then ${channels} uint8 zero points)`,
+        );
+      }
+      bytes = await files.read(params, 0, size);
+    } catch (e) {
+      throw new ModelFormatError(
+        source,
+        `weight '${file.slice(dir.length)}' quantised per channel: ${(e as Error).message}`,
+      );
+    }
+    const scales = new Float32Array(bytes.slice(0, channels * 4).buffer);
+    if (!scales.every(Number.isFinite)) {
+      throw new ModelFormatError(source, `${params}: a scale is not a finite number`);
+    }
+    return { axis, scales, zeroPoints: bytes.slice(channels * 4) };
   }
 
   async function addWeight(ref: WeightRef, source: string): Promise<void> {
