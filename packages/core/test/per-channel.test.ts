@@ -88,6 +88,37 @@ describe('uint8[axis=A] weights', () => {
   });
 });
 
+describe('quantised weights stream like float ones', () => {
+  it('a small per-tensor or per-channel uint8 weight is read when used, not held as a float32 constant', async () => {
+    // x [1, 8] times w [8, 4] (32 uint8 values, 32 bytes): (q - 3) * 0.5, and per column.
+    const q = Uint8Array.from({ length: 32 }, (_, i) => (i * 7) % 16);
+    const text = (dtype: string) => `m:MatMul*input:x(1,8);w.bin(${dtype}:8,4)*output:y(1,4)`;
+    const x = new Tensor(
+      'float32',
+      Float32Array.from({ length: 8 }, (_, i) => i - 3),
+      [1, 8],
+    );
+    for (const [dtype, scale, zero] of [
+      ['uint8[0.5,3]', () => 0.5, () => 3],
+      ['uint8[axis=1]', (c: number) => 0.25 * (c + 1), (c: number) => c],
+    ] as const) {
+      const files = new MemoryFiles([
+        ['model.txt', enc.encode(text(dtype))],
+        ['w.bin', q],
+        ['w.bin.qparams', qparams([0.25, 0.5, 0.75, 1], [0, 1, 2, 3])],
+      ]);
+      const s = await InferenceSession.create({ files, entry: 'model.txt' }, { backend: 'reference' });
+      expect(s.graph.weights.has('w.bin')).toBe(true);
+      expect(s.graph.constants.has('w.bin')).toBe(false);
+      const want = [0, 1, 2, 3].map((c) =>
+        [...x.data].reduce((sum, v, k) => sum + v * (q[k * 4 + c] - zero(c)) * scale(c), 0),
+      );
+      const { y } = await s.run({ x });
+      expect(Array.from(y.data as Float32Array)).toEqual(want.map(Math.fround));
+    }
+  });
+});
+
 describe('onnxstream convert with uint8PerChannel', () => {
   const mnist = testdata('models', 'mnist-8', 'model.onnx');
 

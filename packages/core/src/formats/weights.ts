@@ -11,13 +11,13 @@ import { tensorFromRaw } from './raw.js';
 /**
  * Small shape-like weights (integer tensors up to 64 KiB, any tensor of at most 16 elements) are
  * read once at load time and kept as constants, so the planner can fold the Shape/Gather/Concat
- * arithmetic around them. Everything else streams.
+ * arithmetic around them. Everything else streams, quantised uint8 weights too: they are float
+ * weights as stored (held as constants, a quantised model's small weights were all float32 in memory).
  */
 export function isEagerWeight(ref: WeightRef): boolean {
   const count = ref.dims.reduce((a, b) => a * b, 1);
   if (count <= 16) return true;
-  // Per-channel uint8 weights are float weights as stored (read as float32).
-  return !isFloat(ref.type) && !ref.channelQuant && ref.byteLength <= 64 * 1024;
+  return !isFloat(ref.type) && !ref.quant && !ref.channelQuant && ref.byteLength <= 64 * 1024;
 }
 
 /**
