@@ -46,9 +46,12 @@ struct Avx2 {
   static V select_negative(V x, V a, V b) { return _mm256_blendv_ps(b, a, x); }
   static V select_less(V a, V b, V x, V y) { return _mm256_blendv_ps(y, x, _mm256_cmp_ps(a, b, _CMP_LT_OQ)); }
   // Lanes 0, 2, 4, 6 of a, then of b: shufps pairs them per 128-bit half, vpermpd orders the halves.
-  static V even_lanes(V a, V b) {
-    const V t = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
-    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(t), _MM_SHUFFLE(3, 1, 2, 0)));
+  static V even_lanes(V a, V b) { return ungroup(even_lanes_grouped(a, b)); }
+  // even_lanes without its cross-half step: lanes 0, 2 of a and of b, then 4, 6 of a and of b
+  // (shufps alone). Sums of such vectors come back in order through one ungroup (vpermpd).
+  static V even_lanes_grouped(V a, V b) { return _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)); }
+  static V ungroup(V v) {
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), _MM_SHUFFLE(3, 1, 2, 0)));
   }
   static float reduce_add(V v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));

@@ -42,6 +42,9 @@ struct Avx512 {
   static V even_lanes(V a, V b) {
     return _mm512_permutex2var_ps(a, _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), b);
   }
+  // even_lanes in the order ungroup restores (AVX2 saves a cross-half step per vector): here the same.
+  static V even_lanes_grouped(V a, V b) { return even_lanes(a, b); }
+  static V ungroup(V v) { return v; }
   static float reduce_add(V v) { return _mm512_reduce_add_ps(v); }
   static float reduce_max(V v) { return _mm512_reduce_max_ps(v); }
 };

@@ -54,6 +54,9 @@ struct Neon {
   static V select_less(V a, V b, V x, V y) { return vbslq_f32(vcltq_f32(a, b), x, y); }
   // Lanes 0 and 2 of a, then of b (uzp1).
   static V even_lanes(V a, V b) { return vuzp1q_f32(a, b); }
+  // even_lanes in the order ungroup restores (AVX2 saves a cross-half step per vector): here the same.
+  static V even_lanes_grouped(V a, V b) { return even_lanes(a, b); }
+  static V ungroup(V v) { return v; }
   static float reduce_add(V v) { return vaddvq_f32(v); }
   static float reduce_max(V v) { return vmaxvq_f32(v); }
 };

@@ -56,6 +56,9 @@ struct Scalar {
   static V select_less(V a, V b, V x, V y) { return a < b ? x : y; }
   // The even lanes of a, then of b: a's one lane.
   static V even_lanes(V a, V) { return a; }
+  // even_lanes in the order ungroup restores (AVX2 saves a cross-half step per vector): here the same.
+  static V even_lanes_grouped(V a, V b) { return even_lanes(a, b); }
+  static V ungroup(V v) { return v; }
   static float reduce_add(V v) { return v; }
   static float reduce_max(V v) { return v; }
 };

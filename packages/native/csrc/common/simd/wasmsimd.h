@@ -65,6 +65,9 @@ struct WasmSimd {
   static V zip_hi(V a, V b) { return wasm_i32x4_shuffle(a, b, 2, 6, 3, 7); }
   // Lanes 0 and 2 of a, then of b: a0 a2 b0 b2 (one shufps).
   static V even_lanes(V a, V b) { return wasm_i32x4_shuffle(a, b, 0, 2, 4, 6); }
+  // even_lanes in the order ungroup restores (AVX2 saves a cross-half step per vector): here the same.
+  static V even_lanes_grouped(V a, V b) { return even_lanes(a, b); }
+  static V ungroup(V v) { return v; }
   static V select_negative(V x, V a, V b) { return wasm_v128_bitselect(a, b, wasm_i32x4_shr(x, 31)); }
   static V select_less(V a, V b, V x, V y) { return wasm_v128_bitselect(x, y, wasm_f32x4_lt(a, b)); }
   static float reduce_add(V v) {

@@ -19,7 +19,8 @@ inline typename S::V dw3_load(const float* p, ptrdiff_t n) {
 
 // Kernel column kx's inputs for an output vector whose lane 0 reads column b (r: the row at b;
 // avail: floats of the row from b on, or more than the vector reads): columns b + kx + Stride *
-// lane. Stride 2 takes the even lanes of the 2N floats from b + kx.
+// lane. Stride 2 takes the even lanes of the 2N floats from b + kx, in even_lanes_grouped's order:
+// the sums go back in order once, before they are stored (dw3_out).
 template <class S, size_t Stride, bool Part>
 inline typename S::V dw3_taps(const float* r, size_t kx, ptrdiff_t avail) {
   constexpr ptrdiff_t N = S::N;
@@ -27,10 +28,18 @@ inline typename S::V dw3_taps(const float* r, size_t kx, ptrdiff_t avail) {
   if constexpr (Stride == 1) {
     return Part ? dw3_load<S>(r + kx, avail - k) : S::load(r + kx);
   } else if constexpr (Part) {
-    return S::even_lanes(dw3_load<S>(r + kx, avail - k), dw3_load<S>(r + kx + N, avail - k - N));
+    return S::even_lanes_grouped(dw3_load<S>(r + kx, avail - k), dw3_load<S>(r + kx + N, avail - k - N));
   } else {
-    return S::even_lanes(S::load(r + kx), S::load(r + kx + N));
+    return S::even_lanes_grouped(S::load(r + kx), S::load(r + kx + N));
   }
+}
+
+// A sum of dw3_taps vectors, its lanes in output order (AVX2, stride 2: one vpermpd per vector of
+// outputs instead of one per tap).
+template <class S, size_t Stride>
+inline typename S::V dw3_out(typename S::V v) {
+  if constexpr (Stride == 2) return S::ungroup(v);
+  return v;
 }
 
 // U vectors of outputs from R input rows (r[k]: row k at the first vector's column b) with their 3
@@ -56,11 +65,11 @@ inline void dw3_block(const float* const* r, ptrdiff_t avail, const typename S::
     }
   }
 #pragma GCC unroll 8
-  for (size_t u = 0; u + 1 < U; u++) S::store(y + u * N, act(acc[u]));
+  for (size_t u = 0; u + 1 < U; u++) S::store(y + u * N, act(dw3_out<S, Stride>(acc[u])));
   if (last == N) {
-    S::store(y + (U - 1) * N, act(acc[U - 1]));
+    S::store(y + (U - 1) * N, act(dw3_out<S, Stride>(acc[U - 1])));
   } else {
-    S::store_tail(y + (U - 1) * N, act(acc[U - 1]), last);
+    S::store_tail(y + (U - 1) * N, act(dw3_out<S, Stride>(acc[U - 1])), last);
   }
 }
 
