@@ -359,7 +359,7 @@ class Converter {
       qparams = new Uint8Array(q.scales.length * 5);
       qparams.set(new Uint8Array(q.scales.buffer), 0);
       qparams.set(q.zeroPoints, q.scales.length * 4);
-      recipe = 'uint8[per-channel]';
+      recipe = `uint8[axis=${axis}]`;
     } else if (quantize) {
       const q = quantizeUint8(data as Float32Array);
       if (q) {
