@@ -152,8 +152,11 @@ const cases: Case[] = [
     attrs: { strides: [2, 2], dilations: [2, 2], pads: [2, 1, 2, 2] },
   },
   {
-    // 3x3 depthwise planes are read in place (kernels/conv/dwconv3x3.h) on rows as wide as the ISA's
-    // table says (AVX2: all; narrow "same" planes at stride 1 as one flat run of outputs across rows).
+    // 3x3 depthwise convolutions with one output channel per input channel run a vector's lanes of
+    // channels at a time (kernels/conv/dwconv3x3.h, dwconv3x3_block; on stride-1 rows up to the
+    // table's bound, AVX2 256 columns); the others plane by plane, read in place on rows as wide as
+    // the ISA's table says (AVX2: all; narrow "same" planes at stride 1 as one flat run of outputs
+    // across rows). Two output channels per input channel: plane by plane.
     name: 'depthwise 3x3, narrow rows, stride 1',
     x: [2, 3, 7, 10],
     w: [6, 1, 3, 3],
@@ -178,6 +181,28 @@ const cases: Case[] = [
     x: [1, 4, 8, 133],
     w: [4, 1, 3, 3],
     attrs: { group: 4, strides: [2, 2], pads: [0, 1, 2, 2] },
+  },
+  {
+    // Channel blocks: a full one and a partial one per image, split into bands of rows.
+    name: 'depthwise 3x3, channel blocks, 2 images',
+    x: [2, 11, 29, 23],
+    w: [11, 1, 3, 3],
+    bias: true,
+    attrs: { group: 11, pads: [1, 1, 1, 1] },
+  },
+  {
+    name: 'depthwise 3x3, channel blocks, stride 2, uneven pads',
+    x: [1, 9, 17, 30],
+    w: [9, 1, 3, 3],
+    bias: true,
+    attrs: { group: 9, strides: [2, 2], pads: [2, 0, 1, 2] },
+  },
+  {
+    // Past AVX2's bound for channel blocks at stride 1: plane by plane.
+    name: 'depthwise 3x3, stride 1, rows of 300',
+    x: [1, 3, 4, 300],
+    w: [3, 1, 3, 3],
+    attrs: { group: 3, pads: [1, 1, 1, 1] },
   },
 ];
 

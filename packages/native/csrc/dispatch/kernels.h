@@ -49,6 +49,12 @@ struct KernelTable {
   // The narrowest output rows dwconv3x3 runs (ops/conv.cc); narrower planes go through phase planes
   // and dwconv, where that measured faster.
   size_t dwconv3x3_min_width;
+  // dwconv3x3 for a block of planes at once (dwconv3x3_block_channels of them, a vector's lanes),
+  // where set: ops/conv.cc runs it instead of dwconv3x3, except on stride-1 output rows wider than
+  // dwconv3x3_block_s1_max_width.
+  DwConv3x3BlockFn dwconv3x3_block;
+  size_t dwconv3x3_block_channels;
+  size_t dwconv3x3_block_s1_max_width;
   PadRowsFn pad_rows;
   // 3x3 stride-1 convolutions by Winograd F(2x2, 3x3) where set (ISAs without FMA).
   WinogradKernels winograd;

@@ -10,6 +10,14 @@ KernelTable table_avx2() {
   // flat, 30x40 53 -> 45 us for 64 channels, 15x20 48 -> 34 us for 128, 8x10 48 -> 39 us for 256;
   // stride 2 to 30x40 74 -> 49 us for 32 channels, to 8x10 55 -> 37 us for 128, to 4x5 28 -> 13 us.
   t.dwconv3x3_min_width = 1;
+  // Depthwise 3x3 convolutions 8 channels at a time (one thread, ReLU, against dwconv3x3):
+  // UltraFace's layers 0.69-0.90 of the time (8x10 to 120x160 planes; the model 3.92 -> 3.56 ms),
+  // MobileNet-like 32 channels at 112x112 0.88, 96 at stride 2 0.66; at stride 1 wide rows lose
+  // (16 channels, 120 rows: 240 columns 0.93, 320 1.00, 400 1.13, 640 1.18), at stride 2 they do
+  // not (480 and 640 output columns 0.79-0.87).
+  t.dwconv3x3_block = &impl::dwconv3x3_block<simd::Avx2>;
+  t.dwconv3x3_block_channels = simd::Avx2::N;
+  t.dwconv3x3_block_s1_max_width = 256;
   t.gemm.in_place_tiles = 2;
   // 3x3 stride-1 convolutions by Winograd F(4x4, 3x3), 4 times fewer multiply-adds: YOLOv8n's
   // 80x80 head convolutions 1.7-2 times faster on one thread, its layers' sum 15 % lower. The

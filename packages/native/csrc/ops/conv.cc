@@ -522,6 +522,45 @@ struct ConvGemm {
   }
 };
 
+// The ring a thread's dwconv3x3_block calls use.
+thread_local std::vector<float> t_dw_ring;
+
+// Output rows a task of conv_depthwise3x3_block takes at least: a band refills the ring's first rows.
+constexpr size_t kDwBandRows = 4;
+
+// Whether conv_depthwise3x3_block runs a 3x3 depthwise convolution (conv_depthwise's conditions
+// met): the table has the kernel, one output channel per input channel, and at stride 1 rows no
+// wider than the table's bound.
+bool depthwise3x3_block_fits(const ConvGeometry& g, const KernelTable& kt) {
+  return kt.dwconv3x3_block && g.mg() == 1 && (g.sh == 2 || g.ow <= kt.dwconv3x3_block_s1_max_width);
+}
+
+// 3x3 depthwise convolutions at stride 1 or 2 over float32, a vector's lanes of channels at a time
+// (kernels/conv/dwconv3x3.h, DwConv3x3BlockFn); blocks are split into bands of rows when there are
+// fewer of them than a few per thread.
+void conv_depthwise3x3_block(const ConvGeometry& g, const float* x, const float* w, const float* bias, int act,
+                             float* y) {
+  const KernelTable& kt = kernels();
+  const size_t hw = g.h * g.w, ohw = g.oh * g.ow;
+  const size_t lanes = kt.dwconv3x3_block_channels, per_image = ceil_div(g.m, lanes), blocks = g.n * per_image;
+  const size_t wanted = 4 * static_cast<size_t>(pool_threads());
+  const size_t bands = std::clamp<size_t>(ceil_div(wanted, blocks), 1, std::max<size_t>(g.oh / kDwBandRows, 1));
+  const size_t band_rows = ceil_div(g.oh, bands);
+  const DwConv3x3BlockFn block = kt.dwconv3x3_block;
+  parallel_for(blocks * bands, 1, [&](size_t begin, size_t end) {
+    // 64-byte aligned: a pixel's vector of channels then never straddles a cache line.
+    t_dw_ring.resize(dw3_ring_floats(g.ow, g.sh, lanes) + 15);
+    float* ring = t_dw_ring.data() + (-reinterpret_cast<uintptr_t>(t_dw_ring.data()) / sizeof(float) & 15);
+    for (size_t task = begin; task < end; task++) {
+      const size_t b = task / bands / per_image, c0 = task / bands % per_image * lanes;
+      const size_t oy0 = task % bands * band_rows, oy1 = std::min(g.oh, oy0 + band_rows);
+      if (oy0 >= oy1) continue;
+      block(std::min(lanes, g.m - c0), oy0, oy1, g.ow, g.h, g.w, g.sh, g.pt, g.pl, x + (b * g.c + c0) * hw, hw,
+            w + c0 * 9, bias ? bias + c0 : nullptr, act, y + (b * g.m + c0) * ohw, ohw, ring);
+    }
+  });
+}
+
 // 3x3 depthwise convolutions at stride 1 or 2 over float32 (MobileNet-style blocks, UltraFace's):
 // each output plane straight from the input plane (kernels/conv/dwconv3x3.h), no phase planes, on
 // rows as wide as the ISA's table says it pays (KernelTable::dwconv3x3_min_width).
@@ -546,9 +585,9 @@ constexpr size_t kDwBandFloats = 4096;
 // vectors and few calls instead of a call and a vector tail per row.
 void conv_depthwise(const ConvGeometry& g, const ConvInput& x, const float* w, const float* bias, int act,
                     const ConvOutput& y) {
-  if (g.kh == 3 && g.kw == 3 && g.dh == 1 && g.dw == 1 && g.sh == g.sw && g.sh <= 2 && g.up == 1 && x.f && y.f &&
-      g.ow >= kernels().dwconv3x3_min_width) {
-    return conv_depthwise3x3(g, x.f, w, bias, act, y.f);
+  if (g.kh == 3 && g.kw == 3 && g.dh == 1 && g.dw == 1 && g.sh == g.sw && g.sh <= 2 && g.up == 1 && x.f && y.f) {
+    if (depthwise3x3_block_fits(g, kernels())) return conv_depthwise3x3_block(g, x.f, w, bias, act, y.f);
+    if (g.ow >= kernels().dwconv3x3_min_width) return conv_depthwise3x3(g, x.f, w, bias, act, y.f);
   }
   const Planes pl(g, g.oh, false);
   const size_t taps = g.kh * g.kw;

@@ -4,6 +4,7 @@
 // left-padding outputs, rows shorter than a vector) and 1 to 9 high, every activation; the input
 // plane ends at a guard page. Against the scalar table; the scalar table against the definition in
 // double precision.
+#include <utility>
 #include <vector>
 
 #include "../kernels/conv/dwconv3x3.h"
@@ -52,7 +53,46 @@ std::vector<Dw3Case> dw3_cases(Rng& rng) {
   return cases;
 }
 
+// The channel-block kernel (dwconv3x3_block, where the table has it) on blocks of 1 to a vector's
+// lanes of channels (each its own weights and bias, or no bias), over whole planes and in two bands
+// of rows that share one ring (the second call must not trust what the first left in it), against
+// the scalar table's plane kernel channel by channel. Inputs and outputs end at guard pages.
+void run_block(Check& check, const KernelTable& isa, const KernelTable& scalar) {
+  Rng rng(check.seed() + 1);
+  const size_t lanes = isa.dwconv3x3_block_channels;
+  size_t i = 0;
+  for (const Dw3Case& c : dw3_cases(rng)) {
+    const size_t channels = 1 + (i * 5) % lanes, hw = c.h * c.w, ohw = c.oh * c.ow;
+    const bool with_bias = i % 4 != 3;
+    std::vector<float> values(channels * hw), weights(channels * 9), biases(channels);
+    rng.fill(values.data(), values.size(), -4, 4);
+    rng.fill(weights.data(), weights.size(), -1, 1);
+    rng.fill(biases.data(), biases.size(), -1, 1);
+    Guarded x(values.data(), values.size()), want(channels * ohw), got(channels * ohw);
+    x.protect();
+    for (size_t k = 0; k < channels; k++) {
+      scalar.dwconv3x3(c.oh, c.ow, c.h, c.w, c.stride, c.pt, c.pl, x.data() + k * hw, weights.data() + 9 * k,
+                       with_bias ? biases[k] : 0.0f, c.activation, want.data() + k * ohw);
+    }
+    std::vector<float> ring(dw3_ring_floats(c.ow, c.stride, lanes), 7.0f);
+    const size_t split = i % 2 ? c.oh / 2 : 0;
+    check.begin("dwconv3x3_block",
+                "channels=%zu h=%zu w=%zu stride=%zu pt=%zu pl=%zu oh=%zu ow=%zu activation=%d bias=%d "
+                "rows split at %zu",
+                channels, c.h, c.w, c.stride, c.pt, c.pl, c.oh, c.ow, c.activation, with_bias ? 1 : 0, split);
+    for (const auto& [oy0, oy1] : {std::pair<size_t, size_t>{0, split}, std::pair<size_t, size_t>{split, c.oh}}) {
+      if (oy0 == oy1) continue;
+      isa.dwconv3x3_block(channels, oy0, oy1, c.ow, c.h, c.w, c.stride, c.pt, c.pl, x.data(), hw, weights.data(),
+                          with_bias ? biases.data() : nullptr, c.activation, got.data(), ohw, ring.data());
+    }
+    check.compare(got.data(), want.data(), got.size(), Tolerance{8, 2e-6f * 9});
+    check.expect(got.guard_ok(), "wrote before its output");
+    i++;
+  }
+}
+
 void run(Check& check, const KernelTable& isa, const KernelTable& scalar) {
+  if (isa.dwconv3x3_block) run_block(check, isa, scalar);
   Rng rng(check.seed());
   for (const Dw3Case& c : dw3_cases(rng)) {
     std::vector<float> values(c.h * c.w);
@@ -97,8 +137,12 @@ void spec(Check& check, const KernelTable& scalar) {
   }
 }
 
-// dwconv3x3_min_width only routes calls (ops/conv.cc): every width is tested here.
-const Register kRegister({"dwconv3x3", {field(&KernelTable::dwconv3x3), field(&KernelTable::dwconv3x3_min_width)},
+// dwconv3x3_min_width and dwconv3x3_block_s1_max_width only route calls (ops/conv.cc): every width
+// is tested here.
+const Register kRegister({"dwconv3x3",
+                          {field(&KernelTable::dwconv3x3), field(&KernelTable::dwconv3x3_min_width),
+                           field(&KernelTable::dwconv3x3_block), field(&KernelTable::dwconv3x3_block_channels),
+                           field(&KernelTable::dwconv3x3_block_s1_max_width)},
                           &run, &spec});
 
 }  // namespace

@@ -18,6 +18,20 @@ struct Avx2 {
   }
   static V load_tail(const float* p, size_t n) { return _mm256_maskload_ps(p, tail_mask(n)); }
   static void store_tail(float* p, V v, size_t n) { _mm256_maskstore_ps(p, tail_mask(n), v); }
+  // The first U lanes (a power of two below N) by a plain narrower store: a masked store is
+  // microcoded on AMD's cores (several times a full store's cost).
+  template <size_t U>
+  static void store_first(float* p, V v) {
+    const __m128 lo = _mm256_castps256_ps128(v);
+    if constexpr (U == 4) {
+      _mm_storeu_ps(p, lo);
+    } else if constexpr (U == 2) {
+      _mm_storel_pi(reinterpret_cast<__m64*>(p), lo);
+    } else {
+      static_assert(U == 1);
+      _mm_store_ss(p, lo);
+    }
+  }
   static V add(V a, V b) { return _mm256_add_ps(a, b); }
   static V sub(V a, V b) { return _mm256_sub_ps(a, b); }
   static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
@@ -52,6 +66,26 @@ struct Avx2 {
   static V even_lanes_grouped(V a, V b) { return _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)); }
   static V ungroup(V v) {
     return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), _MM_SHUFFLE(3, 1, 2, 0)));
+  }
+  // r[i] lane j to r[j] lane i: rows interleaved in pairs, then pairs of pairs (a 4 x 4 transposition
+  // in each 128-bit half), then the halves exchanged.
+  static void transpose(V (&r)[N]) {
+    V t[N];
+    for (int i = 0; i < N; i += 2) {
+      t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+      t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < N; i += 4) {
+      r[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+      r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+      r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+      r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    for (int j = 0; j < 4; j++) {
+      t[j] = _mm256_permute2f128_ps(r[j], r[j + 4], 0x20);
+      t[j + 4] = _mm256_permute2f128_ps(r[j], r[j + 4], 0x31);
+    }
+    for (int j = 0; j < N; j++) r[j] = t[j];
   }
   static float reduce_add(V v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));

@@ -24,6 +24,16 @@ struct Neon {
     vst1q_f32(t, v);
     std::memcpy(p, t, n * sizeof(float));
   }
+  // The first U lanes (a power of two below N).
+  template <size_t U>
+  static void store_first(float* p, V v) {
+    if constexpr (U == 2) {
+      vst1_f32(p, vget_low_f32(v));
+    } else {
+      static_assert(U == 1);
+      vst1q_lane_f32(p, v, 0);
+    }
+  }
   static V add(V a, V b) { return vaddq_f32(a, b); }
   static V sub(V a, V b) { return vsubq_f32(a, b); }
   static V mul(V a, V b) { return vmulq_f32(a, b); }
@@ -57,6 +67,15 @@ struct Neon {
   // even_lanes in the order ungroup restores (AVX2 saves a cross-half step per vector): here the same.
   static V even_lanes_grouped(V a, V b) { return even_lanes(a, b); }
   static V ungroup(V v) { return v; }
+  // r[i] lane j to r[j] lane i (a 4 x 4 transposition: trn1/trn2, then the 64-bit halves paired).
+  static void transpose(V (&r)[N]) {
+    const float32x4x2_t a = vtrnq_f32(r[0], r[1]);
+    const float32x4x2_t b = vtrnq_f32(r[2], r[3]);
+    r[0] = vcombine_f32(vget_low_f32(a.val[0]), vget_low_f32(b.val[0]));
+    r[1] = vcombine_f32(vget_low_f32(a.val[1]), vget_low_f32(b.val[1]));
+    r[2] = vcombine_f32(vget_high_f32(a.val[0]), vget_high_f32(b.val[0]));
+    r[3] = vcombine_f32(vget_high_f32(a.val[1]), vget_high_f32(b.val[1]));
+  }
   static float reduce_add(V v) { return vaddvq_f32(v); }
   static float reduce_max(V v) { return vmaxvq_f32(v); }
 };

@@ -37,6 +37,16 @@ struct WasmSimd {
     wasm_v128_store(t, v);
     std::memcpy(p, t, n * sizeof(float));
   }
+  // The first U lanes (a power of two below N).
+  template <size_t U>
+  static void store_first(float* p, V v) {
+    if constexpr (U == 2) {
+      wasm_v128_store64_lane(p, v, 0);
+    } else {
+      static_assert(U == 1);
+      wasm_v128_store32_lane(p, v, 0);
+    }
+  }
   static V add(V a, V b) { return wasm_f32x4_add(a, b); }
   static V sub(V a, V b) { return wasm_f32x4_sub(a, b); }
   static V mul(V a, V b) { return wasm_f32x4_mul(a, b); }
@@ -68,6 +78,14 @@ struct WasmSimd {
   // even_lanes in the order ungroup restores (AVX2 saves a cross-half step per vector): here the same.
   static V even_lanes_grouped(V a, V b) { return even_lanes(a, b); }
   static V ungroup(V v) { return v; }
+  // r[i] lane j to r[j] lane i (a 4 x 4 transposition: rows zipped in pairs, then 64-bit halves paired).
+  static void transpose(V (&r)[N]) {
+    const V t0 = zip_lo(r[0], r[1]), t1 = zip_hi(r[0], r[1]), t2 = zip_lo(r[2], r[3]), t3 = zip_hi(r[2], r[3]);
+    r[0] = wasm_i32x4_shuffle(t0, t2, 0, 1, 4, 5);
+    r[1] = wasm_i32x4_shuffle(t0, t2, 2, 3, 6, 7);
+    r[2] = wasm_i32x4_shuffle(t1, t3, 0, 1, 4, 5);
+    r[3] = wasm_i32x4_shuffle(t1, t3, 2, 3, 6, 7);
+  }
   static V select_negative(V x, V a, V b) { return wasm_v128_bitselect(a, b, wasm_i32x4_shr(x, 31)); }
   static V select_less(V a, V b, V x, V y) { return wasm_v128_bitselect(x, y, wasm_f32x4_lt(a, b)); }
   static float reduce_add(V v) {

@@ -1,6 +1,7 @@
 // 3x3 depthwise convolution rows, once, over a SIMD vocabulary S (instantiated per ISA by
 // dispatch/make-table.h).
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <type_traits>
 
@@ -261,6 +262,137 @@ void dwconv3x3(size_t oh, size_t ow, size_t height, size_t width, size_t stride,
   with_activation<S>(activation, [&](auto act) {
     if (stride == 2) return dw3_plane<S, 2>(oh, ow, height, width, pad_top, pad_left, x, w, bias, act, y);
     dw3_plane<S, 1>(oh, ow, height, width, pad_top, pad_left, x, w, bias, act, y);
+  });
+}
+
+// U outputs (ox .. ox + U - 1) of a row of every channel of a block: rows[k], kernel row k's ring row
+// (pixel after pixel, a vector of channels each), wv: a vector of channels per tap. The outputs'
+// vectors are transposed into a vector of outputs per channel and stored into the planes' rows.
+template <class S, size_t Stride, size_t U, class Act>
+inline void dw3_channels_outputs(const float* const (&rows)[3], size_t ox, const typename S::V (&wv)[9],
+                                 typename S::V bias, Act act, size_t channels, float* y, size_t y_plane) {
+  using V = typename S::V;
+  constexpr size_t N = S::N;
+  V acc[N];
+#pragma GCC unroll 16
+  for (size_t p = 0; p < N; p++) acc[p] = p < U ? bias : S::zero();
+#pragma GCC unroll 3
+  for (size_t ky = 0; ky < 3; ky++) {
+#pragma GCC unroll 3
+    for (size_t kx = 0; kx < 3; kx++) {
+      const V wk = wv[3 * ky + kx];
+      const float* r = rows[ky] + (Stride * ox + kx) * N;
+#pragma GCC unroll 16
+      for (size_t p = 0; p < U; p++) acc[p] = S::fma(S::load(r + Stride * p * N), wk, acc[p]);
+    }
+  }
+#pragma GCC unroll 16
+  for (size_t p = 0; p < U; p++) acc[p] = act(acc[p]);
+  S::transpose(acc);
+  const auto store = [&](size_t k) {
+    if constexpr (U == N) {
+      S::store(y + k * y_plane + ox, acc[k]);
+    } else {
+      S::template store_first<U>(y + k * y_plane + ox, acc[k]);
+    }
+  };
+  if (channels == N) {
+#pragma GCC unroll 16
+    for (size_t k = 0; k < N; k++) store(k);
+  } else {
+    for (size_t k = 0; k < channels; k++) store(k);
+  }
+}
+
+// A row's outputs from ox on, fewer than twice U: U of them if there are, then the rest by halves.
+template <class S, size_t Stride, size_t U, class Act>
+inline void dw3_channels_rest(const float* const (&rows)[3], size_t ox, size_t ow, const typename S::V (&wv)[9],
+                              typename S::V bias, Act act, size_t channels, float* y, size_t y_plane) {
+  if (ow - ox >= U) {
+    dw3_channels_outputs<S, Stride, U>(rows, ox, wv, bias, act, channels, y, y_plane);
+    ox += U;
+  }
+  if constexpr (U > 1) dw3_channels_rest<S, Stride, U / 2>(rows, ox, ow, wv, bias, act, channels, y, y_plane);
+}
+
+template <class S, size_t Stride, class Act>
+void dw3_channels(size_t channels, size_t oy0, size_t oy1, size_t ow, size_t height, size_t width, size_t pad_top,
+                  size_t pad_left, const float* x, size_t x_plane, const float* w, const float* bias, Act act, float* y,
+                  size_t y_plane, float* ring) {
+  using V = typename S::V;
+  constexpr size_t N = S::N;
+  // Ring row: padded columns [0, rw), column q holding input column q - pad_left (zeros outside).
+  const size_t rw = dw3_ring_width(ow, Stride);
+  const size_t left = std::min(pad_left, rw), cols = std::min(width, rw - left);
+  float* zeros = ring + 3 * rw * N;
+  std::fill(zeros, zeros + rw * N, 0.0f);
+  for (size_t slot = 0; slot < 3; slot++) {
+    float* row = ring + slot * rw * N;
+    std::fill(row, row + left * N, 0.0f);
+    std::fill(row + (left + cols) * N, row + rw * N, 0.0f);
+  }
+  float lanes[10][N] = {};
+  for (size_t k = 0; k < channels; k++) {
+    for (size_t t = 0; t < 9; t++) lanes[t][k] = w[9 * k + t];
+    lanes[9][k] = bias ? bias[k] : 0.0f;
+  }
+  V wv[9];
+  for (size_t t = 0; t < 9; t++) wv[t] = S::load(lanes[t]);
+  const V bv = S::load(lanes[9]);
+  // Lane k's input plane: a block of fewer channels reads its last one again (lanes it never stores).
+  size_t plane[N];
+  for (size_t k = 0; k < N; k++) plane[k] = std::min(k, channels - 1) * x_plane;
+  // Input row iy into ring slot iy % 3: N columns of every channel at a time, transposed.
+  const auto fill = [&](size_t iy) {
+    float* dst = ring + (iy % 3) * rw * N + left * N;
+    const float* src = x + iy * width;
+    size_t ix = 0;
+    for (; ix + N <= cols; ix += N) {
+      V r[N];
+#pragma GCC unroll 16
+      for (size_t k = 0; k < N; k++) r[k] = S::load(src + plane[k] + ix);
+      S::transpose(r);
+#pragma GCC unroll 16
+      for (size_t j = 0; j < N; j++) S::store(dst + (ix + j) * N, r[j]);
+    }
+    if (ix < cols) {
+      const size_t n = cols - ix;
+      V r[N];
+#pragma GCC unroll 16
+      for (size_t k = 0; k < N; k++) r[k] = S::load_tail(src + plane[k] + ix, n);
+      S::transpose(r);
+      for (size_t j = 0; j < n; j++) S::store(dst + (ix + j) * N, r[j]);
+    }
+  };
+  const auto h = static_cast<ptrdiff_t>(height);
+  // Input rows before `next` are in the ring (those an output row still reads).
+  ptrdiff_t next = std::max<ptrdiff_t>(static_cast<ptrdiff_t>(Stride * oy0) - static_cast<ptrdiff_t>(pad_top), 0);
+  for (size_t oy = oy0; oy < oy1; oy++) {
+    const ptrdiff_t top = static_cast<ptrdiff_t>(Stride * oy) - static_cast<ptrdiff_t>(pad_top);
+    for (; next <= std::min(top + 2, h - 1); next++) fill(static_cast<size_t>(next));
+    const float* rows[3];
+    for (size_t ky = 0; ky < 3; ky++) {
+      const ptrdiff_t iy = top + static_cast<ptrdiff_t>(ky);
+      rows[ky] = iy >= 0 && iy < h ? ring + static_cast<size_t>(iy) % 3 * rw * N : zeros;
+    }
+    float* yr = y + oy * ow;
+    size_t ox = 0;
+    for (; ox + N <= ow; ox += N) dw3_channels_outputs<S, Stride, N>(rows, ox, wv, bv, act, channels, yr, y_plane);
+    if constexpr (N > 1) dw3_channels_rest<S, Stride, N / 2>(rows, ox, ow, wv, bv, act, channels, yr, y_plane);
+  }
+}
+
+template <class S>
+void dwconv3x3_block(size_t channels, size_t oy0, size_t oy1, size_t ow, size_t height, size_t width, size_t stride,
+                     size_t pad_top, size_t pad_left, const float* x, size_t x_plane, const float* w,
+                     const float* bias, int activation, float* y, size_t y_plane, float* ring) {
+  with_activation<S>(activation, [&](auto act) {
+    if (stride == 2) {
+      return dw3_channels<S, 2>(channels, oy0, oy1, ow, height, width, pad_top, pad_left, x, x_plane, w, bias, act, y,
+                             y_plane, ring);
+    }
+    dw3_channels<S, 1>(channels, oy0, oy1, ow, height, width, pad_top, pad_left, x, x_plane, w, bias, act, y, y_plane,
+                    ring);
   });
 }
 
