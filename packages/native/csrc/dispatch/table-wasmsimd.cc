@@ -13,7 +13,7 @@ KernelTable table_wasmsimd() {
   // two threads, 1.4-2 times faster).
   t.gemm.rows_in_place = false;
   t.gemm.in_place_tiles = 2;
-  // Depthwise 3x3 convolutions 4 channels at a time: UltraFace's layers 0.35-0.8 of the time of
+  // Depthwise 3x3 convolutions 4 channels at a time: UltraFace's layers 0.36-0.85 of the time of
   // dwconv3x3 and the phase planes (one thread; the model 12.8 -> 11.4 ms best), 16 channels at
   // 120 rows 0.7-0.85 up to 640 columns at either stride.
   t.dwconv3x3_block = &impl::dwconv3x3_block<simd::WasmSimd>;
