@@ -389,10 +389,10 @@ void dwconv3x3_block(size_t channels, size_t oy0, size_t oy1, size_t ow, size_t 
   with_activation<S>(activation, [&](auto act) {
     if (stride == 2) {
       return dw3_channels<S, 2>(channels, oy0, oy1, ow, height, width, pad_top, pad_left, x, x_plane, w, bias, act, y,
-                             y_plane, ring);
+                                y_plane, ring);
     }
     dw3_channels<S, 1>(channels, oy0, oy1, ow, height, width, pad_top, pad_left, x, x_plane, w, bias, act, y, y_plane,
-                    ring);
+                       ring);
   });
 }
 

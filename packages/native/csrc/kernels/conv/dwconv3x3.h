@@ -19,9 +19,9 @@ using DwConv3x3Fn = void (*)(size_t oh, size_t ow, size_t height, size_t width, 
 // per-plane edges, and groups of outputs are transposed back into the planes' rows. Small planes
 // (UltraFace's 8x10 to 30x40) spend most of a per-plane call on its edges and tails.
 // x: the first channel's height x width plane, the next ones x_plane floats apart; w: 9 weights per
-// channel; bias: one per channel, or null; y: the first channel's oh x ow output plane (rows oy0 to
-// oy1 are written), the next ones y_plane floats apart; ring: dw3_ring_floats(ow, stride, lanes)
-// floats of scratch.
+// channel; bias: one per channel, or null; y: the first channel's oh x ow output plane (its rows
+// [oy0, oy1) are written), the next ones y_plane floats apart; ring: dw3_ring_floats(ow, stride,
+// lanes) floats of scratch, any contents.
 using DwConv3x3BlockFn = void (*)(size_t channels, size_t oy0, size_t oy1, size_t ow, size_t height, size_t width,
                                   size_t stride, size_t pad_top, size_t pad_left, const float* x, size_t x_plane,
                                   const float* w, const float* bias, int activation, float* y, size_t y_plane,
