@@ -37,6 +37,20 @@ export const nodeAttributes = (attrs) =>
     ]),
   );
 
+/** Whether a command-line argument names an addon build: `path.node`, or `path.node@isa`. */
+export const isAddonArg = (a) => /\.node(@\w+)?$/.test(a);
+
+/**
+ * The addon an argument names, with its ISA forced when it ends in `@isa` (`/tmp/a.node@avx2`: two
+ * copies of one build compare two ISAs' kernel tables in one process), and its display name.
+ */
+export function loadAddon(require, arg) {
+  const [path, isa] = arg.split('@');
+  const addon = require(path);
+  if (isa) addon.setIsa(isa);
+  return [arg.split('/').pop(), addon];
+}
+
 /**
  * A kernel backend over one build of the addon, as the package's backend makes one: disposed
  * tensors' buffers reused by size, large calls off the JavaScript thread by the backend's adaptive

@@ -7,7 +7,7 @@
 //     [wasmplain:<dir> ...] [addon.node ...] [cpu]
 //   native          this package's addon (build first: npx node-gyp build && npx tsc -p tsconfig.build.json)
 //   addon.node      a build of the addon (copy build/Release/onnxstream_native.node aside before
-//                   rebuilding, to compare builds)
+//                   rebuilding, to compare builds); `addon.node@avx2`: with that ISA forced
 //   wasm:<dir>      a wasm threads build: onnxstream-threads.{cjs,wasm,worker.js} in <dir> (the wasm
 //                   package's dist/wasm/node, or a copy of it kept aside to compare builds)
 //   wasmplain:<dir> the plain build (onnxstream-plain.{cjs,wasm}) in <dir>, on one thread
@@ -18,7 +18,7 @@ import { createRequire } from 'node:module';
 import { callTensorKernel, findOp } from '@onnxstream/core';
 import { createKernelBackend } from '@onnxstream/core/kernel';
 import { nativeBackend } from '../dist/index.js';
-import { addonBackend, cpuMs, nodeAttributes, randomTensor } from './bench-tools.mjs';
+import { addonBackend, cpuMs, isAddonArg, loadAddon, nodeAttributes, randomTensor } from './bench-tools.mjs';
 
 const require = createRequire(import.meta.url);
 const args = process.argv.slice(2);
@@ -28,7 +28,7 @@ const isBuild = (a) =>
   a === 'sd' ||
   a === 'ultraface' ||
   a.startsWith('wasm') ||
-  a.endsWith('.node');
+  isAddonArg(a);
 const positional = args.filter((a) => !isBuild(a));
 const threads = Number(positional[0] ?? 1);
 const runs = Number(positional[1] ?? 20);
@@ -57,8 +57,9 @@ for (const a of args.filter(isBuild).filter((x) => !['cpu', 'sd', 'ultraface'].i
   if (a === 'native') {
     nativeBackend.init({ threads });
     builds.push([a, nativeBackend]);
-  } else if (a.endsWith('.node')) {
-    builds.push([a.split('/').pop(), addonBackend(require(a), { threads })]);
+  } else if (isAddonArg(a)) {
+    const [name, addon] = loadAddon(require, a);
+    builds.push([name, addonBackend(addon, { threads })]);
   } else {
     const variant = a.startsWith('wasmplain:') ? 'plain' : 'threads';
     builds.push([a, await wasmBackend(variant, a.slice(a.indexOf(':') + 1))]);

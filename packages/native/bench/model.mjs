@@ -8,7 +8,8 @@
 // path to an .onnx file or model folder with one float32 input, its dims given as `dims=1,3,H,W`.
 // Weights are kept in memory in their prepared form (like the RAM provider).
 //   addon.node   a build of the addon (copy build/Release/onnxstream_native.node aside before
-//                rebuilding, to compare); without any (and without wasm), this package's build
+//                rebuilding, to compare); without any (and without wasm), this package's build;
+//                `addon.node@avx2`: with that ISA forced (copies of one build compare ISAs)
 //   wasm[:dir]   a wasm threads build: onnxstream-threads.{cjs,wasm,worker.js} in dir (default: the
 //                wasm package's dist/wasm/node)
 //   spins=W/C,.. the first build once per pool spin setting: worker/caller microseconds (setPoolSpin)
@@ -32,13 +33,13 @@ import { InferenceSession, Tensor } from '@onnxstream/core';
 import { createKernelBackend } from '@onnxstream/core/kernel';
 import { testdata } from '@onnxstream/core/testing';
 import { binding } from '../dist/binding.js';
-import { addonBackend } from './bench-tools.mjs';
+import { addonBackend, isAddonArg, loadAddon } from './bench-tools.mjs';
 import { keeping } from './keeping-provider.mjs';
 
 const args = process.argv.slice(2);
 const positional = args.filter(
   (a) =>
-    !a.endsWith('.node') &&
+    !isAddonArg(a) &&
     !a.includes('=') &&
     !a.startsWith('wasm') &&
     !/^(ort|profile|sync|nodes|reuse|trace|noop|plain|dispatch|gaps|ortnodes|noplace|noreplay)$/.test(a),
@@ -46,7 +47,7 @@ const positional = args.filter(
 const modelName = positional[0] ?? 'ultraface';
 const runs = Number(positional[1] ?? 200);
 const threads = Number(positional[2] ?? 2);
-const addons = args.filter((a) => a.endsWith('.node'));
+const addons = args.filter(isAddonArg);
 const dimsArg = args.find((a) => a.startsWith('dims='));
 const require = createRequire(import.meta.url);
 
@@ -202,7 +203,7 @@ const wasmDirs = args
   .filter((a) => a === 'wasm' || a.startsWith('wasm:'))
   .map((a) => (a === 'wasm' ? new URL('../../wasm/dist/wasm/node', import.meta.url).pathname : a.slice(5)));
 const builds = addons.length
-  ? addons.map((p) => [p.split('/').pop(), require(p)])
+  ? addons.map((a) => loadAddon(require, a))
   : wasmDirs.length
     ? []
     : [['build', binding()]];

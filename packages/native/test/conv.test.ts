@@ -103,7 +103,7 @@ const cases: Case[] = [
   },
   { name: 'YOLO-like 3x3', x: [1, 16, 40, 40], w: [32, 16, 3, 3], bias: true, attrs: { pads: [1, 1, 1, 1] } },
   // 3x3 stride 1 with enough channels and tiles for the Winograd path where the ISA takes it per
-  // call (AVX2: WinogradKernels' shape rule, see table-avx2.cc); other ISAs run them directly. Rows
+  // call (AVX2 and AVX-512: WinogradKernels' shape rule, see table-avx2.cc); scalar runs them directly. Rows
   // of tiles that end inside a vector, 2 images, uneven pads, and rows too long for one block.
   {
     name: 'Winograd, odd sizes, 2 images',

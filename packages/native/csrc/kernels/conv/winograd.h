@@ -2,9 +2,9 @@
 // Networks", 2015, points 0, +-1, +-2) for 3x3 stride-1 convolutions: each 4x4 block of outputs
 // ("tile") is 36 products of transformed inputs and weights per channel pair instead of 144
 // multiply-adds, so the GEMM between them does 4 times less work. Used where that outweighs the
-// transforms: an ISA without FMA (WebAssembly SIMD128) for every such convolution, AVX2 for those
-// whose shapes pass its table's rule (WinogradKernels). The GEMM itself is the table's micro-kernel
-// (kernels/gemm).
+// transforms: an ISA without FMA (WebAssembly SIMD128) for every such convolution, AVX2 (and AVX-512,
+// with AVX2's transforms) for those whose shapes pass its table's rule (WinogradKernels). The GEMM
+// itself is the table's micro-kernel (kernels/gemm).
 //
 //   V = B^T d B  (input tile d, 6x6)   B^T = [4  0 -5  0 1 0;  0 -4 -4  1 1 0;  0  4 -4 -1 1 0;
 //                                             0 -2 -1  2 1 0;  0  2 -1 -2 1 0;  0  4  0 -5 0 1]
