@@ -23,12 +23,7 @@ import { addonBackend, cpuMs, isAddonArg, loadAddon, nodeAttributes, randomTenso
 const require = createRequire(import.meta.url);
 const args = process.argv.slice(2);
 const isBuild = (a) =>
-  a === 'native' ||
-  a === 'cpu' ||
-  a === 'sd' ||
-  a === 'ultraface' ||
-  a.startsWith('wasm') ||
-  isAddonArg(a);
+  a === 'native' || a === 'cpu' || a === 'sd' || a === 'ultraface' || a.startsWith('wasm') || isAddonArg(a);
 const positional = args.filter((a) => !isBuild(a));
 const threads = Number(positional[0] ?? 1);
 const runs = Number(positional[1] ?? 20);
