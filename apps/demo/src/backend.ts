@@ -1,6 +1,7 @@
 /**
- * The demo's compute backend: @onnxstream/wasm, which loads the best of its three builds for this
- * browser (SIMD128 + pthreads when the page is cross-origin isolated, else SIMD128, else plain).
+ * The demo's compute backend: @onnxstream/wasm, which loads the best of its four builds for this
+ * browser (SIMD128 + pthreads when the page is cross-origin isolated, with relaxed SIMD's
+ * multiply-add where the browser has it, else SIMD128, else plain).
  * Where no wasm build runs, the worker falls back to @onnxstream/core's reference backend (pure
  * TypeScript, one thread) and says why.
  */
@@ -25,6 +26,7 @@ export async function loadDemoBackend(): Promise<DemoBackend> {
 }
 
 const BUILDS: Record<string, string> = {
+  relaxed: 'SIMD128 with relaxed-SIMD multiply-adds + pthreads',
   threads: 'SIMD128 + pthreads',
   simd: 'SIMD128, one thread',
   plain: 'scalar, one thread',

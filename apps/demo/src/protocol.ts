@@ -23,7 +23,7 @@ export type ToWorker =
 export interface BackendReport {
   /** 'wasm', or 'reference' where no wasm build runs. */
   readonly name: string;
-  /** The wasm build in use: 'threads' (SIMD128 + pthreads), 'simd' or 'plain'. */
+  /** The wasm build in use: 'relaxed' (threads with relaxed SIMD), 'threads' (SIMD128 + pthreads), 'simd' or 'plain'. */
   readonly variant?: string;
   /** The wasm kernels in use: 'wasmsimd' or 'scalar'. */
   readonly isa?: string;

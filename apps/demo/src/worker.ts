@@ -102,7 +102,7 @@ async function load(source: ModelSourceMessage): Promise<void> {
   provider = new HttpProvider();
   const isolated = globalThis.crossOriginIsolated === true;
   const demo = await backendReady;
-  // Every logical CPU; only the wasm threads build (cross-origin isolated pages) uses more than one.
+  // Every logical CPU; only the threaded wasm builds (cross-origin isolated pages) use more than one.
   session = await InferenceSession.create(
     { files, entry },
     { backend: demo.backend, weightsProvider: provider, threads: navigator.hardwareConcurrency || 1 },

@@ -2,9 +2,10 @@
  * End to end: builds the demo, serves it with the cross-origin isolation headers (vite preview,
  * model folders at /models/), loads YOLOv8n over HTTP in headless Chromium and detects objects in
  * the test pictures with the wasm backend's threaded build (SIMD128 + pthreads, more than one
- * thread); the detections must match what the reference backend finds in Node with the same code.
+ * thread, with relaxed SIMD's multiply-adds); the detections must match what the reference backend
+ * finds in Node with the same code.
  * Served without the headers, the page warns and the worker takes the single-threaded SIMD build;
- * the dev server (`vite`) serves the threads build as well.
+ * the dev server (`vite`) serves the relaxed build as well.
  * Screenshots go to apps/demo/e2e-output/ (git-ignored).
  *
  * Needs Debian's chromium (`apt-get install chromium`, done by scripts/setup.sh), or
@@ -101,7 +102,7 @@ describe.skipIf(skip)('the demo in headless Chromium', () => {
     }
   });
 
-  it('loads the wasm threads build from the dev server too', async () => {
+  it('loads the wasm relaxed (threaded) build from the dev server too', async () => {
     const port = await freePort();
     const dev = await viteDevServer({
       root: DEMO_ROOT,
@@ -117,7 +118,7 @@ describe.skipIf(skip)('the demo in headless Chromium', () => {
       await page.goto(`http://127.0.0.1:${port}/`);
       expect(await page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
       const { backend } = await waitFor(page, 'the worker', (d) => d.backend !== undefined, 60_000);
-      expect(backend).toMatchObject({ name: 'wasm', variant: 'threads', isa: 'wasmsimd' });
+      expect(backend).toMatchObject({ name: 'wasm', variant: 'relaxed', isa: 'wasmsimd' });
       expect(backend!.threads).toBeGreaterThan(1);
       expect(errors).toEqual([]);
       await page.close();
@@ -137,11 +138,12 @@ describe.skipIf(skip)('the demo in headless Chromium', () => {
     await page.goto(url);
     expect(await page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
     expect(await page.locator('#isolation-warning').isVisible()).toBe(false);
-    // Cross-origin isolated: the worker loads the wasm threads build (SIMD128 + pthreads).
+    // Cross-origin isolated: the worker loads the wasm threads build (SIMD128 + pthreads), the one
+    // with relaxed SIMD's multiply-adds (Chromium has had relaxed SIMD since 114).
     const hello = await waitFor(page, 'the worker', (d) => d.backend !== undefined, 30_000);
-    expect(hello.backend).toMatchObject({ name: 'wasm', variant: 'threads', isa: 'wasmsimd' });
+    expect(hello.backend).toMatchObject({ name: 'wasm', variant: 'relaxed', isa: 'wasmsimd' });
     expect(hello.backend!.fallback).toBeUndefined();
-    expect(await page.locator('#backend-note').textContent()).toMatch(/^Backend: wasm, threads build/);
+    expect(await page.locator('#backend-note').textContent()).toMatch(/^Backend: wasm, relaxed build/);
 
     // The default URL is the shared YOLOv8n folder, served by the preview server at /models/.
     expect(await page.inputValue('#model-url')).toBe('models/yolov8n-onnxstream/');
@@ -150,7 +152,7 @@ describe.skipIf(skip)('the demo in headless Chromium', () => {
     expect(loaded.crossOriginIsolated).toBe(true);
     const cpus = await page.evaluate(() => navigator.hardwareConcurrency);
     expect(cpus, 'the threads build needs more than one logical CPU').toBeGreaterThan(1);
-    expect(loaded.backend).toMatchObject({ variant: 'threads', threads: cpus });
+    expect(loaded.backend).toMatchObject({ variant: 'relaxed', threads: cpus });
 
     const results: ResultInfo[] = [];
     for (const [i, image] of TEST_IMAGES.entries()) {
@@ -183,7 +185,7 @@ describe.skipIf(skip)('the demo in headless Chromium', () => {
       ).toEqual([]);
       expect(r.detections.length).toBeGreaterThan(0);
       // The threaded build ran, with every logical CPU, and its heap stayed bounded.
-      expect(r.backend).toMatchObject({ name: 'wasm', variant: 'threads', isa: 'wasmsimd' });
+      expect(r.backend).toMatchObject({ name: 'wasm', variant: 'relaxed', isa: 'wasmsimd' });
       expect(r.threads).toBeGreaterThan(1);
       expect(r.threads).toBe(r.backend.threads);
       expect(r.backend.heapBytes).toBeGreaterThanOrEqual(16 * 2 ** 20);
@@ -201,7 +203,7 @@ describe.skipIf(skip)('the demo in headless Chromium', () => {
     // The heap only grows: the second run's is at least the first's.
     expect(second.backend.heapBytes).toBeGreaterThanOrEqual(first.backend.heapBytes!);
     const stats = await page.locator('#stats').textContent();
-    expect(stats).toMatch(/wasm build\s*threads/);
+    expect(stats).toMatch(/wasm build\s*relaxed/);
     expect(stats).toMatch(new RegExp(`threads used\\s*${second.threads}`));
     expect(stats).toMatch(/wasm heap high-water\s*[\d.]+ MB/);
     expect(stats).toMatch(/engine high-water\s*[\d.]+ MB \(engine tensors/);

@@ -90,8 +90,8 @@ function engines(onnx: string, ours = onnx, wasm = false): [string, string, stri
     // for Winograd) again every run, which the RAM provider keeps done.
     ...(wasm
       ? ([
-          ['onnxstream wasm (simd+threads), ram', 'onnxstream:wasm:ram', ours],
-          ['onnxstream wasm (simd+threads), prefetch', 'onnxstream:wasm:prefetch', ours],
+          ['onnxstream wasm (relaxed simd+threads), ram', 'onnxstream:wasm:ram', ours],
+          ['onnxstream wasm (relaxed simd+threads), prefetch', 'onnxstream:wasm:prefetch', ours],
         ] as [string, string, string][])
       : []),
     ...(withReference
@@ -131,7 +131,13 @@ async function scenarios(): Promise<Scenario[]> {
         ],
         ['Node alone (our packages loaded, no model)', 'node', ''],
         ...(withChromium
-          ? [['onnxstream wasm (simd+threads), Chromium, HTTP', 'chromium', ''] as [string, string, string]]
+          ? [
+              ['onnxstream wasm (relaxed simd+threads), Chromium, HTTP', 'chromium', ''] as [
+                string,
+                string,
+                string,
+              ],
+            ]
           : []),
       ],
     },

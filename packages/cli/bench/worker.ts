@@ -116,7 +116,11 @@ if (engine === 'node') {
     const { setBufferCache, LOW_MEMORY_BUFFER_CACHE } = await import('@onnxstream/native');
     setBufferCache(LOW_MEMORY_BUFFER_CACHE);
   }
-  if (backend === 'wasm') await import('@onnxstream/wasm/register');
+  if (backend === 'wasm') {
+    // As the CLI does: the relaxed-SIMD build, behind a V8 flag on Node 20.
+    (await import('@onnxstream/wasm')).enableRelaxedSimd();
+    await import('@onnxstream/wasm/register');
+  }
   const session = await InferenceSession.create(model, {
     backend,
     threads,

@@ -26,6 +26,8 @@ async function loadNative(): Promise<string | undefined> {
 async function loadWasm(): Promise<string | undefined> {
   try {
     const m = await import('@onnxstream/wasm');
+    // This process is ours: on Node 20 the fastest build (relaxed SIMD) needs a V8 flag.
+    m.enableRelaxedSimd();
     const a = await m.wasmAvailability();
     if (a.available) {
       registerBackend(m.wasmBackend, 5);

@@ -7,11 +7,13 @@ describe('--backend selection', () => {
     vi.resetModules();
   });
 
-  it('--backend wasm loads the wasm backend', async () => {
+  it("--backend wasm loads the wasm backend, its relaxed-SIMD build (the CLI sets Node 20's flag)", async () => {
     const { chooseBackend } = await import('../src/backends.js');
     const lines: string[] = [];
     expect(await chooseBackend('wasm', (l) => lines.push(l))).toBe('wasm');
     expect(lines).toEqual([]);
+    const { wasmBackend } = await import('@onnxstream/wasm');
+    expect(wasmBackend.kernels().info().variant).toBe('relaxed');
   });
 
   it('auto falls back to wasm, in one line, when the native addon does not load', async () => {
@@ -32,6 +34,7 @@ describe('--backend selection', () => {
       nativeAvailability: () => ({ available: false, reason: 'no addon' }),
     }));
     vi.doMock('@onnxstream/wasm', () => ({
+      enableRelaxedSimd: () => false,
       wasmAvailability: async () => ({ available: false, reason: 'no build' }),
     }));
     const { chooseBackend } = await import('../src/backends.js');

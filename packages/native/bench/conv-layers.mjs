@@ -4,13 +4,14 @@
 // best wall time (or process CPU time with `cpu`) and GMAC/s per build, and each build's time over
 // the first's.
 //   node bench/conv-layers.mjs [threads=1] [runs=20] [filter regexp] [sd|ultraface] [native] [wasm:<dir> ...]
-//     [wasmplain:<dir> ...] [addon.node ...] [cpu]
+//     [wasmplain:<dir> ...] [wasmrelaxed:<dir> ...] [addon.node ...] [cpu]
 //   native          this package's addon (build first: npx node-gyp build && npx tsc -p tsconfig.build.json)
 //   addon.node      a build of the addon (copy build/Release/onnxstream_native.node aside before
 //                   rebuilding, to compare builds); `addon.node@avx2`: with that ISA forced
 //   wasm:<dir>      a wasm threads build: onnxstream-threads.{cjs,wasm,worker.js} in <dir> (the wasm
 //                   package's dist/wasm/node, or a copy of it kept aside to compare builds)
 //   wasmplain:<dir> the plain build (onnxstream-plain.{cjs,wasm}) in <dir>, on one thread
+//   wasmrelaxed:<dir> the relaxed-SIMD threads build (onnxstream-relaxed.*; sets Node 20's V8 flag)
 // ACT=relu (environment) fuses ReLU instead of SiLU. Inputs live in JavaScript memory: a wasm call
 // copies its input into the heap first (up to 6.5 MB here), which the model's activations do not.
 import { readFileSync } from 'node:fs';
@@ -30,7 +31,7 @@ const runs = Number(positional[1] ?? 20);
 const filter = new RegExp(positional[2] ?? '.');
 const useCpu = args.includes('cpu');
 
-/** A kernel backend over one wasm build in `dir` (`threads` or `plain`). */
+/** A kernel backend over one wasm build in `dir` (`threads`, `relaxed` or `plain`). */
 async function wasmBackend(variant, dir) {
   const { WasmKernels } = await import('../../wasm/dist/kernels.js');
   const glue = `${dir}/onnxstream-${variant}.cjs`;
@@ -56,7 +57,13 @@ for (const a of args.filter(isBuild).filter((x) => !['cpu', 'sd', 'ultraface'].i
     const [name, addon] = loadAddon(require, a);
     builds.push([name, addonBackend(addon, { threads })]);
   } else {
-    const variant = a.startsWith('wasmplain:') ? 'plain' : 'threads';
+    const variant = a.startsWith('wasmplain:')
+      ? 'plain'
+      : a.startsWith('wasmrelaxed:')
+        ? 'relaxed'
+        : 'threads';
+    if (variant === 'relaxed')
+      (await import('node:v8')).setFlagsFromString('--experimental-wasm-relaxed-simd');
     builds.push([a, await wasmBackend(variant, a.slice(a.indexOf(':') + 1))]);
   }
 }

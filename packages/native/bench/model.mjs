@@ -2,6 +2,7 @@
 // in blocks of runs (the machine may be shared): best, 10th percentile and median wall time, median
 // process CPU time and page faults per run, with onnxruntime-node alongside if asked.
 //   node bench/model.mjs [model=ultraface] [runs=200] [threads=2] [addon.node ...] [wasm[:dir] ...]
+//     [wasmrelaxed[:dir] ...]
 //     [spins=W/C,...] [dispatch] [plain] [sync] [reuse] [ort] [profile] [nodes] [noop] [trace] [gaps]
 //     [ortnodes] [noplace] [noreplay]
 // model: `ultraface` (UltraFace RFB-320, 1x3x240x320), `yolo` (YOLOv8n folder, 1x3x640x640), or a
@@ -11,7 +12,8 @@
 //                rebuilding, to compare); without any (and without wasm), this package's build;
 //                `addon.node@avx2`: with that ISA forced (copies of one build compare ISAs)
 //   wasm[:dir]   a wasm threads build: onnxstream-threads.{cjs,wasm,worker.js} in dir (default: the
-//                wasm package's dist/wasm/node)
+//                wasm package's dist/wasm/node); `wasmrelaxed[:dir]`: its relaxed-SIMD build
+//                (onnxstream-relaxed.*; the V8 flag Node 20 needs is set)
 //   spins=W/C,.. the first build once per pool spin setting: worker/caller microseconds (setPoolSpin)
 //   dispatch     each build with every large call off the JavaScript thread (plain) and with the
 //                backend's adaptive choice (adaptiveRun, the default); `plain`: plain only
@@ -198,10 +200,19 @@ const cpuMs = () => {
 
 const engines = [];
 // `wasm:<dir>`: a threads build of the wasm package (its onnxstream-threads.cjs, .wasm and .worker.js in
-// <dir>; `wasm` alone: the package's dist/wasm/node), measured instead of / beside native builds.
+// <dir>; `wasm` alone: the package's dist/wasm/node), measured instead of / beside native builds;
+// `wasmrelaxed[:dir]` its relaxed build. [variant, dir] pairs.
 const wasmDirs = args
-  .filter((a) => a === 'wasm' || a.startsWith('wasm:'))
-  .map((a) => (a === 'wasm' ? new URL('../../wasm/dist/wasm/node', import.meta.url).pathname : a.slice(5)));
+  .filter((a) => /^wasm(relaxed)?(:|$)/.test(a))
+  .map((a) => [
+    a.startsWith('wasmrelaxed') ? 'relaxed' : 'threads',
+    a.includes(':')
+      ? a.slice(a.indexOf(':') + 1)
+      : new URL('../../wasm/dist/wasm/node', import.meta.url).pathname,
+  ]);
+if (wasmDirs.some(([variant]) => variant === 'relaxed')) {
+  (await import('node:v8')).setFlagsFromString('--experimental-wasm-relaxed-simd');
+}
 const builds = addons.length
   ? addons.map((a) => loadAddon(require, a))
   : wasmDirs.length
@@ -260,16 +271,16 @@ for (const [label, addon, before, plain, planning] of configs) {
     },
   });
 }
-for (const dir of wasmDirs) {
+for (const [variant, dir] of wasmDirs) {
   const { readFileSync } = await import('node:fs');
   const { WasmKernels } = await import('../../wasm/dist/kernels.js');
-  const glue = `${dir}/onnxstream-threads.cjs`;
+  const glue = `${dir}/onnxstream-${variant}.cjs`;
   const pool = Math.max(1, threads - 1);
   const m = await require(glue)({
     wasmBinary: readFileSync(glue.replace(/\.cjs$/, '.wasm')),
     osPoolSize: pool,
   });
-  const k = new WasmKernels(m, 'threads', pool);
+  const k = new WasmKernels(m, variant, pool);
   m._os_threads();
   await k.setThreads(threads);
   const backend = createKernelBackend({ name: 'wasm', binding: () => k });
@@ -283,7 +294,7 @@ for (const dir of wasmDirs) {
   });
   const name = session.inputNames[0];
   engines.push({
-    label: `wasm ${dir}`,
+    label: `wasm ${variant} ${dir}`,
     session,
     run: async () => {
       const out = await session.run({ [name]: input });

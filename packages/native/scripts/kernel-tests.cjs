@@ -1,7 +1,7 @@
 // Builds and runs the C++ kernel tests (csrc/test/Makefile) for one target. Objects persist in the
 // temp directory, one folder per checkout, so later runs rebuild only what changed; flock serialises
 // concurrent runs on them. test/arm64.test.ts and the wasm package's tests run it.
-//   node scripts/kernel-tests.cjs native|arm64|wasm      make's output and exit status
+//   node scripts/kernel-tests.cjs native|arm64|wasm|wasm-relaxed      make's output and exit status
 const { spawnSync } = require('node:child_process');
 const { createHash } = require('node:crypto');
 const { mkdirSync } = require('node:fs');
@@ -11,8 +11,8 @@ const { compileJobs } = require('./compile-jobs.cjs');
 
 const root = join(__dirname, '..');
 const target = process.argv[2];
-if (!['native', 'arm64', 'wasm'].includes(target)) {
-  console.error('usage: kernel-tests.cjs native|arm64|wasm');
+if (!['native', 'arm64', 'wasm', 'wasm-relaxed'].includes(target)) {
+  console.error('usage: kernel-tests.cjs native|arm64|wasm|wasm-relaxed');
   process.exit(2);
 }
 const cache = join(

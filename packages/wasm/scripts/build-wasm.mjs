@@ -21,6 +21,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { availableParallelism } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { standardizeRelaxedOpcodes } from './relaxed-opcodes.mjs';
 
 const pkg = join(dirname(fileURLToPath(import.meta.url)), '..');
 const native = join(pkg, '..', 'native');
@@ -59,7 +60,13 @@ const VARIANTS = {
     flags: [...NO_EH, '-msimd128', '-pthread'],
     sources: [...sources('portable'), ...sources('wasmsimd')],
   },
+  relaxed: {
+    flags: [...NO_EH, '-msimd128', '-mrelaxed-simd', '-pthread'],
+    sources: [...sources('portable'), ...sources('wasmsimd')],
+  },
 };
+// Variants with a pthreads pool.
+const THREADED = new Set(['threads', 'relaxed']);
 const API = join(pkg, 'csrc', 'wasm-api.cc');
 
 const COMPILE = ['-O3', '-std=c++20', `-I${join(native, 'csrc')}`, '-Wall', '-Wno-unused-function'];
@@ -68,7 +75,7 @@ const COMPILE = ['-O3', '-std=c++20', `-I${join(native, 'csrc')}`, '-Wall', '-Wn
 // with them).
 if (process.argv[2] === '--flags') {
   const variant = VARIANTS[process.argv[3]];
-  if (!variant) throw new Error(`usage: build-wasm.mjs --flags plain|simd|threads`);
+  if (!variant) throw new Error(`usage: build-wasm.mjs --flags plain|simd|threads|relaxed`);
   process.stdout.write([...COMPILE, ...variant.flags].join(' '));
   process.exit(0);
 }
@@ -128,6 +135,23 @@ const FLAVOURS = {
   web: { ext: 'mjs', flags: ['-sEXPORT_ES6=1', '-sENVIRONMENT=web,worker'] },
 };
 
+// The relaxed build's multiply-adds get their standard opcodes (scripts/relaxed-opcodes.mjs); then
+// V8 must accept the module with relaxed SIMD enabled (Node 20 behind a flag, set here in a child).
+function relax(wasm) {
+  const bytes = readFileSync(wasm);
+  const n = standardizeRelaxedOpcodes(bytes);
+  if (n === 0) throw new Error(`${wasm}: no relaxed multiply-add found (built without -mrelaxed-simd?)`);
+  writeFileSync(wasm, bytes);
+  const check =
+    "require('v8').setFlagsFromString('--experimental-wasm-relaxed-simd');" +
+    'process.exit(WebAssembly.validate(require("fs").readFileSync(process.argv[1])) ? 0 : 1)';
+  try {
+    execFileSync(process.execPath, ['-e', check, wasm], { stdio: 'inherit' });
+  } catch {
+    throw new Error(`${wasm}: V8 rejects the module once its relaxed opcodes are renumbered`);
+  }
+}
+
 const mtime = (f) => {
   try {
     return statSync(f).mtimeMs;
@@ -167,7 +191,8 @@ async function pool(jobs, n) {
 }
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(VARIANTS);
-for (const v of wanted) if (!VARIANTS[v]) throw new Error(`unknown variant ${v} (plain, simd, threads)`);
+for (const v of wanted)
+  if (!VARIANTS[v]) throw new Error(`unknown variant ${v} (plain, simd, threads, relaxed)`);
 
 const t0 = performance.now();
 let compiled = 0;
@@ -207,10 +232,11 @@ for (const v of wanted) {
     const newest = Math.max(...objects[v].map(mtime), mtime(fileURLToPath(import.meta.url)));
     if (mtime(out) > newest && mtime(join(dir, `onnxstream-${v}.wasm`)) > newest) continue;
     mkdirSync(dir, { recursive: true });
-    linkJobs.push(() => {
+    linkJobs.push(async () => {
       linked++;
-      const extra = v === 'threads' ? THREAD_LINK : [];
-      return run([...VARIANTS[v].flags, ...LINK, ...extra, ...flags, ...objects[v], '-o', out]);
+      const extra = THREADED.has(v) ? THREAD_LINK : [];
+      await run([...VARIANTS[v].flags, ...LINK, ...extra, ...flags, ...objects[v], '-o', out]);
+      if (v === 'relaxed') relax(join(dir, `onnxstream-${v}.wasm`));
     });
   }
 }

@@ -6,30 +6,37 @@ import type { Backend, BackendOptions } from '@onnxstream/core';
 import { createKernelBackend } from '@onnxstream/core/kernel';
 import { buildMissing, forcedVariant, hardwareThreads, instantiate } from '#loader';
 import { WasmKernels } from './kernels.js';
-import { bestVariant, VARIANTS, variantUnsupported, type WasmVariant } from './module.js';
+import { bestVariant, threaded, VARIANTS, variantUnsupported, type WasmVariant } from './module.js';
 
 export interface WasmOptions {
   /**
-   * The build: 'threads' (SIMD128 + a pthreads pool), 'simd' or 'plain'. Default: the best this
-   * engine runs (ONNXSTREAM_WASM_VARIANT forces one under Node).
+   * The build: 'relaxed' (SIMD128 with relaxed SIMD's multiply-add, and a pthreads pool), 'threads'
+   * (SIMD128 + a pthreads pool), 'simd' or 'plain'. Default: the best this engine runs
+   * (ONNXSTREAM_WASM_VARIANT forces one under Node).
    */
   readonly variant?: WasmVariant;
-  /** Compute threads, the calling thread included (threads build only). Default: hardware threads. */
+  /** Compute threads, the calling thread included (threaded builds only). Default: hardware threads. */
   readonly threads?: number;
+}
+
+/** The best build this engine runs among those installed (the relaxed one may be left out). */
+export function defaultVariant(): WasmVariant {
+  const best = bestVariant();
+  return best === 'relaxed' && buildMissing(best) ? 'threads' : best;
 }
 
 function chooseVariant(asked: WasmVariant | undefined): WasmVariant {
   const forced = asked ?? forcedVariant();
-  if (forced === undefined) return bestVariant();
+  if (forced === undefined) return defaultVariant();
   if (!VARIANTS.includes(forced as WasmVariant)) {
-    throw new Error(`unknown wasm variant '${forced}' (plain, simd, threads)`);
+    throw new Error(`unknown wasm variant '${forced}' (${VARIANTS.join(', ')})`);
   }
   return forced as WasmVariant;
 }
 
 /**
  * Loads a build into a new module instance. Each instance has its own heap (and pool of workers for
- * the threads build: call terminate() when done with it, or Node's exit does).
+ * a threaded build: call terminate() when done with it, or Node's exit does).
  */
 export async function loadWasm(options: WasmOptions = {}): Promise<WasmKernels> {
   const variant = chooseVariant(options.variant);
@@ -37,7 +44,7 @@ export async function loadWasm(options: WasmOptions = {}): Promise<WasmKernels> 
   if (why) throw new Error(`the wasm ${variant} build cannot run here: ${why}`);
   // Workers for the pool's threads, started with the module (the calling thread is the other one).
   const threads = options.threads ?? hardwareThreads();
-  const pool = variant === 'threads' ? Math.max(1, Math.max(threads, hardwareThreads()) - 1) : 0;
+  const pool = threaded(variant) ? Math.max(1, Math.max(threads, hardwareThreads()) - 1) : 0;
   const m = await instantiate(variant, pool);
   const k = new WasmKernels(m, variant, pool);
   // Starts the pool (hardware threads) with the workers just loaded, then resizes it if asked.

@@ -1,13 +1,18 @@
 /**
  * @onnxstream/wasm: the native kernel sources (packages/native/csrc) compiled to WebAssembly with
- * emscripten (plain, SIMD128, SIMD128 + pthreads), as a backend for @onnxstream/core. The operator
- * layer is @onnxstream/core/kernel, shared with @onnxstream/native.
+ * emscripten (plain, SIMD128, SIMD128 + pthreads, and that with relaxed SIMD), as a backend for
+ * @onnxstream/core. The operator layer is @onnxstream/core/kernel, shared with @onnxstream/native.
  */
 import { buildMissing } from '#loader';
-import { bestVariant, variantUnsupported } from './module.js';
+
+export { enableRelaxedSimd } from '#loader';
+
+import { defaultVariant } from './backend.js';
+import { variantUnsupported } from './module.js';
 
 export {
   createWasmBackend,
+  defaultVariant,
   loadWasm,
   type WasmBackend,
   type WasmOptions,
@@ -17,6 +22,7 @@ export {
 export type { WasmInfo, WasmKernels } from './kernels.js';
 export {
   bestVariant,
+  relaxedSimdSupported,
   simdSupported,
   threadsSupported,
   VARIANTS,
@@ -31,6 +37,6 @@ export const BACKEND_NAME = 'wasm';
  * supported here), without loading it. `wasmAvailability()` loads it and says why not.
  */
 export function isAvailable(): boolean {
-  const v = bestVariant();
+  const v = defaultVariant();
   return variantUnsupported(v) === undefined && buildMissing(v) === undefined;
 }

@@ -240,7 +240,7 @@ export class WasmKernels implements KernelBinding {
   }
 
   /**
-   * Sizes the pool (the calling thread included). Only the threads build has one; the others stay
+   * Sizes the pool (the calling thread included). Only the threaded builds have one; the others stay
    * at 1. Workers are started first where needed: a thread started without a ready worker would
    * wait for the JavaScript thread to yield.
    */

@@ -7,7 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { EmModule, WasmVariant } from './module.js';
+import { setFlagsFromString } from 'node:v8';
+import { type EmModule, relaxedSimdSupported, type WasmVariant } from './module.js';
 
 export const environment = 'node';
 
@@ -42,4 +43,15 @@ export async function instantiate(variant: WasmVariant, poolSize: number): Promi
     osPoolSize: poolSize,
   });
   return m;
+}
+
+/**
+ * Lets this process run the relaxed build: where relaxed SIMD is off (Node 20), sets V8's
+ * --experimental-wasm-relaxed-simd, which is process-wide and applies to modules compiled afterwards.
+ * For applications that own their process (the onnxstream CLI calls it first); the library itself
+ * never sets flags. Returns whether relaxed SIMD is available now.
+ */
+export function enableRelaxedSimd(): boolean {
+  if (!relaxedSimdSupported()) setFlagsFromString('--experimental-wasm-relaxed-simd');
+  return relaxedSimdSupported();
 }

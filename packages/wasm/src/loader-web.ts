@@ -4,7 +4,7 @@
  * kernels block the calling thread, and a page's main thread may not wait on its pool's threads.
  * Selected by the "#loader" import condition.
  */
-import type { EmModule, WasmVariant } from './module.js';
+import { type EmModule, relaxedSimdSupported, type WasmVariant } from './module.js';
 
 export const environment = 'browser';
 
@@ -28,4 +28,9 @@ export async function instantiate(variant: WasmVariant, poolSize: number): Promi
     default: (m: object) => Promise<EmModule>;
   };
   return factory({ osPoolSize: poolSize, locateFile: (file: string) => here(file) });
+}
+
+/** Whether relaxed SIMD is available: a browser's flags are not the page's to set. */
+export function enableRelaxedSimd(): boolean {
+  return relaxedSimdSupported();
 }

@@ -1,11 +1,18 @@
 /**
  * The emscripten module (src/../csrc/wasm-api.cc over packages/native/csrc) as JavaScript sees it,
- * and the choice among its three builds.
+ * and the choice among its four builds.
  */
 
-/** The three builds of the kernel sources: scalar only, SIMD128, SIMD128 with a pthreads pool. */
-export type WasmVariant = 'plain' | 'simd' | 'threads';
-export const VARIANTS: readonly WasmVariant[] = ['plain', 'simd', 'threads'];
+/**
+ * The builds of the kernel sources: scalar only, SIMD128, SIMD128 with a pthreads pool, and the
+ * latter with relaxed SIMD's multiply-add (`f32x4.relaxed_madd`: one fused instruction where the
+ * CPU has FMA, instead of a multiply and an add).
+ */
+export type WasmVariant = 'plain' | 'simd' | 'threads' | 'relaxed';
+export const VARIANTS: readonly WasmVariant[] = ['plain', 'simd', 'threads', 'relaxed'];
+
+/** Whether a build runs a pthreads pool. */
+export const threaded = (variant: WasmVariant): boolean => variant === 'threads' || variant === 'relaxed';
 
 export interface PThreads {
   unusedWorkers: { unref?(): void }[];
@@ -64,6 +71,25 @@ export function simdSupported(): boolean {
   }
 }
 
+// (module (func (param v128 v128 v128) (result v128) local.get 0 local.get 1 local.get 2
+// f32x4.relaxed_madd)): valid only with relaxed SIMD.
+const RELAXED_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1, 11, 0, 32, 0, 32,
+  1, 32, 2, 253, 133, 2, 11,
+]);
+
+/**
+ * Whether this engine runs relaxed SIMD: Chromium 114+, Firefox 145+, Node 22+; Node 20 when started
+ * with --experimental-wasm-relaxed-simd (the onnxstream CLI sets it for its own process).
+ */
+export function relaxedSimdSupported(): boolean {
+  try {
+    return typeof WebAssembly === 'object' && WebAssembly.validate(RELAXED_PROBE);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Whether shared WebAssembly memory and workers are usable: SharedArrayBuffer exists, and in a
  * browser the page is cross-origin isolated (COOP/COEP headers), without which it is withheld.
@@ -75,18 +101,22 @@ export function threadsSupported(): boolean {
   return g.crossOriginIsolated === true;
 }
 
-/** The best build this engine runs: threads, then SIMD, then plain. */
+/** The best build this engine runs: relaxed, then threads, then SIMD, then plain. */
 export function bestVariant(): WasmVariant {
   if (!simdSupported()) return 'plain';
-  return threadsSupported() ? 'threads' : 'simd';
+  if (!threadsSupported()) return 'simd';
+  return relaxedSimdSupported() ? 'relaxed' : 'threads';
 }
 
 /** Why `variant` cannot run here, or undefined when it can. */
 export function variantUnsupported(variant: WasmVariant): string | undefined {
   if (typeof WebAssembly !== 'object') return 'this JavaScript engine has no WebAssembly';
   if (variant !== 'plain' && !simdSupported()) return 'this engine has no WebAssembly SIMD128';
-  if (variant === 'threads' && !threadsSupported()) {
+  if (threaded(variant) && !threadsSupported()) {
     return 'SharedArrayBuffer is unavailable (a browser page needs COOP/COEP headers: crossOriginIsolated)';
+  }
+  if (variant === 'relaxed' && !relaxedSimdSupported()) {
+    return 'this engine has no relaxed SIMD (Node 20: start node with --experimental-wasm-relaxed-simd)';
   }
   return undefined;
 }

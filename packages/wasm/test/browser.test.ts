@@ -2,7 +2,8 @@
  * The browser flavour (dist/wasm/web: ES module glue) in headless Chromium, from a module Web Worker
  * on a cross-origin isolated page, through the package's own browser loader (dist/loader-web.js):
  * each build loads, finds its .wasm (and the pthreads worker script) next to the loader, and runs a
- * kernel; the threads build gets shared memory and its pool. Skipped without Chromium unless CI is set.
+ * kernel; the threaded builds get shared memory and their pool (Chromium runs relaxed SIMD). Skipped
+ * without Chromium unless CI is set.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -26,7 +27,7 @@ w.onerror = (e) => { window.result = { error: String(e.message) }; };
 const WORKER = `
 import { instantiate } from '/loader-web.js';
 const out = {};
-for (const variant of ['plain', 'simd', 'threads']) {
+for (const variant of ['plain', 'simd', 'threads', 'relaxed']) {
   try {
     const m = await instantiate(variant, 2);
     const mem = m.wasmMemory ?? Object.values(m.asm).find((a) => a instanceof WebAssembly.Memory);
@@ -56,7 +57,7 @@ let server: Server | undefined;
 afterAll(() => server?.close());
 
 describe.runIf(CHROMIUM || process.env.CI)('the browser build in Chromium (module worker)', () => {
-  it('loads plain, simd and threads through loader-web.js and runs a kernel', async () => {
+  it('loads plain, simd, threads and relaxed through loader-web.js and runs a kernel', async () => {
     const { chromium } = await import('playwright-core');
     server = createServer(async (req, res) => {
       // Cross-origin isolation: without it the page gets no SharedArrayBuffer.
@@ -93,6 +94,7 @@ describe.runIf(CHROMIUM || process.env.CI)('the browser build in Chromium (modul
         plain: { isa: 'scalar', threads: 1, err: 0, sum: 30, shared: false },
         simd: { isa: 'wasmsimd', threads: 1, err: 0, sum: 30, shared: false },
         threads: { isa: 'wasmsimd', threads: 2, err: 0, sum: 30, shared: true },
+        relaxed: { isa: 'wasmsimd', threads: 2, err: 0, sum: 30, shared: true },
       });
     } finally {
       await browser.close();

@@ -1,6 +1,6 @@
 /**
  * The C++ kernel tests (packages/native/csrc/test) built with emcc as the threads variant (SIMD128,
- * pthreads) and run under Node: the wasmsimd KernelTable against the scalar one, family by family, as
+ * pthreads) and as the relaxed one, and run under Node: the wasmsimd KernelTable against the scalar one, family by family, as
  * the native package runs them for x86 and ARM64. Wasm memory has no guard pages, so a kernel reading
  * past its buffers goes unnoticed here (writes still trip the canaries).
  */
@@ -16,7 +16,9 @@ const hasEmcc =
   }).status === 0;
 const skip = !hasEmcc && !process.env.CI;
 
-describe('C++ kernel tests, wasm', () => {
+// The threads variant's flags, and the relaxed variant's (relaxed-SIMD multiply-adds, renumbered to
+// the standard opcodes, run with Node 20's flag).
+describe.each(['wasm', 'wasm-relaxed'])('C++ kernel tests, %s', (target) => {
   it.skipIf(skip)(
     skip
       ? 'pass for wasmsimd against scalar: SKIPPED, emcc not installed (scripts/setup.sh installs it)'
@@ -24,7 +26,7 @@ describe('C++ kernel tests, wasm', () => {
     // 379-416 s in CI, where every package's tests share two cores: 600 s left too little margin.
     { timeout: 900_000 },
     () => {
-      const r = spawnSync(process.execPath, [script, 'wasm'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+      const r = spawnSync(process.execPath, [script, target], { encoding: 'utf8', maxBuffer: 64 << 20 });
       const output = `${r.stdout}${r.stderr}`;
       const failures = output
         .split('\n')

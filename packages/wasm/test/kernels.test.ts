@@ -1,7 +1,7 @@
 /**
  * Every kernel family of the wasm builds against the reference backend, on random shapes, for each
- * of the three builds (plain: scalar kernels; simd: the wasmsimd table, and its scalar table too;
- * threads: SIMD128 with a pthreads pool of 2).
+ * of the four builds (plain: scalar kernels; simd: the wasmsimd table, and its scalar table too;
+ * threads: SIMD128 with a pthreads pool of 2; relaxed: the same with relaxed SIMD's multiply-adds).
  */
 import {
   type AttrInput,
@@ -15,6 +15,7 @@ import {
 } from '@onnxstream/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWasmBackend, type VARIANTS, type WasmBackend } from '../src/index.js';
+import { threaded } from '../src/module.js';
 import { both, dice, random, worst } from './helpers.js';
 
 const int64 = (values: number[]): CoreTensor =>
@@ -38,6 +39,7 @@ const CASES: [string, (typeof VARIANTS)[number], string | undefined][] = [
   ['simd', 'simd', undefined],
   ['simd, scalar table', 'simd', 'scalar'],
   ['threads', 'threads', undefined],
+  ['relaxed', 'relaxed', undefined],
 ];
 
 describe.each(CASES)('wasm kernels: %s', (_label, variant, isa) => {
@@ -53,7 +55,7 @@ describe.each(CASES)('wasm kernels: %s', (_label, variant, isa) => {
     const info = b.kernels().info();
     expect(info.variant).toBe(variant);
     expect(info.isa).toBe(isa ?? (variant === 'plain' ? 'scalar' : 'wasmsimd'));
-    expect(info.threads).toBe(variant === 'threads' ? 2 : 1);
+    expect(info.threads).toBe(threaded(variant) ? 2 : 1);
   });
 
   it('unary activations on random lengths', async () => {

@@ -8,7 +8,7 @@ import { runUint8IoModel } from '@onnxstream/core/testing';
 import { describe, expect, it } from 'vitest';
 import { createWasmBackend, type WasmVariant } from '../src/index.js';
 
-const VARIANTS: WasmVariant[] = ['threads', 'simd', 'plain'];
+const VARIANTS: WasmVariant[] = ['relaxed', 'threads', 'simd', 'plain'];
 
 describe.each(VARIANTS)('uint8 operator inputs and outputs on the wasm %s build', (variant) => {
   it('give the bits of LoadUint8 / StoreUint8 around float32 operators', async () => {

@@ -14,7 +14,7 @@ const reference = (name: string) => readFloat32(testdata('yolov8n-onnxstream-ref
 
 // The plain build (scalar kernels, ~11 s a run here) runs once; the others twice (the second run
 // unpacked: the default provider does not keep the packed weights the engine offers it).
-const VARIANTS: WasmVariant[] = ['threads', 'simd', 'plain'];
+const VARIANTS: WasmVariant[] = ['relaxed', 'threads', 'simd', 'plain'];
 
 describe.each(VARIANTS)('YOLOv8n on the wasm %s build', (variant) => {
   it('matches OnnxStream output0 within rtol 1e-3 / atol 1e-4', async () => {
