@@ -137,18 +137,24 @@ const FLAVOURS = {
 
 // The relaxed build's multiply-adds get their standard opcodes (scripts/relaxed-opcodes.mjs); then
 // V8 must accept the module with relaxed SIMD enabled (Node 20 behind a flag, set here in a child).
+// A module that fails is deleted, so that the next build links it again.
 function relax(wasm) {
-  const bytes = readFileSync(wasm);
-  const n = standardizeRelaxedOpcodes(bytes);
-  if (n === 0) throw new Error(`${wasm}: no relaxed multiply-add found (built without -mrelaxed-simd?)`);
-  writeFileSync(wasm, bytes);
-  const check =
-    "require('v8').setFlagsFromString('--experimental-wasm-relaxed-simd');" +
-    'process.exit(WebAssembly.validate(require("fs").readFileSync(process.argv[1])) ? 0 : 1)';
   try {
-    execFileSync(process.execPath, ['-e', check, wasm], { stdio: 'inherit' });
-  } catch {
-    throw new Error(`${wasm}: V8 rejects the module once its relaxed opcodes are renumbered`);
+    const bytes = readFileSync(wasm);
+    const n = standardizeRelaxedOpcodes(bytes);
+    if (n === 0) throw new Error(`${wasm}: no relaxed multiply-add found (built without -mrelaxed-simd?)`);
+    writeFileSync(wasm, bytes);
+    const check =
+      "require('v8').setFlagsFromString('--experimental-wasm-relaxed-simd');" +
+      'process.exit(WebAssembly.validate(require("fs").readFileSync(process.argv[1])) ? 0 : 1)';
+    try {
+      execFileSync(process.execPath, ['-e', check, wasm], { stdio: 'inherit' });
+    } catch {
+      throw new Error(`${wasm}: V8 rejects the module once its relaxed opcodes are renumbered`);
+    }
+  } catch (e) {
+    rmSync(wasm, { force: true });
+    throw e;
   }
 }
 
