@@ -1,6 +1,6 @@
 import '../src/register.js';
 import { InferenceSession, Tensor } from '@onnxstream/core';
-import { encodeOnnxModel } from '@onnxstream/core/onnx';
+import { encodeOnnxModel, type OnnxNodeSpec } from '@onnxstream/core/onnx';
 import { closeness } from '@onnxstream/core/testing';
 import { describe, expect, it } from 'vitest';
 import { random, tensor } from './helpers.js';
@@ -8,7 +8,7 @@ import { random, tensor } from './helpers.js';
 const S = 16; // planes of S x S floats
 const PLANE = S * S * 4;
 
-const conv = (name: string, x: string, w: string, y: string, pad = 0) => ({
+const conv = (name: string, x: string, w: string, y: string, pad = 0): OnnxNodeSpec => ({
   op: 'Conv',
   name,
   inputs: [x, w],

@@ -17,8 +17,8 @@ describe('a recorded run and the block cache', () => {
       inputs: [{ name: 'x', type: 'float32', dims: [512, 1024] }],
       outputs: [{ name: 'y', type: 'float32' }],
       nodes: [
-        { op: 'Transpose', name: 't', inputs: ['x'], outputs: ['t'], attributes: { perm: [1, 0] } },
-        { op: 'Transpose', name: 'u', inputs: ['t'], outputs: ['u'], attributes: { perm: [1, 0] } },
+        { op: 'Transpose', name: 't', inputs: ['x'], outputs: ['t'], attrs: { perm: { ints: [1, 0] } } },
+        { op: 'Transpose', name: 'u', inputs: ['t'], outputs: ['u'], attrs: { perm: { ints: [1, 0] } } },
         { op: 'Add', name: 'add', inputs: ['u', 'x'], outputs: ['y'] },
       ],
     });
