@@ -90,26 +90,25 @@ describe('C++ kernel tests', () => {
     );
   });
 
-  it.concurrent(
-    skipArm64
-      ? `pass on ARM64 under qemu: SKIPPED, ${missing.join(' and ')} not installed (scripts/setup.sh installs them)`
-      : 'pass on ARM64 (NEON against scalar, the FP16 GEMM and the operators on it against their definitions), cross-compiled and run under qemu-aarch64',
-    { timeout: KERNEL_TESTS_TIMEOUT, skip: skipArm64 },
-    async () => {
-      expect(missing, 'scripts/setup.sh installs g++-aarch64-linux-gnu and qemu-user').toEqual([]);
-      const run = await kernelTests('arm64');
-      expectPass(run, ['neon']);
-      // qemu-aarch64's default CPU (max) has ARMv8.2-A FP16: the float16 GEMM joins the NEON table.
-      for (const group of ['exact', 'bounded', 'rows exact', 'rows bounded', 'rows driver exact']) {
-        expect(run.output).toMatch(new RegExp(`gemm_f16 neon +${group} .* ok`));
-      }
-      // Convolutions over float16 and products of prepacked weights run on it (float16 sums:
-      // 2048 + 1 + 1 + 1 stays 2048).
-      for (const group of ['conv exact', 'conv bounded', 'conv float16 sums', 'matmul float16 sums']) {
-        expect(run.output).toMatch(new RegExp(`ops_f16 +neon +${group} .* ok`));
-      }
-    },
-  );
+  it.concurrent(skipArm64
+    ? `pass on ARM64 under qemu: SKIPPED, ${missing.join(' and ')} not installed (scripts/setup.sh installs them)`
+    : 'pass on ARM64 (NEON against scalar, the FP16 GEMM and the operators on it against their definitions), cross-compiled and run under qemu-aarch64', {
+    timeout: KERNEL_TESTS_TIMEOUT,
+    skip: skipArm64,
+  }, async () => {
+    expect(missing, 'scripts/setup.sh installs g++-aarch64-linux-gnu and qemu-user').toEqual([]);
+    const run = await kernelTests('arm64');
+    expectPass(run, ['neon']);
+    // qemu-aarch64's default CPU (max) has ARMv8.2-A FP16: the float16 GEMM joins the NEON table.
+    for (const group of ['exact', 'bounded', 'rows exact', 'rows bounded', 'rows driver exact']) {
+      expect(run.output).toMatch(new RegExp(`gemm_f16 neon +${group} .* ok`));
+    }
+    // Convolutions over float16 and products of prepacked weights run on it (float16 sums:
+    // 2048 + 1 + 1 + 1 stays 2048).
+    for (const group of ['conv exact', 'conv bounded', 'conv float16 sums', 'matmul float16 sums']) {
+      expect(run.output).toMatch(new RegExp(`ops_f16 +neon +${group} .* ok`));
+    }
+  });
 
   // A family in the table without an adapter runs on no ISA: each shows up here until its owner adds one.
   for (const member of untested) it.todo(`KernelTable.${member} has a test adapter (csrc/test/README.md)`);
