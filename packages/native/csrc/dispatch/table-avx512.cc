@@ -8,9 +8,9 @@ KernelTable table_avx512() {
   // Every AVX-512 CPU runs AVX2 and FMA: where AVX2's kernels win, this table takes them. AMD EPYC
   // Zen 4 (512-bit operations in two halves), one thread, AVX-512 table against AVX2's:
   // - depthwise 3x3 convolutions 8 channels at a time (dwconv3x3_block) against this ISA's per-plane
-  //   kernel: UltraFace's layers 0.65-0.77 of the time;
+  //   kernel: UltraFace's layers 0.54-0.79 of the time;
   // - Winograd F(4x4, 3x3) (AVX2's transforms, this table's GEMM between them): YOLOv8n's 3x3
-  //   stride-1 convolutions at 80x80 and 40x40 0.67-0.69 of the time of the direct GEMM;
+  //   stride-1 convolutions at 160x160 to 40x40 0.67-0.77 of the time of the direct GEMM;
   // the GEMM stays AVX-512's (8 x 32 tiles: YOLOv8n's and UltraFace's other convolutions 1.02-1.41
   // times faster than AVX2's 6 x 16).
   const KernelTable avx2 = table_avx2();
