@@ -1,9 +1,11 @@
 // Builds the WebAssembly kernels from the native package's C++ sources (packages/native/csrc, the
-// same tree the Node addon compiles) with emscripten, in three variants and two flavours:
+// same tree the Node addon compiles) with emscripten, in four variants and two flavours:
 //
 //   plain    scalar kernels table, no SIMD                      (every wasm engine)
 //   simd     + the wasmsimd table, -msimd128                    (SIMD128: Node 16.4+, all current browsers)
 //   threads  + -pthread: SharedArrayBuffer memory, worker pool  (Node; browsers when crossOriginIsolated)
+//   relaxed  threads + -mrelaxed-simd: relaxed_madd multiply-adds, opcodes renumbered after linking
+//            (scripts/relaxed-opcodes.mjs)                     (engines with relaxed SIMD)
 //
 //   dist/wasm/node/onnxstream-<variant>.cjs + .wasm (+ .worker.js)   CommonJS glue, loaded with wasmBinary
 //   dist/wasm/web/onnxstream-<variant>.mjs + .wasm (+ .worker.js)    ES module glue for a Web Worker
@@ -12,7 +14,7 @@
 // includes changed (emcc -MMD). Debian's emcc needs NODE_PATH=/usr/share/nodejs (acorn); it is set
 // here, so turbo's strict environment does not matter.
 //
-//   node scripts/build-wasm.mjs [plain|simd|threads ...]     default: all three
+//   node scripts/build-wasm.mjs [plain|simd|threads|relaxed ...]     default: all four
 //   node scripts/build-wasm.mjs --flags <variant>            print its compile flags
 // Without emcc the build fails when CI is set; elsewhere it says so and builds nothing (the package
 // then reports the wasm backend unavailable).
