@@ -23,16 +23,11 @@ constexpr size_t kABlockBytes = 384 * 1024;
 // meanwhile).
 constexpr size_t kGroupPanels = 256;
 constexpr size_t kGroupScratch = 16;
-// Full panels of B given as rows that are not readable past their ends (GemmB::rows_in_place) are
-// read in place, not packed, in products at most this deep serving at most this many tiles of A
-// (Runner::group).
-constexpr size_t kShallowTiles = 2;
-constexpr size_t kInPlaceDepth = 64;
 // Panels of a K chunk run in sets whose B chunks take at most this much together: each tile of A
 // then runs over the whole set while its B stays in L1, so an output row is written a set's width
 // at a time. One panel at a time, a shallow product wrote every output row an NR-wide piece per
 // panel (UltraFace's 16 -> 32 pointwise convolution: 32 rows of 64 bytes per 16 pixels).
-constexpr size_t kSetBBytes = 16 * 1024;
+constexpr size_t kSetBBytes = 8 * 1024;
 constexpr size_t kMaxSet = 64;
 // Work (multiply-adds) below which a chunk is not worth a thread hop.
 constexpr size_t kMinChunkMacs = 1 << 18;
@@ -169,14 +164,13 @@ class Runner {
       // Rows readable past their ends are read in place (through masks where their padding is not
       // stored) when the ISA reads them so for this many tiles of A (GemmKernels::in_place_tiles)
       // and does not prefer packed rows, or must (padding not stored, SIMD128); other rows in full
-      // panels of a shallow product with few tiles, where packing costs more than it saves (AVX2,
-      // one thread: pointwise convolutions with 6 to 12 outputs over 64 channels 15-25 % faster,
-      // YOLOv8n's DFL 1 x 16 30 %), unless the ISA prefers packed rows (SIMD128's narrow panels).
-      // Else B is packed.
+      // panels of products as shallow and with as few tiles as the ISA reads in place
+      // (GemmKernels::shallow_depth, shallow_tiles), unless it prefers packed rows (SIMD128's
+      // narrow panels). Else B is packed.
       s.in_place = p.b.rows && (p.b.rows_in_place ? tiles <= g_.in_place_tiles &&
                                                         (g_.rows_in_place || p.b.pad_period != 0)
-                                                  : g_.rows_in_place && s.nr == nr_ && p.k <= kInPlaceDepth &&
-                                                        tiles <= kShallowTiles);
+                                                  : g_.rows_in_place && s.nr == nr_ && p.k <= g_.shallow_depth &&
+                                                        tiles <= g_.shallow_tiles);
       s.padded = p.b.pad_period != 0 && gemm_row_masks(p.b, s.j, nr_, s.pad_bits);
     }
     float* tiles_buf = scratch ? t_c.get(scratch * tiles * mr_ * nr_) : nullptr;
