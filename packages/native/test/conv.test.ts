@@ -197,6 +197,29 @@ const cases: Case[] = [
     bias: true,
     attrs: { group: 9, strides: [2, 2], pads: [2, 0, 1, 2] },
   },
+  // Dense 3x3 stride 2 over few channels: straight from the input planes where the ISA takes it
+  // (AVX-512: conv3x3s2_max_channels), the first block of a row reading the left padding, the last
+  // ones past the row's end, 16-channel tiles and a partial one; 9 channels take the GEMM.
+  {
+    name: 'first layer 3x3 stride 2, 2 images, channel tail',
+    x: [2, 3, 37, 70],
+    w: [21, 3, 3, 3],
+    bias: true,
+    attrs: { strides: [2, 2], pads: [1, 1, 1, 1] },
+  },
+  {
+    name: 'first layer 3x3 stride 2, 8 channels, uneven pads',
+    x: [1, 8, 20, 45],
+    w: [16, 8, 3, 3],
+    attrs: { strides: [2, 2], pads: [0, 2, 2, 1] },
+  },
+  {
+    name: '3x3 stride 2, 9 channels',
+    x: [1, 9, 15, 33],
+    w: [16, 9, 3, 3],
+    bias: true,
+    attrs: { strides: [2, 2], pads: [1, 1, 1, 1] },
+  },
   {
     // Past AVX2's bound for channel blocks at stride 1: plane by plane.
     name: 'depthwise 3x3, stride 1, rows of 300',
@@ -246,7 +269,9 @@ describe.each(isas)('Conv kernels, %s', (isa) => {
       cases[3],
       cases[8],
       cases[14],
-      ...cases.filter((k) => k.name.includes('wide rows') || k.name.startsWith('Winograd')),
+      ...cases.filter(
+        (k) => k.name.includes('wide rows') || k.name.startsWith('Winograd') || k.name.startsWith('first layer'),
+      ),
     ]) {
       const [x, w, b] = inputs(c, 31);
       const attrs = { ...c.attrs, activation };

@@ -13,6 +13,7 @@
 #include "../kernels/gemm/gemm.h"
 #include "../kernels/gemm/gemm-f16.h"
 #include "../kernels/conv/conv.h"
+#include "../kernels/conv/conv3x3s2.h"
 #include "../kernels/conv/dwconv3x3.h"
 #include "../kernels/conv/winograd.h"
 #include "isa.h"
@@ -56,6 +57,10 @@ struct KernelTable {
   size_t dwconv3x3_block_channels;
   size_t dwconv3x3_block_s1_max_width;
   PadRowsFn pad_rows;
+  // Dense 3x3 stride-2 convolutions over at most kConv3x3S2MaxChannels input channels, and the most
+  // input channels ops/conv.cc runs through it (0: none; the GEMM over phase planes runs them).
+  Conv3x3S2Fn conv3x3s2;
+  size_t conv3x3s2_max_channels;
   // 3x3 stride-1 convolutions by Winograd F(2x2, 3x3) where set (ISAs without FMA).
   WinogradKernels winograd;
 };

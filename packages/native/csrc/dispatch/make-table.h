@@ -12,6 +12,7 @@
 #include "../kernels/transpose/transpose-impl.h"
 #include "../kernels/gemm/gemm-impl.h"
 #include "../kernels/conv/conv-impl.h"
+#include "../kernels/conv/conv3x3s2-impl.h"
 #include "../kernels/conv/dwconv3x3-impl.h"
 #include "kernels.h"
 
@@ -49,6 +50,12 @@ KernelTable make_table(Isa isa) {
   // 30x40 planes 1.3-1.6 times slower on SIMD128 (node, one thread).
   t.dwconv3x3_min_width = 64;
   t.pad_rows = &impl::pad_rows<S>;
+  t.conv3x3s2 = &impl::conv3x3s2<S>;
+  // Where it measured faster than the GEMM over phase planes (UltraFace's and YOLOv8n's first
+  // convolutions): AVX-512 only (table-avx512.cc). AVX2 ran them 1.08-1.11 times slower (one
+  // thread; 12 x 1 tiles over its 6-row panels), SIMD128 1.07-1.27 times (relaxed build, two
+  // threads); NEON and scalar are unmeasured.
+  t.conv3x3s2_max_channels = 0;
   return t;
 }
 

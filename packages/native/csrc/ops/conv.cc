@@ -583,6 +583,32 @@ void conv_depthwise3x3(const ConvGeometry& g, const float* x, const float* w, co
   });
 }
 
+// Output rows a task of conv_3x3s2 takes: its input rows (2 per output row and channel) stay in
+// L1 or L2 across the panels of output channels.
+constexpr size_t kConv3x3S2BandRows = 4;
+
+// Whether conv_3x3s2 runs the convolution: float32 in and out, one group, 3x3 at stride 2 with no
+// dilation and as few input channels as the table runs so (a first layer). Deeper inputs amortise
+// the GEMM's phase planes over more multiply-adds.
+bool conv3x3s2_fits(const ConvGeometry& g, const ConvInput& x, const ConvOutput& y) {
+  return x.f && y.f && g.group == 1 && g.up == 1 && g.c <= kernels().conv3x3s2_max_channels &&
+         g.kh == 3 && g.kw == 3 && g.sh == 2 && g.sw == 2 && g.dh == 1 && g.dw == 1;
+}
+
+// A dense 3x3 stride-2 convolution straight from the input planes (kernels/conv/conv3x3s2.h), bands
+// of output rows in parallel; panels: the weight's packed A panels.
+void conv_3x3s2(const ConvGeometry& g, const float* panels, const float* bias, int act, const float* x, float* y) {
+  const Conv3x3S2Fn kernel = kernels().conv3x3s2;
+  const size_t hw = g.h * g.w, ohw = g.oh * g.ow, bands = ceil_div(g.oh, kConv3x3S2BandRows);
+  parallel_for(g.n * bands, 1, [&](size_t begin, size_t end) {
+    for (size_t task = begin; task < end; task++) {
+      const size_t b = task / bands, oy0 = task % bands * kConv3x3S2BandRows;
+      kernel(g.m, g.c, oy0, std::min(g.oh, oy0 + kConv3x3S2BandRows), g.ow, g.h, g.w, g.pt, g.pl, x + b * g.c * hw, hw,
+             panels, bias, act, y + b * g.m * ohw, ohw);
+    }
+  });
+}
+
 // Floats of output a depthwise kernel call computes at most: a band of rows that stays in L1.
 constexpr size_t kDwBandFloats = 4096;
 
@@ -1046,6 +1072,13 @@ void run_conv2d_f32(const Buf* bufs, size_t nbufs, const double* params, size_t 
     winograd_weights(g.m, g.c, w.packed ? w.panels() : nullptr, w.matrix(0, static_cast<ptrdiff_t>(g.depth()), 1),
                      u.data());
     return conv_winograd(g, u.data(), bias, act, x, y);
+  }
+  if (conv3x3s2_fits(g, x, y)) {
+    if (w.packed) return conv_3x3s2(g, w.panels(), bias, act, x.f, y.f);
+    const PackedInfo info{PackedKind::a, gk.mr, 1, g.m, g.depth()};
+    Workspace panels(packed_floats(info));
+    pack_all(gk, info, w.matrix(0, static_cast<ptrdiff_t>(g.depth()), 1), 0, panels.data());
+    return conv_3x3s2(g, panels.data() + kPackedHeader, bias, act, x.f, y.f);
   }
   const GemmF16Kernels& gf = kernels().gemm_f16;
   if (gf.ukernel_rows && x.half && y.half && (!w.packed || gk.mr % gf.mr == 0)) {
