@@ -270,7 +270,8 @@ describe.each(isas)('Conv kernels, %s', (isa) => {
       cases[8],
       cases[14],
       ...cases.filter(
-        (k) => k.name.includes('wide rows') || k.name.startsWith('Winograd') || k.name.startsWith('first layer'),
+        (k) =>
+          k.name.includes('wide rows') || k.name.startsWith('Winograd') || k.name.startsWith('first layer'),
       ),
     ]) {
       const [x, w, b] = inputs(c, 31);
