@@ -93,7 +93,8 @@ const yoloLayers = [
   [512, 20, 256, 1, 1],
 ];
 // UltraFace RFB-320 (240 x 320 input, ReLU): its first convolution, widest pointwise ones and its
-// depthwise ones at 120 x 160 and at the narrow planes (a sixth entry: the group count).
+// depthwise ones at 120 x 160 and at the narrow planes, at both strides (a sixth entry: the group
+// count).
 const ultrafaceLayers = [
   [3, [240, 320], 16, 3, 2],
   [16, [120, 160], 16, 3, 1, 16],
@@ -104,6 +105,9 @@ const ultrafaceLayers = [
   [64, [30, 40], 64, 3, 1, 64],
   [128, [15, 20], 128, 3, 1, 128],
   [256, [8, 10], 256, 3, 1, 256],
+  [32, [60, 80], 32, 3, 2, 32],
+  [64, [30, 40], 64, 3, 2, 64],
+  [128, [15, 20], 128, 3, 2, 128],
 ];
 // SD 1.5's UNet at a 64 x 64 latent: resnet convolutions per level (deep K: 2880 to 23040).
 const sdLayers = [

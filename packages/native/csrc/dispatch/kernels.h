@@ -51,11 +51,12 @@ struct KernelTable {
   // and dwconv, where that measured faster.
   size_t dwconv3x3_min_width;
   // dwconv3x3 for a block of planes at once (dwconv3x3_block_channels of them, a vector's lanes),
-  // where set: ops/conv.cc runs it instead of dwconv3x3, except on stride-1 output rows wider than
-  // dwconv3x3_block_s1_max_width.
+  // where set: ops/conv.cc runs it instead of dwconv3x3, except on output rows wider than
+  // dwconv3x3_block_s1_max_width (stride 1) or dwconv3x3_block_s2_max_width (stride 2).
   DwConv3x3BlockFn dwconv3x3_block;
   size_t dwconv3x3_block_channels;
   size_t dwconv3x3_block_s1_max_width;
+  size_t dwconv3x3_block_s2_max_width;
   PadRowsFn pad_rows;
   // Dense 3x3 stride-2 convolutions over at most kConv3x3S2MaxChannels input channels, and the most
   // input channels ops/conv.cc runs through it (0: none; the GEMM over phase planes runs them).

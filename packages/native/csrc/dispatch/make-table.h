@@ -49,6 +49,7 @@ KernelTable make_table(Isa isa) {
   // planes (AVX-512 and AVX2, one thread); 40 columns 1.2 times slower on AVX-512 (Xeon), 15x20 and
   // 30x40 planes 1.3-1.6 times slower on SIMD128 (node, one thread).
   t.dwconv3x3_min_width = 64;
+  t.dwconv3x3_block_s2_max_width = SIZE_MAX;
   t.pad_rows = &impl::pad_rows<S>;
   t.conv3x3s2 = &impl::conv3x3s2<S>;
   // Where it measured faster than the GEMM over phase planes (UltraFace's and YOLOv8n's first

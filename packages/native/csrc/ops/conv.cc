@@ -536,10 +536,11 @@ thread_local std::vector<float> t_dw_ring;
 constexpr size_t kDwBandRows = 4;
 
 // Whether conv_depthwise3x3_block runs a 3x3 depthwise convolution (conv_depthwise's conditions
-// met): the table has the kernel, one output channel per input channel, and at stride 1 rows no
-// wider than the table's bound.
+// met): the table has the kernel, one output channel per input channel, and rows no wider than the
+// table's bound for the stride.
 bool depthwise3x3_block_fits(const ConvGeometry& g, const KernelTable& kt) {
-  return kt.dwconv3x3_block && g.mg() == 1 && (g.sh == 2 || g.ow <= kt.dwconv3x3_block_s1_max_width);
+  const size_t max_width = g.sh == 2 ? kt.dwconv3x3_block_s2_max_width : kt.dwconv3x3_block_s1_max_width;
+  return kt.dwconv3x3_block && g.mg() == 1 && g.ow <= max_width;
 }
 
 // 3x3 depthwise convolutions at stride 1 or 2 over float32, a vector's lanes of channels at a time

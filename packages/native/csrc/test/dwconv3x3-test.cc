@@ -137,12 +137,13 @@ void spec(Check& check, const KernelTable& scalar) {
   }
 }
 
-// dwconv3x3_min_width and dwconv3x3_block_s1_max_width only route calls (ops/conv.cc): every width
+// dwconv3x3_min_width and dwconv3x3_block_s1/s2_max_width only route calls (ops/conv.cc): every width
 // is tested here.
 const Register kRegister({"dwconv3x3",
                           {field(&KernelTable::dwconv3x3), field(&KernelTable::dwconv3x3_min_width),
                            field(&KernelTable::dwconv3x3_block), field(&KernelTable::dwconv3x3_block_channels),
-                           field(&KernelTable::dwconv3x3_block_s1_max_width)},
+                           field(&KernelTable::dwconv3x3_block_s1_max_width),
+                           field(&KernelTable::dwconv3x3_block_s2_max_width)},
                           &run, &spec});
 
 }  // namespace

@@ -42,6 +42,18 @@ struct Avx512 {
   static V even_lanes(V a, V b) {
     return _mm512_permutex2var_ps(a, _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), b);
   }
+  // Lanes 1, 3, .., 15 of a, then of b.
+  static V odd_lanes(V a, V b) {
+    return _mm512_permutex2var_ps(a, _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31), b);
+  }
+  // The vector one lane to the left of v in the run prev, v (prev's last lane, then v's first 15),
+  // and one lane to the right of v in v, next (one valignd each).
+  static V lanes_before(V v, V prev) {
+    return _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(v), _mm512_castps_si512(prev), 15));
+  }
+  static V lanes_after(V v, V next) {
+    return _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(next), _mm512_castps_si512(v), 1));
+  }
   // even_lanes in the order ungroup restores (AVX2 saves a cross-half step per vector): here the same.
   static V even_lanes_grouped(V a, V b) { return even_lanes(a, b); }
   static V ungroup(V v) { return v; }

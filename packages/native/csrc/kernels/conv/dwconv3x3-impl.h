@@ -217,11 +217,11 @@ void dw3_flat(size_t oy0, size_t oy1, size_t width, size_t pad_top, const float*
 // Rows narrower than this run flat (dw3_flat) where they can; wider ones as rows of 4-vector blocks.
 constexpr size_t kDw3FlatWidth = 64;
 
-template <class S, size_t Stride, class Act>
-void dw3_plane(size_t oh, size_t ow, size_t height, size_t width, size_t pad_top, size_t pad_left, const float* x,
-               const float* w, float bias, Act act, float* y) {
-  // Output rows by the kernel rows they find inside the plane: row oy reads input rows
-  // Stride * oy + ky - pad_top; bands of rows with the same present kernel rows run together.
+// Output rows by the kernel rows they find inside the plane: row oy reads input rows Stride * oy +
+// ky - pad_top. Calls band(oy0, oy1, count, first) for each band of rows with the same present
+// kernel rows, `count` consecutive ones from `first`.
+template <size_t Stride, class Band>
+void dw3_bands(size_t oh, size_t height, size_t pad_top, Band band) {
   const auto mask = [&](size_t oy) {
     unsigned bits = 0;
     for (size_t ky = 0; ky < 3; ky++) {
@@ -231,29 +231,37 @@ void dw3_plane(size_t oh, size_t ow, size_t height, size_t width, size_t pad_top
     return bits;
   };
   for (size_t oy0 = 0; oy0 < oh;) {
-    // The present kernel rows are consecutive: `count` of them from `first`.
     const unsigned bits = mask(oy0);
     const size_t count = static_cast<size_t>(__builtin_popcount(bits));
     const size_t first = bits ? static_cast<size_t>(__builtin_ctz(bits)) : 0;
     size_t oy1 = oy0 + 1;
     while (oy1 < oh && mask(oy1) == bits) oy1++;
-    if (Stride == 1 && count == 3 && pad_left == 1 && ow == width && width < kDw3FlatWidth) {
-      dw3_flat<S>(oy0, oy1, width, pad_top, x, w, bias, act, y);
-      oy0 = oy1;
-      continue;
-    }
-    switch (count) {
-      case 3: dw3_rows<S, Stride, 3>(oy0, oy1, first, ow, width, pad_top, pad_left, x, w, bias, act, y); break;
-      case 2: dw3_rows<S, Stride, 2>(oy0, oy1, first, ow, width, pad_top, pad_left, x, w, bias, act, y); break;
-      case 1: dw3_rows<S, Stride, 1>(oy0, oy1, first, ow, width, pad_top, pad_left, x, w, bias, act, y); break;
-      default: {
-        // No input row inside the plane: the bias alone.
-        const typename S::V v = act(S::set1(bias));
-        for (size_t j = oy0 * ow; j < oy1 * ow; j++) S::store_tail(y + j, v, 1);
-      }
-    }
+    band(oy0, oy1, count, first);
     oy0 = oy1;
   }
+}
+
+// Output rows [oy0, oy1) of a plane with no kernel row inside it: the bias alone.
+template <class S, class Act>
+void dw3_bias_rows(size_t oy0, size_t oy1, size_t ow, float bias, Act act, float* y) {
+  const typename S::V v = act(S::set1(bias));
+  for (size_t j = oy0 * ow; j < oy1 * ow; j++) S::store_tail(y + j, v, 1);
+}
+
+template <class S, size_t Stride, class Act>
+void dw3_plane(size_t oh, size_t ow, size_t height, size_t width, size_t pad_top, size_t pad_left, const float* x,
+               const float* w, float bias, Act act, float* y) {
+  dw3_bands<Stride>(oh, height, pad_top, [&](size_t oy0, size_t oy1, size_t count, size_t first) {
+    if (Stride == 1 && count == 3 && pad_left == 1 && ow == width && width < kDw3FlatWidth) {
+      return dw3_flat<S>(oy0, oy1, width, pad_top, x, w, bias, act, y);
+    }
+    switch (count) {
+      case 3: return dw3_rows<S, Stride, 3>(oy0, oy1, first, ow, width, pad_top, pad_left, x, w, bias, act, y);
+      case 2: return dw3_rows<S, Stride, 2>(oy0, oy1, first, ow, width, pad_top, pad_left, x, w, bias, act, y);
+      case 1: return dw3_rows<S, Stride, 1>(oy0, oy1, first, ow, width, pad_top, pad_left, x, w, bias, act, y);
+      default: return dw3_bias_rows<S>(oy0, oy1, ow, bias, act, y);
+    }
+  });
 }
 
 template <class S>
@@ -262,6 +270,98 @@ void dwconv3x3(size_t oh, size_t ow, size_t height, size_t width, size_t stride,
   with_activation<S>(activation, [&](auto act) {
     if (stride == 2) return dw3_plane<S, 2>(oh, ow, height, width, pad_top, pad_left, x, w, bias, act, y);
     dw3_plane<S, 1>(oh, ow, height, width, pad_top, pad_left, x, w, bias, act, y);
+  });
+}
+
+// A vector of a width-float row's inputs from column c >= 0 on, zero past the row's end.
+template <class S>
+inline typename S::V dw3_row_vector(const float* row, ptrdiff_t c, ptrdiff_t width) {
+  return c < width ? dw3_load<S>(row + c, width - c) : S::zero();
+}
+
+// Output rows [oy0, oy1) of a plane with one column of left padding, R present kernel rows each
+// (from `first`), every input vector loaded once per kernel row and its neighbours' lanes shifted
+// in (S::lanes_before, lanes_after): no output goes one at a time at a row's left edge, and the
+// right edge is a masked load. Stride 2 takes the even and odd columns of two vectors: output j
+// reads columns 2j - 1 (the odd ones shifted by a lane), 2j and 2j + 1.
+template <class S, size_t Stride, size_t R, class Act>
+void dw3_shift_rows(size_t oy0, size_t oy1, size_t first, size_t ow, size_t width, size_t pad_top, const float* x,
+                    const float* w, float bias, Act act, float* y) {
+  using V = typename S::V;
+  constexpr auto N = static_cast<ptrdiff_t>(S::N);
+  V wv[R][3];
+  for (size_t k = 0; k < R; k++) {
+    for (size_t kx = 0; kx < 3; kx++) wv[k][kx] = S::set1(w[3 * (first + k) + kx]);
+  }
+  const V bv = S::set1(bias);
+  const auto iw = static_cast<ptrdiff_t>(width);
+  for (size_t oy = oy0; oy < oy1; oy++) {
+    const float* rows[R];
+    for (size_t k = 0; k < R; k++) rows[k] = x + (Stride * oy + first + k - pad_top) * width;
+    float* yr = y + oy * ow;
+    // Per kernel row: stride 1, the input vectors at the previous, this and the next output
+    // vector's columns; stride 2, the previous vector's odd columns.
+    V prev[R], cur[R], next[R];
+    for (size_t k = 0; k < R; k++) {
+      prev[k] = S::zero();
+      if constexpr (Stride == 1) cur[k] = dw3_row_vector<S>(rows[k], 0, iw);
+    }
+    for (size_t j = 0; j < ow; j += S::N) {
+      const auto c = static_cast<ptrdiff_t>(j);
+      V acc = bv;
+#pragma GCC unroll 3
+      for (size_t k = 0; k < R; k++) {
+        V left, mid, right;
+        if constexpr (Stride == 1) {
+          next[k] = dw3_row_vector<S>(rows[k], c + N, iw);
+          left = S::lanes_before(cur[k], prev[k]);
+          mid = cur[k];
+          right = S::lanes_after(cur[k], next[k]);
+          prev[k] = cur[k];
+          cur[k] = next[k];
+        } else {
+          const V a = dw3_row_vector<S>(rows[k], 2 * c, iw);
+          const V b = dw3_row_vector<S>(rows[k], 2 * c + N, iw);
+          mid = S::even_lanes(a, b);
+          right = S::odd_lanes(a, b);
+          left = S::lanes_before(right, prev[k]);
+          prev[k] = right;
+        }
+        acc = S::fma(left, wv[k][0], acc);
+        acc = S::fma(mid, wv[k][1], acc);
+        acc = S::fma(right, wv[k][2], acc);
+      }
+      const size_t lanes = std::min<size_t>(S::N, ow - j);
+      if (lanes == S::N) {
+        S::store(yr + j, act(acc));
+      } else {
+        S::store_tail(yr + j, act(acc), lanes);
+      }
+    }
+  }
+}
+
+// dwconv3x3 through dw3_shift_rows where the left padding is one column (the usual 3x3 "same" and
+// stride-2 layers), else as dwconv3x3. For vocabularies with lanes_before, lanes_after and
+// odd_lanes.
+template <class S>
+void dwconv3x3_shift(size_t oh, size_t ow, size_t height, size_t width, size_t stride, size_t pad_top, size_t pad_left,
+                     const float* x, const float* w, float bias, int activation, float* y) {
+  if (pad_left != 1) return dwconv3x3<S>(oh, ow, height, width, stride, pad_top, pad_left, x, w, bias, activation, y);
+  with_activation<S>(activation, [&](auto act) {
+    const auto run = [&](auto stride_const) {
+      constexpr size_t Stride = decltype(stride_const)::value;
+      dw3_bands<Stride>(oh, height, pad_top, [&](size_t oy0, size_t oy1, size_t count, size_t first) {
+        switch (count) {
+          case 3: return dw3_shift_rows<S, Stride, 3>(oy0, oy1, first, ow, width, pad_top, x, w, bias, act, y);
+          case 2: return dw3_shift_rows<S, Stride, 2>(oy0, oy1, first, ow, width, pad_top, x, w, bias, act, y);
+          case 1: return dw3_shift_rows<S, Stride, 1>(oy0, oy1, first, ow, width, pad_top, x, w, bias, act, y);
+          default: return dw3_bias_rows<S>(oy0, oy1, ow, bias, act, y);
+        }
+      });
+    };
+    if (stride == 2) return run(std::integral_constant<size_t, 2>{});
+    run(std::integral_constant<size_t, 1>{});
   });
 }
 
