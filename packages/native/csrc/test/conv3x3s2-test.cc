@@ -28,20 +28,20 @@ std::vector<C3s2Case> c3s2_cases(Rng& rng) {
   size_t i = 0;
   for (size_t w : {1, 2, 3, 4, 5, 7, 16, 17, 31, 33, 34, 35, 36, 47, 64, 65, 70, 97, 150}) {
     for (size_t pad : {0, 1, 2}) {
-      C3s2Case c{};
-      c.channels = 1 + i % kConv3x3S2MaxChannels;
-      c.m = std::vector<size_t>{1, 5, 8, 13, 16, 17, 24}[i % 7];
-      c.h = 1 + i % 9;
-      c.w = w;
-      c.pt = (pad + i) % 3;
-      c.pl = pad;
-      const size_t ph = c.h + 2 * c.pt, pw = c.w + 2 * c.pl;
-      if (ph < 3 || pw < 3) {
+      Plane3x3 plane;
+      if (!plane3x3(i, w, 2, pad, plane)) {
         i++;
         continue;
       }
-      c.oh = (ph - 3) / 2 + 1 - (i % 3 == 2 && ph > 4 ? 1 : 0);
-      c.ow = (pw - 3) / 2 + 1 - (i % 3 == 1 && pw > 4 ? 1 : 0);
+      C3s2Case c{};
+      c.channels = 1 + i % kConv3x3S2MaxChannels;
+      c.m = std::vector<size_t>{1, 5, 8, 13, 16, 17, 24}[i % 7];
+      c.h = plane.h;
+      c.w = plane.w;
+      c.pt = plane.pt;
+      c.pl = plane.pl;
+      c.oh = plane.oh;
+      c.ow = plane.ow;
       c.activation = kActivations[i % 5];
       c.bias = i % 4 != 3;
       c.weights.resize(c.m * c.channels * 9);

@@ -20,27 +20,26 @@ struct Dw3Case {
   std::vector<float> weights;
 };
 
-// Plane sizes and paddings by case number; the output as large as the padded input allows (one row
-// or column fewer every third case: input the convolution does not reach).
+// Plane sizes and paddings by case number (plane3x3).
 std::vector<Dw3Case> dw3_cases(Rng& rng) {
   std::vector<Dw3Case> cases;
   size_t i = 0;
   for (size_t w : {1, 2, 3, 4, 5, 7, 10, 15, 16, 17, 20, 31, 33, 40, 47, 64, 65, 70}) {
     for (size_t stride : {1, 2}) {
       for (size_t pad : {0, 1, 2}) {
-        Dw3Case c{};
-        c.h = 1 + i % 9;
-        c.w = w;
-        c.stride = stride;
-        c.pt = (pad + i) % 3;
-        c.pl = pad;
-        const size_t ph = c.h + 2 * c.pt, pw = c.w + 2 * c.pl;
-        if (ph < 3 || pw < 3) {
+        Plane3x3 plane;
+        if (!plane3x3(i, w, stride, pad, plane)) {
           i++;
           continue;
         }
-        c.oh = (ph - 3) / stride + 1 - (i % 3 == 2 && (ph - 3) / stride > 0 ? 1 : 0);
-        c.ow = (pw - 3) / stride + 1 - (i % 3 == 1 && (pw - 3) / stride > 0 ? 1 : 0);
+        Dw3Case c{};
+        c.h = plane.h;
+        c.w = plane.w;
+        c.stride = stride;
+        c.pt = plane.pt;
+        c.pl = plane.pl;
+        c.oh = plane.oh;
+        c.ow = plane.ow;
         c.activation = kActivations[i % 5];
         c.bias = rng.uniform(-1, 1);
         c.weights.resize(9);

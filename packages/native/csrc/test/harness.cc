@@ -245,6 +245,18 @@ Tolerance same_operations(const KernelTable& isa, const Tolerance& exact, const 
   return Tolerance{2 * bound.ulps, 2 * bound.abs, false};
 }
 
+bool plane3x3(size_t i, size_t w, size_t stride, size_t pad, Plane3x3& plane) {
+  plane.h = 1 + i % 9;
+  plane.w = w;
+  plane.pt = (pad + i) % 3;
+  plane.pl = pad;
+  const size_t ph = plane.h + 2 * plane.pt, pw = plane.w + 2 * plane.pl;
+  if (ph < 3 || pw < 3) return false;
+  plane.oh = (ph - 3) / stride + 1 - (i % 3 == 2 && (ph - 3) / stride > 0 ? 1 : 0);
+  plane.ow = (pw - 3) / stride + 1 - (i % 3 == 1 && (pw - 3) / stride > 0 ? 1 : 0);
+  return true;
+}
+
 const int kActivations[5] = {-1, static_cast<int>(UnaryOp::relu), static_cast<int>(UnaryOp::sigmoid),
                              static_cast<int>(UnaryOp::silu), static_cast<int>(UnaryOp::tanh)};
 

@@ -146,6 +146,15 @@ bool fused_multiply_add(const KernelTable& isa);
 // double-precision definition (the adapter checks each against it), so within twice it.
 Tolerance same_operations(const KernelTable& isa, const Tolerance& exact, const Tolerance& bound);
 
+// The plane of case i of a 3x3 kernel's tests: w columns, 1 + i % 9 rows, top padding (pad + i) % 3,
+// left padding `pad`, the output as large as the padded input allows at `stride`, one row (i % 3 ==
+// 2) or column (i % 3 == 1) fewer where one remains (input the convolution does not reach). False
+// when the padded plane is smaller than the kernel.
+struct Plane3x3 {
+  size_t h, w, pt, pl, oh, ow;
+};
+bool plane3x3(size_t i, size_t w, size_t stride, size_t pad, Plane3x3& plane);
+
 // The activations kernels fuse (-1: none), and each one in double precision for references.
 extern const int kActivations[5];
 double activate(int activation, double x);

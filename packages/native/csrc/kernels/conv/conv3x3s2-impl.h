@@ -32,11 +32,7 @@ inline void c3s2_block(size_t taps, const float* const* rows, const float* a, si
   using V = typename S::V;
   constexpr size_t N = S::N, MR = Conv3x3S2Shape<S>::mr, U = Conv3x3S2Shape<S>::u, R = P * MR;
   V acc[R][U];
-#pragma GCC unroll 16
-  for (size_t i = 0; i < R; i++) {
-#pragma GCC unroll 4
-    for (size_t u = 0; u < U; u++) acc[i][u] = S::zero();
-  }
+  zero_tile<S>(acc);
   for (size_t t = 0; t < taps; t++) {
     const float* r = rows[t];
     // A pointer per panel: the weights' offsets are then constants.

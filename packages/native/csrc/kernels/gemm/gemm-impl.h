@@ -266,17 +266,23 @@ struct MaskedRowsB {
   }
 };
 
+// Zeroes a register tile's accumulators.
+template <class S, size_t R, size_t NV>
+[[gnu::always_inline]] inline void zero_tile(typename S::V (&acc)[R][NV]) {
+#pragma GCC unroll 32
+  for (size_t i = 0; i < R; i++) {
+#pragma GCC unroll 8
+    for (size_t j = 0; j < NV; j++) acc[i][j] = S::zero();
+  }
+}
+
 // The micro-kernel for R <= MR rows: R x NV accumulators over kc steps of the panels.
 template <class S, size_t MR, size_t R, size_t NV, class B>
 void gemm_tile(size_t nr, size_t kc, const float* a, B b, float* c, size_t ldc, bool accumulate,
                const GemmEpilogue* ep) {
   using V = typename S::V;
   V acc[R][NV];
-#pragma GCC unroll 16
-  for (size_t i = 0; i < R; i++) {
-#pragma GCC unroll 8
-    for (size_t j = 0; j < NV; j++) acc[i][j] = S::zero();
-  }
+  zero_tile<S>(acc);
   for (size_t k = 0; k < kc; k++) {
     V bv[NV];
     b.next(bv);
