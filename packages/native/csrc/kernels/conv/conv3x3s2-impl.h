@@ -43,7 +43,9 @@ inline void c3s2_block(size_t taps, const float* const* rows, const float* a, si
     for (size_t kx = 0; kx < 3; kx++) {
       V bv[U];
 #pragma GCC unroll 4
-      for (size_t u = 0; u < U; u++) bv[u] = S::even_lanes_grouped(S::load(r + kx + 2 * u * N), S::load(r + kx + 2 * u * N + N));
+      for (size_t u = 0; u < U; u++) {
+        bv[u] = S::even_lanes_grouped(S::load(r + kx + 2 * u * N), S::load(r + kx + 2 * u * N + N));
+      }
 #pragma GCC unroll 16
       for (size_t i = 0; i < R; i++) {
         const V av = S::set1(w[i / MR][kx * MR + i % MR]);
@@ -122,9 +124,9 @@ void conv3x3s2(size_t m, size_t channels, size_t oy0, size_t oy1, size_t ow, siz
           const float* a = panels + p * MR * depth;
           float* yp = yr + p * MR * y_plane + j;
           const float* bp = bias ? bias + p * MR : nullptr;
-          const auto block = [&](float* out, size_t out_plane, const float* b) {
-            if (q == P) return c3s2_block<S, P>(taps, rows_at, a, MR * depth, arow, n, b, act, out, out_plane);
-            c3s2_block<S, 1>(taps, rows_at, a, MR * depth, arow, n, b, act, out, out_plane);
+          const auto block = [&](float* out, size_t out_plane, const float* out_bias) {
+            if (q == P) return c3s2_block<S, P>(taps, rows_at, a, MR * depth, arow, n, out_bias, act, out, out_plane);
+            c3s2_block<S, 1>(taps, rows_at, a, MR * depth, arow, n, out_bias, act, out, out_plane);
           };
           if (rows == q * MR) {
             block(yp, y_plane, bp);
