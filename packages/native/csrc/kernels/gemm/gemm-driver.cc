@@ -27,7 +27,7 @@ constexpr size_t kGroupScratch = 16;
 // then runs over the whole set while its B stays in L1, so an output row is written a set's width
 // at a time. One panel at a time, a shallow product wrote every output row an NR-wide piece per
 // panel (UltraFace's 16 -> 32 pointwise convolution: 32 rows of 64 bytes per 16 pixels).
-constexpr size_t kSetBBytes = 8 * 1024;
+constexpr size_t kSetBBytes = 16 * 1024;
 constexpr size_t kMaxSet = 64;
 // Work (multiply-adds) below which a chunk is not worth a thread hop.
 constexpr size_t kMinChunkMacs = 1 << 18;
