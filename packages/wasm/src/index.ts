@@ -4,12 +4,10 @@
  * @onnxstream/core. The operator layer is @onnxstream/core/kernel, shared with @onnxstream/native.
  */
 import { buildMissing } from '#loader';
-
-export { enableRelaxedSimd } from '#loader';
-
 import { defaultVariant } from './backend.js';
 import { variantUnsupported } from './module.js';
 
+export { enableRelaxedSimd } from '#loader';
 export {
   createWasmBackend,
   defaultVariant,
