@@ -92,7 +92,7 @@ const yoloLayers = [
   [128, 20, 128, 3, 1],
   [512, 20, 256, 1, 1],
 ];
-// UltraFace RFB-320 (240 x 320 input, ReLU): its first convolution, widest pointwise ones and its
+// UltraFace RFB-320 (240 x 320 input, ReLU): its first convolution, pointwise ones and its
 // depthwise ones at 120 x 160 and at the narrow planes, at both strides (a sixth entry: the group
 // count).
 const ultrafaceLayers = [
@@ -102,6 +102,8 @@ const ultrafaceLayers = [
   [32, [120, 160], 32, 3, 2, 32],
   [32, [60, 80], 32, 1, 1],
   [64, [30, 40], 64, 1, 1],
+  [128, [15, 20], 128, 1, 1],
+  [256, [8, 10], 256, 1, 1],
   [64, [30, 40], 64, 3, 1, 64],
   [128, [15, 20], 128, 3, 1, 128],
   [256, [8, 10], 256, 3, 1, 256],

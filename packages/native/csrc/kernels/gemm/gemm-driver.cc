@@ -31,6 +31,11 @@ constexpr size_t kSetBBytes = 16 * 1024;
 constexpr size_t kMaxSet = 64;
 // Work (multiply-adds) below which a chunk is not worth a thread hop.
 constexpr size_t kMinChunkMacs = 1 << 18;
+// Items (M block x panel) per pool thread that a product is cut into at least, where its work allows:
+// the pool hands them out in a few chunks a thread, and a product of few panels (a deep pointwise
+// convolution late in a network: 128 x 128 at 15x20 makes 10 panels, 256 x 256 at 8x10 3) split
+// unevenly, 3 chunks against 2. Its M blocks are then cut smaller, a tile at the least.
+constexpr size_t kItemsPerThread = 16;
 
 // A per-thread growable, 64-byte aligned buffer (packing and the padded-column tile).
 struct Scratch {
@@ -325,6 +330,22 @@ void gemm_run(const GemmKernels& g, const GemmProblem* problems, size_t count, b
     macs += p.m * p.n * std::max<size_t>(p.k, 1);
   }
   if (total == 0) return;
+  const size_t threads = serial ? 1 : static_cast<size_t>(pool_threads());
+  const size_t want = std::min(threads * kItemsPerThread, macs / kMinChunkMacs);
+  if (threads > 1 && total < want) {
+    total = 0;
+    for (size_t i = 0; i < count; i++) {
+      Plan& plan = plans[i];
+      if (plan.mblocks == 0) continue;
+      // Each product its share of `want`, in M blocks of whole tiles.
+      const size_t blocks = std::min(div_up(want, plan.panels), div_up(problems[i].m, g.mr));
+      if (blocks > plan.mblocks) {
+        plan.mc = div_up(div_up(problems[i].m, blocks), g.mr) * g.mr;
+        plan.mblocks = div_up(problems[i].m, plan.mc);
+      }
+      total += plan.mblocks * plan.panels;
+    }
+  }
   std::vector<Item> items;
   items.reserve(total);
   for (size_t i = 0; i < count; i++) {
