@@ -2,7 +2,7 @@
 // a build of the addon.
 import { Tensor } from '@onnxstream/core';
 import { checkKernels, createKernelBackend } from '@onnxstream/core/kernel';
-import { adaptiveRun } from '../dist/backend.js';
+import { adaptiveRun, prepareProgram } from '../dist/backend.js';
 import { BufferPool, nativeTensor } from '../dist/memory.js';
 
 let seed = 1;
@@ -64,10 +64,17 @@ export function addonBackend(addon, { name = 'native', plain = false, threads } 
     allocTensor: (type, dims) => nativeTensor(pool, type, dims),
     run: plain ? (kernel, buffers, params) => addon.run(kernel, buffers, params) : adaptiveRun(addon),
     runSync: (kernel, buffers, params) => addon.runSync(kernel, buffers, params),
-    // Builds from before runProgram replay their runs call by call.
-    ...(addon.runProgram
-      ? { runProgram: (bases, code, params) => addon.runProgram(bases, code, params) }
-      : {}),
+    // Builds from before prepareProgram took their whole runs in one call (runProgram) each time,
+    // and those from before that replay their runs call by call.
+    ...(addon.prepareProgram
+      ? { prepareProgram: prepareProgram(addon) }
+      : addon.runProgram
+        ? {
+            prepareProgram: (fixed, _open, code, params) => ({
+              run: (open) => addon.runProgram([...open, ...fixed], code, params),
+            }),
+          }
+        : {}),
   };
   checkKernels(kernels);
   if (threads !== undefined) addon.setThreads(threads);

@@ -118,9 +118,11 @@ function backendOf(addon, label, plain = args.includes('plain')) {
     const runSync = addon.runSync.bind(addon);
     addon.run = (...a) => (noop ? Promise.resolve() : run(...a));
     addon.runSync = (...a) => (noop ? undefined : runSync(...a));
-    if (addon.runProgram) {
-      const runProgram = addon.runProgram.bind(addon);
-      addon.runProgram = (...a) => (noop ? Promise.resolve() : runProgram(...a));
+    // A whole replayed run (runProgram: builds from before prepareProgram).
+    for (const name of ['runPrepared', 'runProgram']) {
+      if (!addon[name]) continue;
+      const runProgram = addon[name].bind(addon);
+      addon[name] = (...a) => (noop ? Promise.resolve() : runProgram(...a));
     }
   }
   if (args.includes('sync')) addon.run = (id, b, p) => Promise.resolve(addon.runSync(id, b, p));
@@ -177,9 +179,10 @@ function timeKernelCalls(addon) {
     const t0 = enter();
     return run(...a).finally(() => leave(t0));
   };
-  if (addon.runProgram) {
-    const runProgram = addon.runProgram.bind(addon);
-    addon.runProgram = (...a) => {
+  for (const name of ['runPrepared', 'runProgram']) {
+    if (!addon[name]) continue;
+    const runProgram = addon[name].bind(addon);
+    addon[name] = (...a) => {
       const t0 = enter();
       return runProgram(...a).finally(() => leave(t0));
     };

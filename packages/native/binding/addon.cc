@@ -9,7 +9,8 @@
 //   run(kernelId, views, params)       -> Promise of the microseconds the kernel ran, on a libuv
 //                                      worker thread (the pool joins in)
 //   runSync(kernelId, views, params)   on this thread, for small work
-//   runProgram(bases, code, params)    -> Promise: a recorded sequence of calls on one libuv thread
+//   prepareProgram(fixed, openBytes, code, params) -> program: a recorded sequence of calls, checked
+//   runPrepared(program, bases)        -> Promise: its calls on one libuv thread over the open bases
 //   info() -> { isa, isas, threads, kernels, bytesInUse, bytesPeak, bytesCached }
 //   setIsa(name), setThreads(n), setPoolSpin(workerUs, callerUs), resetPeak(), setBufferCache(bytes)
 //   trim()                             frees the cached blocks and glibc's free pages (between models)
@@ -20,6 +21,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <initializer_list>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -226,19 +228,106 @@ Napi::Value RunSync(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// runProgram(bases, code, params) -> Promise<void>: a recorded sequence of kernel calls (core's
-// executor/replay.ts), run one after another on one libuv thread. code: per call the kernel id, the
-// buffer count, the parameter count and first parameter in `params`, then per buffer its base (an
-// index into `bases`), byte offset and byte count. Every index, range and kernel id is checked
-// before any kernel runs; a kernel's own failure rejects with its message and stops the program.
+// A recorded sequence of kernel calls (core's executor/replay.ts), checked once and then run again
+// and again: prepareProgram(fixed, openBytes, code, params) -> program; runPrepared(program, open)
+// -> Promise<void>, the calls one after another on one libuv thread. Bases are numbered the open
+// ones first (given to each run, each of the byte length openBytes gave: a replay's arena, outputs
+// and feeds), then the fixed ones (weights and constants, referenced by the program). code: per call
+// the kernel id, the buffer count, the parameter count and first parameter in `params`, then per
+// buffer its base, byte offset and byte count. Every index, range and kernel id is checked at
+// preparation; a run checks its open bases' lengths. A kernel's own failure rejects with its message
+// and stops the run. (Preparing once took 30-40 us of UltraFace's runs off the JavaScript thread.)
+struct Program {
+  struct Step {
+    os::KernelFn fn;
+    size_t buf, nbufs, param, nparams;
+  };
+  // A buffer on an open base: bufs[index] is that base's data plus offset.
+  struct OpenBuf {
+    size_t index, base, offset;
+  };
+  std::vector<Step> steps;
+  std::vector<os::Buf> bufs;  // every step's, those on open bases null until a run fills them in
+  std::vector<OpenBuf> open_bufs;
+  std::vector<size_t> open_bytes;
+  std::vector<double> params;
+  std::vector<Napi::ObjectReference> keep;  // the fixed bases
+};
+
+void FinalizeProgram(Napi::Env, std::shared_ptr<const Program>* program) { delete program; }
+
+Napi::Value PrepareProgram(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 4 || !info[0].IsArray() || !info[1].IsTypedArray() || !info[2].IsTypedArray() ||
+      !info[3].IsTypedArray()) {
+    throw Napi::TypeError::New(env, "prepareProgram(fixed, openBytes, code, params): bad arguments");
+  }
+  const auto whole = [&](double v, double hi, const char* what) {
+    if (!(v >= 0 && v <= hi && v == static_cast<double>(static_cast<size_t>(v)))) {
+      throw Napi::RangeError::New(env, std::string("prepareProgram: bad ") + what);
+    }
+    return static_cast<size_t>(v);
+  };
+  auto program = std::make_shared<Program>();
+  Program& pr = *program;
+  Napi::Float64Array open = info[1].As<Napi::Float64Array>();
+  for (size_t i = 0; i < open.ElementLength(); i++) pr.open_bytes.push_back(whole(open[i], 9007199254740991.0, "open base length"));
+  // Every base as (data, bytes); the open ones without data.
+  std::vector<os::Buf> bases;
+  for (size_t b : pr.open_bytes) bases.push_back({nullptr, b});
+  Napi::Array fixed = info[0].As<Napi::Array>();
+  for (uint32_t i = 0; i < fixed.Length(); i++) {
+    Napi::Value v = fixed[i];
+    if (!v.IsTypedArray()) throw Napi::TypeError::New(env, "prepareProgram: fixed base " + std::to_string(i) + " is not a typed array");
+    Napi::TypedArray t = v.As<Napi::TypedArray>();
+    auto* data = static_cast<uint8_t*>(t.ArrayBuffer().Data());
+    bases.push_back({data ? data + t.ByteOffset() : nullptr, t.ByteLength()});
+    pr.keep.push_back(Napi::Persistent(v.As<Napi::Object>()));
+  }
+  Napi::Float64Array code = info[2].As<Napi::Float64Array>();
+  Napi::Float64Array params = info[3].As<Napi::Float64Array>();
+  pr.params.assign(params.Data(), params.Data() + params.ElementLength());
+  const double* op = code.Data();
+  const size_t n = code.ElementLength(), np = pr.params.size();
+  for (size_t at = 0; at < n;) {
+    if (n - at < 4) throw Napi::RangeError::New(env, "prepareProgram: truncated call");
+    Program::Step step;
+    step.fn = os::kernel_fn(static_cast<int>(whole(op[at], os::kernel_count, "kernel id")));
+    if (!step.fn) throw Napi::RangeError::New(env, "prepareProgram: unknown kernel id");
+    step.nbufs = whole(op[at + 1], static_cast<double>(n), "buffer count");
+    step.nparams = whole(op[at + 2], static_cast<double>(np), "parameter count");
+    step.param = whole(op[at + 3], static_cast<double>(np - step.nparams), "parameter offset");
+    step.buf = pr.bufs.size();
+    at += 4;
+    if (n - at < 3 * step.nbufs) throw Napi::RangeError::New(env, "prepareProgram: truncated buffers");
+    for (size_t k = 0; k < step.nbufs; k++, at += 3) {
+      const size_t base = whole(op[at], static_cast<double>(bases.size()) - 1, "base");
+      const os::Buf& b = bases[base];
+      const size_t bytes = whole(op[at + 2], static_cast<double>(b.bytes), "byte count");
+      const size_t offset = whole(op[at + 1], static_cast<double>(b.bytes - bytes), "byte offset");
+      if (base < pr.open_bytes.size() && bytes) pr.open_bufs.push_back({pr.bufs.size(), base, offset});
+      pr.bufs.push_back({bytes && b.data ? static_cast<uint8_t*>(b.data) + offset : nullptr, bytes});
+    }
+    pr.steps.push_back(step);
+  }
+  return Napi::External<std::shared_ptr<const Program>>::New(env, new std::shared_ptr<const Program>(program),
+                                                             FinalizeProgram);
+}
+
 class ProgramWorker : public Napi::AsyncWorker {
  public:
-  ProgramWorker(Napi::Env env, std::vector<Call> calls, std::vector<Napi::ObjectReference> keep)
-      : Napi::AsyncWorker(env, "onnxstream-program"), calls_(std::move(calls)), keep_(std::move(keep)), deferred_(env) {}
+  ProgramWorker(Napi::Env env, std::shared_ptr<const Program> program, std::vector<os::Buf> bufs,
+                std::vector<Napi::ObjectReference> keep)
+      : Napi::AsyncWorker(env, "onnxstream-program"),
+        program_(std::move(program)),
+        bufs_(std::move(bufs)),
+        keep_(std::move(keep)),
+        deferred_(env) {}
   Napi::Promise Promise() { return deferred_.Promise(); }
   void Execute() override {
     try {
-      for (const Call& c : calls_) c.fn(c.bufs.data(), c.bufs.size(), c.params.data(), c.params.size());
+      const double* params = program_->params.data();
+      for (const Program::Step& s : program_->steps) s.fn(bufs_.data() + s.buf, s.nbufs, params + s.param, s.nparams);
     } catch (const std::exception& e) {
       SetError(e.what());
     }
@@ -247,61 +336,41 @@ class ProgramWorker : public Napi::AsyncWorker {
   void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
 
  private:
-  std::vector<Call> calls_;
-  std::vector<Napi::ObjectReference> keep_;  // the bases and arrays stay alive while it runs
+  std::shared_ptr<const Program> program_;
+  std::vector<os::Buf> bufs_;
+  std::vector<Napi::ObjectReference> keep_;  // the open bases stay alive while it runs
   Napi::Promise::Deferred deferred_;
 };
 
-Napi::Value RunProgram(const Napi::CallbackInfo& info) {
+Napi::Value RunPrepared(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 3 || !info[0].IsArray() || !info[1].IsTypedArray() || !info[2].IsTypedArray()) {
-    throw Napi::TypeError::New(env, "runProgram(bases, code, params): bad arguments");
+  if (info.Length() < 2 || !info[0].IsExternal() || !info[1].IsArray()) {
+    throw Napi::TypeError::New(env, "runPrepared(program, bases): bad arguments");
   }
-  Napi::Array bases = info[0].As<Napi::Array>();
-  Napi::Float64Array code = info[1].As<Napi::Float64Array>();
-  Napi::Float64Array params = info[2].As<Napi::Float64Array>();
+  std::shared_ptr<const Program> program = *info[0].As<Napi::External<std::shared_ptr<const Program>>>().Data();
+  Napi::Array given = info[1].As<Napi::Array>();
+  if (given.Length() != program->open_bytes.size()) {
+    throw Napi::RangeError::New(env, "runPrepared: " + std::to_string(given.Length()) + " bases given, the program has " +
+                                         std::to_string(program->open_bytes.size()));
+  }
+  std::vector<uint8_t*> base(given.Length());
   std::vector<Napi::ObjectReference> keep;
-  std::vector<os::Buf> base(bases.Length());
-  for (uint32_t i = 0; i < bases.Length(); i++) {
-    Napi::Value v = bases[i];
-    if (!v.IsTypedArray()) throw Napi::TypeError::New(env, "runProgram: base " + std::to_string(i) + " is not a typed array");
+  for (uint32_t i = 0; i < given.Length(); i++) {
+    Napi::Value v = given[i];
+    if (!v.IsTypedArray()) throw Napi::TypeError::New(env, "runPrepared: base " + std::to_string(i) + " is not a typed array");
     Napi::TypedArray t = v.As<Napi::TypedArray>();
+    if (t.ByteLength() != program->open_bytes[i]) {
+      throw Napi::RangeError::New(env, "runPrepared: base " + std::to_string(i) + " has " + std::to_string(t.ByteLength()) +
+                                           " bytes, the program was prepared for " +
+                                           std::to_string(program->open_bytes[i]));
+    }
     auto* data = static_cast<uint8_t*>(t.ArrayBuffer().Data());
-    base[i] = {data ? data + t.ByteOffset() : nullptr, t.ByteLength()};
+    base[i] = data ? data + t.ByteOffset() : nullptr;
     keep.push_back(Napi::Persistent(v.As<Napi::Object>()));
   }
-  keep.push_back(Napi::Persistent(info[1].As<Napi::Object>()));
-  keep.push_back(Napi::Persistent(info[2].As<Napi::Object>()));
-  const double* op = code.Data();
-  const size_t n = code.ElementLength(), np = params.ElementLength();
-  // A whole number in [0, hi].
-  const auto whole = [&](double v, double hi, const char* what) {
-    if (!(v >= 0 && v <= hi && v == static_cast<double>(static_cast<size_t>(v)))) {
-      throw Napi::RangeError::New(env, std::string("runProgram: bad ") + what);
-    }
-    return static_cast<size_t>(v);
-  };
-  std::vector<Call> calls;
-  for (size_t at = 0; at < n;) {
-    if (n - at < 4) throw Napi::RangeError::New(env, "runProgram: truncated call");
-    Call c;
-    c.fn = os::kernel_fn(static_cast<int>(whole(op[at], os::kernel_count, "kernel id")));
-    if (!c.fn) throw Napi::RangeError::New(env, "runProgram: unknown kernel id");
-    const size_t nbufs = whole(op[at + 1], static_cast<double>(n), "buffer count");
-    const size_t count = whole(op[at + 2], static_cast<double>(np), "parameter count");
-    const size_t first = whole(op[at + 3], static_cast<double>(np - count), "parameter offset");
-    at += 4;
-    if (n - at < 3 * nbufs) throw Napi::RangeError::New(env, "runProgram: truncated buffers");
-    for (size_t k = 0; k < nbufs; k++, at += 3) {
-      const os::Buf& b = base[whole(op[at], static_cast<double>(base.size()) - 1, "base")];
-      const size_t bytes = whole(op[at + 2], static_cast<double>(b.bytes), "byte count");
-      const size_t offset = whole(op[at + 1], static_cast<double>(b.bytes - bytes), "byte offset");
-      c.bufs.push_back({bytes ? static_cast<uint8_t*>(b.data) + offset : nullptr, bytes});
-    }
-    c.params.assign(params.Data() + first, params.Data() + first + count);
-    calls.push_back(std::move(c));
-  }
-  auto* w = new ProgramWorker(env, std::move(calls), std::move(keep));
+  std::vector<os::Buf> bufs = program->bufs;
+  for (const Program::OpenBuf& b : program->open_bufs) bufs[b.index].data = base[b.base] + b.offset;
+  auto* w = new ProgramWorker(env, std::move(program), std::move(bufs), std::move(keep));
   Napi::Promise p = w->Promise();
   w->Queue();
   return p;
@@ -388,7 +457,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("unpark", Napi::Function::New(env, Unpark));
   exports.Set("run", Napi::Function::New(env, Run));
   exports.Set("runSync", Napi::Function::New(env, RunSync));
-  exports.Set("runProgram", Napi::Function::New(env, RunProgram));
+  exports.Set("prepareProgram", Napi::Function::New(env, PrepareProgram));
+  exports.Set("runPrepared", Napi::Function::New(env, RunPrepared));
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));

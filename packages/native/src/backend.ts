@@ -126,6 +126,30 @@ export function adaptiveRun(addon: NativeBinding): KernelBinding['run'] {
   };
 }
 
+/**
+ * KernelBinding.prepareProgram over the addon. The native program holds the fixed views' addresses:
+ * each run first checks that none of them has been detached since (freed, or transferred away),
+ * which would leave it reading memory that is no longer the view's.
+ */
+export function prepareProgram(addon: NativeBinding): NonNullable<KernelBinding['prepareProgram']> {
+  return (fixed, openBytes, code, params) => {
+    const program = addon.prepareProgram(fixed, Float64Array.from(openBytes), code, params);
+    const lengths = fixed.map((v) => v.byteLength);
+    return {
+      run(open) {
+        for (let k = 0; k < fixed.length; k++) {
+          if (fixed[k].byteLength !== lengths[k]) {
+            return Promise.reject(
+              new Error(`runPrepared: fixed base ${k} was freed or detached after preparation`),
+            );
+          }
+        }
+        return addon.runPrepared(program, open);
+      },
+    };
+  };
+}
+
 /** The addon and its KernelBinding, after checking that it has every kernel the operators call. */
 function native(): { addon: NativeBinding; kernels: KernelBinding; pool: BufferPool } {
   if (!checked) {
@@ -137,7 +161,7 @@ function native(): { addon: NativeBinding; kernels: KernelBinding; pool: BufferP
       allocTensor: (type, dims) => nativeTensor(pool, type, dims),
       run: adaptiveRun(addon),
       runSync: (kernel, buffers, params) => addon.runSync(kernel, buffers, params),
-      runProgram: (bases, code, params) => addon.runProgram(bases, code, params),
+      prepareProgram: prepareProgram(addon),
     };
     checkKernels(kernels);
     checked = { addon, kernels, pool };

@@ -12,6 +12,9 @@ export interface NativeInfo extends KernelLibraryInfo {
   readonly bytesCached: number;
 }
 
+/** A program from prepareProgram (a native handle). */
+export type NativeProgram = { readonly __nativeProgram: never };
+
 export interface NativeBinding {
   alloc(bytes: number): ArrayBuffer;
   free(buffer: ArrayBuffer): void;
@@ -24,8 +27,18 @@ export interface NativeBinding {
   /** Off the JavaScript thread; resolves with the microseconds the kernel itself ran. */
   run(kernel: number, buffers: readonly ArrayBufferView[], params: Float64Array): Promise<number>;
   runSync(kernel: number, buffers: readonly ArrayBufferView[], params: Float64Array): void;
-  /** KernelBinding.runProgram: the calls one after another off the JavaScript thread. */
-  runProgram(bases: readonly ArrayBufferView[], code: Float64Array, params: Float64Array): Promise<void>;
+  /**
+   * KernelBinding.prepareProgram's checks, once: an opaque handle for runPrepared, which keeps the
+   * fixed views (their addresses are taken now).
+   */
+  prepareProgram(
+    fixed: readonly ArrayBufferView[],
+    openBytes: Float64Array,
+    code: Float64Array,
+    params: Float64Array,
+  ): NativeProgram;
+  /** The prepared calls one after another off the JavaScript thread, over the open bases. */
+  runPrepared(program: NativeProgram, open: readonly ArrayBufferView[]): Promise<void>;
   info(): NativeInfo;
   setIsa(name: string): void;
   setThreads(threads: number): void;

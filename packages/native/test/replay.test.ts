@@ -9,6 +9,7 @@ import {
   testdata,
 } from '@onnxstream/core/testing';
 import { describe, expect, it } from 'vitest';
+import { prepareProgram } from '../src/backend.js';
 import { binding } from '../src/binding.js';
 import { random, tensor } from './helpers.js';
 
@@ -130,61 +131,65 @@ describe('replayed runs', () => {
   });
 });
 
-describe('runProgram (the native replay of recorded calls)', () => {
+describe('prepareProgram (the native replay of recorded calls)', () => {
   const addon = binding();
   const unary = addon.info().kernels.indexOf('unary_f32');
   const n = 1000;
   const x = random(n, 12);
+  const open = (...bytes: number[]) => Float64Array.from(bytes);
+  // Per call: kernel, buffer count, parameter count, first parameter; per buffer: base, offset, bytes.
+  const call = (from: [number, number], to: [number, number], kernel = unary, bytes = 4 * n) =>
+    [kernel, 2, 4, 0, from[0], from[1], 4 * n, to[0], to[1], bytes] as const;
+  const params = Float64Array.of(0, 0, 0, n);
 
-  it('runs the calls in order off the JavaScript thread, as runSync would', async () => {
-    // y = f(x) into bytes [0, 4n) of an arena, then f(y) into [4n, 8n).
-    const arena = new Float32Array(2 * n);
-    const code = Float64Array.of(
-      unary,
-      2,
-      4,
-      0,
-      1,
-      0,
-      4 * n,
-      0,
-      0,
-      4 * n,
-      unary,
-      2,
-      4,
-      0,
-      0,
-      0,
-      4 * n,
-      0,
-      4 * n,
-      4 * n,
-    );
-    const params = Float64Array.of(0, 0, 0, n);
-    await addon.runProgram([arena, x], code, params);
+  it('runs the calls in order off the JavaScript thread over each run’s open bases, as runSync would', async () => {
+    // Base 0 (open): an arena; base 1 (fixed): x. y = f(x) into bytes [0, 4n), then f(y) into [4n, 8n).
+    const code = Float64Array.of(...call([1, 0], [0, 0]), ...call([0, 0], [0, 4 * n]));
+    const program = addon.prepareProgram([x], open(8 * n), code, params);
     const once = new Float32Array(n);
     const twice = new Float32Array(n);
     addon.runSync(unary, [x, once], params);
     addon.runSync(unary, [once, twice], params);
-    expect(Array.from(arena.subarray(0, n))).toEqual(Array.from(once));
-    expect(Array.from(arena.subarray(n))).toEqual(Array.from(twice));
+    for (const arena of [new Float32Array(2 * n), new Float32Array(2 * n)]) {
+      await addon.runPrepared(program, [arena]);
+      expect(Array.from(arena.subarray(0, n))).toEqual(Array.from(once));
+      expect(Array.from(arena.subarray(n))).toEqual(Array.from(twice));
+    }
   });
 
-  it('checks every index and range before any kernel runs, and rejects with a kernel’s own error', async () => {
+  it('checks every index and range once, and each run’s bases; rejects with a kernel’s own error', async () => {
     const y = new Float32Array(n);
-    const params = Float64Array.of(0, 0, 0, n);
-    const call = (base: number, offset: number, bytes: number, kernel = unary) =>
-      Float64Array.of(kernel, 2, 4, 0, 0, 0, 4 * n, base, offset, bytes);
-    expect(() => addon.runProgram([x, y], call(2, 0, 4 * n), params)).toThrow(/bad base/);
-    expect(() => addon.runProgram([x, y], call(1, 4, 4 * n), params)).toThrow(/bad byte offset/);
-    expect(() => addon.runProgram([x, y], call(1, 0, 4 * n + 4), params)).toThrow(/bad byte count/);
-    expect(() => addon.runProgram([x, y], call(1, 0, 4 * n, 9999), params)).toThrow(/kernel id/);
-    expect(() => addon.runProgram([x, y], call(1, 0, 4 * n).subarray(0, 8), params)).toThrow(/truncated/);
-    expect(() => addon.runProgram([x, y], call(1, 0, 4 * n), params.subarray(0, 2))).toThrow(/parameter/);
+    // Base 0 (open): y, 4n bytes; base 1 (fixed): x.
+    const prepare = (code: Float64Array, p = params) => addon.prepareProgram([x], open(4 * n), code, p);
+    const copy = (base: number, offset: number, bytes: number, kernel = unary) =>
+      Float64Array.of(kernel, 2, 4, 0, 1, 0, 4 * n, base, offset, bytes);
+    expect(() => prepare(copy(2, 0, 4 * n))).toThrow(/bad base/);
+    expect(() => prepare(copy(0, 4, 4 * n))).toThrow(/bad byte offset/);
+    expect(() => prepare(copy(0, 0, 4 * n + 4))).toThrow(/bad byte count/);
+    expect(() => prepare(copy(0, 0, 4 * n, 9999))).toThrow(/kernel id/);
+    expect(() => prepare(copy(0, 0, 4 * n).subarray(0, 8))).toThrow(/truncated/);
+    expect(() => prepare(copy(0, 0, 4 * n), params.subarray(0, 2))).toThrow(/parameter/);
+    const program = prepare(copy(0, 0, 4 * n));
+    expect(() => addon.runPrepared(program, [])).toThrow(/0 bases given, the program has 1/);
+    expect(() => addon.runPrepared(program, [new Float32Array(n + 1)])).toThrow(
+      /base 0 has 4004 bytes, the program was prepared for 4000/,
+    );
     // Within the bases, but shorter than the kernel needs: the kernel's own check.
-    await expect(addon.runProgram([x, y], call(1, 0, 40), params)).rejects.toThrow(
+    await expect(addon.runPrepared(prepare(copy(0, 0, 40)), [y])).rejects.toThrow(
       /unary_f32: buffer 1 holds 40 bytes/,
     );
+  });
+
+  it('refuses to run once a fixed view has been detached', async () => {
+    const weight = new Float32Array(n);
+    const program = prepareProgram(addon)(
+      [weight],
+      [4 * n],
+      Float64Array.of(...call([1, 0], [0, 0])),
+      params,
+    );
+    await program.run([new Float32Array(n)]);
+    structuredClone(weight.buffer, { transfer: [weight.buffer] });
+    await expect(program.run([new Float32Array(n)])).rejects.toThrow(/fixed base 0 was freed or detached/);
   });
 });

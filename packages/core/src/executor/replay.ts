@@ -9,7 +9,7 @@
  * run goes through the executor as usual and the plan is not replayed again.
  */
 import type { Backend, KernelRecorder } from '../backend/backend.js';
-import type { KernelBinding } from '../backend/kernel/binding.js';
+import type { KernelBinding, KernelProgram } from '../backend/kernel/binding.js';
 import type { WeightRef } from '../graph/graph.js';
 import type { Plan, Step } from '../planner/plan.js';
 import type { WeightsProvider } from '../provider/weights-provider.js';
@@ -234,7 +234,7 @@ export class RunRecorder implements KernelRecorder {
     if (this.#invalid) return this.#invalid;
     const binding = this.#binding;
     if (!binding) return 'no kernel ran';
-    const specs: { type: DataType; dims: readonly number[] }[] = [];
+    const specs: { type: DataType; dims: readonly number[]; bytes: number }[] = [];
     for (let k = 0; k < outputs.length; k++) {
       const t = outputs[k];
       if (!(t instanceof Tensor) || t.size === 0) return `output ${k} is not a tensor the kernels wrote`;
@@ -243,10 +243,11 @@ export class RunRecorder implements KernelRecorder {
       if (!a || a.first < 0) return `output ${k} is not a tensor the kernels wrote`;
       if (a.output >= 0) return `outputs ${a.output} and ${k} share memory`;
       a.output = k;
-      specs.push({ type: t.type, dims: t.dims });
+      specs.push({ type: t.type, dims: t.dims, bytes: d.byteLength });
     }
     const arenaBytes = layOut(this.#all.filter((a) => a.first >= 0 && a.output < 0));
-    return new Replay(binding, this.#calls, arenaBytes, specs, this.#feeds.length, this.#weights);
+    const feedBytes = this.#feeds.map((f) => span(f).byteLength);
+    return new Replay(binding, this.#calls, arenaBytes, specs, feedBytes, this.#weights);
   }
 }
 
@@ -280,15 +281,15 @@ export class Replay {
   readonly #arenaBytes: number;
   readonly #outputs: readonly { type: DataType; dims: readonly number[] }[];
   readonly #weights: readonly Tensor[];
-  /** The calls as KernelBinding.runProgram takes them, where the binding has it. */
-  readonly #program: { code: Float64Array; params: Float64Array; fixed: Tensor[] } | undefined;
+  /** The calls prepared by the binding, where it has KernelBinding.prepareProgram. */
+  readonly #program: KernelProgram | undefined;
 
   constructor(
     binding: KernelBinding,
     calls: readonly RecordedCall[],
     arenaBytes: number,
-    outputs: readonly { type: DataType; dims: readonly number[] }[],
-    feeds: number,
+    outputs: readonly { type: DataType; dims: readonly number[]; bytes: number }[],
+    feedBytes: readonly number[],
     weights: readonly Tensor[],
   ) {
     this.#binding = binding;
@@ -296,7 +297,12 @@ export class Replay {
     this.#arenaBytes = arenaBytes;
     this.#outputs = outputs;
     this.#weights = weights;
-    if (binding.runProgram) this.#program = program(calls, outputs.length, feeds);
+    if (binding.prepareProgram) {
+      const { code, params, fixed } = program(calls, outputs.length, feedBytes.length);
+      // The open bases as run() allocates and passes them: the arena, the outputs, the feeds.
+      const open = [Math.max(arenaBytes, 1), ...outputs.map((o) => o.bytes), ...feedBytes];
+      this.#program = binding.prepareProgram(fixed.map(span), open, code, params);
+    }
   }
 
   /** Bytes of the activations arena a replay allocates (outputs apart). */
@@ -324,7 +330,7 @@ export class Replay {
 
   /**
    * Runs the recorded calls on `feeds` (the recorded run's, in order); returns its outputs. With
-   * the binding's runProgram, `signal` is checked before the calls start only.
+   * the binding's prepared program, `signal` is checked before the calls start only.
    */
   async run(feeds: readonly Tensor[], signal?: AbortSignal): Promise<Tensor[]> {
     const binding = this.#binding;
@@ -334,8 +340,7 @@ export class Replay {
       const program = this.#program;
       if (program) {
         signal?.throwIfAborted();
-        const bases = [arena, ...outputs, ...feeds, ...program.fixed].map(span);
-        await binding.runProgram!(bases, program.code, program.params);
+        await program.run([arena, ...outputs, ...feeds].map(span));
         return outputs;
       }
       for (const call of this.#calls) {
@@ -368,8 +373,8 @@ export class Replay {
 }
 
 /**
- * Recorded calls encoded for KernelBinding.runProgram, over bases: the arena, the outputs, the
- * feeds, then the weights and constants the calls read (`fixed`).
+ * Recorded calls encoded for KernelBinding.prepareProgram, over bases: the arena, the outputs, the
+ * feeds (open), then the weights and constants the calls read (`fixed`).
  */
 function program(
   calls: readonly RecordedCall[],

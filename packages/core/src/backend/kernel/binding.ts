@@ -26,18 +26,32 @@ export interface KernelBinding {
   /** Runs kernel `kernel` on the calling thread, for small work. */
   runSync(kernel: number, buffers: readonly ArrayBufferView[], params: Float64Array): void;
   /**
-   * Runs a sequence of kernel calls one after another, possibly off the JavaScript thread (a
-   * replayed run, executor/replay.ts). `code`, per call: the kernel id, the buffer count, the
-   * parameter count and the first parameter's index in `params`, then per buffer the index of its
-   * base in `bases`, its byte offset there and its byte count. Absent: the calls are made one by one.
+   * Checks a sequence of kernel calls once (a replayed run, executor/replay.ts), to run it again and
+   * again over new buffers, one call after another, possibly off the JavaScript thread. Bases are
+   * numbered the open ones first (views given to each run, of the byte lengths `openBytes` lists:
+   * a replay's arena, outputs and feeds), then `fixed` (views the program keeps: weights and
+   * constants). `code`, per call: the kernel id, the buffer count, the parameter count and the first
+   * parameter's index in `params`, then per buffer the index of its base, its byte offset there and
+   * its byte count. Absent: the calls are made one by one.
    */
-  runProgram?(bases: readonly ArrayBufferView[], code: Float64Array, params: Float64Array): Promise<void>;
+  prepareProgram?(
+    fixed: readonly ArrayBufferView[],
+    openBytes: readonly number[],
+    code: Float64Array,
+    params: Float64Array,
+  ): KernelProgram;
   /**
    * Moves a tensor from allocTensor into JavaScript memory and frees the original. When present,
    * prepared weights (packed GEMM panels) are handed to the weights provider in that form, so that a
    * caching provider does not hold them in the binding's memory.
    */
   toJavaScript?(t: Tensor): Tensor;
+}
+
+/** A sequence of kernel calls checked once (KernelBinding.prepareProgram). */
+export interface KernelProgram {
+  /** Runs the calls over `open`: one view per open base, each of its prepared byte length. */
+  run(open: readonly ArrayBufferView[]): Promise<void>;
 }
 
 /** What a compiled kernel library reports about itself (extended by each backend's info()). */

@@ -5,7 +5,7 @@
  * Backend from createKernelBackend.
  */
 export { checkKernels, createKernelBackend, type KernelBackendOptions, kernelOpFor } from './backend.js';
-export type { KernelBinding, KernelLibraryInfo } from './binding.js';
+export type { KernelBinding, KernelLibraryInfo, KernelProgram } from './binding.js';
 export {
   BinaryOp,
   CoordMode,
