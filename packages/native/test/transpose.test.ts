@@ -74,6 +74,14 @@ describe.each(isas)('data movement kernels, %s', (isa) => {
     ],
     [
       [
+        [2, 3000, 2],
+        [2, 3000, 3],
+        [2, 3000, 12],
+      ],
+      2,
+    ],
+    [
+      [
         [4, 3],
         [1, 3],
       ],
@@ -100,6 +108,7 @@ describe.each(isas)('data movement kernels, %s', (isa) => {
     [[1, 32, 160, 160], 1, [16, 16]],
     [[2, 9, 5], 1, [2, 3, 4]],
     [[2, 9, 5], -1, [1, 4]],
+    [[3, 2000, 7], 2, [2, 5]],
     [[6, 4], 0, [6, 0]],
   ])('Split of %j along %i into %j matches the reference', async (dims, axis, sizes) => {
     useIsa(isa);
@@ -164,6 +173,9 @@ describe.each(isas)('data movement kernels, %s', (isa) => {
     ],
     [[7, 9], [3], [3], [1], [1]],
     [[1, 4420, 4], [2], [4], [2], [1]],
+    // Rows of 2 in runs of 3000 along axis 1, tasks starting inside runs.
+    [[6, 3000, 4], [1], [3], [2], [1]],
+    [[6, 3000, 11], [1, 0], [10, 3000], [2, 1], [1, 2]],
     [
       [3, 300, 4],
       [1, 0],
