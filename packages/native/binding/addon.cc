@@ -10,7 +10,7 @@
 //                                      worker thread (the pool joins in)
 //   runSync(kernelId, views, params)   on this thread, for small work
 //   prepareProgram(fixed, openBytes, code, params) -> program: a recorded sequence of calls, checked
-//   runPrepared(program, bases)        -> Promise: its calls on one libuv thread over the open bases
+//   runPrepared(program, bases)        -> Promise: its calls on the task thread over the open bases
 //   info() -> { isa, isas, threads, kernels, bytesInUse, bytesPeak, bytesCached }
 //   setIsa(name), setThreads(n), setPoolSpin(workerUs, callerUs), resetPeak(), setBufferCache(bytes)
 //   trim()                             frees the cached blocks and glibc's free pages (between models)
@@ -19,6 +19,7 @@
 #include <napi.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <initializer_list>
 #include <memory>
@@ -31,6 +32,7 @@
 #include "../csrc/common/buffer.h"
 #include "../csrc/dispatch/kernels.h"
 #include "../csrc/threads/pool.h"
+#include "../csrc/threads/runner.h"
 
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -230,7 +232,7 @@ Napi::Value RunSync(const Napi::CallbackInfo& info) {
 
 // A recorded sequence of kernel calls (core's executor/replay.ts), checked once and then run again
 // and again: prepareProgram(fixed, openBytes, code, params) -> program; runPrepared(program, open)
-// -> Promise<void>, the calls one after another on one libuv thread. Bases are numbered the open
+// -> Promise<void>, the calls one after another on the task thread. Bases are numbered the open
 // ones first (given to each run, each of the byte length openBytes gave: a replay's arena, outputs
 // and feeds), then the fixed ones (weights and constants, referenced by the program). code: per call
 // the kernel id, the buffer count, the parameter count and first parameter in `params`, then per
@@ -314,33 +316,95 @@ Napi::Value PrepareProgram(const Napi::CallbackInfo& info) {
                                                              FinalizeProgram);
 }
 
-class ProgramWorker : public Napi::AsyncWorker {
- public:
-  ProgramWorker(Napi::Env env, std::shared_ptr<const Program> program, std::vector<os::Buf> bufs,
-                std::vector<Napi::ObjectReference> keep)
-      : Napi::AsyncWorker(env, "onnxstream-program"),
-        program_(std::move(program)),
-        bufs_(std::move(bufs)),
-        keep_(std::move(keep)),
-        deferred_(env) {}
-  Napi::Promise Promise() { return deferred_.Promise(); }
-  void Execute() override {
-    try {
-      const double* params = program_->params.data();
-      for (const Program::Step& s : program_->steps) s.fn(bufs_.data() + s.buf, s.nbufs, params + s.param, s.nparams);
-    } catch (const std::exception& e) {
-      SetError(e.what());
-    }
-  }
-  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+// Runs of prepared programs go to the task thread (threads/runner.h), which stays awake between
+// runs issued back to back; each environment (the main thread, each worker thread) gets its runs
+// back through a thread-safe function whose JavaScript-thread callback settles their promises. It
+// holds the event loop open only while runs are pending. At the environment's teardown a cleanup
+// hook waits for its runs still on the task thread (their kernels read its buffers) and releases
+// the function; runs hold the environment's state, so it lives as long as the last of them.
+struct ProgramRun;
+void SettleRun(Napi::Env env, Napi::Function, std::nullptr_t*, ProgramRun* run);
+using SettleFn = Napi::TypedThreadSafeFunction<std::nullptr_t, ProgramRun, SettleRun>;
 
- private:
-  std::shared_ptr<const Program> program_;
-  std::vector<os::Buf> bufs_;
-  std::vector<Napi::ObjectReference> keep_;  // the open bases stay alive while it runs
-  Napi::Promise::Deferred deferred_;
+struct EnvRuns {
+  SettleFn settle;
+  size_t pending = 0;   // runs not settled (JavaScript thread)
+  bool closed = false;  // torn down (JavaScript thread)
+  std::mutex mutex;
+  std::condition_variable idle;
+  size_t running = 0;  // runs submitted and not yet done on the task thread (under mutex)
 };
+
+struct ProgramRun {
+  std::shared_ptr<EnvRuns> env_runs;
+  std::shared_ptr<const Program> program;
+  std::vector<os::Buf> bufs;
+  std::vector<napi_ref> keep;  // the open bases, alive while it runs
+  napi_deferred deferred = nullptr;
+  std::string error;
+  bool failed = false;
+};
+
+void SettleRun(Napi::Env env, Napi::Function, std::nullptr_t*, ProgramRun* run) {
+  // Without an environment (it is being torn down), its references and promise go with it.
+  if (env != nullptr) {
+    for (napi_ref r : run->keep) napi_delete_reference(env, r);
+    if (run->failed) {
+      napi_reject_deferred(env, run->deferred, Napi::Error::New(env, run->error).Value());
+    } else {
+      napi_resolve_deferred(env, run->deferred, env.Undefined());
+    }
+    EnvRuns& e = *run->env_runs;
+    if (--e.pending == 0 && !e.closed) e.settle.Unref(env);
+  }
+  delete run;
+}
+
+void CloseEnvRuns(void* data) {
+  auto* held = static_cast<std::shared_ptr<EnvRuns>*>(data);
+  EnvRuns& e = **held;
+  {
+    std::unique_lock<std::mutex> lock(e.mutex);
+    e.idle.wait(lock, [&] { return e.running == 0; });
+  }
+  e.closed = true;
+  e.settle.Release();
+  delete held;
+}
+
+// This environment's state, made on its first run.
+std::shared_ptr<EnvRuns> RunsOf(Napi::Env env) {
+  void* data = nullptr;
+  napi_get_instance_data(env, &data);
+  if (data) return *static_cast<std::shared_ptr<EnvRuns>*>(data);
+  auto* held = new std::shared_ptr<EnvRuns>(std::make_shared<EnvRuns>());
+  (*held)->settle = SettleFn::New(env, "onnxstream-program", 0, 1);
+  (*held)->settle.Unref(env);
+  // Instance data without a finalizer: the cleanup hook frees it, after the function's own hook
+  // (hooks run in reverse order of registration) would have closed it.
+  napi_set_instance_data(env, held, nullptr, nullptr);
+  napi_add_env_cleanup_hook(env, CloseEnvRuns, held);
+  return *held;
+}
+
+// On the task thread.
+void ExecuteRun(ProgramRun* run) {
+  try {
+    const double* params = run->program->params.data();
+    for (const Program::Step& s : run->program->steps) s.fn(run->bufs.data() + s.buf, s.nbufs, params + s.param, s.nparams);
+  } catch (const std::exception& e) {
+    run->failed = true;
+    run->error = e.what();
+  }
+  // The run may be settled and freed as soon as it is handed over.
+  const std::shared_ptr<EnvRuns> env_runs = run->env_runs;
+  if (env_runs->settle.NonBlockingCall(run) != napi_ok) delete run;
+  {
+    std::lock_guard<std::mutex> lock(env_runs->mutex);
+    env_runs->running--;
+  }
+  env_runs->idle.notify_all();
+}
 
 Napi::Value RunPrepared(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -354,7 +418,7 @@ Napi::Value RunPrepared(const Napi::CallbackInfo& info) {
                                          std::to_string(program->open_bytes.size()));
   }
   std::vector<uint8_t*> base(given.Length());
-  std::vector<Napi::ObjectReference> keep;
+  std::vector<napi_ref> keep;
   for (uint32_t i = 0; i < given.Length(); i++) {
     Napi::Value v = given[i];
     if (!v.IsTypedArray()) throw Napi::TypeError::New(env, "runPrepared: base " + std::to_string(i) + " is not a typed array");
@@ -366,14 +430,24 @@ Napi::Value RunPrepared(const Napi::CallbackInfo& info) {
     }
     auto* data = static_cast<uint8_t*>(t.ArrayBuffer().Data());
     base[i] = data ? data + t.ByteOffset() : nullptr;
-    keep.push_back(Napi::Persistent(v.As<Napi::Object>()));
+    napi_ref ref;
+    napi_create_reference(env, v, 1, &ref);
+    keep.push_back(ref);
   }
   std::vector<os::Buf> bufs = program->bufs;
   for (const Program::OpenBuf& b : program->open_bufs) bufs[b.index].data = base[b.base] + b.offset;
-  auto* w = new ProgramWorker(env, std::move(program), std::move(bufs), std::move(keep));
-  Napi::Promise p = w->Promise();
-  w->Queue();
-  return p;
+  const std::shared_ptr<EnvRuns> env_runs = RunsOf(env);
+  EnvRuns& e = *env_runs;
+  auto* run = new ProgramRun{env_runs, std::move(program), std::move(bufs), std::move(keep), nullptr, {}, false};
+  napi_value promise;
+  napi_create_promise(env, &run->deferred, &promise);
+  if (e.pending++ == 0) e.settle.Ref(env);
+  {
+    std::lock_guard<std::mutex> lock(e.mutex);
+    e.running++;
+  }
+  os::run_on_task_thread([run] { ExecuteRun(run); });
+  return Napi::Value(env, promise);
 }
 
 Napi::Value Info(const Napi::CallbackInfo& info) {

@@ -1,5 +1,11 @@
 import '../src/register.js';
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { InferenceSession, Tensor } from '@onnxstream/core';
+import { UnaryOp } from '@onnxstream/core/kernel';
 import { encodeOnnxModel } from '@onnxstream/core/onnx';
 import {
   closeness,
@@ -13,6 +19,7 @@ import { prepareProgram } from '../src/backend.js';
 import { binding } from '../src/binding.js';
 import { random, tensor } from './helpers.js';
 
+const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ultraface = testdata('models', 'ultraface-rfb-320', 'version-RFB-320.onnx');
 const image = (seed: number) => tensor([1, 3, 240, 320], seed, -1, 1);
 const bits = (t: Tensor) => Array.from(t.data as Float32Array);
@@ -178,6 +185,53 @@ describe('prepareProgram (the native replay of recorded calls)', () => {
     await expect(addon.runPrepared(prepare(copy(0, 0, 40)), [y])).rejects.toThrow(
       /unary_f32: buffer 1 holds 40 bytes/,
     );
+  });
+
+  /** A script that prepares y = -x over n values (x of 2s) in whatever loads it, as `addon`, `run()`. */
+  const negate = (n: number) => `
+    const addon = require(${JSON.stringify(createRequire(import.meta.url).resolve('node-gyp-build'))})(${JSON.stringify(packageDir)});
+    const unary = addon.info().kernels.indexOf('unary_f32');
+    const x = new Float32Array(${n}).fill(2);
+    const y = new Float32Array(${n});
+    const program = addon.prepareProgram([x], Float64Array.of(${4 * n}), Float64Array.of(
+      unary, 2, 4, 0, 1, 0, ${4 * n}, 0, 0, ${4 * n}), Float64Array.of(${UnaryOp.neg}, 0, 0, ${n}));
+    const run = () => addon.runPrepared(program, [y]).then(() => y[${n - 1}]);
+  `;
+
+  it('lets the process exit once its runs are done (the event loop is held only while one is pending)', () => {
+    const child = spawnSync(process.execPath, ['-e', `${negate(1000)} run().then((v) => console.log(v));`], {
+      encoding: 'utf8',
+      timeout: 30000,
+    });
+    expect(child.stderr).toBe('');
+    expect(child.status).toBe(0);
+    expect(child.stdout.trim()).toBe('-2');
+  });
+
+  it('runs in worker threads, and a worker ended during its runs takes nothing down with it', async () => {
+    const n = 1 << 20;
+    const worker = new Worker(
+      `${negate(n)}
+      const { parentPort } = require('node:worker_threads');
+      (async () => {
+        parentPort.postMessage(await run());
+        for (;;) await run();
+      })();`,
+      { eval: true },
+    );
+    expect(await new Promise((resolve) => worker.once('message', resolve))).toBe(-2);
+    // Runs of the worker's are queued or running now.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await worker.terminate();
+    const y = new Float32Array(n);
+    const program = addon.prepareProgram(
+      [x.subarray(0, 1000)],
+      open(4 * n),
+      Float64Array.of(unary, 2, 4, 0, 1, 0, 4000, 0, 0, 4000),
+      Float64Array.of(UnaryOp.neg, 0, 0, 1000),
+    );
+    await addon.runPrepared(program, [y]);
+    expect(y[999]).toBe(-x[999]);
   });
 
   it('refuses to run once a fixed view has been detached', async () => {

@@ -17,6 +17,7 @@
 
 #include "../common/failure.h"
 #include "../threads/pool.h"
+#include "../threads/runner.h"
 #include "harness.h"
 
 namespace os::test {
@@ -102,6 +103,72 @@ size_t helped_calls(size_t calls, int pause_us) {
     if (other) helped++;
   }
   return helped;
+}
+
+// Waits (for up to the watchdog) until `count` reaches `n`.
+void wait_for(const std::atomic<int>& count, int n) {
+  while (count.load() < n) std::this_thread::sleep_for(std::chrono::microseconds(50));
+}
+
+// The task thread (threads/runner.h): tasks run one at a time in the order submitted, from any
+// thread, whether it spins or sleeps; a task may submit another; a task's parallel_for uses the pool.
+void task_thread(Check& check, Watchdog& watchdog) {
+  watchdog.stage("task thread");
+  check.begin("task thread", "in order, back to back and after sleeping");
+  std::vector<int> order;
+  std::atomic<int> done{0};
+  std::atomic<int> inside{0};
+  bool overlapped = false;
+  for (int i = 0; i < 2000; i++) {
+    run_on_task_thread([&, i] {
+      if (inside.fetch_add(1) != 0) overlapped = true;
+      order.push_back(i);
+      inside.fetch_sub(1);
+      done.fetch_add(1);
+    });
+    // Now and then the thread has gone to sleep before the next task (its spin is the pool's).
+    if (i % 500 == 499) {
+      wait_for(done, i + 1);
+      std::this_thread::sleep_for(std::chrono::microseconds(pool_worker_spin_us() + 2000));
+    }
+  }
+  wait_for(done, 2000);
+  bool in_order = order.size() == 2000;
+  for (size_t i = 0; in_order && i < order.size(); i++) in_order = order[i] == static_cast<int>(i);
+  check.expect(in_order, "2000 tasks ran once each, in the order submitted");
+  check.expect(!overlapped, "one task at a time");
+
+  check.begin("task thread", "submitted from 4 threads and from tasks");
+  std::atomic<int> first{0}, queued{0}, second{0};
+  std::vector<std::thread> submitters;
+  for (int t = 0; t < 4; t++) {
+    submitters.emplace_back([&] {
+      for (int i = 0; i < 250; i++) {
+        run_on_task_thread([&] {
+          // Every tenth task queues one more, behind the tasks queued by then.
+          if ((first.fetch_add(1) + 1) % 10 != 0) return;
+          queued.fetch_add(1);
+          run_on_task_thread([&] { second.fetch_add(1); });
+        });
+      }
+    });
+  }
+  for (auto& t : submitters) t.join();
+  wait_for(first, 1000);
+  wait_for(second, 100);
+  check.expect(first.load() == 1000 && queued.load() == 100 && second.load() == 100,
+               "1000 tasks from 4 threads and the 100 they queued ran once each");
+
+  check.begin("task thread", "a task's parallel_for uses the pool");
+  set_pool_threads(4);
+  std::atomic<int> covered{0};
+  std::atomic<bool> finished{false};
+  run_on_task_thread([&] {
+    parallel_for(1000, 1, [&](size_t begin, size_t end) { covered.fetch_add(static_cast<int>(end - begin)); });
+    finished = true;
+  });
+  while (!finished.load()) std::this_thread::sleep_for(std::chrono::microseconds(50));
+  check.expect(covered.load() == 1000, "the task's range covered once");
 }
 
 void spec(Check& check, const KernelTable&) {
@@ -203,6 +270,7 @@ void spec(Check& check, const KernelTable&) {
   }
 
   set_pool_threads(initial);
+  task_thread(check, watchdog);
 }
 
 void test(Check&, const KernelTable&, const KernelTable&) {}

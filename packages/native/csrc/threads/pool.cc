@@ -11,10 +11,8 @@
 #include <vector>
 
 #include "../common/failure.h"
+#include "spin.h"
 
-#if defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__)
-#define OS_NO_THREADS 1
-#endif
 
 // How the pool hands out work and waits (no job ever waits on a lock held by another job):
 //
@@ -46,6 +44,8 @@ namespace {
 
 #if !OS_NO_THREADS
 
+using spinning::spin;
+
 int hardware_threads() {
   unsigned n = std::thread::hardware_concurrency();
   return n == 0 ? 1 : static_cast<int>(n);
@@ -75,48 +75,6 @@ constexpr int64_t kWorkerSpinUs = OS_POOL_SPIN_US;
 #endif
 constexpr int64_t kCallerSpinUs = OS_POOL_WAIT_US;
 
-inline void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__) || defined(__arm__)
-  asm volatile("yield" ::: "memory");
-#endif
-}
-
-using Clock = std::chrono::steady_clock;
-
-// Spins keep the core for this long, then yield it between looks: when other threads wait for the
-// core (our own caller or worker among them, on a loaded machine), they get it instead.
-#ifndef OS_POOL_PAUSE_US
-#define OS_POOL_PAUSE_US 30
-#endif
-constexpr int64_t kPauseUs = OS_POOL_PAUSE_US;
-
-// Spins until done() or `us` microseconds passed; returns done()'s last answer. Reads the clock
-// every few turns only (under emscripten it is a call out to JavaScript).
-template <class Done>
-bool spin(int64_t us, Done done) {
-  if (done()) return true;
-  if (us <= 0) return false;
-  const Clock::time_point start = Clock::now();
-  const Clock::time_point yield_from = start + std::chrono::microseconds(std::min(us, kPauseUs));
-  const Clock::time_point end = start + std::chrono::microseconds(us);
-  for (;;) {
-    for (int i = 0; i < 64; i++) {
-      cpu_relax();
-      if (done()) return true;
-    }
-    const Clock::time_point now = Clock::now();
-    if (now >= end) return done();
-    if (now < yield_from) continue;
-    for (;;) {
-      std::this_thread::yield();
-      if (done()) return true;
-      if (Clock::now() >= end) return done();
-    }
-  }
-}
-
 // Set on pool threads and on a caller while its job runs: a parallel_for there runs inline.
 thread_local bool t_in_job = false;
 
@@ -136,6 +94,7 @@ class Pool {
   }
 
   int threads() const { return threads_.load(std::memory_order_relaxed); }
+  int64_t worker_spin_us() const { return worker_spin_us_.load(std::memory_order_relaxed); }
 
   void set_spin(int64_t worker_us, int64_t caller_us) {
     worker_spin_us_.store(std::max<int64_t>(worker_us, 0), std::memory_order_relaxed);
@@ -319,6 +278,7 @@ Pool& pool() {
 int pool_threads() { return 1; }
 void set_pool_threads(int) {}
 void set_pool_spin(int, int) {}
+int64_t pool_worker_spin_us() { return 0; }
 void parallel_for(size_t n, size_t, const std::function<void(size_t, size_t)>& fn) {
   if (n > 0) fn(0, n);
 }
@@ -328,6 +288,7 @@ void parallel_for(size_t n, size_t, const std::function<void(size_t, size_t)>& f
 int pool_threads() { return pool().threads(); }
 void set_pool_threads(int n) { pool().resize(std::max(1, n)); }
 void set_pool_spin(int worker_us, int caller_us) { pool().set_spin(worker_us, caller_us); }
+int64_t pool_worker_spin_us() { return pool().worker_spin_us(); }
 void parallel_for(size_t n, size_t grain, const std::function<void(size_t, size_t)>& fn) {
   Failure failure;
   if (!pool().run(n, std::max<size_t>(grain, 1), fn, &failure)) fail(failure);

@@ -2,6 +2,7 @@
 // range into tasks that the calling thread and the workers take in turn. Kernels stay single-threaded.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 
 namespace os {
@@ -15,6 +16,8 @@ void set_pool_threads(int n);
 // ONNXSTREAM_POOL_SPIN_US), and a caller for the chunks other threads still run before it sleeps
 // (default 50, or ONNXSTREAM_POOL_WAIT_US). For tuning and tests.
 void set_pool_spin(int worker_us, int caller_us);
+// The workers' spin now, which the task thread (threads/runner.h) keeps too.
+int64_t pool_worker_spin_us();
 
 // Calls fn(begin, end) over [0, n) in chunks of at least `grain` items, on up to pool_threads()
 // threads. Returns when every chunk is done; when a chunk failed (common/failure.h), fails the same
