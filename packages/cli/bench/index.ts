@@ -5,7 +5,8 @@
  * (nocache provider, the `--rpi-lowmem` block cache), and a process that loads Node, our packages and
  * the native addon and runs nothing gives the floor under every peak RSS.
  * Prints a markdown table for BENCHMARKS.md and writes bench-results.json.
- *   BENCH_THREADS (default 2), BENCH_RUNS (default 5), BENCH_FILTER (regexp on scenario names),
+ *   BENCH_THREADS (default 2), BENCH_RUNS (default 5), BENCH_ROUNDS (default 3: processes per
+ *   engine, taking turns with the other engines; SD scenarios once), BENCH_FILTER (regexp on scenario names),
  *   BENCH_REFERENCE=1 also times the reference backend (slow).
  *   BENCH_SD=1 adds the full-size SD 1.5 memory benchmarks (issues 5 and 6): one UNet evaluation, one
  *   VAE decode (fp32, fp16, W8A8), the text encoder and the tiled decoder's 32x32 tile, and a whole
@@ -72,6 +73,7 @@ const withReference = process.env.BENCH_REFERENCE === '1';
 const withSd = process.env.BENCH_SD === '1';
 const withChromium = process.env.BENCH_CHROMIUM === '1';
 const sdRuns = Number(process.env.BENCH_SD_RUNS ?? 1);
+const benchRounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const sdDir = process.env.BENCH_SD_DIR ?? join(homedir(), '.cache', 'onnxstream-bench', 'sd15');
 const worker = fileURLToPath(new URL('./worker.js', import.meta.url));
 const cli = fileURLToPath(new URL('../../dist/bin.js', import.meta.url));
@@ -534,10 +536,42 @@ async function measure(s: Scenario, engine: string, model: string): Promise<Meas
   return JSON.parse(stdout.trim().split('\n').pop()!);
 }
 
+/**
+ * Each engine of a scenario measured in BENCH_ROUNDS fresh processes, the engines taking turns (in
+ * reverse order every other round): on a shared machine a burst of load then falls on one round of
+ * some engines instead of on every run of one. Per engine: the median of its rounds' medians, the
+ * best run, the largest peak RSS. SD scenarios, whole CLI runs and Chromium are measured once.
+ */
+async function measureRounds(s: Scenario): Promise<Measurement[]> {
+  const once = (engine: string) => s.name.startsWith('SD ') || engine === 'chromium' || engine.startsWith('cli');
+  const rounds: Measurement[][] = s.engines.map(() => []);
+  for (let r = 0; r < benchRounds; r++) {
+    const order = [...s.engines.keys()];
+    if (r % 2 === 1) order.reverse();
+    for (const k of order) {
+      const [, engine, model] = s.engines[k];
+      if (r === 0 || !once(engine)) rounds[k].push(await measure(s, engine, model));
+    }
+  }
+  return rounds.map((ms) => {
+    if (ms.length === 1) return ms[0];
+    const timed = ms.filter((m) => m.medianMs !== null);
+    const medians = timed.map((m) => m.medianMs!).sort((a, b) => a - b);
+    const peaks = ms.map((m) => m.peakRssBytes).filter((b) => b !== null);
+    return {
+      ...ms[0],
+      medianMs: medians.length > 0 ? medians[Math.floor(medians.length / 2)] : null,
+      minMs: timed.length > 0 ? Math.min(...timed.map((m) => m.minMs!)) : null,
+      runs: ms.reduce((n, m) => n + m.runs, 0),
+      peakRssBytes: peaks.length > 0 ? Math.max(...peaks) : null,
+    };
+  });
+}
+
 const mib = (b: number | null) => (b === null ? '-' : `${(b / 1048576).toFixed(1)} MiB`);
 const results: { scenario: string; label: string; m: Measurement }[] = [];
 const lines = [
-  `Threads: ${threads}; runs: ${runs} after ${Number(process.env.BENCH_WARMUP_MS ?? 3000) / 1000} s of warm-up runs (at least one)${withSd ? ` (SD models: ${sdRuns}; a whole generation: 1, no warm-up)` : ''}; CPU: ${cpus()[0]?.model ?? 'unknown'} x${cpus().length}; Node ${process.version} (${NODE_FLAGS.join(' ')}).`,
+  `Threads: ${threads}; runs: ${runs} after ${Number(process.env.BENCH_WARMUP_MS ?? 3000) / 1000} s of warm-up runs (at least one), in each of ${benchRounds} rounds of fresh processes, engines taking turns (median of the rounds' medians)${withSd ? ` (SD models: ${sdRuns}; a whole generation: 1, no warm-up)` : ''}; CPU: ${cpus()[0]?.model ?? 'unknown'} x${cpus().length}; Node ${process.version} (${NODE_FLAGS.join(' ')}).`,
   '',
   '| model | engine | median ms | GFLOP/s | time vs onnxruntime | peak RSS | RSS vs onnxruntime | peak tensor memory |',
   '|---|---|---:|---:|---:|---:|---:|---:|',
@@ -545,9 +579,10 @@ const lines = [
 const notes: string[] = [];
 for (const s of await scenarios()) {
   await s.prepare?.();
+  const measured = await measureRounds(s);
   let ort: Measurement | undefined;
-  for (const [label, engine, model] of s.engines) {
-    const m = await measure(s, engine, model);
+  for (const [k, [label, engine]] of s.engines.entries()) {
+    const m = measured[k];
     if (engine === 'ort') ort = m;
     results.push({ scenario: s.name, label, m });
     const ms = m.medianMs;
@@ -555,7 +590,7 @@ for (const s of await scenarios()) {
     const ratio = ort?.medianMs && ms !== null ? (ms / ort.medianMs).toFixed(2) : '-';
     const rss =
       ort?.peakRssBytes && m.peakRssBytes !== null ? (m.peakRssBytes / ort.peakRssBytes).toFixed(2) : '-';
-    const line = `| ${s.name} | ${label} | ${ms === null ? '-' : ms.toFixed(1)} | ${gflops} | ${ratio} | ${mib(m.peakRssBytes)} | ${rss} | ${mib(m.peakTensorBytes)} |`;
+    const line = `| ${s.name} | ${label} | ${ms === null ? '-' : ms.toFixed(ms < 10 ? 2 : 1)} | ${gflops} | ${ratio} | ${mib(m.peakRssBytes)} | ${rss} | ${mib(m.peakTensorBytes)} |`;
     lines.push(line);
     process.stderr.write(`${line}\n`);
     if (m.stages) {
