@@ -543,7 +543,8 @@ async function measure(s: Scenario, engine: string, model: string): Promise<Meas
  * best run, the largest peak RSS. SD scenarios, whole CLI runs and Chromium are measured once.
  */
 async function measureRounds(s: Scenario): Promise<Measurement[]> {
-  const once = (engine: string) => s.name.startsWith('SD ') || engine === 'chromium' || engine.startsWith('cli');
+  const once = (engine: string) =>
+    s.name.startsWith('SD ') || engine === 'chromium' || engine.startsWith('cli');
   const rounds: Measurement[][] = s.engines.map(() => []);
   for (let r = 0; r < benchRounds; r++) {
     const order = [...s.engines.keys()];
