@@ -336,7 +336,7 @@ void gemm_run(const GemmKernels& g, const GemmProblem* problems, size_t count, b
     total = 0;
     for (size_t i = 0; i < count; i++) {
       Plan& plan = plans[i];
-      if (plan.mblocks == 0) continue;
+      if (plan.mblocks == 0 || plan.panels == 0) continue;
       // Each product its share of `want`, in M blocks of whole tiles.
       const size_t blocks = std::min(div_up(want, plan.panels), div_up(problems[i].m, g.mr));
       if (blocks > plan.mblocks) {
