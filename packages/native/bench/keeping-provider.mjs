@@ -19,5 +19,6 @@ export function keeping() {
       kept.set(ref.name, t);
       return true;
     },
+    held: (ref) => kept.get(ref.name),
   };
 }

@@ -4,16 +4,10 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { InferenceSession, Tensor } from '@onnxstream/core';
+import { InferenceSession, Tensor, type WeightsProvider } from '@onnxstream/core';
 import { UnaryOp } from '@onnxstream/core/kernel';
 import { encodeOnnxModel } from '@onnxstream/core/onnx';
-import {
-  closeness,
-  HoldingProvider,
-  type KeepingProvider,
-  readFloat32,
-  testdata,
-} from '@onnxstream/core/testing';
+import { closeness, HoldingProvider, readFloat32, testdata } from '@onnxstream/core/testing';
 import { describe, expect, it } from 'vitest';
 import { prepareProgram } from '../src/backend.js';
 import { binding } from '../src/binding.js';
@@ -26,7 +20,7 @@ const bits = (t: Tensor) => Array.from(t.data as Float32Array);
 
 async function sessions(
   model: string | Uint8Array,
-  provider: () => KeepingProvider = () => new HoldingProvider(),
+  provider: () => WeightsProvider = () => new HoldingProvider(),
 ) {
   const replayed = await InferenceSession.create(model, { backend: 'native', weightsProvider: provider() });
   const executed = await InferenceSession.create(model, {
@@ -86,6 +80,25 @@ describe('replayed runs', () => {
       expect(replayed.lastRunStats!.replayed).toBeUndefined();
       expect(bits(got.scores)).toEqual(bits((await executed.run({ input: image(5) })).scores));
     }
+  });
+
+  it('checks the recorded weights through get() where the provider has no held()', async () => {
+    const holding = new HoldingProvider();
+    // The same provider without held(): every replay asks for each weight as a run would.
+    const asking: WeightsProvider = {
+      name: 'asking',
+      init: (files) => holding.init(files),
+      get: (ref) => holding.get(ref),
+      update: (ref, t) => holding.update(ref, t),
+    };
+    const { replayed, executed } = await sessions(ultraface, () => asking);
+    await replayed.run({ input: image(7) });
+    const got = await replayed.run({ input: image(7) });
+    expect(replayed.lastRunStats!.replayed).toBeDefined();
+    expect(bits(got.scores)).toEqual(bits((await executed.run({ input: image(7) })).scores));
+    holding.kept.clear();
+    await replayed.run({ input: image(7) });
+    expect(replayed.lastRunStats!.replayed).toBeUndefined();
   });
 
   it('never replays a profiled run or one with progress, and stops at an aborted signal', async () => {

@@ -65,6 +65,11 @@ export class RamProvider implements WeightsProvider {
     return read;
   }
 
+  held(ref: WeightRef): Tensor | undefined {
+    const cached = this.#cache.get(ref.name);
+    return cached instanceof Promise ? undefined : cached;
+  }
+
   /**
    * Rows of a weight kept whole in RAM (read through the source on first use, like `get`), so later
    * runs touch no file.

@@ -99,7 +99,26 @@ describe('RamProvider', () => {
       await ram.endRun();
       ram.update(ref, converted);
       expect(await ram.get(ref)).toBe(keepConverted ? converted : original);
+      expect(ram.held(ref)).toBe(keepConverted ? converted : original);
     }
+  });
+
+  it('held() names what get() would hand out without a read: nothing until a read has finished', async () => {
+    const [a, b] = ['a', 'b'].map((n) => vectorRef(n, 2));
+    const files = new MemoryFiles([
+      [a.file, f32Bytes([1, 2])],
+      [b.file, f32Bytes([3, 4])],
+    ]);
+    const source = new RecordingProvider(new DiskNoCacheProvider());
+    const ram = new RamProvider({ source });
+    ram.init(files, [a, b]);
+    expect(ram.held(a)).toBeUndefined();
+    const reading = ram.get(a);
+    expect(ram.held(a)).toBeUndefined(); // in flight
+    const t = await reading;
+    expect(ram.held(a)).toBe(t);
+    expect(ram.held(b)).toBeUndefined();
+    expect(source.log).toEqual(['get a']);
   });
 
   it('does not cache a failed read: the next request tries again', async () => {

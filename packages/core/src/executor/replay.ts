@@ -315,6 +315,13 @@ export class Replay {
    * would, and released after). False: the replay must not run.
    */
   async weightsHeld(provider: WeightsProvider, order: readonly WeightRef[]): Promise<boolean> {
+    if (provider.held) {
+      for (let k = 0; k < order.length; k++) {
+        const t = provider.held(order[k]);
+        if (t !== this.#weights[k] || t.disposed) return false;
+      }
+      return true;
+    }
     provider.beginRun?.(order);
     try {
       for (let k = 0; k < order.length; k++) {

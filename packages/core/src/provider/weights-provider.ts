@@ -17,6 +17,13 @@ export interface WeightsProvider {
   beginRun?(order: readonly WeightRef[]): void;
   get(ref: WeightRef): Promise<Tensor>;
   /**
+   * The tensor `get(ref)` would hand out, when the provider holds it already (no read, no per-run
+   * state); undefined otherwise. A replayed run (the session option `replay`) checks that its
+   * recorded weights are still the ones handed out through this, where the provider has it, instead
+   * of a run's worth of `beginRun`, `get`, `release` and `endRun`.
+   */
+  held?(ref: WeightRef): Tensor | undefined;
+  /**
    * Rows `rows` (coordinates along axis 0, in range, possibly repeated) of a weight, in the file's
    * type: `[rows.length, ...ref.dims.slice(1)]`. When a provider has it, a Gather of a large weight
    * by run-time indices (an embedding lookup) reads only those rows: the weight is then never in

@@ -82,6 +82,10 @@ export class KeepingProvider implements WeightsProvider {
     this.kept.set(ref.name, converted);
     return true;
   }
+
+  held(ref: WeightRef): Tensor | undefined {
+    return this.kept.get(ref.name);
+  }
 }
 
 /**
