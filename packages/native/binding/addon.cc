@@ -26,6 +26,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "../csrc/api/api.h"
@@ -253,10 +254,26 @@ struct Program {
   std::vector<OpenBuf> open_bufs;
   std::vector<size_t> open_bytes;
   std::vector<double> params;
-  std::vector<Napi::ObjectReference> keep;  // the fixed bases
 };
 
-void FinalizeProgram(Napi::Env, std::shared_ptr<const Program>* program) { delete program; }
+// A program's handle (the External runPrepared takes): the program, which runs in flight share, and
+// the references keeping its fixed bases alive, released by the handle's finalizer on the
+// JavaScript thread. Live handles are registered, so that runPrepared takes no other External.
+struct ProgramHandle {
+  std::shared_ptr<const Program> program;
+  std::vector<napi_ref> keep;
+};
+std::mutex g_handles_mutex;
+std::unordered_set<const ProgramHandle*> g_handles;
+
+void FinalizeProgram(Napi::Env env, ProgramHandle* handle) {
+  {
+    std::lock_guard<std::mutex> lock(g_handles_mutex);
+    g_handles.erase(handle);
+  }
+  for (napi_ref r : handle->keep) napi_delete_reference(env, r);
+  delete handle;
+}
 
 Napi::Value PrepareProgram(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -272,6 +289,15 @@ Napi::Value PrepareProgram(const Napi::CallbackInfo& info) {
   };
   auto program = std::make_shared<Program>();
   Program& pr = *program;
+  std::vector<napi_ref> keep;
+  // The references so far go if a check below throws.
+  struct Unkeep {
+    napi_env env;
+    std::vector<napi_ref>* refs;
+    ~Unkeep() {
+      for (napi_ref r : *refs) napi_delete_reference(env, r);
+    }
+  } unkeep{env, &keep};
   Napi::Float64Array open = info[1].As<Napi::Float64Array>();
   for (size_t i = 0; i < open.ElementLength(); i++) pr.open_bytes.push_back(whole(open[i], 9007199254740991.0, "open base length"));
   // Every base as (data, bytes); the open ones without data.
@@ -284,7 +310,9 @@ Napi::Value PrepareProgram(const Napi::CallbackInfo& info) {
     Napi::TypedArray t = v.As<Napi::TypedArray>();
     auto* data = static_cast<uint8_t*>(t.ArrayBuffer().Data());
     bases.push_back({data ? data + t.ByteOffset() : nullptr, t.ByteLength()});
-    pr.keep.push_back(Napi::Persistent(v.As<Napi::Object>()));
+    napi_ref ref;
+    napi_create_reference(env, v, 1, &ref);
+    keep.push_back(ref);
   }
   Napi::Float64Array code = info[2].As<Napi::Float64Array>();
   Napi::Float64Array params = info[3].As<Napi::Float64Array>();
@@ -312,8 +340,13 @@ Napi::Value PrepareProgram(const Napi::CallbackInfo& info) {
     }
     pr.steps.push_back(step);
   }
-  return Napi::External<std::shared_ptr<const Program>>::New(env, new std::shared_ptr<const Program>(program),
-                                                             FinalizeProgram);
+  auto* handle = new ProgramHandle{std::move(program), {}};
+  handle->keep.swap(keep);
+  {
+    std::lock_guard<std::mutex> lock(g_handles_mutex);
+    g_handles.insert(handle);
+  }
+  return Napi::External<ProgramHandle>::New(env, handle, FinalizeProgram);
 }
 
 // Runs of prepared programs go to the task thread (threads/runner.h), which stays awake between
@@ -411,14 +444,19 @@ Napi::Value RunPrepared(const Napi::CallbackInfo& info) {
   if (info.Length() < 2 || !info[0].IsExternal() || !info[1].IsArray()) {
     throw Napi::TypeError::New(env, "runPrepared(program, bases): bad arguments");
   }
-  std::shared_ptr<const Program> program = *info[0].As<Napi::External<std::shared_ptr<const Program>>>().Data();
+  std::shared_ptr<const Program> program;
+  {
+    const ProgramHandle* handle = info[0].As<Napi::External<ProgramHandle>>().Data();
+    std::lock_guard<std::mutex> lock(g_handles_mutex);
+    if (!g_handles.count(handle)) throw Napi::TypeError::New(env, "runPrepared: not a program from prepareProgram");
+    program = handle->program;
+  }
   Napi::Array given = info[1].As<Napi::Array>();
   if (given.Length() != program->open_bytes.size()) {
     throw Napi::RangeError::New(env, "runPrepared: " + std::to_string(given.Length()) + " bases given, the program has " +
                                          std::to_string(program->open_bytes.size()));
   }
   std::vector<uint8_t*> base(given.Length());
-  std::vector<napi_ref> keep;
   for (uint32_t i = 0; i < given.Length(); i++) {
     Napi::Value v = given[i];
     if (!v.IsTypedArray()) throw Napi::TypeError::New(env, "runPrepared: base " + std::to_string(i) + " is not a typed array");
@@ -430,10 +468,10 @@ Napi::Value RunPrepared(const Napi::CallbackInfo& info) {
     }
     auto* data = static_cast<uint8_t*>(t.ArrayBuffer().Data());
     base[i] = data ? data + t.ByteOffset() : nullptr;
-    napi_ref ref;
-    napi_create_reference(env, v, 1, &ref);
-    keep.push_back(ref);
   }
+  // Checked: the references that keep the bases alive while the run is on the task thread.
+  std::vector<napi_ref> keep(given.Length());
+  for (uint32_t i = 0; i < given.Length(); i++) napi_create_reference(env, given.Get(i), 1, &keep[i]);
   std::vector<os::Buf> bufs = program->bufs;
   for (const Program::OpenBuf& b : program->open_bufs) bufs[b.index].data = base[b.base] + b.offset;
   const std::shared_ptr<EnvRuns> env_runs = RunsOf(env);

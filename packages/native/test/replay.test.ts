@@ -190,6 +190,7 @@ describe('prepareProgram (the native replay of recorded calls)', () => {
     expect(() => prepare(copy(0, 0, 4 * n).subarray(0, 8))).toThrow(/truncated/);
     expect(() => prepare(copy(0, 0, 4 * n), params.subarray(0, 2))).toThrow(/parameter/);
     const program = prepare(copy(0, 0, 4 * n));
+    expect(() => addon.runPrepared({} as never, [y])).toThrow(/bad arguments/);
     expect(() => addon.runPrepared(program, [])).toThrow(/0 bases given, the program has 1/);
     expect(() => addon.runPrepared(program, [new Float32Array(n + 1)])).toThrow(
       /base 0 has 4004 bytes, the program was prepared for 4000/,
