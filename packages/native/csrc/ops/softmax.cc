@@ -55,7 +55,9 @@ void run_softmax_f32(const Buf* bufs, size_t nbufs, const double* params, size_t
     // Many short lines (UltraFace: 4420 lines of 2): a call per line costs more than its values.
     // Blocks of lines are transposed into columns, which softmax_cols takes side by side, and back.
     const size_t blocks = (outer + kShortBlock - 1) / kShortBlock;
-    parallel_for(blocks, std::max<size_t>(1, 16384 / (n * kShortBlock)), [&](size_t begin, size_t end) {
+    // A block of lines is about half a microsecond of work: tasks of a few blocks spread even
+    // UltraFace's 18 over the pool.
+    parallel_for(blocks, std::max<size_t>(1, 2048 / (n * kShortBlock)), [&](size_t begin, size_t end) {
       float tmp[kShortLine * kShortBlock];
       for (size_t b = begin; b < end; b++) {
         const size_t o = b * kShortBlock, lines = std::min(kShortBlock, outer - o);
