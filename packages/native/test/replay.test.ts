@@ -5,12 +5,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { InferenceSession, Tensor, type WeightsProvider } from '@onnxstream/core';
-import { UnaryOp } from '@onnxstream/core/kernel';
+import { createKernelBackend, type KernelBinding, UnaryOp } from '@onnxstream/core/kernel';
 import { encodeOnnxModel } from '@onnxstream/core/onnx';
 import { closeness, HoldingProvider, readFloat32, testdata } from '@onnxstream/core/testing';
 import { describe, expect, it } from 'vitest';
 import { prepareProgram } from '../src/backend.js';
 import { binding } from '../src/binding.js';
+import { BufferPool, nativeTensor } from '../src/memory.js';
 import { random, tensor } from './helpers.js';
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -99,6 +100,32 @@ describe('replayed runs', () => {
     holding.kept.clear();
     await replayed.run({ input: image(7) });
     expect(replayed.lastRunStats!.replayed).toBeUndefined();
+  });
+
+  it('runs through the executor when the binding refuses the recorded calls', async () => {
+    const addon = binding();
+    const pool = new BufferPool(addon);
+    const kernels: KernelBinding = {
+      name: 'refusing',
+      kernelNames: () => addon.info().kernels,
+      allocTensor: (type, dims) => nativeTensor(pool, type, dims),
+      run: (kernel, buffers, params) => addon.run(kernel, buffers, params).then(() => {}),
+      runSync: (kernel, buffers, params) => addon.runSync(kernel, buffers, params),
+      prepareProgram: () => {
+        throw new RangeError('prepareProgram: bad base');
+      },
+    };
+    const backend = createKernelBackend({ name: 'refusing', binding: () => kernels });
+    const refusing = await InferenceSession.create(ultraface, {
+      backend,
+      weightsProvider: new HoldingProvider(),
+    });
+    const { executed } = await sessions(ultraface);
+    for (let run = 0; run < 3; run++) {
+      const got = await refusing.run({ input: image(8) });
+      expect(refusing.lastRunStats!.replayed).toBeUndefined();
+      expect(bits(got.scores)).toEqual(bits((await executed.run({ input: image(8) })).scores));
+    }
   });
 
   it('never replays a profiled run or one with progress, and stops at an aborted signal', async () => {
