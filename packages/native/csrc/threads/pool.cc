@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
@@ -12,7 +11,6 @@
 
 #include "../common/failure.h"
 #include "spin.h"
-
 
 // How the pool hands out work and waits (no job ever waits on a lock held by another job):
 //
