@@ -2,8 +2,8 @@
 // a build of the addon.
 import { Tensor } from '@onnxstream/core';
 import { checkKernels, createKernelBackend } from '@onnxstream/core/kernel';
-import { adaptiveRun, prepareProgram } from '../dist/backend.js';
-import { BufferPool, nativeTensor } from '../dist/memory.js';
+import { addonKernels } from '../dist/backend.js';
+import { BufferPool } from '../dist/memory.js';
 
 let seed = 1;
 
@@ -59,22 +59,22 @@ export function loadAddon(require, arg) {
 export function addonBackend(addon, { name = 'native', plain = false, threads } = {}) {
   const pool = new BufferPool(addon);
   const kernels = {
-    name: 'native',
-    kernelNames: () => addon.info().kernels,
-    allocTensor: (type, dims) => nativeTensor(pool, type, dims),
-    run: plain ? (kernel, buffers, params) => addon.run(kernel, buffers, params) : adaptiveRun(addon),
-    runSync: (kernel, buffers, params) => addon.runSync(kernel, buffers, params),
+    ...addonKernels(
+      addon,
+      pool,
+      plain ? (kernel, buffers, params) => addon.run(kernel, buffers, params) : undefined,
+    ),
     // Builds from before prepareProgram took their whole runs in one call (runProgram) each time,
     // and those from before that replay their runs call by call.
     ...(addon.prepareProgram
-      ? { prepareProgram: prepareProgram(addon) }
-      : addon.runProgram
-        ? {
-            prepareProgram: (fixed, _open, code, params) => ({
-              run: (open) => addon.runProgram([...open, ...fixed], code, params),
-            }),
-          }
-        : {}),
+      ? {}
+      : {
+          prepareProgram: addon.runProgram
+            ? (fixed, _open, code, params) => ({
+                run: (open) => addon.runProgram([...open, ...fixed], code, params),
+              })
+            : undefined,
+        }),
   };
   checkKernels(kernels);
   if (threads !== undefined) addon.setThreads(threads);

@@ -150,19 +150,31 @@ export function prepareProgram(addon: NativeBinding): NonNullable<KernelBinding[
   };
 }
 
+/**
+ * The KernelBinding over a build of the addon: tensors from `pool`, calls through `run` (by default
+ * the adaptive choice of thread), replays through prepared programs.
+ */
+export function addonKernels(
+  addon: NativeBinding,
+  pool: BufferPool,
+  run: KernelBinding['run'] = adaptiveRun(addon),
+): KernelBinding {
+  return {
+    name: 'native',
+    kernelNames: () => addon.info().kernels,
+    allocTensor: (type, dims) => nativeTensor(pool, type, dims),
+    run,
+    runSync: (kernel, buffers, params) => addon.runSync(kernel, buffers, params),
+    prepareProgram: prepareProgram(addon),
+  };
+}
+
 /** The addon and its KernelBinding, after checking that it has every kernel the operators call. */
 function native(): { addon: NativeBinding; kernels: KernelBinding; pool: BufferPool } {
   if (!checked) {
     const addon = binding();
     const pool = new BufferPool(addon);
-    const kernels: KernelBinding = {
-      name: 'native',
-      kernelNames: () => addon.info().kernels,
-      allocTensor: (type, dims) => nativeTensor(pool, type, dims),
-      run: adaptiveRun(addon),
-      runSync: (kernel, buffers, params) => addon.runSync(kernel, buffers, params),
-      prepareProgram: prepareProgram(addon),
-    };
+    const kernels = addonKernels(addon, pool);
     checkKernels(kernels);
     checked = { addon, kernels, pool };
   }

@@ -9,9 +9,9 @@ import { createKernelBackend, type KernelBinding, UnaryOp } from '@onnxstream/co
 import { encodeOnnxModel } from '@onnxstream/core/onnx';
 import { closeness, HoldingProvider, readFloat32, testdata } from '@onnxstream/core/testing';
 import { describe, expect, it } from 'vitest';
-import { prepareProgram } from '../src/backend.js';
+import { addonKernels, prepareProgram } from '../src/backend.js';
 import { binding } from '../src/binding.js';
-import { BufferPool, nativeTensor } from '../src/memory.js';
+import { BufferPool } from '../src/memory.js';
 import { random, tensor } from './helpers.js';
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -104,13 +104,8 @@ describe('replayed runs', () => {
 
   it('runs through the executor when the binding refuses the recorded calls', async () => {
     const addon = binding();
-    const pool = new BufferPool(addon);
     const kernels: KernelBinding = {
-      name: 'refusing',
-      kernelNames: () => addon.info().kernels,
-      allocTensor: (type, dims) => nativeTensor(pool, type, dims),
-      run: (kernel, buffers, params) => addon.run(kernel, buffers, params).then(() => {}),
-      runSync: (kernel, buffers, params) => addon.runSync(kernel, buffers, params),
+      ...addonKernels(addon, new BufferPool(addon)),
       prepareProgram: () => {
         throw new RangeError('prepareProgram: bad base');
       },
