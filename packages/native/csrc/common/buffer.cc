@@ -51,15 +51,16 @@ size_t account(ptrdiff_t delta) {
 }
 
 // What the cache may hold with `in_use` bytes live: live and cached bytes together stay within the
-// high-water mark of live bytes, or 64 MiB when that is lower. A small model's blocks then all stay
-// cached whatever it keeps live (YOLOv8n, RAM provider: its packed weights are live; with less room
-// than 32 MiB its blocks were mapped afresh every run, 8700 page faults; the prefetch provider's 12 MB
-// of weight buffers come and go each run too). A large model's cached blocks never add to its peak:
-// with room for 1.5 times the high-water mark, or 32 MiB at least, a streamed SD 1.5 generation
-// (512x512, 3 steps) peaked at 262 MiB, the VAE decoder's tile holding 35 MiB of unused blocks at its
-// largest operator; with this rule 229 MiB, for 30 % more page faults over the whole generation.
+// high-water mark of live bytes, or 16 MiB when that is lower, so cached blocks never add to a
+// model's peak, except a small model's few MiB. UltraFace (peak under 16 MiB): with room only below
+// its peak, 700 page faults a run, 1.7 times slower at two threads. YOLOv8n (peak 31 MiB) under the
+// former 64 MiB floor: 8 MiB more at its peak RSS with the RAM provider (its replays need one arena,
+// which fits below the peak), 13-20 MiB more with the prefetch provider, whose runs now fault 7000
+// pages (its 12 MB of weight buffers come and go) in the same time. A large model's cached blocks
+// never add to its peak either: a streamed SD 1.5 generation (512x512, 3 steps) peaked at 262 MiB
+// with room for 1.5 times the high-water mark, 229 MiB with this rule, for 30 % more page faults.
 size_t cache_room(size_t in_use) {
-  constexpr size_t kSmallModel = 64 << 20;
+  constexpr size_t kSmallModel = 16 << 20;
   const size_t high = g_high.load();
   const size_t cap = high > kSmallModel ? high : kSmallModel;
   return cap > in_use ? cap - in_use : 0;
