@@ -97,7 +97,8 @@ Napi::Value Alloc(const Napi::CallbackInfo& info) {
   const double bytes = info[0].As<Napi::Number>().DoubleValue();
   if (!(bytes >= 0 && bytes <= 9007199254740991.0)) throw Napi::RangeError::New(env, "alloc: bad byte count");
   const auto n = static_cast<size_t>(bytes);
-  void* p = os::alloc_buffer(n);
+  const bool lasting = info.Length() > 1 && info[1].ToBoolean().Value();
+  void* p = os::alloc_buffer(n, lasting);
   auto* block = new Block{p, n, false};
   {
     std::lock_guard<std::mutex> lock(g_blocks_mutex);

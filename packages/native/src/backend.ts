@@ -162,7 +162,7 @@ export function addonKernels(
   return {
     name: 'native',
     kernelNames: () => addon.info().kernels,
-    allocTensor: (type, dims) => nativeTensor(pool, type, dims),
+    allocTensor: (type, dims, lasting) => nativeTensor(pool, type, dims, lasting),
     run,
     runSync: (kernel, buffers, params) => addon.runSync(kernel, buffers, params),
     prepareProgram: prepareProgram(addon),

@@ -16,7 +16,8 @@ export interface NativeInfo extends KernelLibraryInfo {
 export type NativeProgram = { readonly __nativeProgram: never };
 
 export interface NativeBinding {
-  alloc(bytes: number): ArrayBuffer;
+  /** A block of `bytes`; `lasting`: kept long, so exactly its pages rather than a larger cached block. */
+  alloc(bytes: number, lasting?: boolean): ArrayBuffer;
   free(buffer: ArrayBuffer): void;
   /**
    * Keeps a buffer from alloc() for the caller to hand out again, counted as cached: false when the

@@ -31,10 +31,13 @@ export class BufferPool {
     this.#native = native;
   }
 
-  /** A buffer of at least `bytes`: a parked one of that size, else of at most twice it, else a new one. */
-  take(bytes: number): ArrayBuffer {
-    const buffer = this.#bySize.get(bytes)?.pop() ?? this.#larger(bytes);
-    if (!buffer) return this.#native.alloc(bytes);
+  /**
+   * A buffer of at least `bytes`: a parked one of that size, else of at most twice it, else a new
+   * one; `lasting`: parked ones of that size only, else a new one of its size (NativeBinding.alloc).
+   */
+  take(bytes: number, lasting = false): ArrayBuffer {
+    const buffer = this.#bySize.get(bytes)?.pop() ?? (lasting ? undefined : this.#larger(bytes));
+    if (!buffer) return this.#native.alloc(bytes, lasting);
     this.#order.delete(buffer);
     this.#native.unpark(buffer);
     return buffer;
@@ -86,13 +89,14 @@ export class BufferPool {
   }
 }
 
-export function nativeTensor(pool: BufferPool, type: DataType, dims: readonly number[]): Tensor {
+/** A tensor in native memory; `lasting` ones (kept weights) get a block of their own size, not a pooled one. */
+export function nativeTensor(pool: BufferPool, type: DataType, dims: readonly number[], lasting = false): Tensor {
   const count = dims.reduce((a, b) => a * b, 1);
   // Empty tensors own no memory.
   if (count === 0) return Tensor.zeros(type, dims);
   const ctor = DTYPES[type].array;
   if (!ctor) throw new TypeError(`native tensors cannot hold ${type}`);
-  const buffer = pool.take(count * DTYPES[type].bytes);
+  const buffer = pool.take(count * DTYPES[type].bytes, lasting);
   const t = new Tensor(type, new ctor(buffer, 0, count) as never, dims);
   t.setDisposer(() => pool.give(buffer));
   return t;

@@ -74,14 +74,14 @@ size_t cache_room(size_t in_use) {
 // limits bound the memory kept from the system. Over a limit, the blocks freed longest ago go first.
 class BlockCache {
  public:
-  // The smallest cached block of at least `size` bytes and at most twice that (its pages are
-  // already resident, so using a larger one costs no memory), most recently freed among equals.
-  // Sets `size` to the block's size.
-  void* take(size_t& size) {
+  // The smallest cached block of at least `size` bytes and at most `largest` (its pages are
+  // already resident, so using a larger one costs no memory while it lives), most recently freed
+  // among equals. Sets `size` to the block's size.
+  void* take(size_t& size, size_t largest) {
     std::lock_guard<std::mutex> lock(mutex_);
     auto best = blocks_.rend();
     for (auto it = blocks_.rbegin(); it != blocks_.rend(); ++it) {
-      if (it->size < size || it->size > 2 * size) continue;
+      if (it->size < size || it->size > largest) continue;
       if (best == blocks_.rend() || it->size < best->size) best = it;
       if (it->size == size) break;
     }
@@ -235,12 +235,12 @@ size_t mapped_size(size_t bytes) {
 
 }  // namespace
 
-void* alloc_buffer(size_t bytes) {
+void* alloc_buffer(size_t bytes, bool lasting) {
   size_t size = bytes == 0 ? kAlignment : bytes;
 #if OS_HAVE_MMAP
   if (size >= kMmapThreshold) {
-    size_t mapped = mapped_size(size);
-    void* p = cache().take(mapped);
+    size_t mapped = lasting ? (size + kPage - 1) / kPage * kPage : mapped_size(size);
+    void* p = cache().take(mapped, lasting ? mapped : 2 * mapped);
     if (!p) {
       p = mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
       if (p == MAP_FAILED) fail_out_of_memory();
@@ -255,6 +255,7 @@ void* alloc_buffer(size_t bytes) {
     return p;
   }
 #endif
+  (void)lasting;  // heap blocks are of their size already
   // aligned_alloc wants a multiple of the alignment. Kernels never read past `bytes` (tails use
   // masked or partial loads): mapped blocks end on a page boundary.
   void* p = std::aligned_alloc(kAlignment, (size + kAlignment - 1) / kAlignment * kAlignment);

@@ -14,9 +14,11 @@ export interface KernelBinding {
   kernelNames(): readonly string[];
   /**
    * A tensor of `type` and `dims` in memory the kernels address directly (native memory, the wasm
-   * heap); `dispose()` frees it at once. Outputs are always allocated here.
+   * heap); `dispose()` frees it at once. Outputs are always allocated here. `lasting`: the tensor is
+   * kept long (a weight a provider keeps), so a binding that reuses freed blocks larger than asked
+   * for should give it memory of its own size instead.
    */
-  allocTensor(type: DataType, dims: readonly number[]): Tensor;
+  allocTensor(type: DataType, dims: readonly number[], lasting?: boolean): Tensor;
   /**
    * Runs kernel `kernel`, possibly off the JavaScript thread. Views not from allocTensor (weights and
    * feeds in JavaScript memory) are inputs only: a binding with memory of its own copies them in.

@@ -130,7 +130,7 @@ export function packWeight(
     (kind === PackedKind.winograd
       ? winograd * Math.ceil(rows / panel) * panel * (depth / 9)
       : groups * Math.ceil(rows / panel) * panel * depth);
-  const out = binding.allocTensor('float32', [floats]);
+  const out = binding.allocTensor('float32', [floats], true);
   runKernel(
     binding,
     'gemm_pack',
