@@ -6,7 +6,6 @@
 #include <mutex>
 #include <vector>
 
-#include "../../common/buffer.h"
 #include "../../common/failure.h"
 #include "../../dispatch/kernels.h"
 #include "../../threads/pool.h"
@@ -272,13 +271,43 @@ class Runner {
 };
 thread_local std::vector<Runner::PanelState> Runner::t_states;
 
-}  // namespace
+std::mutex g_cache_mutex;
+float* g_cache = nullptr;
+size_t g_cache_floats = 0;
+// Larger blocks go back to the system at once: the cache must not pin a big model's worth.
+constexpr size_t kCacheMaxFloats = size_t{4} << 20;
 
-Workspace::Workspace(size_t floats) : bytes_(std::max<size_t>(floats, 1) * sizeof(float)) {
-  p_ = static_cast<float*>(alloc_buffer(bytes_));
+float* aligned_floats(size_t floats) {
+  auto* p = static_cast<float*>(std::aligned_alloc(64, (std::max<size_t>(floats, 1) * sizeof(float) + 63) / 64 * 64));
+  if (!p) fail_out_of_memory();
+  return p;
 }
 
-Workspace::~Workspace() { free_buffer(p_, bytes_); }
+}  // namespace
+
+Workspace::Workspace(size_t floats) : floats_(floats) {
+  {
+    std::lock_guard<std::mutex> lock(g_cache_mutex);
+    if (g_cache && g_cache_floats >= floats) {
+      p_ = g_cache;
+      floats_ = g_cache_floats;
+      g_cache = nullptr;
+      return;
+    }
+  }
+  p_ = aligned_floats(floats);
+}
+
+Workspace::~Workspace() {
+  std::lock_guard<std::mutex> lock(g_cache_mutex);
+  if (floats_ <= kCacheMaxFloats && (!g_cache || g_cache_floats < floats_)) {
+    std::free(g_cache);
+    g_cache = p_;
+    g_cache_floats = floats_;
+  } else {
+    std::free(p_);
+  }
+}
 
 MatrixRef offset(const MatrixRef& m, ptrdiff_t r, ptrdiff_t c) {
   MatrixRef o = m;

@@ -97,10 +97,9 @@ void pack_header(const PackedInfo& info, float* dst);
 // a header, in parallel. A: src(i, k) = row i of M; B: src(k, j), cut into column panels.
 void pack_all(const GemmKernels& g, const PackedInfo& info, const MatrixRef& src, ptrdiff_t group_stride, float* dst);
 
-// A temporary float buffer for the large per-call buffers (padded inputs, packed B, column
-// buffers), from the tensors' block allocator (common/buffer.h): counted with them, and reused
-// through their block cache instead of faulting fresh pages in each call. A private cache of the
-// largest block seen (up to 16 MiB) held it outside both, through every later peak.
+// A temporary float buffer taken from a one-block cache: the large per-call buffers (padded
+// inputs, packed B, column buffers) reuse one block instead of faulting fresh pages in each call.
+// The largest block seen up to 16 MiB stays cached.
 class Workspace {
  public:
   explicit Workspace(size_t floats);
@@ -111,7 +110,7 @@ class Workspace {
 
  private:
   float* p_;
-  size_t bytes_;
+  size_t floats_;
 };
 
 // src advanced by (r, c) elements.
