@@ -54,9 +54,10 @@ size_t account(ptrdiff_t delta) {
 // high-water mark of live bytes, or 16 MiB when that is lower, so cached blocks never add to a
 // model's peak, except a small model's few MiB. UltraFace (peak under 16 MiB): with room only below
 // its peak, 700 page faults a run, 1.7 times slower at two threads. YOLOv8n (peak 31 MiB) under the
-// former 64 MiB floor: 8 MiB more at its peak RSS with the RAM provider (its replays need one arena,
-// which fits below the peak), 13-20 MiB more with the prefetch provider, whose runs now fault 7000
-// pages (its 12 MB of weight buffers come and go) in the same time. A large model's cached blocks
+// former 64 MiB floor: 8-12 MiB more at its peak RSS with the RAM provider (its replays need one
+// arena, which fits below the peak) at the same speed; 13-20 MiB more with the prefetch provider,
+// whose executor runs now fault 7000 pages each (its 12 MB of weight buffers come and go) and take
+// 1.1-1.3 times as long: memory first. A large model's cached blocks
 // never add to its peak either: a streamed SD 1.5 generation (512x512, 3 steps) peaked at 262 MiB
 // with room for 1.5 times the high-water mark, 229 MiB with this rule, for 30 % more page faults.
 size_t cache_room(size_t in_use) {
