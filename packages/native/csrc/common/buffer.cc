@@ -57,9 +57,9 @@ size_t account(ptrdiff_t delta) {
 // former 64 MiB floor: 8-12 MiB more at its peak RSS with the RAM provider (its replays need one
 // arena, which fits below the peak) at the same speed; 13-20 MiB more with the prefetch provider,
 // whose executor runs now fault 7000 pages each (its 12 MB of weight buffers come and go) and take
-// 1.1-1.3 times as long: memory first. A large model's cached blocks
-// never add to its peak either: a streamed SD 1.5 generation (512x512, 3 steps) peaked at 262 MiB
-// with room for 1.5 times the high-water mark, 229 MiB with this rule, for 30 % more page faults.
+// 1.1-1.3 times as long: memory first. A large model's cached blocks never add to its peak either:
+// a streamed SD 1.5 generation (512x512, 3 steps) peaked at 262 MiB with room for 1.5 times the
+// high-water mark, 229 MiB with this rule, for 30 % more page faults.
 size_t cache_room(size_t in_use) {
   constexpr size_t kSmallModel = 16 << 20;
   const size_t high = g_high.load();
