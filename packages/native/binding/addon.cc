@@ -16,6 +16,7 @@
 //   trim()                             frees the cached blocks and glibc's free pages (between models)
 //   cacheLevel() -> bytes              freed blocks in the block cache (parked buffers apart)
 //   trimCache(bytes)                   frees the most recently cached blocks until at most bytes are left
+//   holdCacheLean(on)                  takes or gives back a lean hold on the block cache (a recorded run)
 #include <napi.h>
 
 #include <chrono>
@@ -557,6 +558,12 @@ Napi::Value TrimCache(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value HoldCacheLean(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsBoolean()) throw Napi::TypeError::New(info.Env(), "holdCacheLean: a boolean");
+  os::hold_cache_lean(info[0].As<Napi::Boolean>().Value());
+  return info.Env().Undefined();
+}
+
 Napi::Value ResetPeak(const Napi::CallbackInfo& info) {
   os::reset_buffer_peak();
   return info.Env().Undefined();
@@ -581,6 +588,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("trim", Napi::Function::New(env, Trim));
   exports.Set("cacheLevel", Napi::Function::New(env, CacheLevel));
   exports.Set("trimCache", Napi::Function::New(env, TrimCache));
+  exports.Set("holdCacheLean", Napi::Function::New(env, HoldCacheLean));
   return exports;
 }
 

@@ -195,6 +195,7 @@ export const nativeBackend: Backend = createKernelBackend({
     addon.trim();
   },
   cacheLevel: () => native().addon.cacheLevel(),
+  holdCacheLean: (on) => native().addon.holdCacheLean(on),
 });
 
 /** Whether the addon loads here; the reason when it does not. */
@@ -232,8 +233,9 @@ export const LOW_MEMORY_BUFFER_CACHE = 4 << 20;
 
 /**
  * Bytes of freed native blocks kept for reuse at most (default 64 MiB, or ONNXSTREAM_BUFFER_CACHE_MB;
- * live and cached bytes together never more than the high-water mark of live bytes, or 16 MiB when
- * that is lower), the buffers of disposed tensors kept for reuse included: a fresh block costs a page fault per page, a reused one
+ * live and cached bytes together never more than the high-water mark of live bytes, or 64 MiB when
+ * that is lower, except through a recorded run: there the mark alone), the buffers of disposed
+ * tensors kept for reuse included: a fresh block costs a page fault per page, a reused one
  * none. 0 returns every freed block at once.
  */
 export function setBufferCache(bytes: number): void {

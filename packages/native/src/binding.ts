@@ -55,6 +55,8 @@ export interface NativeBinding {
   cacheLevel(): number;
   /** Frees the most recently cached blocks until at most `bytes` of them are left. */
   trimCache(bytes: number): void;
+  /** Takes (true) or gives back (false) a lean hold on the block cache (Backend.holdCacheLean). */
+  holdCacheLean(on: boolean): void;
   setBufferCache(bytes: number): void;
 }
 

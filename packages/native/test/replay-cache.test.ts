@@ -34,12 +34,23 @@ describe('a recorded run and the block cache', () => {
       weightsProvider: new HoldingProvider(),
       replay: false,
     });
+    // A high-water mark of live bytes well above this model's peak (another session's), so that
+    // under the recorded run's lean hold its blocks and the one below all fit.
+    addon.free(addon.alloc(24 << 20));
     addon.trimCache(0);
     // Another session's freed block, too large for this model's tensors to take, stays cached.
     addon.free(addon.alloc(5 << 20));
     const before = addon.cacheLevel();
     expect(before).toBeGreaterThanOrEqual(5 << 20);
+    // The recorded run, and it alone, runs under a lean hold on the cache.
+    const holds: boolean[] = [];
+    const hold = addon.holdCacheLean;
+    addon.holdCacheLean = (on: boolean) => {
+      holds.push(on);
+      hold.call(addon, on);
+    };
     const recorded = await replayed.run({ x });
+    expect(holds).toEqual([true, false]);
     expect(replayed.lastRunStats!.replayed).toBeUndefined();
     expect(addon.cacheLevel()).toBe(before);
     expect(Array.from(recorded.y.data as Float32Array)).toEqual(want);
@@ -57,6 +68,8 @@ describe('a recorded run and the block cache', () => {
       // The arena and the output, freed after each replay, are all that is cached.
       expect(addon.cacheLevel()).toBeLessThanOrEqual(arenaBytes + 2 * n * 4);
     }
+    addon.holdCacheLean = hold;
+    expect(holds).toEqual([true, false]);
     expect(() => addon.trimCache(-1)).toThrow(/trimCache: bad byte count/);
   });
 });

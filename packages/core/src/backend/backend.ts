@@ -105,5 +105,12 @@ export interface Backend {
   trim?(level?: number): void;
   /** Bytes of freed blocks the backend keeps for reuse (see trim). */
   cacheLevel?(): number;
+  /**
+   * Takes (true) or gives back (false) a hold under which memory kept for reuse never adds to the
+   * peak of live memory, for a run whose freed blocks no later run takes: a session holds it through
+   * the run it records (its replays use one arena of their own). A backend that keeps a small
+   * model's blocks beyond its peak otherwise (the native one, up to 64 MiB) gives the excess back.
+   */
+  holdCacheLean?(on: boolean): void;
   dispose?(): Promise<void> | void;
 }

@@ -380,6 +380,8 @@ export class InferenceSession {
     else {
       const recorder = replayable ? this.#recorder(plan, named[0]) : undefined;
       const cached = recorder ? this.#backend.cacheLevel?.() : undefined;
+      // The recorded run's freed blocks serve no later run: kept within its peak only.
+      if (recorder) this.#backend.holdCacheLean?.(true);
       const run = await executePlanBatch(plan, named, {
         provider: this.#provider,
         backend: this.#backend,
@@ -387,6 +389,8 @@ export class InferenceSession {
         onProgress: options.onProgress,
         profile: options.profile,
         recorder,
+      }).finally(() => {
+        if (recorder) this.#backend.holdCacheLean?.(false);
       });
       results = run.outputs;
       this.lastRunStats = run.stats;

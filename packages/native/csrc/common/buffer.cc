@@ -50,20 +50,23 @@ size_t account(ptrdiff_t delta) {
   return now;
 }
 
+// Lean holds on (hold_cache_lean): the floor below is off while any is.
+std::atomic<int> g_lean{0};
+
 // What the cache may hold with `in_use` bytes live: live and cached bytes together stay within the
-// high-water mark of live bytes, or 16 MiB when that is lower, so cached blocks never add to a
-// model's peak, except a small model's few MiB. UltraFace (peak under 16 MiB): with room only below
-// its peak, 700 page faults a run, 1.7 times slower at two threads. YOLOv8n (peak 31 MiB) under the
-// former 64 MiB floor: 8-12 MiB more at its peak RSS with the RAM provider (its replays need one
-// arena, which fits below the peak) at the same speed; 13-20 MiB more with the prefetch provider,
-// whose executor runs now fault 7000 pages each (its 12 MB of weight buffers come and go) and take
-// 1.1-1.3 times as long: memory first. A large model's cached blocks never add to its peak either:
-// a streamed SD 1.5 generation (512x512, 3 steps) peaked at 262 MiB with room for 1.5 times the
-// high-water mark, 229 MiB with this rule, for 30 % more page faults.
+// high-water mark of live bytes, or 64 MiB when that is lower. A small model's blocks then all stay
+// cached whatever it keeps live: runs through the executor allocate and free the same many blocks
+// run after run (YOLOv8n with the prefetch or the session's default provider: within its 31 MiB
+// peak, 7000 page faults a run and 1.1-1.3 times the time). A large model's cached blocks never add
+// to its peak: with room for 1.5 times the high-water mark, or 32 MiB at least, a streamed SD 1.5
+// generation (512x512, 3 steps) peaked at 262 MiB, the VAE decoder's tile holding 35 MiB of unused
+// blocks at its largest operator; with this rule 229 MiB, for 30 % more page faults. Under a lean
+// hold (a recorded run) the floor is off: with it, YOLOv8n's RAM provider run peaked 17 MiB higher
+// (118-120 MiB), and the replays that follow need one arena, which fits below the peak.
 size_t cache_room(size_t in_use) {
-  constexpr size_t kSmallModel = 16 << 20;
+  constexpr size_t kSmallModel = 64 << 20;
   const size_t high = g_high.load();
-  const size_t cap = high > kSmallModel ? high : kSmallModel;
+  const size_t cap = high > kSmallModel || g_lean.load() > 0 ? high : kSmallModel;
   return cap > in_use ? cap - in_use : 0;
 }
 
@@ -325,12 +328,17 @@ void release_buffer_cache() {
   g_high.store(g_in_use.load());
   cache().fit(0);
 }
+void hold_cache_lean(bool on) {
+  g_lean.fetch_add(on ? 1 : -1);
+  if (on) cache().fit(cache_room(g_in_use.load()));
+}
 #else
 size_t buffer_bytes_cached() { return 0; }
 size_t buffer_blocks_cached() { return 0; }
 void trim_buffer_cache_to(size_t) {}
 void set_buffer_cache(size_t) {}
 void release_buffer_cache() { g_high.store(g_in_use.load()); }
+void hold_cache_lean(bool on) { g_lean.fetch_add(on ? 1 : -1); }
 #endif
 
 }  // namespace os

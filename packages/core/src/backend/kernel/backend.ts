@@ -41,6 +41,8 @@ export interface KernelBackendOptions {
   trim?(level?: number): void;
   /** Backend.cacheLevel. */
   cacheLevel?(): number;
+  /** Backend.holdCacheLean. */
+  holdCacheLean?(on: boolean): void;
   dispose?(): Promise<void> | void;
   /** Whether weights are packed into GEMM panels once per run (Backend.prepareWeight); default true. */
   readonly prepareWeights?: boolean;
@@ -84,6 +86,7 @@ export function createKernelBackend(options: KernelBackendOptions): Backend {
     },
     trim: options.trim ? (level?: number) => options.trim?.(level) : undefined,
     cacheLevel: options.cacheLevel ? () => options.cacheLevel?.() ?? 0 : undefined,
+    holdCacheLean: options.holdCacheLean ? (on: boolean) => options.holdCacheLean?.(on) : undefined,
     dispose: options.dispose ? () => options.dispose?.() : undefined,
   };
 }

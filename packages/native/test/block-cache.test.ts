@@ -10,7 +10,31 @@ import { random } from './helpers.js';
 const PAGE = 4096;
 const pages = (bytes: number) => Math.ceil(bytes / PAGE) * PAGE;
 
-// Alone in its file (its own process): the block cache is the process's.
+// Alone in their file (its own process): the block cache is the process's.
+describe('a lean hold on the block cache (a recorded run)', () => {
+  it('keeps live and cached bytes within the high-water mark, without the small-model floor', () => {
+    const addon = binding();
+    // Cached blocks gone, high-water mark at what is live now.
+    addon.trim();
+    const cachedAfter = (lean: boolean) => {
+      addon.free(addon.alloc(8 << 20));
+      if (lean) addon.holdCacheLean(true);
+      // A block too small to take the cached one: live and cached bytes would pass the mark.
+      const small = addon.alloc(1 << 20);
+      const level = addon.cacheLevel();
+      addon.free(small);
+      if (lean) addon.holdCacheLean(false);
+      addon.trim();
+      return level;
+    };
+    // A small model's blocks stay cached beyond its peak (up to 64 MiB in all)...
+    expect(cachedAfter(false)).toBe(8 << 20);
+    // ...except under the hold.
+    expect(cachedAfter(true)).toBe(0);
+    expect(() => addon.holdCacheLean(undefined as unknown as boolean)).toThrow(/holdCacheLean: a boolean/);
+  });
+});
+
 describe('lasting blocks (weights a provider keeps)', () => {
   it('take exactly their pages, never a larger cached block', () => {
     const addon = binding();
