@@ -90,7 +90,12 @@ export class BufferPool {
 }
 
 /** A tensor in native memory; `lasting` ones (kept weights) get a block of their own size, not a pooled one. */
-export function nativeTensor(pool: BufferPool, type: DataType, dims: readonly number[], lasting = false): Tensor {
+export function nativeTensor(
+  pool: BufferPool,
+  type: DataType,
+  dims: readonly number[],
+  lasting = false,
+): Tensor {
   const count = dims.reduce((a, b) => a * b, 1);
   // Empty tensors own no memory.
   if (count === 0) return Tensor.zeros(type, dims);
