@@ -560,7 +560,9 @@ Napi::Value TrimCache(const Napi::CallbackInfo& info) {
 
 Napi::Value HoldCacheLean(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsBoolean()) throw Napi::TypeError::New(info.Env(), "holdCacheLean: a boolean");
-  os::hold_cache_lean(info[0].As<Napi::Boolean>().Value());
+  if (!os::hold_cache_lean(info[0].As<Napi::Boolean>().Value())) {
+    throw Napi::Error::New(info.Env(), "holdCacheLean: no hold to give back");
+  }
   return info.Env().Undefined();
 }
 

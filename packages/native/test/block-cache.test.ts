@@ -32,6 +32,9 @@ describe('a lean hold on the block cache (a recorded run)', () => {
     // ...except under the hold.
     expect(cachedAfter(true)).toBe(0);
     expect(() => addon.holdCacheLean(undefined as unknown as boolean)).toThrow(/holdCacheLean: a boolean/);
+    // Given back once more than taken: refused, and the next hold still holds.
+    expect(() => addon.holdCacheLean(false)).toThrow(/no hold to give back/);
+    expect(cachedAfter(true)).toBe(0);
   });
 });
 

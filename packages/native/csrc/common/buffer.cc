@@ -53,6 +53,18 @@ size_t account(ptrdiff_t delta) {
 // Lean holds on (hold_cache_lean): the floor below is off while any is.
 std::atomic<int> g_lean{0};
 
+// Counts a hold taken (on) or given back: false, changing nothing, when none is left to give back.
+bool count_hold(bool on) {
+  if (on) {
+    g_lean.fetch_add(1);
+    return true;
+  }
+  int held = g_lean.load();
+  while (held > 0 && !g_lean.compare_exchange_weak(held, held - 1)) {
+  }
+  return held > 0;
+}
+
 // What the cache may hold with `in_use` bytes live: live and cached bytes together stay within the
 // high-water mark of live bytes, or 64 MiB when that is lower. A small model's blocks then all stay
 // cached whatever it keeps live: runs through the executor allocate and free the same many blocks
@@ -328,9 +340,10 @@ void release_buffer_cache() {
   g_high.store(g_in_use.load());
   cache().fit(0);
 }
-void hold_cache_lean(bool on) {
-  g_lean.fetch_add(on ? 1 : -1);
+bool hold_cache_lean(bool on) {
+  if (!count_hold(on)) return false;
   if (on) cache().fit(cache_room(g_in_use.load()));
+  return true;
 }
 #else
 size_t buffer_bytes_cached() { return 0; }
@@ -338,7 +351,7 @@ size_t buffer_blocks_cached() { return 0; }
 void trim_buffer_cache_to(size_t) {}
 void set_buffer_cache(size_t) {}
 void release_buffer_cache() { g_high.store(g_in_use.load()); }
-void hold_cache_lean(bool on) { g_lean.fetch_add(on ? 1 : -1); }
+bool hold_cache_lean(bool on) { return count_hold(on); }
 #endif
 
 }  // namespace os

@@ -40,8 +40,9 @@ void trim_buffer_cache_to(size_t bytes);
 // While at least one lean hold is on, the cache keeps live and cached bytes within the high-water
 // mark of live bytes, without the small-model floor (cache_room): a run whose freed blocks no later
 // run takes (a recorded run: its replays use one arena) then adds nothing to the peak. Turning a
-// hold on unmaps the cached blocks beyond that at once.
-void hold_cache_lean(bool on);
+// hold on unmaps the cached blocks beyond that at once. False (changing nothing) when giving back a
+// hold that nobody took.
+bool hold_cache_lean(bool on);
 // Between models: unmaps every cached block, and the high-water mark of live bytes that sizes the
 // cache starts again from the bytes in use (the next model's sizes and peak differ).
 void release_buffer_cache();
