@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <limits>
 #include <memory>
 #include <vector>
 
@@ -21,8 +20,6 @@ namespace os::test {
 namespace {
 
 constexpr double kU = 0x1p-24;  // float32's unit roundoff
-constexpr float kInf = std::numeric_limits<float>::infinity();
-constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 
 enum class Values { full, grid, special };
 
