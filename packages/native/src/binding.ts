@@ -53,7 +53,7 @@ export interface NativeBinding {
   trim(): void;
   /** Bytes of freed blocks in the block cache (parked buffers apart). */
   cacheLevel(): number;
-  /** Frees the most recently cached blocks until at most `bytes` of them are left. */
+  /** Frees the most recently cached blocks until at most `bytes` of them are left, and glibc's free heap pages. */
   trimCache(bytes: number): void;
   /** Takes (true) or gives back (false) a lean hold on the block cache (Backend.holdCacheLean). */
   holdCacheLean(on: boolean): void;
