@@ -68,8 +68,8 @@ bool count_hold(bool on) {
 // What the cache may hold with `in_use` bytes live: live and cached bytes together stay within the
 // high-water mark of live bytes, or 64 MiB when that is lower. A small model's blocks then all stay
 // cached whatever it keeps live: runs through the executor allocate and free the same many blocks
-// run after run (YOLOv8n with the prefetch or the session's default provider: within its 31 MiB
-// peak, 7000 page faults a run and 1.1-1.3 times the time). A large model's cached blocks never add
+// run after run (YOLOv8n with the prefetch or the session's default provider: within its peak
+// alone, 7000 page faults a run and 1.1-1.3 times the time). A large model's cached blocks never add
 // to its peak: with room for 1.5 times the high-water mark, or 32 MiB at least, a streamed SD 1.5
 // generation (512x512, 3 steps) peaked at 262 MiB, the VAE decoder's tile holding 35 MiB of unused
 // blocks at its largest operator; with this rule 229 MiB, for 30 % more page faults. Under a lean
